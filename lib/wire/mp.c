@@ -1,0 +1,525 @@
+/* mp.c — bounded msgpack reader and buffer writer (see hl_mp.h). */
+#include <string.h>
+
+#include "hl_err.h"
+#include "hl_mp.h"
+
+static inline uint16_t
+ld16(const uint8_t *p)
+{
+	return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static inline uint32_t
+ld32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static inline uint64_t
+ld64(const uint8_t *p)
+{
+	return ((uint64_t)ld32(p) << 32) | ld32(p + 4);
+}
+
+enum hl_mp_kind
+hl_mp_peek(const struct hl_mp_rd *r)
+{
+	if (r->p >= r->end)
+		return HL_MP_NONE;
+	uint8_t b = *r->p;
+	if (b <= 0x7f)
+		return HL_MP_UINT;
+	if (b <= 0x8f)
+		return HL_MP_MAP;
+	if (b <= 0x9f)
+		return HL_MP_ARRAY;
+	if (b <= 0xbf)
+		return HL_MP_STR;
+	if (b >= 0xe0)
+		return HL_MP_INT;
+	switch (b) {
+	case 0xc0:
+		return HL_MP_NIL;
+	case 0xc2:
+	case 0xc3:
+		return HL_MP_BOOL;
+	case 0xc4:
+	case 0xc5:
+	case 0xc6:
+		return HL_MP_BIN;
+	case 0xc7:
+	case 0xc8:
+	case 0xc9:
+	case 0xd4:
+	case 0xd5:
+	case 0xd6:
+	case 0xd7:
+	case 0xd8:
+		return HL_MP_EXT;
+	case 0xca:
+	case 0xcb:
+		return HL_MP_FLOAT;
+	case 0xcc:
+	case 0xcd:
+	case 0xce:
+	case 0xcf:
+		return HL_MP_UINT;
+	case 0xd0:
+	case 0xd1:
+	case 0xd2:
+	case 0xd3:
+		return HL_MP_INT;
+	case 0xd9:
+	case 0xda:
+	case 0xdb:
+		return HL_MP_STR;
+	case 0xdc:
+	case 0xdd:
+		return HL_MP_ARRAY;
+	case 0xde:
+	case 0xdf:
+		return HL_MP_MAP;
+	default:
+		return HL_MP_INVALID;
+	}
+}
+
+/* Consume n bytes, or fail with TRUNCATED. */
+static inline int
+need(const struct hl_mp_rd *r, size_t n)
+{
+	return hl_mp_rd_left(r) >= n ? 0 : -HL_E_TRUNCATED;
+}
+
+int
+hl_mp_rd_nil(struct hl_mp_rd *r)
+{
+	if (need(r, 1) < 0)
+		return -HL_E_TRUNCATED;
+	if (*r->p != 0xc0)
+		return -HL_E_BAD_TYPE;
+	r->p++;
+	return 0;
+}
+
+int
+hl_mp_rd_bool(struct hl_mp_rd *r, bool *v)
+{
+	if (need(r, 1) < 0)
+		return -HL_E_TRUNCATED;
+	if (*r->p != 0xc2 && *r->p != 0xc3)
+		return -HL_E_BAD_TYPE;
+	*v = *r->p == 0xc3;
+	r->p++;
+	return 0;
+}
+
+/* Read any integer as (negative?, magnitude-or-value). */
+static int
+rd_int(struct hl_mp_rd *r, bool *neg, uint64_t *u, int64_t *s)
+{
+	if (need(r, 1) < 0)
+		return -HL_E_TRUNCATED;
+	uint8_t b = *r->p;
+	size_t n;
+	*neg = false;
+	if (b <= 0x7f) {
+		*u = b;
+		r->p++;
+		return 0;
+	}
+	if (b >= 0xe0) {
+		*neg = true;
+		*s = (int8_t)b;
+		r->p++;
+		return 0;
+	}
+	switch (b) {
+	case 0xcc:
+	case 0xd0:
+		n = 1;
+		break;
+	case 0xcd:
+	case 0xd1:
+		n = 2;
+		break;
+	case 0xce:
+	case 0xd2:
+		n = 4;
+		break;
+	case 0xcf:
+	case 0xd3:
+		n = 8;
+		break;
+	default:
+		return -HL_E_BAD_TYPE;
+	}
+	if (need(r, 1 + n) < 0)
+		return -HL_E_TRUNCATED;
+	const uint8_t *p = r->p + 1;
+	uint64_t raw = n == 1 ? p[0] : n == 2 ? ld16(p) : n == 4 ? ld32(p) : ld64(p);
+	r->p += 1 + n;
+	if (b >= 0xcc && b <= 0xcf) {
+		*u = raw;
+		return 0;
+	}
+	int64_t sv = n == 1 ? (int8_t)raw : n == 2 ? (int16_t)raw : n == 4 ? (int32_t)raw : (int64_t)raw;
+	if (sv >= 0) {
+		*u = (uint64_t)sv;
+		return 0;
+	}
+	*neg = true;
+	*s = sv;
+	return 0;
+}
+
+int
+hl_mp_rd_u64(struct hl_mp_rd *r, uint64_t *v)
+{
+	const uint8_t *save = r->p;
+	bool neg;
+	int64_t s = 0;
+	int rc = rd_int(r, &neg, v, &s);
+	if (rc < 0)
+		return rc;
+	if (neg) {
+		r->p = save;
+		return -HL_E_BAD_VALUE;
+	}
+	return 0;
+}
+
+int
+hl_mp_rd_uint_max(struct hl_mp_rd *r, uint64_t *v, uint64_t max)
+{
+	int rc = hl_mp_rd_u64(r, v);
+	if (rc < 0)
+		return rc;
+	return *v <= max ? 0 : -HL_E_BAD_VALUE;
+}
+
+int
+hl_mp_rd_i64(struct hl_mp_rd *r, int64_t *v)
+{
+	bool neg;
+	uint64_t u = 0;
+	int rc = rd_int(r, &neg, &u, v);
+	if (rc < 0)
+		return rc;
+	if (!neg) {
+		if (u > INT64_MAX)
+			return -HL_E_BAD_VALUE;
+		*v = (int64_t)u;
+	}
+	return 0;
+}
+
+int
+hl_mp_rd_f64(struct hl_mp_rd *r, double *v)
+{
+	if (need(r, 1) < 0)
+		return -HL_E_TRUNCATED;
+	uint8_t b = *r->p;
+	if (b == 0xca) {
+		if (need(r, 5) < 0)
+			return -HL_E_TRUNCATED;
+		uint32_t raw = ld32(r->p + 1);
+		float f;
+		memcpy(&f, &raw, sizeof(f));
+		*v = f;
+		r->p += 5;
+		return 0;
+	}
+	if (b == 0xcb) {
+		if (need(r, 9) < 0)
+			return -HL_E_TRUNCATED;
+		uint64_t raw = ld64(r->p + 1);
+		memcpy(v, &raw, sizeof(*v));
+		r->p += 9;
+		return 0;
+	}
+	enum hl_mp_kind k = hl_mp_peek(r);
+	if (k == HL_MP_UINT || k == HL_MP_INT) {
+		bool neg;
+		uint64_t u = 0;
+		int64_t s = 0;
+		int rc = rd_int(r, &neg, &u, &s);
+		if (rc < 0)
+			return rc;
+		*v = neg ? (double)s : (double)u;
+		return 0;
+	}
+	return -HL_E_BAD_TYPE;
+}
+
+/* Decode a length prefix for str/bin/array/map/ext headers. hdr = bytes of header consumed. */
+static int
+rd_len(const struct hl_mp_rd *r, size_t lenbytes, uint32_t *len)
+{
+	if (need(r, 1 + lenbytes) < 0)
+		return -HL_E_TRUNCATED;
+	const uint8_t *p = r->p + 1;
+	*len = lenbytes == 1 ? p[0] : lenbytes == 2 ? ld16(p) : ld32(p);
+	return 0;
+}
+
+static int
+rd_blob(struct hl_mp_rd *r, bool want_str, const uint8_t **b, uint32_t *len, uint32_t max)
+{
+	if (need(r, 1) < 0)
+		return -HL_E_TRUNCATED;
+	uint8_t t = *r->p;
+	size_t lb;
+	uint32_t n;
+	if (want_str && t >= 0xa0 && t <= 0xbf) {
+		lb = 0;
+		n = t & 0x1f;
+	} else if (want_str && t >= 0xd9 && t <= 0xdb) {
+		lb = (size_t)1 << (t - 0xd9);
+	} else if (!want_str && t >= 0xc4 && t <= 0xc6) {
+		lb = (size_t)1 << (t - 0xc4);
+	} else {
+		return -HL_E_BAD_TYPE;
+	}
+	if (lb > 0) {
+		int rc = rd_len(r, lb, &n);
+		if (rc < 0)
+			return rc;
+	}
+	if (n > max)
+		return -HL_E_OVERSIZE;
+	if (hl_mp_rd_left(r) - 1 - lb < n)
+		return -HL_E_TRUNCATED;
+	*b = r->p + 1 + lb;
+	*len = n;
+	r->p += 1 + lb + n;
+	return 0;
+}
+
+int
+hl_mp_rd_str(struct hl_mp_rd *r, const char **s, uint32_t *len, uint32_t max)
+{
+	return rd_blob(r, true, (const uint8_t **)s, len, max);
+}
+
+int
+hl_mp_rd_bin(struct hl_mp_rd *r, const uint8_t **b, uint32_t *len, uint32_t max)
+{
+	return rd_blob(r, false, b, len, max);
+}
+
+static int
+rd_container(struct hl_mp_rd *r, bool map, uint32_t *n, uint32_t max)
+{
+	if (need(r, 1) < 0)
+		return -HL_E_TRUNCATED;
+	uint8_t t = *r->p;
+	size_t lb;
+	if (map && t >= 0x80 && t <= 0x8f) {
+		lb = 0;
+		*n = t & 0x0f;
+	} else if (!map && t >= 0x90 && t <= 0x9f) {
+		lb = 0;
+		*n = t & 0x0f;
+	} else if ((map && (t == 0xde || t == 0xdf)) || (!map && (t == 0xdc || t == 0xdd))) {
+		lb = (t & 1) ? 4 : 2;
+		int rc = rd_len(r, lb, n);
+		if (rc < 0)
+			return rc;
+	} else {
+		return -HL_E_BAD_TYPE;
+	}
+	if (*n > max)
+		return -HL_E_OVERSIZE;
+	/* Each element takes at least one byte: a count the input cannot hold is a lie. */
+	uint64_t min_bytes = (uint64_t)*n * (map ? 2 : 1);
+	if (hl_mp_rd_left(r) - 1 - lb < min_bytes)
+		return -HL_E_TRUNCATED;
+	r->p += 1 + lb;
+	return 0;
+}
+
+int
+hl_mp_rd_array(struct hl_mp_rd *r, uint32_t *n, uint32_t max)
+{
+	return rd_container(r, false, n, max);
+}
+
+int
+hl_mp_rd_map(struct hl_mp_rd *r, uint32_t *n, uint32_t max)
+{
+	return rd_container(r, true, n, max);
+}
+
+static int
+skip_depth(struct hl_mp_rd *r, uint32_t depth)
+{
+	const uint8_t *b;
+	uint32_t n;
+	int rc;
+
+	if (depth >= HL_MP_MAX_DEPTH)
+		return -HL_E_TOO_DEEP;
+	switch (hl_mp_peek(r)) {
+	case HL_MP_NONE:
+		return -HL_E_TRUNCATED;
+	case HL_MP_INVALID:
+		return -HL_E_BAD_TYPE;
+	case HL_MP_NIL:
+	case HL_MP_BOOL:
+		r->p++;
+		return 0;
+	case HL_MP_UINT:
+	case HL_MP_INT: {
+		int64_t s;
+		uint64_t u;
+		bool neg;
+		return rd_int(r, &neg, &u, &s);
+	}
+	case HL_MP_FLOAT: {
+		double d;
+		return hl_mp_rd_f64(r, &d);
+	}
+	case HL_MP_STR:
+		return rd_blob(r, true, &b, &n, UINT32_MAX);
+	case HL_MP_BIN:
+		return rd_blob(r, false, &b, &n, UINT32_MAX);
+	case HL_MP_EXT: {
+		uint8_t t = *r->p;
+		size_t body;
+		size_t hdr;
+		if (t >= 0xd4 && t <= 0xd8) {
+			body = (size_t)1 << (t - 0xd4);
+			hdr = 2;
+		} else {
+			size_t lb = (size_t)1 << (t - 0xc7);
+			rc = rd_len(r, lb, &n);
+			if (rc < 0)
+				return rc;
+			body = n;
+			hdr = 1 + lb + 1;
+		}
+		if (hl_mp_rd_left(r) < hdr || hl_mp_rd_left(r) - hdr < body)
+			return -HL_E_TRUNCATED;
+		r->p += hdr + body;
+		return 0;
+	}
+	case HL_MP_ARRAY:
+		rc = hl_mp_rd_array(r, &n, UINT32_MAX);
+		if (rc < 0)
+			return rc;
+		for (uint32_t i = 0; i < n; i++) {
+			rc = skip_depth(r, depth + 1);
+			if (rc < 0)
+				return rc;
+		}
+		return 0;
+	case HL_MP_MAP:
+		rc = hl_mp_rd_map(r, &n, UINT32_MAX);
+		if (rc < 0)
+			return rc;
+		for (uint64_t i = 0; i < (uint64_t)n * 2; i++) {
+			rc = skip_depth(r, depth + 1);
+			if (rc < 0)
+				return rc;
+		}
+		return 0;
+	}
+	return -HL_E_BAD_TYPE;
+}
+
+int
+hl_mp_rd_skip(struct hl_mp_rd *r)
+{
+	return skip_depth(r, r->depth);
+}
+
+/* ---- writer ---- */
+
+static int
+wr_cb(void *data, const char *buf, size_t len)
+{
+	struct hl_mp_wr *w = data;
+	if (w->err != 0)
+		return -1;
+	if (w->cap - w->len < len) {
+		w->err = -HL_E_OVERSIZE;
+		return -1;
+	}
+	memcpy(w->buf + w->len, buf, len);
+	w->len += len;
+	return 0;
+}
+
+void
+hl_mp_wr_init(struct hl_mp_wr *w, void *buf, size_t cap)
+{
+	w->buf = buf;
+	w->cap = cap;
+	w->len = 0;
+	w->err = 0;
+	msgpack_packer_init(&w->pk, w, wr_cb);
+}
+
+void
+hl_mp_wr_nil(struct hl_mp_wr *w)
+{
+	(void)msgpack_pack_nil(&w->pk);
+}
+
+void
+hl_mp_wr_bool(struct hl_mp_wr *w, bool v)
+{
+	(void)(v ? msgpack_pack_true(&w->pk) : msgpack_pack_false(&w->pk));
+}
+
+void
+hl_mp_wr_u64(struct hl_mp_wr *w, uint64_t v)
+{
+	(void)msgpack_pack_uint64(&w->pk, v);
+}
+
+void
+hl_mp_wr_i64(struct hl_mp_wr *w, int64_t v)
+{
+	(void)msgpack_pack_int64(&w->pk, v);
+}
+
+void
+hl_mp_wr_f64(struct hl_mp_wr *w, double v)
+{
+	(void)msgpack_pack_double(&w->pk, v);
+}
+
+void
+hl_mp_wr_str(struct hl_mp_wr *w, const char *s, uint32_t len)
+{
+	if (msgpack_pack_str(&w->pk, len) == 0 && len > 0)
+		(void)msgpack_pack_str_body(&w->pk, s, len);
+}
+
+void
+hl_mp_wr_cstr(struct hl_mp_wr *w, const char *s)
+{
+	hl_mp_wr_str(w, s, (uint32_t)strlen(s));
+}
+
+void
+hl_mp_wr_bin(struct hl_mp_wr *w, const void *b, uint32_t len)
+{
+	if (msgpack_pack_bin(&w->pk, len) == 0 && len > 0)
+		(void)msgpack_pack_bin_body(&w->pk, b, len);
+}
+
+void
+hl_mp_wr_array(struct hl_mp_wr *w, uint32_t n)
+{
+	(void)msgpack_pack_array(&w->pk, n);
+}
+
+void
+hl_mp_wr_map(struct hl_mp_wr *w, uint32_t n)
+{
+	(void)msgpack_pack_map(&w->pk, n);
+}
