@@ -1,0 +1,80 @@
+/* hl_hist.h — log-linear latency histogram: exact counts, mergeable, percentile queries.
+ *
+ * Values (e.g. nanoseconds) below 2^HL_HIST_SUB_BITS get one bucket each (exact); above, each
+ * power of two is split into 2^HL_HIST_SUB_BITS linear sub-buckets, so a bucket's width is at
+ * most 1/2^HL_HIST_SUB_BITS (0.78 %) of its lower bound. Values >= 2^HL_HIST_MAX_BITS land in the
+ * last bucket (and are still counted exactly in count/max). Fixed size, no allocation: one per
+ * (stream, lcore), single writer; merge snapshots elsewhere.
+ *
+ * CONTRACT FOR IMPLEMENTERS: the struct layout and function signatures below are fixed (the
+ * traffic engine codes against them); lib/util/hist.c implements them.
+ */
+#ifndef HL_HIST_H
+#define HL_HIST_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define HL_HIST_SUB_BITS 7
+#define HL_HIST_MAX_BITS 40 /* 2^40 ns ~ 18 minutes */
+#define HL_HIST_SUB (1u << HL_HIST_SUB_BITS)
+#define HL_HIST_NBUCKETS ((HL_HIST_MAX_BITS - HL_HIST_SUB_BITS + 1) * HL_HIST_SUB)
+
+struct hl_hist {
+	uint64_t count;
+	uint64_t sum; /* saturating */
+	uint64_t min; /* UINT64_MAX when empty */
+	uint64_t max;
+	uint64_t buckets[HL_HIST_NBUCKETS];
+};
+
+/** Empty the histogram. */
+void hl_hist_reset(struct hl_hist *h);
+
+/** Bucket index of a value (total function; clamps to the last bucket). */
+static inline size_t
+hl_hist_bucket_of(uint64_t v)
+{
+	if (v < HL_HIST_SUB)
+		return (size_t)v;
+	unsigned msb = 63u - (unsigned)__builtin_clzll(v);
+	if (msb >= HL_HIST_MAX_BITS)
+		return HL_HIST_NBUCKETS - 1;
+	unsigned shift = msb - HL_HIST_SUB_BITS;
+	size_t sub = (size_t)(v >> shift) & (HL_HIST_SUB - 1);
+	return (size_t)(shift + 1) * HL_HIST_SUB + sub;
+}
+
+/** Lowest value that maps to bucket i. */
+uint64_t hl_hist_bucket_lo(size_t i);
+/** Highest value that maps to bucket i (the last bucket reports UINT64_MAX). */
+uint64_t hl_hist_bucket_hi(size_t i);
+
+/** Record one value (hot path: no branches beyond the bucket computation). */
+static inline void
+hl_hist_record(struct hl_hist *h, uint64_t v)
+{
+	h->buckets[hl_hist_bucket_of(v)]++;
+	h->count++;
+	uint64_t s = h->sum + v;
+	h->sum = s < h->sum ? UINT64_MAX : s;
+	if (v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+}
+
+/** Record n occurrences of v. */
+void hl_hist_record_n(struct hl_hist *h, uint64_t v, uint64_t n);
+
+/** dst += src (exact: bucket counts add). */
+void hl_hist_merge(struct hl_hist *dst, const struct hl_hist *src);
+
+/** Value at percentile p in [0, 100]: the upper bound of the bucket holding the rank-th value,
+ * clamped to [min, max]. Returns 0 for an empty histogram. */
+uint64_t hl_hist_percentile(const struct hl_hist *h, double p);
+
+/** Mean (0 when empty). */
+double hl_hist_mean(const struct hl_hist *h);
+
+#endif
