@@ -7,12 +7,9 @@
 
 #include <stdint.h>
 
-enum hl_bp_level {
-	HL_BP_NONE = 0,
-	HL_BP_THROTTLE,
-	HL_BP_BATCH,
-	HL_BP_REJECT,
-};
+#include "hl_msg_table.h" /* enum hl_wire_backpressure: HL_BP_NONE..HL_BP_REJECT, as on the wire */
+
+#define hl_bp_level hl_wire_backpressure
 
 struct hl_bp {
 	uint32_t cap, used;
