@@ -1335,20 +1335,26 @@ hl_swim_join(struct hl_swim *sw, uint64_t now_ns, const struct hl_swim_addr *see
 {
 	if (n == 0 || seeds == NULL)
 		return -EINVAL;
-	if (now_ns > sw->now)
-		sw->now = now_ns;
+	uint32_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (seeds[i].len == 0 || seeds[i].len > HL_SWIM_ADDR_MAX)
 			return -EINVAL;
-		if (addr_eq(&seeds[i], &sw->m[sw->self].addr))
-			continue;
-		if (sw->n_seeds >= MAX_SEEDS)
-			return -ENOSPC;
-		sw->seeds[sw->n_seeds++] = seeds[i];
+		k += !addr_eq(&seeds[i], &sw->m[sw->self].addr);
 	}
+	if (k == 0)
+		return -EINVAL; /* only ourselves */
+	if (k > MAX_SEEDS)
+		return -ENOSPC;
+	if (now_ns > sw->now)
+		sw->now = now_ns;
+	/* The new list replaces the old one. */
+	sw->n_seeds = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!addr_eq(&seeds[i], &sw->m[sw->self].addr))
+			sw->seeds[sw->n_seeds++] = seeds[i];
 	sw->joined = false;
 	sw->join_at = sw->now;
-	return sw->n_seeds > 0 ? 0 : -EINVAL;
+	return 0;
 }
 
 int
