@@ -84,6 +84,7 @@ struct hl_lease_table {
 	uint32_t term; /* 0: not leader, issues nothing */
 	uint32_t counter; /* last counter used in term */
 	uint64_t scan; /* tick scan position, so a bounded tick makes progress fairly */
+	uint64_t grace_until_ns; /* new term: leases of the old term may still run until here */
 	uint64_t n_rejected_stale;
 };
 
@@ -94,6 +95,25 @@ void hl_lease_table_fini(struct hl_lease_table *t);
 /** Become issuer for `term` (called when elected). Returns -HL_E_STALE_TOKEN if term is not above
  *  the term of every token already in the table (tokens must only grow). term 0 = stop issuing. */
 int hl_lease_set_term(struct hl_lease_table *t, uint32_t term);
+
+/** A new tier leader starts its term knowing nothing of the leases its predecessor granted; each
+ *  of them ends at the latest one lease duration after this node's leader lease began (the old
+ *  leader's lease ended before). Until then (grace), fresh leases go only to brand-new jobs, and
+ *  a holder renewing a lease the table does not know is ADOPTED: re-granted to that same holder
+ *  under a new, greater token. After the grace the host re-issues the remaining live jobs. */
+void hl_lease_start_grace(struct hl_lease_table *t, uint64_t now_ns);
+
+/** Adopt a renewal of an unknown job during the grace (see above). -EPERM outside the grace,
+ *  -HL_E_EXISTS if the job has a lease here, -ENOENT if holder is not an eligible member,
+ *  -HL_E_STALE_TOKEN if old_token is not below the tokens of this term. */
+int hl_lease_adopt(struct hl_lease_table *t, uint64_t holder, uint64_t job, uint64_t old_token,
+        uint64_t now_ns, struct hl_lease_grant *out);
+
+static inline bool
+hl_lease_in_grace(const struct hl_lease_table *t, uint64_t now_ns)
+{
+	return now_ns < t->grace_until_ns;
+}
 
 /** Member set for rendezvous hashing; -ENOSPC if max_members reached, -EINVAL for id 0. Adding a
  *  present member updates its eligibility. */

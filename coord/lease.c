@@ -187,6 +187,25 @@ hl_lease_issue(struct hl_lease_table *t, uint64_t job, uint64_t holder, uint64_t
 	return 0;
 }
 
+void
+hl_lease_start_grace(struct hl_lease_table *t, uint64_t now_ns)
+{
+	t->grace_until_ns = now_ns + t->cfg.duration_ns;
+}
+
+int
+hl_lease_adopt(struct hl_lease_table *t, uint64_t holder, uint64_t job, uint64_t old_token,
+        uint64_t now_ns, struct hl_lease_grant *out)
+{
+	if (!hl_lease_in_grace(t, now_ns))
+		return -EPERM;
+	if (t->term == 0)
+		return -HL_E_NOT_LEADER;
+	if (hl_fence_term(old_token) >= t->term)
+		return -HL_E_STALE_TOKEN;
+	return hl_lease_issue(t, job, holder, now_ns, out);
+}
+
 size_t
 hl_lease_renew(struct hl_lease_table *t, uint64_t holder, const struct hl_lease_ref *refs, size_t n,
         uint64_t now_ns, struct hl_lease_grant *out, int *out_rc)

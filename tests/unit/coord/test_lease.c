@@ -466,6 +466,38 @@ test_random_no_overlap(void **state)
 	hl_lease_table_fini(&t);
 }
 
+/* A new tier leader adopts the still-running leases of the old term during its grace. */
+static void
+test_grace_adopt(void **state)
+{
+	struct hl_lease_cfg cfg = small_cfg();
+	struct hl_lease_table t;
+	struct hl_lease_grant g;
+	(void)state;
+
+	assert_int_equal(hl_lease_table_init(&t, &cfg), 0);
+	hl_lease_member_set(&t, 1, true);
+	hl_lease_member_set(&t, 2, true);
+	assert_int_equal(hl_lease_adopt(&t, 1, 5, hl_fence_make(1, 3), 0, &g), -EPERM);
+	assert_int_equal(hl_lease_set_term(&t, 2), 0);
+	hl_lease_start_grace(&t, 100);
+	assert_true(hl_lease_in_grace(&t, 100 + 29 * SEC));
+	/* Renewal of a lease granted in term 1 by holder 1: adopted with a term-2 token. */
+	assert_int_equal(hl_lease_adopt(&t, 1, 5, hl_fence_make(1, 3), 1 * SEC, &g), 0);
+	assert_int_equal(g.holder, 1);
+	assert_true(g.token > hl_fence_make(1, 3));
+	assert_int_equal(hl_fence_term(g.token), 2);
+	/* Once adopted it is known: a second adopt (another holder) is refused. */
+	assert_int_equal(hl_lease_adopt(&t, 2, 5, hl_fence_make(1, 3), 1 * SEC, &g), -HL_E_EXISTS);
+	/* A token of the current term cannot be "adopted". */
+	assert_int_equal(
+	        hl_lease_adopt(&t, 1, 6, hl_fence_make(2, 1), 1 * SEC, &g), -HL_E_STALE_TOKEN);
+	assert_int_equal(hl_lease_adopt(&t, 9, 6, hl_fence_make(1, 1), 1 * SEC, &g), -ENOENT);
+	/* After the grace: no adoption. */
+	assert_int_equal(hl_lease_adopt(&t, 1, 6, hl_fence_make(1, 1), 100 + 30 * SEC, &g), -EPERM);
+	hl_lease_table_fini(&t);
+}
+
 int
 main(void)
 {
@@ -478,6 +510,7 @@ main(void)
 	        cmocka_unit_test(test_full_and_orphan),
 	        cmocka_unit_test(test_checker_detects),
 	        cmocka_unit_test(test_random_no_overlap),
+	        cmocka_unit_test(test_grace_adopt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
