@@ -694,6 +694,20 @@ hl_dc_mgr_recv(struct hl_dc_mgr *m, const struct hl_dc_msg *msg, uint64_t now_ns
 			j->wf[i].state = HL_WF_RUNNING;
 			return 0;
 		}
+		if (msg->code == -HL_E_FULL) {
+			/* The worker is busy with other job leaders' slices (each manager only
+			 * sees its own reservations): not a failure, so no retry budget is spent;
+			 * try elsewhere after a pause. */
+			struct hl_dc_wf *f = &j->wf[i];
+			release_slot(m, f);
+			f->excluded = f->worker;
+			f->worker = 0;
+			f->state = HL_WF_PENDING;
+			f->next_ns = now_ns + m->cfg.ack_timeout_ns;
+			m->n_busy++;
+			try_place(m, j, (uint32_t)i, now_ns);
+			return 0;
+		}
 		retry_or_fail(m, j, (uint32_t)i, now_ns, msg->code);
 		try_place(m, j, (uint32_t)i, now_ns);
 		check_done(m, j, now_ns);

@@ -171,7 +171,7 @@ struct hl_dc_mgr {
 	} * tomb;
 	uint32_t tomb_head, tomb_len;
 	uint64_t n_tomb_evicted;
-	uint64_t n_tx_full, n_ev_full, n_stale, n_dup_results, n_unknown_job;
+	uint64_t n_tx_full, n_ev_full, n_stale, n_dup_results, n_unknown_job, n_busy;
 };
 
 int hl_dc_mgr_init(struct hl_dc_mgr *m, const struct hl_dc_mgr_cfg *cfg);
