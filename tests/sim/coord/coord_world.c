@@ -78,7 +78,8 @@ mgr_of(struct cw_world *w, uint64_t id)
 
 /* ------------------------------------------------------------------------------ manager */
 
-static void m_on_grant(struct cw_mgr *m, const struct hl_lease_grant *g, uint64_t t0, uint64_t now);
+static void m_on_grant(
+        struct cw_mgr *m, const struct hl_lease_grant *g, uint64_t t0, uint64_t now, uint32_t from);
 
 static void
 send_grant(struct cw_mgr *m, const struct hl_lease_grant *g, uint64_t t0, uint64_t now)
@@ -89,7 +90,7 @@ send_grant(struct cw_mgr *m, const struct hl_lease_grant *g, uint64_t t0, uint64
 	if (h == NULL)
 		return;
 	if (h == m) {
-		m_on_grant(m, g, t0, now);
+		m_on_grant(m, g, t0, now, m->sid);
 		return;
 	}
 	p.u.g = *g;
@@ -138,18 +139,28 @@ m_on_renew(
 }
 
 static void
-m_on_grant(struct cw_mgr *m, const struct hl_lease_grant *g, uint64_t t0, uint64_t now)
+m_on_grant(
+        struct cw_mgr *m, const struct hl_lease_grant *g, uint64_t t0, uint64_t now, uint32_t from)
 {
 	struct cw_rec *rec = rec_find(m->w, g->job);
 	const struct hl_dc_job *j;
 
-	if (hl_lease_holder_apply(&m->lh, g, t0) < 0)
-		return;
 	if (rec == NULL) {
-		/* The job is over: nothing to lead. */
+		/* The job is over (its release was lost, so the issuer re-issued it at expiry):
+		 * release again. This is what makes a lost release heal instead of leak. */
+		struct hl_lease_ref r = {g->job, g->token};
 		hl_lease_holder_drop(&m->lh, g->job);
+		if (from == m->sid) {
+			hl_lease_release(&m->lt, r.job, r.token);
+		} else {
+			struct cw_pkt p = {.plane = P_RELEASE};
+			p.u.r = r;
+			out_push(&m->out, from, &p);
+		}
 		return;
 	}
+	if (hl_lease_holder_apply(&m->lh, g, t0) < 0)
+		return;
 	if (!hl_lease_holder_valid(&m->lh, g->job, now, NULL))
 		return; /* arrived too late to be of use: the issuer will re-issue */
 	j = hl_dc_job_find(&m->dm, g->job);
@@ -396,7 +407,7 @@ m_recv(void *node, uint64_t now, uint32_t from, const uint8_t *buf, size_t len)
 		rc = hl_elect_recv(&m->el, &p.u.e, now);
 		break;
 	case P_GRANT:
-		m_on_grant(m, &p.u.g, p.t0, now);
+		m_on_grant(m, &p.u.g, p.t0, now, from);
 		break;
 	case P_RENEW:
 		m_on_renew(m, (uint64_t)from + 1, &p.u.r, p.t0, now);
