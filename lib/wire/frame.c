@@ -57,6 +57,16 @@ hl_frame_cfg_init(struct hl_frame_cfg *cfg, uint32_t cluster, uint8_t plane)
 	        plane == HL_PLANE_FAST ? HL_FRAME_FAST_MAX_DEFAULT : HL_FRAME_SLOW_MAX_DEFAULT;
 }
 
+int
+hl_frame_cfg_set_max(struct hl_frame_cfg *cfg, uint32_t max_frame)
+{
+	if (max_frame < HL_FRAME_OVERHEAD || max_frame > (1u << 30) ||
+	        (cfg->plane == HL_PLANE_FAST && max_frame > HL_FRAME_JUMBO_MAX))
+		return -EINVAL;
+	cfg->max_frame = max_frame;
+	return 0;
+}
+
 static int
 efail(struct hl_wire_err *err, int rc, unsigned type, uint64_t actual, uint64_t limit,
         uint32_t offset)

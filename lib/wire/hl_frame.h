@@ -65,6 +65,10 @@ struct hl_frame_cfg {
 /** Defaults for a plane: fast 1400 B, slow 4 MiB. */
 void hl_frame_cfg_init(struct hl_frame_cfg *cfg, uint32_t cluster, uint8_t plane);
 
+/** Configure the frame limit (jumbo fast frames, a smaller/larger slow limit). -EINVAL when
+ * below HL_FRAME_OVERHEAD, above HL_FRAME_JUMBO_MAX on the fast plane, or above 1 GiB. */
+int hl_frame_cfg_set_max(struct hl_frame_cfg *cfg, uint32_t max_frame);
+
 struct hl_frame_hdr {
 	uint8_t version;
 	uint8_t flags;

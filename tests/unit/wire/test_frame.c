@@ -264,7 +264,10 @@ test_oversize_and_planes(void **state)
 	assert_int_equal(e.limit, 1400);
 	assert_int_equal(e.msg_type, HL_MSG_swim);
 	struct hl_frame_cfg jumbo = fast;
-	jumbo.max_frame = HL_FRAME_JUMBO_MAX;
+	assert_int_equal(hl_frame_cfg_set_max(&jumbo, HL_FRAME_JUMBO_MAX + 1), -EINVAL);
+	assert_int_equal(hl_frame_cfg_set_max(&jumbo, HL_FRAME_OVERHEAD - 1), -EINVAL);
+	assert_int_equal(jumbo.max_frame, HL_FRAME_FAST_MAX_DEFAULT);
+	assert_int_equal(hl_frame_cfg_set_max(&jumbo, HL_FRAME_JUMBO_MAX), 0);
 	assert_int_equal(
 	        hl_frame_wrap(&jumbo, HL_MSG_swim, body, 3000, frame, FRAME_CAP, &len, &e), 0);
 	expect_parse(&jumbo, len, 0, 0, 0);
@@ -282,7 +285,8 @@ test_oversize_and_planes(void **state)
 	assert_int_equal(
 	        hl_frame_encode(&slow, HL_MSG_job_submit, js, frame, FRAME_CAP, &len, &e), 0);
 	struct hl_frame_cfg slow_big = slow;
-	slow_big.max_frame = HL_FRAME_JUMBO_MAX;
+	assert_int_equal(hl_frame_cfg_set_max(&slow_big, 64u << 20), 0); /* slow: beyond jumbo */
+	assert_int_equal(hl_frame_cfg_set_max(&slow_big, HL_FRAME_JUMBO_MAX), 0);
 	struct hl_frame_cfg fast_big = fast;
 	fast_big.max_frame = HL_FRAME_JUMBO_MAX;
 	expect_parse(&fast_big, len, HL_E_WRONG_PLANE, HL_PLANE_SLOW, HL_PLANE_FAST);
