@@ -4,6 +4,7 @@
 
 #include "hl_err.h"
 
+/* clang-format off: it indents X-macro expansions with spaces. */
 static const char *const err_strings[] = {
 #define HL_ERR_STR(n, s) s,
 	HL_ERR_TABLE(HL_ERR_STR)
@@ -15,6 +16,7 @@ static const char *const err_names[] = {
 	HL_ERR_TABLE(HL_ERR_NAME)
 #undef HL_ERR_NAME
 };
+/* clang-format on */
 
 const char *
 hl_strerror(int err)
