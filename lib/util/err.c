@@ -4,7 +4,8 @@
 
 #include "hl_err.h"
 
-/* clang-format off: it indents X-macro expansions with spaces. */
+/* The X-macro tables keep tab indentation: clang-format would indent them with spaces. */
+/* clang-format off */
 static const char *const err_strings[] = {
 #define HL_ERR_STR(n, s) s,
 	HL_ERR_TABLE(HL_ERR_STR)
