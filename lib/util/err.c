@@ -4,8 +4,6 @@
 
 #include "hl_err.h"
 
-/* The X-macro tables keep tab indentation: clang-format would indent them with spaces. */
-/* clang-format off */
 static const char *const err_strings[] = {
 #define HL_ERR_STR(n, s) s,
         HL_ERR_TABLE(HL_ERR_STR)
@@ -17,7 +15,6 @@ static const char *const err_names[] = {
         HL_ERR_TABLE(HL_ERR_NAME)
 #undef HL_ERR_NAME
 };
-/* clang-format on */
 
 const char *
 hl_strerror(int err)
