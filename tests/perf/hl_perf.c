@@ -33,6 +33,7 @@ static double opt_rate = 0;
 static unsigned opt_rounds = 200;
 static unsigned opt_sig = HL_SIG_NONE;
 static unsigned opt_vars = 2;
+static unsigned opt_fill = 512;
 
 static void
 die(const char *what, const char *why)
@@ -153,11 +154,13 @@ mode_tx(bool paced)
 	rte_free(g);
 }
 
-/* rx: the same pre-filled ring drained by hl_rxmeas and by testpmd's rxonly loop. */
+/* rx: the same pre-filled ring drained by hl_rxmeas and by testpmd's rxonly loop
+ * (rte_eth_rx_burst + rte_pktmbuf_free_bulk), alternating rounds on one lcore. Our rounds carry
+ * stream 1, the reference rounds stream 2, so stream 1's sequence stays gap-free. */
 static void
 mode_rx(void)
 {
-	const unsigned fill = 8192;
+	const unsigned fill = opt_fill;
 	struct rte_ring *r =
 	        rte_ring_create("hlp_rx", fill * 2, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (r == NULL)
@@ -166,32 +169,35 @@ mode_rx(void)
 	if (p < 0)
 		die("net_ring", rte_strerror(rte_errno));
 	uint16_t port = setup_port((uint16_t)p);
-	struct hl_stream_spec s;
-	p1_spec(&s);
-	s.sig_mode = (uint8_t)(opt_sig == HL_SIG_NONE ? HL_SIG_ALL : opt_sig);
-	char err[160];
-	struct hl_tx_opts o = {.socket = -1, .pool_mbufs = fill * 2};
-	struct hl_tx_stream *ts = hl_tx_stream_create(&s, port, 0, &o, err, sizeof(err));
-	if (ts == NULL)
-		die("stream", err);
+	struct hl_tx_stream *ts[2];
+	for (int i = 0; i < 2; i++) {
+		struct hl_stream_spec s;
+		p1_spec(&s);
+		s.id = (uint16_t)(1 + i);
+		s.sig_mode = (uint8_t)(opt_sig == HL_SIG_NONE ? HL_SIG_ALL : opt_sig);
+		char err[160];
+		struct hl_tx_opts o = {.socket = -1, .pool_mbufs = fill * 2};
+		ts[i] = hl_tx_stream_create(&s, port, 0, &o, err, sizeof(err));
+		if (ts[i] == NULL)
+			die("stream", err);
+	}
 	struct hl_rxmeas *m = hl_rxmeas_create(port, 0, 0, (int)rte_socket_id());
 	hl_rxmeas_track(m, 1);
 	uint64_t cyc_ours = 0, cyc_ref = 0, pk_ours = 0, pk_ref = 0;
 	struct rte_mbuf *pk[HL_RX_BURST];
 	for (unsigned round = 0; round < opt_rounds * 2; round++) {
+		bool ours = (round & 1) == 0;
 		/* fill (untimed): the generator's real output, sequence numbers continuing */
 		unsigned have = 0;
 		while (have < fill) {
 			struct rte_mbuf *b[32];
-			unsigned k = 0;
-			for (; k < 32; k++) {
-				b[k] = hl_tx_stream_build_one(ts, rte_rdtsc());
+			for (unsigned k = 0; k < 32; k++) {
+				b[k] = hl_tx_stream_build_one(ts[ours ? 0 : 1], rte_rdtsc());
 				if (b[k] == NULL)
 					die("fill", "pool empty");
 			}
 			have += rte_eth_tx_burst(port, 0, b, 32);
 		}
-		bool ours = (round & 1) == 0;
 		uint64_t t0 = rte_rdtsc(), n = 0;
 		for (;;) {
 			uint16_t k;
@@ -219,12 +225,14 @@ mode_rx(void)
 	double mp_ours = (double)pk_ours * hz / (double)cyc_ours / 1e6;
 	double mp_ref = (double)pk_ref * hz / (double)cyc_ref / 1e6;
 	const struct hl_rx_stats *st = hl_rxmeas_stats(m, 1);
+	uint64_t tot, uns, unk;
+	hl_rxmeas_totals(m, &tot, &uns, &unk);
 	printf("mode=rx rounds=%u pkts_ours=%" PRIu64 " ours_mpps=%.3f ref_mpps=%.3f "
-	       "ours_cyc=%.1f ref_cyc=%.1f signed=%" PRIu64 " loss=%" PRIu64 " lat_count=%" PRIu64
-	       "\n",
+	       "ours_cyc=%.1f ref_cyc=%.1f signed=%" PRIu64 " loss=%" PRIu64 " dup=%" PRIu64
+	       " reorder=%" PRIu64 " unknown=%" PRIu64 " lat_count=%" PRIu64 "\n",
 	        opt_rounds, pk_ours, mp_ours, mp_ref, (double)cyc_ours / (double)pk_ours,
-	        (double)cyc_ref / (double)pk_ref, st->rx_pkts, hl_rx_loss_now(st),
-	        st->lat_ns.count);
+	        (double)cyc_ref / (double)pk_ref, st->rx_pkts, hl_rx_loss_now(st), st->dup,
+	        st->reorder, unk, st->lat_ns.count);
 }
 
 static int
@@ -333,6 +341,8 @@ main(int argc, char **argv)
 			opt_seconds = atof(argv[i + 1]);
 		else if (!strcmp(argv[i], "--rate"))
 			opt_rate = atof(argv[i + 1]);
+		else if (!strcmp(argv[i], "--fill"))
+			opt_fill = (unsigned)atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--vars"))
 			opt_vars = (unsigned)atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--rounds"))
