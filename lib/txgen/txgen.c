@@ -726,6 +726,16 @@ hl_txgen_start(struct hl_txgen *g)
 		        s->spec.duration_ns
 		                ? now + (uint64_t)((double)s->spec.duration_ns * (double)hz / 1e9)
 		                : 0;
+		/* A paced stream with a duration sends exactly the packets that fall due in it,
+		 * even if the lcore was held up near the end: the budget is a packet count, and
+		 * the end time only stops streams that are not paced. */
+		if (s->cpp_fp && s->spec.duration_ns) {
+			uint64_t budget =
+			        (uint64_t)ceil((double)s->spec.duration_ns * 1e-9 * s->pps);
+			if (s->limit_pkts == 0 || budget < s->limit_pkts)
+				s->limit_pkts = budget;
+			s->end_tsc = 0;
+		}
 	}
 	g->next_window = now + g->window_cycles;
 	__atomic_store_n(&g->running, 1, __ATOMIC_RELEASE);
@@ -793,8 +803,9 @@ stream_poll(struct hl_txgen *g, struct hl_tx_stream *s, uint64_t now)
 			return true;
 		if (due - s->produced < n)
 			n = due - s->produced;
+		/* a burst is on time when it leaves as its last packet falls due */
 		due_tsc = s->c.start_tsc +
-		          (uint64_t)(((unsigned __int128)s->produced * s->cpp_fp) >> 24);
+		          (uint64_t)(((unsigned __int128)(s->produced + n - 1) * s->cpp_fp) >> 24);
 	}
 	if (s->limit_pkts && s->limit_pkts - s->produced < n)
 		n = s->limit_pkts - s->produced;

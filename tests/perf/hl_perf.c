@@ -133,6 +133,9 @@ mode_tx(bool paced)
 	}
 	if (!paced)
 		hl_txgen_stop(g);
+	/* sleep, do not spin, while the worker runs: the machine has few cores */
+	while (rte_eal_get_lcore_state(lc) != WAIT)
+		rte_delay_us_sleep(10 * 1000);
 	int rc = rte_eal_wait_lcore(lc);
 	const struct hl_tx_counters *c = hl_tx_stream_counters(ts);
 	if (!paced) {
@@ -142,8 +145,9 @@ mode_tx(bool paced)
 		       "cycles_per_pkt=%.1f tsc_hz=%" PRIu64 " status=%d\n",
 		        nr, rates[nr / 2] / 1e6, rates[0] / 1e6, rates[nr - 1] / 1e6, cyc, hz, rc);
 	} else {
-		double dur = opt_seconds;
-		double achieved = (double)c->tx_pkts / dur;
+		/* from the actual first (due at start) and last transmission times */
+		double achieved = (double)(c->tx_pkts - 1) * (double)hz /
+		                  (double)(c->last_tsc - c->start_tsc);
 		printf("mode=rate requested_pps=%.1f achieved_pps=%.3f error_pct=%.5f "
 		       "tx_pkts=%" PRIu64 " gap_p50_ns=%" PRIu64 " gap_p99_ns=%" PRIu64
 		       " gap_max_ns=%" PRIu64 " bursts=%" PRIu64 " status=%d\n",
@@ -273,6 +277,7 @@ mode_lat(void)
 	if (exact == NULL)
 		die("malloc", "exact latencies");
 	double ns_per_cyc = 1e9 / (double)rte_get_tsc_hz();
+	const uint64_t ns_mult = (uint64_t)(1e9 * 4294967296.0 / (double)rte_get_tsc_hz());
 	hl_txgen_start(g);
 	struct rte_mbuf *pk[HL_RX_BURST];
 	uint32_t active = 1;
@@ -292,7 +297,8 @@ mode_lat(void)
 			struct hl_sig sg;
 			memcpy(&sg, d + off, sizeof(sg));
 			/* same conversion as hl_rxmeas (cycles * mult >> 32), exact before bucketing */
-			exact[n++] = (uint64_t)((double)(now - sg.tx_tsc) * ns_per_cyc);
+			exact[n++] =
+			        (uint64_t)(((unsigned __int128)(now - sg.tx_tsc) * ns_mult) >> 32);
 		}
 		rte_pktmbuf_free_bulk(pk, k);
 	}
