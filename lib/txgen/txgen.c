@@ -55,6 +55,8 @@ struct hl_tx_stream {
 	uint64_t end_tsc; /* 0 = no duration */
 	uint64_t limit_pkts; /* 0 = no count */
 	uint64_t stall_cycles;
+	uint64_t backoff_cycles; /* pause after a refused burst before asking the queue again */
+	uint64_t retry_tsc;
 	uint64_t produced; /* packets built (sent or pending) = pacing index */
 	uint64_t progress_tsc;
 	uint32_t seq;
@@ -439,6 +441,7 @@ hl_tx_stream_create(const struct hl_stream_spec *spec, uint16_t port, uint16_t q
 	}
 	s->limit_pkts = spec->packet_count;
 	s->stall_cycles = (uint64_t)((double)o.stall_ns * (double)hz / 1e9);
+	s->backoff_cycles = (uint64_t)((double)HL_TXGEN_FULL_BACKOFF_NS * (double)hz / 1e9);
 	s->c.requested_pps = pps;
 
 	/* pool: data room for the largest frame; every mbuf pre-filled with the template */
@@ -774,6 +777,11 @@ static inline bool
 stream_poll(struct hl_txgen *g, struct hl_tx_stream *s, uint64_t now)
 {
 	if (s->n_pend) { /* the queue refused part of the last burst: retry those first */
+		/* Back off briefly instead of hammering a full queue: on a software ring every
+		 * attempt pulls the consumer's cache line over and slows the very reader that
+		 * would make room. */
+		if (now < s->retry_tsc)
+			return true;
 		uint16_t n = s->n_pend;
 		uint16_t k = rte_eth_tx_burst(s->port, s->queue, s->pend, n);
 		if (k)
@@ -782,6 +790,7 @@ stream_poll(struct hl_txgen *g, struct hl_tx_stream *s, uint64_t now)
 			s->c.tx_full++;
 			memmove(s->pend, s->pend + k, (size_t)(n - k) * sizeof(s->pend[0]));
 			s->n_pend = (uint16_t)(n - k);
+			s->retry_tsc = now + s->backoff_cycles;
 			if (now - s->progress_tsc > s->stall_cycles) {
 				stream_end(s, -ENOSPC);
 				return false;
@@ -832,6 +841,7 @@ stream_poll(struct hl_txgen *g, struct hl_tx_stream *s, uint64_t now)
 		s->c.tx_full++;
 		s->n_pend = (uint16_t)(n - k);
 		memcpy(s->pend, pk + k, (size_t)s->n_pend * sizeof(pk[0]));
+		s->retry_tsc = now + s->backoff_cycles;
 	}
 	if (s->sig_mode != HL_SIG_NONE)
 		s->c.tx_signed = s->seq; /* pending probes still count: they are sent or dropped */
