@@ -472,12 +472,9 @@ hl_tx_stream_free(struct hl_tx_stream *s)
 	for (uint16_t i = 0; i < s->n_pend; i++)
 		rte_pktmbuf_free(s->pend[i]);
 	s->n_pend = 0;
-	if (rte_mempool_full(s->pool) == 0) {
-		/* mbufs still in flight (queues not drained): freeing the pool would corrupt */
-		unsigned avail = rte_mempool_avail_count(s->pool);
-		if (avail < s->pool->size)
-			return -EBUSY;
-	}
+	/* mbufs still in flight (queues not drained): freeing the pool now would corrupt */
+	if (rte_mempool_avail_count(s->pool) < s->pool->size)
+		return -EBUSY;
 	rte_mempool_free(s->pool);
 	rte_free(s);
 	return 0;
