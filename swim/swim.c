@@ -95,6 +95,7 @@ struct hl_swim {
 	uint64_t next_probe_at;
 	uint32_t seq;
 	struct relay *relays;
+	uint32_t n_relays; /* relays in use */
 
 	uint8_t *txbuf;
 	uint8_t *scratch; /* one datagram: sync pages are encoded here first */
@@ -1028,6 +1029,7 @@ hl_swim_recv(struct hl_swim *sw, uint64_t now_ns, const struct hl_swim_addr *fro
 		}
 		memset(r, 0, sizeof(*r));
 		r->used = true;
+		sw->n_relays++;
 		r->want_nack = p->nack;
 		r->seq = ++sw->seq;
 		r->req_seq = p->seq;
@@ -1102,10 +1104,12 @@ probe_finish(struct hl_swim *sw)
 	uint32_t s = hash_find(sw, &pr->target);
 	if (s == NONE || !live(&sw->m[s]))
 		return;
-	struct member *m = &sw->m[s];
-	if (m->state == HL_SWIM_ALIVE)
-		start_suspicion(
-		        sw, s, m->inc, addr_hash(&sw->m[sw->self].addr), &sw->m[sw->self].addr);
+	/* Through the same path as a received accusation: starts a suspicion, or, when the
+	 * member is already suspected by others, counts us as an independent confirmation and
+	 * re-gossips it (that is what shrinks everyone's Lifeguard timer to Min). */
+	struct hl_swim_update u;
+	update_from_member(sw, s, HL_SWIM_SUSPECT, sw->m[s].inc, &sw->m[sw->self].addr, &u);
+	apply_update(sw, &u, false, &sw->m[sw->self].addr);
 }
 
 static void
@@ -1185,7 +1189,7 @@ hl_swim_tick(struct hl_swim *sw, uint64_t now_ns)
 			probe_start(sw);
 		sw->next_probe_at = now + lhm_scale(sw, sw->cfg.probe_interval_ns);
 	}
-	for (uint32_t i = 0; i < sw->cfg.max_relays; i++) {
+	for (uint32_t i = 0; i < sw->cfg.max_relays && sw->n_relays > 0; i++) {
 		struct relay *r = &sw->relays[i];
 		if (!r->used)
 			continue;
@@ -1195,8 +1199,10 @@ hl_swim_tick(struct hl_swim *sw, uint64_t now_ns)
 			            false) == 0)
 				sw->st.nacks_sent++;
 		}
-		if (now >= r->expire)
+		if (now >= r->expire) {
 			r->used = false;
+			sw->n_relays--;
+		}
 	}
 	for (uint32_t i = 0; i < sw->n_susp;) {
 		uint32_t s = sw->suspects[i];
@@ -1276,7 +1282,7 @@ hl_swim_next_deadline(const struct hl_swim *sw)
 		d = sw->next_probe_at;
 	if (pr->active && !pr->acked && !pr->indirect_sent)
 		d = min64(d, pr->direct_deadline);
-	for (uint32_t i = 0; i < sw->cfg.max_relays; i++) {
+	for (uint32_t i = 0; i < sw->cfg.max_relays && sw->n_relays > 0; i++) {
 		const struct relay *r = &sw->relays[i];
 		if (!r->used)
 			continue;

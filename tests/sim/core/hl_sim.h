@@ -54,6 +54,10 @@ struct hl_sim_config {
 	uint32_t max_link_rules; /* per-link override table bound (default 4096) */
 	struct hl_sim_link link; /* default for every link */
 	bool quiet; /* do not print the seed line (benchmarks print it themselves) */
+	/* When a stall ends, run the node's overdue timers before its queued packets (a starved
+	 * process whose timer wakes before its socket backlog is read: the Lifeguard failure
+	 * mode). Default: queued packets first. */
+	bool stall_timers_first;
 };
 
 struct hl_sim_stats {

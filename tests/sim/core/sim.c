@@ -704,7 +704,12 @@ process(struct hl_sim *sim, struct event *ev)
 			break;
 		if (--n->stall_depth > 0)
 			break;
-		/* The starved process catches up: queued packets in arrival order, then timers. */
+		/* The starved process catches up: queued packets in arrival order and overdue
+		 * timers, in the order the configuration asks for. */
+		if (sim->cfg.stall_timers_first) {
+			do_tick(sim, ev->node);
+			service(sim, ev->node);
+		}
 		while (n->inbox_head != NULL && n->up) {
 			struct pkt *p = n->inbox_head;
 			n->inbox_head = p->next;
@@ -713,8 +718,10 @@ process(struct hl_sim *sim, struct event *ev)
 			n->inbox_len--;
 			deliver(sim, ev->node, p);
 			free(p);
+			service(sim, ev->node); /* drain replies so the node's queue cannot overflow */
 		}
-		do_tick(sim, ev->node);
+		if (!sim->cfg.stall_timers_first)
+			do_tick(sim, ev->node);
 		service(sim, ev->node);
 		break;
 	case EV_CRASH:
