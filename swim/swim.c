@@ -197,7 +197,11 @@ addr_hash(const struct hl_swim_addr *a)
 		h ^= a->b[i];
 		h *= 0x100000001b3ULL;
 	}
-	return h ^ (h >> 29);
+	/* murmur3 finaliser: the index uses the low bits, FNV alone leaves them clustered. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
 }
 
 static bool

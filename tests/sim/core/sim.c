@@ -718,7 +718,8 @@ process(struct hl_sim *sim, struct event *ev)
 			n->inbox_len--;
 			deliver(sim, ev->node, p);
 			free(p);
-			service(sim, ev->node); /* drain replies so the node's queue cannot overflow */
+			service(sim,
+			        ev->node); /* drain replies so the node's queue cannot overflow */
 		}
 		if (!sim->cfg.stall_timers_first)
 			do_tick(sim, ev->node);

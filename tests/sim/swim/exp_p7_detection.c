@@ -19,7 +19,7 @@ struct p7 {
 
 static void
 on_ev(struct swim_cluster *c, uint32_t node, const struct hl_swim_event *ev, uint64_t now,
-	void *arg)
+        void *arg)
 {
 	struct p7 *s = arg;
 	(void)node;
@@ -60,9 +60,9 @@ main(int argc, char **argv)
 	struct hl_sim *sim = swim_cluster_sim(c);
 	printf("# P7 crash detection: n=%u probe=%.0f ms timeout=%.0f ms alpha=%u beta=%u k=%u "
 	       "gossip=%.0f ms x%u\n",
-		n, cfg.probe_interval_ns / 1e6, cfg.probe_timeout_ns / 1e6, cfg.suspicion_alpha,
-		cfg.suspicion_beta, cfg.suspicion_k, cfg.gossip_interval_ns / 1e6,
-		cfg.gossip_nodes);
+	        n, cfg.probe_interval_ns / 1e6, cfg.probe_timeout_ns / 1e6, cfg.suspicion_alpha,
+	        cfg.suspicion_beta, cfg.suspicion_k, cfg.gossip_interval_ns / 1e6,
+	        cfg.gossip_nodes);
 	printf("# full mesh after %.2f virtual s (%.1f wall s)\n", mesh / 1e9, exp_wall() - w0);
 	hl_sim_run_for(sim, 5 * HL_SIM_S);
 	struct p7 s = {.c = c, .obs = calloc(n, sizeof(double))};
@@ -78,12 +78,13 @@ main(int argc, char **argv)
 		while (swim_cluster_node(c, v) == NULL);
 		s.victim = v;
 		s.seen = 0;
-		s.t_crash = hl_sim_now(sim) + hl_prng_below(hl_sim_prng(sim), cfg.probe_interval_ns);
+		s.t_crash =
+		        hl_sim_now(sim) + hl_prng_below(hl_sim_prng(sim), cfg.probe_interval_ns);
 		hl_sim_crash_at(sim, v, s.t_crash);
 		hl_sim_run_until(sim, s.t_crash, NULL, NULL);
 		if (hl_sim_run_until(sim, s.t_crash + 60 * HL_SIM_S, all_seen, &s) != 0) {
-			printf("%-6u %-7u not detected everywhere in 60 s (%u of %u)\n", t, v, s.seen,
-				swim_cluster_up(c));
+			printf("%-6u %-7u not detected everywhere in 60 s (%u of %u)\n", t, v,
+			        s.seen, swim_cluster_up(c));
 			continue;
 		}
 		double f = exp_pct(s.obs, s.seen, 0);
@@ -98,12 +99,12 @@ main(int argc, char **argv)
 	double p50 = exp_pct(all, done, 50), p99 = exp_pct(all, done, 99);
 	double f50 = exp_pct(first, done, 50);
 	printf("# crashes detected everywhere: %u/%u; false deaths: %u\n", done, trials,
-		s.false_dead);
+	        s.false_dead);
 	printf("# all-members detection: p50 %.3f s, p99 %.3f s (target p50 <= 2 s, p99 <= 4 s); "
 	       "first detection p50 %.3f s\n",
-		p50, p99, f50);
+	        p50, p99, f50);
 	printf("# simulated %.1f virtual s in %.1f wall s\n", hl_sim_now(sim) / 1e9,
-		exp_wall() - w0);
+	        exp_wall() - w0);
 	printf("RESULT P7 %.3f s\n", p50);
 	free(all);
 	free(first);

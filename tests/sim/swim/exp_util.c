@@ -23,9 +23,9 @@ exp_parse(int argc, char **argv, struct exp_args *a, uint64_t fallback_seed)
 			a->hours = strtod(argv[++i], NULL);
 		} else {
 			fprintf(stderr,
-				"usage: %s [--smoke] [--n N] [--trials N] [--hours H]\n"
-				"  seed: SIM_SEED=<n> (printed on every run)\n",
-				argv[0]);
+			        "usage: %s [--smoke] [--n N] [--trials N] [--hours H]\n"
+			        "  seed: SIM_SEED=<n> (printed on every run)\n",
+			        argv[0]);
 			exit(2);
 		}
 	}
@@ -65,10 +65,13 @@ exp_wall(void)
 
 struct swim_cluster *
 exp_cluster(const struct hl_swim_config *cfg, uint32_t n, uint64_t seed,
-	const struct hl_sim_link *link, bool stall_timers_first, uint64_t *mesh_ns)
+        const struct hl_sim_link *link, bool stall_timers_first, uint64_t *mesh_ns)
 {
-	struct swim_cluster_params p = {.n = n, .seed = seed, .swim = *cfg, .quiet = true,
-		.stall_timers_first = stall_timers_first};
+	struct swim_cluster_params p = {.n = n,
+	        .seed = seed,
+	        .swim = *cfg,
+	        .quiet = true,
+	        .stall_timers_first = stall_timers_first};
 	if (link != NULL)
 		p.link = *link;
 	struct swim_cluster *c = swim_cluster_create(&p);
@@ -76,8 +79,7 @@ exp_cluster(const struct hl_swim_config *cfg, uint32_t n, uint64_t seed,
 		fprintf(stderr, "cluster of %u: out of memory\n", n);
 		return NULL;
 	}
-	if (swim_cluster_join_all(c) != 0 ||
-		swim_cluster_run_until_mesh(c, 600 * HL_SIM_S) != 0) {
+	if (swim_cluster_join_all(c) != 0 || swim_cluster_run_until_mesh(c, 600 * HL_SIM_S) != 0) {
 		fprintf(stderr, "cluster of %u did not reach full mesh in 600 virtual s\n", n);
 		swim_cluster_destroy(c);
 		return NULL;

@@ -11,10 +11,10 @@
 
 struct exp_args {
 	bool smoke;
-	uint32_t n;      /* 0 = experiment default */
+	uint32_t n; /* 0 = experiment default */
 	uint32_t trials; /* 0 = experiment default */
 	uint64_t seed;
-	double hours;    /* P8 virtual duration, 0 = default */
+	double hours; /* P8 virtual duration, 0 = default */
 };
 
 /** Parse --smoke, --n N, --trials N, --hours H; seed from SIM_SEED (default fallback).
@@ -24,7 +24,7 @@ void exp_parse(int argc, char **argv, struct exp_args *a, uint64_t fallback_seed
 double exp_pct(double *v, size_t n, double p);
 /** Create a cluster, join everyone and run until full mesh. Prints the mesh time. NULL on error. */
 struct swim_cluster *exp_cluster(const struct hl_swim_config *cfg, uint32_t n, uint64_t seed,
-	const struct hl_sim_link *link, bool stall_timers_first, uint64_t *mesh_ns);
+        const struct hl_sim_link *link, bool stall_timers_first, uint64_t *mesh_ns);
 /** Wall-clock seconds since an arbitrary start (the host may read clocks; the cores may not). */
 double exp_wall(void);
 
