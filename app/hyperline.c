@@ -31,17 +31,17 @@ self_check(void)
 		return 1;
 	}
 	port = 0;
-	mp = rte_pktmbuf_pool_create("selfcheck", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-		rte_socket_id());
+	mp = rte_pktmbuf_pool_create(
+	        "selfcheck", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (mp == NULL) {
 		fprintf(stderr, "self-check: mempool: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
 	memset(&conf, 0, sizeof(conf));
 	if ((rc = rte_eth_dev_configure(port, 1, 1, &conf)) < 0 ||
-		(rc = rte_eth_rx_queue_setup(port, 0, 1024, rte_socket_id(), NULL, mp)) < 0 ||
-		(rc = rte_eth_tx_queue_setup(port, 0, 1024, rte_socket_id(), NULL)) < 0 ||
-		(rc = rte_eth_dev_start(port)) < 0) {
+	        (rc = rte_eth_rx_queue_setup(port, 0, 1024, rte_socket_id(), NULL, mp)) < 0 ||
+	        (rc = rte_eth_tx_queue_setup(port, 0, 1024, rte_socket_id(), NULL)) < 0 ||
+	        (rc = rte_eth_dev_start(port)) < 0) {
 		fprintf(stderr, "self-check: port %u set-up: %s\n", port, rte_strerror(-rc));
 		return 1;
 	}
@@ -71,9 +71,9 @@ self_check(void)
 	rte_eth_stats_get(port, &st);
 	printf("self-check: net_ring loopback sent %" PRIu64 " received %" PRIu64
 	       " (port counters opackets %" PRIu64 " ipackets %" PRIu64 ")\n",
-		sent, recvd, st.opackets, st.ipackets);
+	        sent, recvd, st.opackets, st.ipackets);
 	printf("self-check: cores %s %s; the traffic engine and node land in later issues\n",
-		hl_swim_version(), hl_coord_version());
+	        hl_swim_version(), hl_coord_version());
 	rte_eth_dev_stop(port);
 	rte_eth_dev_close(port);
 	return (sent == recvd && st.opackets == sent && st.ipackets == recvd) ? 0 : 1;

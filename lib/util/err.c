@@ -6,13 +6,13 @@
 
 static const char *const err_strings[] = {
 #define HL_ERR_STR(n, s) s,
-	HL_ERR_TABLE(HL_ERR_STR)
+        HL_ERR_TABLE(HL_ERR_STR)
 #undef HL_ERR_STR
 };
 
 static const char *const err_names[] = {
 #define HL_ERR_NAME(n, s) "HL_E_" #n,
-	HL_ERR_TABLE(HL_ERR_NAME)
+        HL_ERR_TABLE(HL_ERR_NAME)
 #undef HL_ERR_NAME
 };
 

@@ -21,9 +21,9 @@
 #define HL_MP_MAX_DEPTH 16
 
 struct hl_mp_rd {
-	const uint8_t *p;   /* next byte */
+	const uint8_t *p; /* next byte */
 	const uint8_t *end; /* one past the last byte */
-	uint32_t depth;     /* current nesting, bumped by callers that descend */
+	uint32_t depth; /* current nesting, bumped by callers that descend */
 };
 
 static inline void

@@ -164,7 +164,10 @@ rd_int(struct hl_mp_rd *r, bool *neg, uint64_t *u, int64_t *s)
 		*u = raw;
 		return 0;
 	}
-	int64_t sv = n == 1 ? (int8_t)raw : n == 2 ? (int16_t)raw : n == 4 ? (int32_t)raw : (int64_t)raw;
+	int64_t sv = n == 1   ? (int8_t)raw
+	             : n == 2 ? (int16_t)raw
+	             : n == 4 ? (int32_t)raw
+	                      : (int64_t)raw;
 	if (sv >= 0) {
 		*u = (uint64_t)sv;
 		return 0;

@@ -147,11 +147,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip_scalars),
-		cmocka_unit_test(test_writer_overflow_is_sticky),
-		cmocka_unit_test(test_lying_lengths),
-		cmocka_unit_test(test_wrong_types),
-		cmocka_unit_test(test_deep_nesting_rejected),
+	        cmocka_unit_test(test_roundtrip_scalars),
+	        cmocka_unit_test(test_writer_overflow_is_sticky),
+	        cmocka_unit_test(test_lying_lengths),
+	        cmocka_unit_test(test_wrong_types),
+	        cmocka_unit_test(test_deep_nesting_rejected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
