@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hl_err.h"
+#include "hl_log.h"
 #include "hl_mp.h"
 #include "hl_prng.h"
 #include "hl_swim.h"
@@ -204,6 +205,20 @@ addr_hash(const struct hl_swim_addr *a)
 	return h;
 }
 
+/* Hex form of an address for logs. */
+static const char *
+addr_str(const struct hl_swim_addr *a, char buf[2 * HL_SWIM_ADDR_MAX + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint32_t n = a->len <= HL_SWIM_ADDR_MAX ? a->len : HL_SWIM_ADDR_MAX;
+	for (uint32_t i = 0; i < n; i++) {
+		buf[2 * i] = hex[a->b[i] >> 4];
+		buf[2 * i + 1] = hex[a->b[i] & 15];
+	}
+	buf[2 * n] = '\0';
+	return buf;
+}
+
 static bool
 meta_eq(const struct hl_swim_meta *a, const struct hl_swim_meta *b)
 {
@@ -318,7 +333,12 @@ static void
 emit(struct hl_swim *sw, enum hl_swim_event_type type, const struct member *m, uint64_t job)
 {
 	if (sw->ev_count == sw->cfg.event_slots) {
+		char b[2 * HL_SWIM_ADDR_MAX + 1];
 		sw->st.events_dropped++; /* host is not draining: newest dropped, counted */
+		HL_LOG(HL_LOG_WARN, "swim",
+		        "event queue full (%u): dropped event type=%d member=%s dropped_total=%llu",
+		        sw->cfg.event_slots, (int)type, addr_str(&m->addr, b),
+		        (unsigned long long)sw->st.events_dropped);
 		return;
 	}
 	struct hl_swim_event *e = &sw->ev[(sw->ev_head + sw->ev_count) % sw->cfg.event_slots];
@@ -482,7 +502,11 @@ send_pkt(struct hl_swim *sw, const struct hl_swim_addr *to, const struct hl_swim
         const struct hl_swim_update *forced, bool piggyback)
 {
 	if (sw->tx_count == sw->cfg.tx_slots) {
+		char b[2 * HL_SWIM_ADDR_MAX + 1];
 		sw->st.tx_dropped++;
+		HL_LOG(HL_LOG_WARN, "swim",
+		        "tx queue full (%u datagrams): dropped datagram to %s dropped_total=%llu",
+		        sw->cfg.tx_slots, addr_str(to, b), (unsigned long long)sw->st.tx_dropped);
 		return -ENOBUFS;
 	}
 	uint32_t idx = (sw->tx_head + sw->tx_count) % sw->cfg.tx_slots;
@@ -606,7 +630,12 @@ member_new(struct hl_swim *sw, const struct hl_swim_addr *a)
 	if (sw->n_free == 0)
 		reap_due(sw);
 	if (sw->n_free == 0) {
+		char b[2 * HL_SWIM_ADDR_MAX + 1];
 		sw->st.members_full++;
+		HL_LOG(HL_LOG_WARN, "swim",
+		        "member table full (%u): new member %s rejected rejected_total=%llu",
+		        sw->cfg.max_members, addr_str(a, b),
+		        (unsigned long long)sw->st.members_full);
 		return NONE;
 	}
 	uint32_t s = sw->free_stack[--sw->n_free];
@@ -936,7 +965,11 @@ send_sync(struct hl_swim *sw, const struct hl_swim_addr *to, uint8_t type, bool 
         uint32_t cursor, bool self_only, bool page)
 {
 	if (sw->tx_count == sw->cfg.tx_slots) {
+		char b[2 * HL_SWIM_ADDR_MAX + 1];
 		sw->st.tx_dropped++;
+		HL_LOG(HL_LOG_WARN, "swim",
+		        "tx queue full (%u datagrams): dropped datagram to %s dropped_total=%llu",
+		        sw->cfg.tx_slots, addr_str(to, b), (unsigned long long)sw->st.tx_dropped);
 		return -ENOBUFS;
 	}
 	struct hl_mp_wr w;
@@ -1011,7 +1044,10 @@ hl_swim_recv(struct hl_swim *sw, uint64_t now_ns, const struct hl_swim_addr *fro
 	struct hl_swim_packet *p = &sw->pkt;
 	int rc = hl_swim_decode(p, buf, len);
 	if (rc != 0) {
+		char b[2 * HL_SWIM_ADDR_MAX + 1];
 		sw->st.rx_errors++;
+		HL_LOG(HL_LOG_WARN, "swim", "undecodable datagram from %s len=%zu err=%s",
+		        addr_str(from, b), len, hl_errname(rc));
 		return rc;
 	}
 	bool sync = p->type == HL_SWIM_MSG_SYNC_REQ || p->type == HL_SWIM_MSG_SYNC_RESP;
@@ -1021,14 +1057,23 @@ hl_swim_recv(struct hl_swim *sw, uint64_t now_ns, const struct hl_swim_addr *fro
 	switch (p->type) {
 	case HL_SWIM_MSG_PING:
 		if (p->has_target && !addr_eq(&p->target, &sw->m[sw->self].addr)) {
+			char b[2 * HL_SWIM_ADDR_MAX + 1], c[2 * HL_SWIM_ADDR_MAX + 1];
 			sw->st.rx_wrong_target++;
+			HL_LOG(HL_LOG_WARN, "swim", "ping from %s meant for %s, not us: ignored",
+			        addr_str(from, b), addr_str(&p->target, c));
 			return 0;
 		}
 		return send_simple(sw, from, HL_SWIM_MSG_ACK, p->seq, NULL, false);
 	case HL_SWIM_MSG_PING_REQ: {
 		struct relay *r = relay_alloc(sw);
 		if (r == NULL) {
+			char b[2 * HL_SWIM_ADDR_MAX + 1];
 			sw->st.relays_full++;
+			HL_LOG(HL_LOG_WARN, "swim",
+			        "relay table full (%u): ping-req from %s refused "
+			        "refused_total=%llu",
+			        sw->cfg.max_relays, addr_str(from, b),
+			        (unsigned long long)sw->st.relays_full);
 			return 0;
 		}
 		memset(r, 0, sizeof(*r));
@@ -1212,7 +1257,11 @@ hl_swim_tick(struct hl_swim *sw, uint64_t now_ns)
 		uint32_t s = sw->suspects[i];
 		struct member *m = &sw->m[s];
 		if (now >= m->susp_deadline) {
+			char b[2 * HL_SWIM_ADDR_MAX + 1];
 			sw->st.deaths_declared++;
+			HL_LOG(HL_LOG_DEBUG, "swim",
+			        "suspicion expired: member %s dead inc=%llu confirmations=%u",
+			        addr_str(&m->addr, b), (unsigned long long)m->inc, m->susp_conf);
 			kill_member(sw, s, HL_SWIM_DEAD, m->inc, &sw->m[sw->self].addr);
 			continue; /* the list shrank: same index holds the next suspect */
 		}
