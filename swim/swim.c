@@ -110,6 +110,8 @@ struct hl_swim {
 	uint32_t n_jobs;
 
 	uint64_t gossip_at, sync_at, reap_at, join_at;
+	uint64_t resync_at; /* full paged pulls from random peers right after joining */
+	uint32_t resyncs_left;
 	uint32_t sync_cursor;
 	struct hl_swim_addr seeds[MAX_SEEDS];
 	uint32_t n_seeds;
@@ -1120,6 +1122,13 @@ hl_swim_recv(struct hl_swim *sw, uint64_t now_ns, const struct hl_swim_addr *fro
 		        p->has_cursor ? p->cursor : (p->join ? 0 : sw->sync_cursor), false,
 		        p->join);
 	case HL_SWIM_MSG_SYNC_RESP:
+		if (!sw->joined && p->join) {
+			/* Members that joined the seed after our pull, and updates whose gossip ran
+			 * out before anyone knew us, would otherwise wait for a periodic sync:
+			 * pull a full table from two random peers over the next seconds. */
+			sw->resyncs_left = 2;
+			sw->resync_at = sw->now + sw->cfg.join_retry_ns;
+		}
 		sw->joined = true;
 		if (p->join && p->has_next) {
 			struct hl_swim_packet q = {.type = HL_SWIM_MSG_SYNC_REQ,
@@ -1299,6 +1308,13 @@ hl_swim_tick(struct hl_swim *sw, uint64_t now_ns)
 			send_sync(sw, &sw->seeds[i], HL_SWIM_MSG_SYNC_REQ, true, 0, true, false);
 		sw->join_at = now + sw->cfg.join_retry_ns;
 	}
+	if (sw->resyncs_left > 0 && now >= sw->resync_at) {
+		uint32_t h = random_live(sw, NULL, NULL, 0);
+		if (h != NONE)
+			send_sync(sw, &sw->m[h].addr, HL_SWIM_MSG_SYNC_REQ, true, 0, true, false);
+		sw->resyncs_left--;
+		sw->resync_at = now + 2 * sw->cfg.join_retry_ns;
+	}
 	if (now >= sw->reap_at) {
 		reap_due(sw);
 		sw->reap_at = now + sw->cfg.reap_interval_ns / 4;
@@ -1352,6 +1368,8 @@ hl_swim_next_deadline(const struct hl_swim *sw)
 	if (!sw->joined && sw->n_seeds > 0)
 		d = min64(d, sw->join_at);
 	d = min64(d, sw->reap_at);
+	if (sw->resyncs_left > 0)
+		d = min64(d, sw->resync_at);
 	if (sw->n_jobs > 0)
 		for (uint32_t i = 0; i < sw->cfg.max_job_suspicions; i++)
 			if (sw->jobs[i].used)
