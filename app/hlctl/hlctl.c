@@ -136,23 +136,35 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	const char *cmd = argv[optind++];
-	/* options may also follow the command */
-	while ((c = getopt_long(argc, argv, "s:wf:o:h", opts, NULL)) != -1) {
-		if (c == 's')
-			server = optarg;
-		else if (c == 'w')
-			wait = true;
-		else if (c == 'f')
-			format = optarg;
-		else if (c == 'o')
-			out = optarg;
-		else {
-			usage(stderr);
+	/* options may also follow the command: collect positionals, take options anywhere */
+	char *pos[8];
+	int nargs = 0;
+	for (int i = optind; i < argc; i++) {
+		const char *a = argv[i];
+		bool takes = !strcmp(a, "-s") || !strcmp(a, "--server") || !strcmp(a, "-f") ||
+		             !strcmp(a, "--format") || !strcmp(a, "-o") || !strcmp(a, "--out");
+		if (takes && i + 1 >= argc) {
+			fprintf(stderr, "hlctl: %s needs a value\n", a);
 			return EX_USAGE;
 		}
+		if (!strcmp(a, "-s") || !strcmp(a, "--server"))
+			server = argv[++i];
+		else if (!strcmp(a, "-f") || !strcmp(a, "--format"))
+			format = argv[++i];
+		else if (!strcmp(a, "-o") || !strcmp(a, "--out"))
+			out = argv[++i];
+		else if (!strcmp(a, "-w") || !strcmp(a, "--wait"))
+			wait = true;
+		else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "hlctl: unknown option '%s'\n", a);
+			return EX_USAGE;
+		} else if (nargs == 8) {
+			fprintf(stderr, "hlctl: too many arguments\n");
+			return EX_USAGE;
+		} else
+			pos[nargs++] = argv[i];
 	}
-	char **args = argv + optind;
-	int nargs = argc - optind;
+	char **args = pos;
 	if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv")) {
 		fprintf(stderr, "hlctl: --format %s: expected table, json or csv\n", format);
 		return EX_USAGE;

@@ -111,7 +111,7 @@ hl_jobs_submit(const char *ini, size_t len, uint64_t *id, char *err, size_t errl
 			        "node "
 			        "%s (ports: %s)",
 			        js->streams[i].name, js->streams[i].port, n->prof.name, list);
-			rc = -HL_E_NOT_FOUND;
+			rc = -ENODEV;
 		}
 	}
 	struct hl_job *j = NULL;
@@ -338,6 +338,12 @@ finish_run(struct hl_job *j)
 		o->p999_ns = hl_hist_percentile(&s->lat, 99.9);
 		o->max_ns = s->lat.count ? s->lat.max : 0;
 		o->jitter_ns = (uint64_t)s->jitter_ns;
+		if (s->tx_dropped || s->alloc_fail)
+			HL_LOG(HL_LOG_WARN, "jobs",
+			        "job=%" PRIu64 " workflow=%s stream=%s: %" PRIu64
+			        " packets not taken by "
+			        "the TX queue, %" PRIu64 " bursts found the mbuf pool empty",
+			        j->id, w->name, o->stream, s->tx_dropped, s->alloc_fail);
 		j->done_tx += s->tx_pkts;
 		j->done_rx += s->rx_pkts;
 		j->done_lost += o->lost;

@@ -183,10 +183,14 @@ run_lane(struct hl_run *r, uint32_t lane)
 
 	for (;;) {
 		uint64_t now = rte_rdtsc();
-		if (now >= end || __atomic_load_n(&r->cancel, __ATOMIC_RELAXED) ||
-		        hl_node_quitting())
+		/* past the end, still send what fell due before it (a descheduled lane catches up,
+		 * so the count is rate x duration), then stop */
+		bool over = now >= end;
+		if (over)
+			now = end;
+		if (__atomic_load_n(&r->cancel, __ATOMIC_RELAXED) || hl_node_quitting())
 			break;
-		bool active = false;
+		bool active = false, behind = false;
 		for (uint32_t i = 0; i < c.n; i++) {
 			struct hl_run_stream *s = c.s[i];
 			uint64_t due = (uint64_t)((double)(now - start) * s->pps / (double)hz) + 1;
@@ -197,15 +201,18 @@ run_lane(struct hl_run *r, uint32_t lane)
 			if (due > s->next_seq) {
 				uint64_t nb = due - s->next_seq;
 				send_burst(&c, s, nb > BURST ? BURST : (uint32_t)nb);
+				behind |= due > s->next_seq;
 			}
 		}
 		rx_poll(&c);
-		if (now >= next_win) {
+		if (rte_rdtsc() >= next_win) {
 			publish(&c, HL_MSG_WINDOW);
 			next_win += window;
 		}
-		if (!active)
+		if (!active || (over && !behind))
 			break;
+		if (over && rte_rdtsc() - end > hz / 10)
+			break; /* bounded catch-up: a port that stopped taking packets ends the run */
 	}
 	/* drain what is still in flight */
 	uint64_t t0 = rte_rdtsc(), last_rx = t0;
