@@ -3,6 +3,7 @@
  * (template copy + signature, no header building), RX signature parse with per-stream counters,
  * latency histogram and RFC 3550 jitter, and a cumulative window to the progress service every
  * window. Interim engine until lib/txgen's generator and RX measurement are wired here. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -176,6 +177,14 @@ run_lane(struct hl_run *r, uint32_t lane)
 		if (!have)
 			c.ports[c.n_ports++] = s->port_id;
 	}
+	/* packets due at k / pps for k < duration x pps (ceil, minus float noise), capped by count */
+	uint64_t total[HL_RUN_MAX_STREAMS];
+	for (uint32_t i = 0; i < c.n; i++) {
+		double x = (double)r->duration_tsc * c.s[i]->pps / (double)hz;
+		total[i] = (uint64_t)ceil(x - 1e-6);
+		if (c.s[i]->max_pkts && total[i] > c.s[i]->max_pkts)
+			total[i] = c.s[i]->max_pkts;
+	}
 	uint64_t window = hz * hl_node.prof.window_ms / 1000;
 	uint64_t start = rte_rdtsc();
 	uint64_t end = start + r->duration_tsc;
@@ -194,9 +203,9 @@ run_lane(struct hl_run *r, uint32_t lane)
 		for (uint32_t i = 0; i < c.n; i++) {
 			struct hl_run_stream *s = c.s[i];
 			uint64_t due = (uint64_t)((double)(now - start) * s->pps / (double)hz) + 1;
-			if (s->max_pkts && due > s->max_pkts)
-				due = s->max_pkts;
-			if (!s->max_pkts || s->next_seq < s->max_pkts)
+			if (due > total[i])
+				due = total[i];
+			if (s->next_seq < total[i])
 				active = true;
 			if (due > s->next_seq) {
 				uint64_t nb = due - s->next_seq;
