@@ -143,16 +143,14 @@ count_suppressed(struct hl_log_site *site)
 }
 
 /* GCRA: admit when the theoretical arrival time is at most `tolerance` ahead of now. Equivalent
- * to a token bucket of burst (tolerance / interval + 1) refilled every interval. */
+ * to a token bucket of burst (tolerance / interval + 1) refilled every interval. Called with the
+ * site's busy flag held. */
 static int
-site_admit(struct hl_log_site *site, uint64_t now)
+site_admit(struct hl_log_site *site, uint64_t now, uint64_t interval)
 {
-	uint64_t interval = __atomic_load_n(&log_interval_ns, __ATOMIC_RELAXED);
 	uint64_t tolerance = __atomic_load_n(&log_tolerance_ns, __ATOMIC_RELAXED);
 	uint32_t epoch = __atomic_load_n(&log_epoch, __ATOMIC_RELAXED);
 
-	if (interval == 0)
-		return 1;
 	if (site->epoch != epoch) {
 		site->epoch = epoch;
 		site->tat = now;
@@ -192,19 +190,21 @@ void
 hl_log_emit_(struct hl_log_site *site, enum hl_log_level level, const char *component,
         const char *fmt, ...)
 {
-	if (__atomic_test_and_set(&site->busy, __ATOMIC_ACQUIRE)) {
-		/* Same site logging concurrently on another thread: count, never wait. */
-		count_suppressed(site);
-		return;
-	}
-	int ok = site_admit(site, log_now());
-	if (!ok) {
-		count_suppressed(site);
+	uint64_t interval = __atomic_load_n(&log_interval_ns, __ATOMIC_RELAXED);
+	if (interval != 0) {
+		if (__atomic_test_and_set(&site->busy, __ATOMIC_ACQUIRE)) {
+			/* Same site logging concurrently on another thread: count, never wait. */
+			count_suppressed(site);
+			return;
+		}
+		int ok = site_admit(site, log_now(), interval);
 		__atomic_clear(&site->busy, __ATOMIC_RELEASE);
-		return;
+		if (!ok) {
+			count_suppressed(site);
+			return;
+		}
 	}
 	uint64_t suppressed = __atomic_exchange_n(&site->suppressed, 0, __ATOMIC_RELAXED);
-	__atomic_clear(&site->busy, __ATOMIC_RELEASE);
 
 	unsigned li = (unsigned)level < HL_LOG_NLEVELS ? (unsigned)level : HL_LOG_DEBUG;
 	char line[HL_LOG_LINE_MAX];

@@ -5,11 +5,14 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "hl_log.h"
+#include "sansio_log_probe.h"
 
 #define MS 1000000ULL
 #define MAX_CAPTURE 64
@@ -303,6 +306,88 @@ test_level_names(void **state)
 	assert_int_equal(hl_log_emitted((enum hl_log_level)9), 0);
 }
 
+static void
+test_sansio_call_site(void **state)
+{
+	(void)state;
+	/* The site in a poison-built object obeys the virtual clock like any other. */
+	for (unsigned i = 0; i < 12; i++)
+		sansio_log_probe(4, i);
+	assert_int_equal(ncap, 10);
+	assert_string_equal(cap[9].line, "probe failed peer=n4 seq=9");
+	fake_now += 200 * MS;
+	sansio_log_probe(4, 12);
+	assert_string_equal(cap[10].line, "probe failed peer=n4 seq=12 (2 suppressed)");
+}
+
+/* Threads hammering one site: every call is either emitted or counted as suppressed, and
+ * every suppressed call is reported by a later line or still pending. */
+enum { THREADS = 4, CALLS = 20000 };
+static uint64_t reported_suppressed;
+static uint64_t counted_lines;
+
+static void
+count_sink(void *arg, enum hl_log_level level, const char *component, const char *line)
+{
+	(void)arg;
+	(void)level;
+	(void)component;
+	const char *p = strstr(line, " (");
+	if (p != NULL)
+		reported_suppressed += strtoull(p + 2, NULL, 10);
+	counted_lines++;
+}
+
+static void
+hammer_site(void)
+{
+	HL_LOG(HL_LOG_INFO, "t", "hammer");
+}
+
+static void *
+hammer(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < CALLS; i++)
+		hammer_site();
+	return NULL;
+}
+
+static void
+run_hammer(void)
+{
+	pthread_t th[THREADS];
+	for (int i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, hammer, NULL), 0);
+	for (int i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+}
+
+static void
+test_threads_account_for_every_call(void **state)
+{
+	(void)state;
+	reported_suppressed = 0;
+	counted_lines = 0;
+	hl_log_set_sink(count_sink, NULL);
+	run_hammer();
+	/* Fake clock frozen: exactly one burst gets through. */
+	assert_int_equal(counted_lines, 10);
+	assert_int_equal(hl_log_emitted(HL_LOG_INFO), 10);
+	assert_int_equal(hl_log_suppressed(), THREADS * CALLS - 10);
+	fake_now += 1000 * MS;
+	hammer_site();
+	assert_int_equal(reported_suppressed, THREADS * CALLS - 10);
+
+	/* Unlimited: nothing is lost to contention either. */
+	hl_log_set_rate(0, 0);
+	hl_log_reset_counters();
+	counted_lines = 0;
+	run_hammer();
+	assert_int_equal(counted_lines, THREADS * CALLS);
+	assert_int_equal(hl_log_suppressed(), 0);
+}
+
 int
 main(void)
 {
@@ -317,6 +402,9 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_long_line_truncated, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_default_sink_stderr, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_level_names, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sansio_call_site, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_threads_account_for_every_call, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
