@@ -11,15 +11,15 @@
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
-#include <rte_ether.h>
-#include <rte_ip.h>
+#include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_ring_elem.h>
-#include <rte_udp.h>
 
 #include "hl_err.h"
 #include "hl_log.h"
-#include "hl_sig.h"
+#include "hl_rxmeas.h"
+#include "hl_stream.h"
+#include "hl_txgen.h"
 #include "node.h"
 
 struct hl_job hl_jobs[HL_NODE_MAX_JOBS];
@@ -178,68 +178,155 @@ hl_jobs_forget_conn(struct hl_conn *conn)
 	}
 }
 
-static void
-build_template(struct hl_run_stream *rs, const struct hl_js_stream *js)
-{
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rs->tmpl;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-	static const struct rte_ether_addr src = {{0x02, 0, 0, 0, 0, 0x01}};
-	static const struct rte_ether_addr dst = {{0x02, 0, 0, 0, 0, 0x02}};
+/* Stream pools whose mbufs were not all back when their run ended (a NIC still holding TX
+ * descriptors): retried every tick; full means a pool is leaked, which is logged. */
+#define DEFERRED_MAX 64
+static struct hl_tx_stream *deferred[DEFERRED_MAX];
+static uint32_t n_deferred;
 
-	memset(rs->tmpl, 0, sizeof(rs->tmpl));
-	rte_ether_addr_copy(&src, &eth->src_addr);
-	rte_ether_addr_copy(&dst, &eth->dst_addr);
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(rs->frame_len - sizeof(*eth)));
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(js->src_ip);
-	ip->dst_addr = rte_cpu_to_be_32(js->dst_ip);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	udp->src_port = rte_cpu_to_be_16(js->src_port);
-	udp->dst_port = rte_cpu_to_be_16(js->dst_port);
-	udp->dgram_len = rte_cpu_to_be_16(
-	        (uint16_t)(rs->frame_len - sizeof(*eth) - sizeof(*ip))); /* checksum 0: none */
-	rs->hdr_len = (uint32_t)(sizeof(*eth) + sizeof(*ip) + sizeof(*udp) + HL_SIG_LEN);
+static void
+stream_free(struct hl_tx_stream *tx, uint16_t port_id, uint16_t queue)
+{
+	if (hl_tx_stream_free(tx) == 0)
+		return;
+	rte_eth_tx_done_cleanup(port_id, queue, 0);
+	if (hl_tx_stream_free(tx) == 0)
+		return;
+	if (n_deferred == DEFERRED_MAX) {
+		HL_LOG(HL_LOG_ERR, "jobs",
+		        "stream pool leaked: %d pools already wait for mbufs "
+		        "still held by ports",
+		        DEFERRED_MAX);
+		return;
+	}
+	deferred[n_deferred++] = tx;
+}
+
+static void
+deferred_retry(void)
+{
+	for (uint32_t i = 0; i < n_deferred;) {
+		if (hl_tx_stream_free(deferred[i]) == 0)
+			deferred[i] = deferred[--n_deferred];
+		else
+			i++;
+	}
+}
+
+static void
+run_free(struct hl_run *r)
+{
+	for (uint32_t k = 0; k < r->n_streams; k++)
+		if (r->st[k].tx)
+			stream_free(r->st[k].tx, hl_node.ports[r->st[k].port_idx].port_id,
+			        r->st[k].lane);
+	for (uint32_t l = 0; l < HL_NODE_MAX_TRAFFIC; l++) {
+		for (uint32_t p = 0; p < HL_NODE_MAX_PORTS; p++)
+			if (r->rx[l][p])
+				hl_rxmeas_free(r->rx[l][p]);
+		rte_free(r->gen[l]);
+	}
+	rte_free(r);
+}
+
+static void
+to_spec(const struct hl_js_stream *js, uint16_t id, uint64_t duration_ms, struct hl_stream_spec *sp)
+{
+	hl_stream_spec_default(sp);
+	sp->id = id;
+	sp->src_ip.v4 = rte_cpu_to_be_32(js->src_ip);
+	sp->dst_ip.v4 = rte_cpu_to_be_32(js->dst_ip);
+	sp->src_port = js->src_port;
+	sp->dst_port = js->dst_port;
+	sp->size_mode = HL_SIZE_FIXED;
+	sp->n_sizes = 1;
+	sp->sizes[0].bytes = (uint16_t)js->size;
+	sp->sizes[0].weight = 1;
+	sp->rate_unit = HL_RATE_PPS;
+	sp->rate = js->rate_pps;
+	sp->duration_ns = duration_ms * 1000000ull;
+	sp->packet_count = js->count;
+	sp->sig_mode = HL_SIG_ALL; /* every packet: exact loss, reordering and latency */
+	sp->seed = id;
+	if (js->src_port_count > 1) {
+		struct hl_field_var *v = &sp->vars[sp->n_vars++];
+		v->field = HL_FIELD_SRC_PORT;
+		v->op = HL_VAR_INC;
+		v->min = js->src_port;
+		v->max = (uint64_t)js->src_port + js->src_port_count - 1;
+		v->step = 1;
+	}
 }
 
 static int
-start_wf(struct hl_job *j, int wf)
+start_wf(struct hl_job *j, int wf, char *err, size_t errlen)
 {
 	struct hl_node *n = &hl_node;
 	const struct hl_js_workflow *w = &j->spec.wf[wf];
 	struct hl_run *r = rte_zmalloc("hl_run", sizeof(*r), 64);
-	if (r == NULL)
+	if (r == NULL) {
+		snprintf(err, errlen, "no memory for the run");
 		return -ENOMEM;
-	uint64_t hz = rte_get_tsc_hz();
+	}
 	run_gen = (run_gen + 1) & 0xfff;
 	r->job_id = j->id;
 	r->wf_idx = (uint32_t)wf;
 	r->n_streams = w->n_streams;
-	r->duration_tsc = w->duration_ms * hz / 1000;
-	for (uint32_t k = 0; k < w->n_streams; k++) {
+	int rc = 0;
+	for (uint32_t k = 0; k < w->n_streams && rc == 0; k++) {
 		const struct hl_js_stream *js = &j->spec.streams[w->streams[k]];
 		struct hl_run_stream *rs = &r->st[k];
+		struct hl_stream_spec sp;
+		struct hl_tx_opts opts = {.pool_mbufs = 2047, .socket = -1};
+		char terr[HL_STREAM_ERRLEN];
 		rs->js_idx = w->streams[k];
 		rs->sig_id = (uint16_t)((run_gen << 4) | k);
-		rs->port_id = n->ports[hl_port_find(js->port)].port_id;
+		rs->port_idx = (uint16_t)hl_port_find(js->port);
 		rs->lane = (uint16_t)(k % n->prof.n_traffic);
-		rs->pps = js->rate_pps;
-		rs->max_pkts = js->count;
-		rs->frame_len = js->size - 4;
-		rs->sport_base = js->src_port;
-		rs->sport_span = js->src_port_count;
-		build_template(rs, js);
-		hl_hist_reset(&rs->lat);
+		uint16_t port_id = n->ports[rs->port_idx].port_id;
+		int socket = (int)rte_lcore_to_socket_id(n->prof.traffic_lcores[rs->lane]);
+		if (r->gen[rs->lane] == NULL) {
+			r->gen[rs->lane] =
+			        rte_zmalloc_socket("hl_txgen", sizeof(struct hl_txgen), 64, socket);
+			if (r->gen[rs->lane] == NULL) {
+				snprintf(
+				        err, errlen, "no memory for lane %u's generator", rs->lane);
+				rc = -ENOMEM;
+				break;
+			}
+			hl_txgen_init(r->gen[rs->lane], n->prof.window_ms * 1000000ull);
+		}
+		to_spec(js, rs->sig_id, w->duration_ms, &sp);
+		rs->tx = hl_tx_stream_create(&sp, port_id, rs->lane, &opts, terr, sizeof(terr));
+		if (rs->tx == NULL) {
+			snprintf(err, errlen, "stream %s: %s", js->name, terr);
+			rc = -EINVAL;
+			break;
+		}
+		hl_txgen_add(r->gen[rs->lane], rs->tx);
+		struct hl_rxmeas **rx = &r->rx[rs->lane][rs->port_idx];
+		/* the lane reads live stats: no periodic RX snapshot (window of an hour) */
+		if (*rx == NULL && (*rx = hl_rxmeas_create(port_id, rs->lane,
+		                            3600ull * 1000000000ull, socket)) == NULL) {
+			snprintf(err, errlen, "no memory for RX measurement on port %s",
+			        n->ports[rs->port_idx].cfg.name);
+			rc = -ENOMEM;
+			break;
+		}
+		if ((rc = hl_rxmeas_track(*rx, rs->sig_id)) < 0)
+			snprintf(err, errlen, "RX measurement cannot track stream %s: %s", js->name,
+			        hl_strerror(rc));
 		r->lanes_mask |= 1u << rs->lane;
 	}
 	struct hl_msg m = {.kind = HL_MSG_RUN, .run = r};
 	r->start_tsc = rte_rdtsc();
-	if (rte_ring_sp_enqueue_elem(n->ctl_to_disp, &m, sizeof(m)) != 0) {
-		rte_free(r);
-		return -ENOBUFS;
+	if (rc == 0 && rte_ring_sp_enqueue_elem(n->ctl_to_disp, &m, sizeof(m)) != 0) {
+		snprintf(err, errlen, "dispatch ring full");
+		rc = -ENOBUFS;
+	}
+	if (rc < 0) {
+		run_free(r);
+		return rc;
 	}
 	j->run = r;
 	j->cur_wf = wf;
@@ -308,54 +395,74 @@ finish_run(struct hl_job *j)
 	struct hl_cp_result *res = j->result;
 	for (uint32_t k = 0; k < r->n_streams; k++) {
 		struct hl_run_stream *s = &r->st[k];
+		const char *sname = j->spec.streams[s->js_idx].name;
 		if (res->n_streams == HL_CPROTO_MAX_STREAMS) {
 			HL_LOG(HL_LOG_WARN, "jobs",
 			        "job=%" PRIu64 " result holds %d streams; stream "
 			        "%s of workflow %s not recorded",
-			        j->id, HL_CPROTO_MAX_STREAMS, j->spec.streams[s->js_idx].name,
-			        w->name);
+			        j->id, HL_CPROTO_MAX_STREAMS, sname, w->name);
 			break;
 		}
+		const struct hl_tx_counters *tc = hl_tx_stream_counters(s->tx);
+		const struct hl_rx_stats *rs =
+		        hl_rxmeas_stats(r->rx[s->lane][s->port_idx], s->sig_id);
 		struct hl_cp_stream_result *o = &res->streams[res->n_streams++];
 		memset(o, 0, sizeof(*o));
 		snprintf(o->workflow, sizeof(o->workflow), "%s", w->name);
-		snprintf(o->stream, sizeof(o->stream), "%s", j->spec.streams[s->js_idx].name);
-		o->tx_pkts = s->tx_pkts;
-		o->tx_bytes = s->tx_bytes;
-		o->rx_pkts = s->rx_pkts;
-		o->rx_bytes = s->rx_bytes;
-		o->req_pps = s->pps;
-		double dur = (double)(s->last_tx_tsc - s->start_tsc) * ns_per_tsc;
+		snprintf(o->stream, sizeof(o->stream), "%s", sname);
+		o->tx_pkts = tc->tx_pkts;
+		o->tx_bytes = tc->tx_bytes;
+		o->req_pps = tc->requested_pps;
+		double dur = tc->tx_pkts ? (double)(tc->last_tsc - tc->start_tsc) * ns_per_tsc : 0;
 		o->duration_ns = (uint64_t)dur;
 		/* n packets span n-1 inter-packet gaps */
-		o->ach_pps = (s->tx_pkts > 1 && dur > 0) ? (double)(s->tx_pkts - 1) * 1e9 / dur : 0;
-		o->lost = s->tx_pkts > s->rx_pkts ? s->tx_pkts - s->rx_pkts : 0;
-		o->duplicates = s->rx_pkts > s->tx_pkts ? s->rx_pkts - s->tx_pkts : 0;
-		o->reordered = s->reordered;
-		o->p50_ns = hl_hist_percentile(&s->lat, 50);
-		o->p90_ns = hl_hist_percentile(&s->lat, 90);
-		o->p99_ns = hl_hist_percentile(&s->lat, 99);
-		o->p999_ns = hl_hist_percentile(&s->lat, 99.9);
-		o->max_ns = s->lat.count ? s->lat.max : 0;
-		o->jitter_ns = (uint64_t)s->jitter_ns;
-		if (s->tx_dropped || s->alloc_fail)
+		o->ach_pps =
+		        (tc->tx_pkts > 1 && dur > 0) ? (double)(tc->tx_pkts - 1) * 1e9 / dur : 0;
+		if (rs) {
+			o->rx_pkts = rs->rx_pkts;
+			o->rx_bytes = rs->rx_bytes;
+			o->lost = tc->tx_pkts > rs->unique ? tc->tx_pkts - rs->unique : 0;
+			o->reordered = rs->reorder;
+			o->duplicates = rs->dup;
+			o->p50_ns = hl_hist_percentile(&rs->lat_ns, 50);
+			o->p90_ns = hl_hist_percentile(&rs->lat_ns, 90);
+			o->p99_ns = hl_hist_percentile(&rs->lat_ns, 99);
+			o->p999_ns = hl_hist_percentile(&rs->lat_ns, 99.9);
+			o->max_ns = rs->lat_ns.count ? rs->lat_ns.max : 0;
+			o->jitter_ns = rs->jitter_ns;
+			if (rs->too_old)
+				HL_LOG(HL_LOG_WARN, "jobs",
+				        "job=%" PRIu64 " stream=%s: %" PRIu64
+				        " packets arrived more "
+				        "than %d sequence numbers late (not checked for "
+				        "duplicates)",
+				        j->id, sname, rs->too_old, HL_RX_WINDOW);
+		}
+		if (tc->tx_dropped || tc->alloc_fail || tc->status)
 			HL_LOG(HL_LOG_WARN, "jobs",
 			        "job=%" PRIu64 " workflow=%s stream=%s: %" PRIu64
-			        " packets not taken by "
-			        "the TX queue, %" PRIu64 " bursts found the mbuf pool empty",
-			        j->id, w->name, o->stream, s->tx_dropped, s->alloc_fail);
-		j->done_tx += s->tx_pkts;
-		j->done_rx += s->rx_pkts;
+			        " packets refused by "
+			        "the TX queue, %" PRIu64 " bursts found the pool empty, status %s",
+			        j->id, w->name, sname, tc->tx_dropped, tc->alloc_fail,
+			        tc->status ? hl_strerror(tc->status) : "ok");
+		j->done_tx += o->tx_pkts;
+		j->done_rx += rs ? rs->unique : 0;
 		j->done_lost += o->lost;
 	}
-	uint64_t foreign = 0;
-	for (int l = 0; l < HL_NODE_MAX_TRAFFIC; l++)
-		foreign += r->rx_foreign[l];
-	if (foreign)
-		HL_LOG(HL_LOG_WARN, "jobs",
-		        "job=%" PRIu64 " workflow=%s: %" PRIu64 " received "
-		        "packets carried no signature of this run",
-		        j->id, w->name, foreign);
+	for (uint32_t l = 0; l < HL_NODE_MAX_TRAFFIC; l++)
+		for (uint32_t p = 0; p < HL_NODE_MAX_PORTS; p++) {
+			uint64_t total, unsig, unknown;
+			if (r->rx[l][p] == NULL)
+				continue;
+			hl_rxmeas_totals(r->rx[l][p], &total, &unsig, &unknown);
+			if (unsig || unknown)
+				HL_LOG(HL_LOG_WARN, "jobs",
+				        "job=%" PRIu64 " workflow=%s port=%s lane=%u: %" PRIu64
+				        " packets without a signature, %" PRIu64
+				        " of other streams",
+				        j->id, w->name, hl_node.ports[p].cfg.name, l, unsig,
+				        unknown);
+		}
 	j->wf_state[r->wf_idx] = HL_WF_DONE;
 	j->wf_done++;
 	j->prog.wf_done = j->wf_done;
@@ -364,7 +471,7 @@ finish_run(struct hl_job *j)
 	j->prog.lost = j->done_lost;
 	j->prog_dirty = true;
 	HL_LOG(HL_LOG_INFO, "jobs", "job=%" PRIu64 " workflow=%s done", j->id, w->name);
-	rte_free(r);
+	run_free(r);
 	j->run = NULL;
 	j->cur_wf = -1;
 	if (j->timed_out)
@@ -441,6 +548,8 @@ void
 hl_jobs_tick(void)
 {
 	struct hl_msg m;
+	if (n_deferred)
+		deferred_retry();
 	for (int k = 0; k < 256; k++) {
 		if (rte_ring_sc_dequeue_elem(hl_node.prog_to_ctl, &m, sizeof(m)) != 0)
 			break;
@@ -470,11 +579,10 @@ hl_jobs_tick(void)
 		if (w < 0) {
 			finalize(active, HL_JOB_FAILED, "no runnable workflow (dependency state)");
 		} else {
-			int rc = start_wf(active, w);
-			if (rc < 0) {
-				char why[128];
+			char e[200], why[256];
+			if (start_wf(active, w, e, sizeof(e)) < 0) {
 				snprintf(why, sizeof(why), "workflow %s could not start: %s",
-				        active->spec.wf[w].name, hl_strerror(rc));
+				        active->spec.wf[w].name, e);
 				finalize(active, HL_JOB_FAILED, why);
 			}
 		}

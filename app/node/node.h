@@ -77,46 +77,34 @@ struct hl_msg {
 /* ---- a workflow run ---- */
 
 #define HL_RUN_MAX_STREAMS HL_JS_MAX_WF_STREAMS
-#define HL_RUN_HDR_MAX 64 /* template bytes: Ethernet + IPv4 + UDP + signature */
 
-/* Ownership: control fills the config part before dispatch and never writes it again; the lane
- * named by `lane` is the only writer of the counters until it sends HL_MSG_DONE (the ring's
- * release/acquire hands them back to control, which then only reads them). */
+struct hl_tx_stream;
+struct hl_rxmeas;
+
+/* Ownership: control builds the run (streams compiled by lib/txgen, one generator and one RX
+ * measurement per (lane, port) it uses) before dispatch and does not touch it again until every
+ * lane has sent HL_MSG_DONE; until then each lane is the only writer of its generator, its
+ * streams and its RX measurements. The ring's release/acquire hands them back to control. */
 struct hl_run_stream {
-	/* config (control, before dispatch) */
 	uint16_t js_idx; /* index in the job spec */
-	uint16_t sig_id;
-	uint16_t port_id;
-	uint16_t lane;
-	double pps;
-	uint64_t max_pkts; /* 0 = duration only */
-	uint32_t frame_len; /* bytes without FCS */
-	uint32_t hdr_len;
-	uint16_t sport_base, sport_span;
-	uint8_t tmpl[HL_RUN_HDR_MAX];
-	/* counters (lane) */
-	uint64_t tx_pkts, tx_bytes, tx_dropped, alloc_fail;
-	uint64_t rx_pkts, rx_bytes, reordered;
-	uint64_t next_seq, max_seq, start_tsc, last_tx_tsc;
-	bool any_rx;
-	double jitter_ns;
-	int64_t last_transit;
-	struct hl_hist lat;
+	uint16_t sig_id; /* stream id in the signature: run generation << 4 | index */
+	uint16_t port_idx, lane;
+	struct hl_tx_stream *tx;
 };
 
 struct hl_run {
 	uint64_t job_id;
 	uint32_t wf_idx;
 	uint32_t n_streams;
-	uint64_t duration_tsc;
 	uint32_t lanes_mask; /* lanes that run a part (control) */
 	uint32_t lanes_done; /* DONE messages received (control) */
-	uint32_t cancel; /* control writes 1 (relaxed store; lanes poll it once per burst) */
-	uint64_t rx_foreign[HL_NODE_MAX_TRAFFIC]; /* per lane: packets not of this lane's streams */
+	uint32_t cancel; /* control writes 1 (relaxed store; lanes poll it every pass) */
 	uint64_t win_tx[HL_NODE_MAX_TRAFFIC], win_rx[HL_NODE_MAX_TRAFFIC]; /* progress service */
 	uint64_t win_lost[HL_NODE_MAX_TRAFFIC], win_p99[HL_NODE_MAX_TRAFFIC];
 	uint64_t start_tsc; /* control */
 	struct hl_run_stream st[HL_RUN_MAX_STREAMS];
+	struct hl_rxmeas *rx[HL_NODE_MAX_TRAFFIC][HL_NODE_MAX_PORTS]; /* NULL: port unused */
+	struct hl_txgen *gen[HL_NODE_MAX_TRAFFIC];
 };
 
 /* ---- the node ---- */
@@ -134,7 +122,6 @@ struct hl_node {
 	unsigned main_lcore;
 	uint32_t n_ports;
 	struct hl_node_port ports[HL_NODE_MAX_PORTS];
-	struct rte_mempool *tx_pool[HL_NODE_MAX_TRAFFIC]; /* per lane, on the lane's socket */
 	struct rte_ring *ctl_to_disp, *prog_to_ctl;
 	struct rte_ring *disp_to_lane[HL_NODE_MAX_TRAFFIC], *lane_to_prog[HL_NODE_MAX_TRAFFIC];
 	uint32_t svc_dispatch, svc_progress, svc_backoff;

@@ -1,6 +1,6 @@
 /* ports.c — test ports named by the node profile: find (or hot-plug) the ethdev, set it up
- * through lib/port with one RX and one TX queue per traffic lane, and create the lanes'
- * per-socket TX pools. */
+ * through lib/port with one RX and one TX queue per traffic lane (RX pools are per socket;
+ * each stream's TX pool is created by lib/txgen on the port's socket). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,8 +14,6 @@
 #include "hl_err.h"
 #include "hl_log.h"
 #include "node.h"
-
-#define LANE_POOL_MBUFS 8191
 
 int
 hl_port_find(const char *name)
@@ -71,18 +69,6 @@ hl_ports_start(char *err, size_t errlen)
 		HL_LOG(HL_LOG_INFO, "node", "port=%s device=%s id=%u queues=%u socket=%d",
 		        np->cfg.name, np->cfg.device, pid, conf.rx_queues, np->info.socket_id);
 	}
-	for (uint32_t l = 0; l < p->n_traffic; l++) {
-		char name[RTE_MEMPOOL_NAMESIZE];
-		int socket = (int)rte_lcore_to_socket_id(p->traffic_lcores[l]);
-		snprintf(name, sizeof(name), "hl_tx_l%u", l);
-		n->tx_pool[l] = rte_pktmbuf_pool_create(
-		        name, LANE_POOL_MBUFS, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
-		if (n->tx_pool[l] == NULL) {
-			snprintf(err, errlen, "lane %u TX pool on socket %d: %s", l, socket,
-			        rte_strerror(rte_errno));
-			return -ENOMEM;
-		}
-	}
 	return 0;
 }
 
@@ -98,9 +84,5 @@ hl_ports_stop(void)
 			HL_LOG(HL_LOG_WARN, "node", "port=%s teardown: %s", n->ports[i].cfg.name,
 			        rte_strerror(-rc));
 		n->ports[i].started = false;
-	}
-	for (uint32_t l = 0; l < HL_NODE_MAX_TRAFFIC; l++) {
-		rte_mempool_free(n->tx_pool[l]);
-		n->tx_pool[l] = NULL;
 	}
 }
