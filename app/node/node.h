@@ -11,6 +11,7 @@
 
 #include "hl_hist.h"
 #include "hl_jobspec.h"
+#include "hl_pmd_profile.h"
 #include "hl_port.h"
 
 #define HL_NODE_NAME 64
@@ -28,7 +29,9 @@ struct hl_node_port_cfg {
 	char name[HL_NODE_NAME]; /* test port name jobs refer to */
 	char device[HL_NODE_PATH]; /* ethdev name (e.g. net_ring0, 0000:3b:00.0) */
 	char args[HL_NODE_PATH]; /* full devargs to hot-plug it when EAL did not create it */
-	char pmd_config[HL_NODE_PATH];
+	char pmd_config[HL_NODE_PATH]; /* as written in the profile ("" = lib/port defaults) */
+	bool have_pmd;
+	struct hl_pmd_profile pmd; /* loaded at profile parse time */
 };
 
 struct hl_node_profile {
@@ -38,6 +41,7 @@ struct hl_node_profile {
 	unsigned roles; /* enum hl_role bits */
 	char dc[HL_NODE_NAME], cluster_id[HL_NODE_NAME], environment[HL_NODE_NAME];
 	char state_dir[HL_NODE_PATH];
+	char pmd_config_dir[HL_NODE_PATH]; /* where bare pmd-config names are looked up */
 	bool adaptive; /* polling of service lcores */
 	char client_addr[HL_NODE_NAME]; /* host:port of the client API */
 	char http_addr[HL_NODE_NAME]; /* host:port of the HTTP endpoint, "" = off */

@@ -50,15 +50,30 @@ hl_ports_start(char *err, size_t errlen)
 			}
 		}
 		np->port_id = pid;
-		if (np->cfg.pmd_config[0])
-			HL_LOG(HL_LOG_WARN, "node",
-			        "port=%s pmd_config=%s not applied: this build sets ports up with "
-			        "lib/port defaults until lib/cfg's pmd-config parser is wired",
-			        np->cfg.name, np->cfg.pmd_config);
 		struct hl_port_conf conf;
 		char perr[HL_PORT_ERRLEN];
-		hl_port_conf_default(&conf);
-		conf.rx_queues = conf.tx_queues = (uint16_t)p->n_traffic;
+		if (np->cfg.have_pmd)
+			conf = np->cfg.pmd.defaults;
+		else
+			hl_port_conf_default(&conf);
+		conf.rx_queues = conf.tx_queues = (uint16_t)p->n_traffic; /* one per lane */
+		if (np->cfg.have_pmd && (rc = hl_pmd_profile_check_conf(
+		                                 &np->cfg.pmd, &conf, perr, sizeof(perr))) < 0) {
+			snprintf(err, errlen, "port %s: pmd-config %s: %s", np->cfg.name,
+			        np->cfg.pmd_config, perr);
+			return rc;
+		}
+		struct rte_eth_dev_info di;
+		if (np->cfg.have_pmd && np->cfg.pmd.driver[0] &&
+		        rte_eth_dev_info_get(pid, &di) == 0 &&
+		        strcmp(di.driver_name, np->cfg.pmd.driver) != 0) {
+			snprintf(err, errlen,
+			        "%s: [port.%s] pmd_config: profile %s is for driver %s, but %s is "
+			        "driven by %s",
+			        p->origin, np->cfg.name, np->cfg.pmd.name, np->cfg.pmd.driver,
+			        np->cfg.device, di.driver_name);
+			return -EINVAL;
+		}
 		rc = hl_port_setup(pid, &conf, &np->info, perr, sizeof(perr));
 		if (rc < 0) {
 			snprintf(err, errlen, "port %s (%s): %s", np->cfg.name, np->cfg.device,

@@ -21,6 +21,8 @@ import urllib.request
 HYPERLINE, HLCTL, TEST = sys.argv[1], sys.argv[2], sys.argv[3]
 TELEMETRY = sys.argv[4] if len(sys.argv) > 4 else "dpdk-telemetry.py"
 DEADLINE = time.monotonic() + 50
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PMD_DIR = os.path.join(ROOT, "pmd-config")
 PROCS = []
 
 NODE_INI = """[node]
@@ -38,6 +40,7 @@ traffic = 2
 push_ms = 50
 [port.test0]
 device = net_ring0
+pmd_config = {pmd}
 """
 
 TWO_WF = """[job]
@@ -93,7 +96,7 @@ class Node:
         self.prefix = "hl-test-%d-%s" % (os.getpid(), TEST)
         path = os.path.join(tmp, "node.ini")
         with open(path, "w") as f:
-            f.write(ini if ini is not None else NODE_INI.format(pid=os.getpid()))
+            f.write(ini if ini is not None else NODE_INI.format(pid=os.getpid(), pmd=os.path.join(PMD_DIR, "net_ring.ini")))
         self.log = open(os.path.join(tmp, "node.log"), "w+")
         self.p = subprocess.Popen(
             [HYPERLINE, "--no-huge", "-m", "256", "--no-pci", "--file-prefix", self.prefix,
@@ -322,7 +325,8 @@ def t_badinput(tmp):
     rc, _, err = hlctl(node, "submit", write(tmp, "bad2.ini", bad))
     check(rc == 4 and "'eth9' does not exist" in err, "nonexistent port: exit 4 (%s)" % err.strip())
     rc, _, err = hlctl(node, "submit", write(tmp, "bad3.ini", "[workflow.x\nduration_ms=1\n"))
-    check(rc == 4 and "not a valid INI" in err, "malformed INI: exit 4 (%s)" % err.strip())
+    check(rc == 4 and "job profile:1: section header" in err,
+          "malformed INI: exit 4 with the line (%s)" % err.strip())
     rc, _, err = hlctl(node, "results", "12345")
     check(rc == 5, "unknown job: exit 5")
     # the node is still serving, and runs a job correctly afterwards
@@ -341,17 +345,20 @@ def t_badinput(tmp):
 
 def t_badprofile(tmp):
     cases = [
-        (NODE_INI.format(pid=1).replace("roles = gate,manager,worker", "roles = gate,boss"),
+        (NODE_INI.format(pid=1, pmd=os.path.join(PMD_DIR, "net_ring.ini")).replace("roles = gate,manager,worker", "roles = gate,boss"),
          "[node] roles: unknown role 'boss'"),
-        (NODE_INI.format(pid=1).replace("polling = adaptive", "polling = lazy"),
+        (NODE_INI.format(pid=1, pmd=os.path.join(PMD_DIR, "net_ring.ini")).replace("polling = adaptive", "polling = lazy"),
          "[node] polling: 'lazy': expected busy or adaptive"),
-        (NODE_INI.format(pid=1) + "[bogus]\nx = 1\n", "[bogus]: unknown section"),
-        (NODE_INI.format(pid=1).replace("traffic = 2", "traffic = 2\ncolour = red"),
+        (NODE_INI.format(pid=1, pmd=os.path.join(PMD_DIR, "net_ring.ini")) + "[bogus]\nx = 1\n", "[bogus]: unknown section"),
+        (NODE_INI.format(pid=1, pmd=os.path.join(PMD_DIR, "net_ring.ini")).replace("traffic = 2", "traffic = 2\ncolour = red"),
          "[lcores] colour: unknown key"),
-        (NODE_INI.format(pid=1).replace("device = net_ring0", "device = net_nothere0"),
+        (NODE_INI.format(pid=1, pmd=os.path.join(PMD_DIR, "net_ring.ini")).replace("device = net_ring0", "device = net_nothere0"),
          "[port.test0] device: no ethdev 'net_nothere0'"),
-        (NODE_INI.format(pid=1).replace("traffic = 2", "traffic = 7"),
+        (NODE_INI.format(pid=1, pmd=os.path.join(PMD_DIR, "net_ring.ini")).replace("traffic = 2", "traffic = 7"),
          "[lcores] traffic: lcore 7 is not enabled in EAL"),
+        (NODE_INI.format(pid=1, pmd=os.path.join(PMD_DIR, "net_tap.ini")),
+         "pmd_config: profile net_tap is for driver net_tap, but net_ring0 is driven by net_ring"),
+        (NODE_INI.format(pid=1, pmd="/nonexistent/x.ini"), "[port.test0] pmd_config:"),
     ]
     for ini, want in cases:
         n = Node(tmp, ini=ini)
