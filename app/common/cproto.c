@@ -4,10 +4,9 @@
 #include <stddef.h>
 #include <string.h>
 
-#include <isa-l/crc.h>
-
 #include "hl_cproto.h"
 #include "hl_err.h"
+#include "hl_frame.h" /* hl_crc32c: standard CRC32C (ISA-L) */
 #include "hl_mp.h"
 
 const char *
@@ -64,7 +63,7 @@ hl_cproto_frame(
 	put32(o + 12, body_len);
 	if (body_len)
 		memmove(o + HL_CPROTO_HDR, body, body_len);
-	put32(o + HL_CPROTO_HDR + body_len, crc32_iscsi(o, (int)(HL_CPROTO_HDR + body_len), 0));
+	put32(o + HL_CPROTO_HDR + body_len, hl_crc32c(o, HL_CPROTO_HDR + body_len));
 	return (int)total;
 }
 
@@ -93,8 +92,7 @@ hl_cproto_parse(const void *buf, size_t len, uint32_t max_body, struct hl_cproto
 	if (len < total)
 		return 0;
 	uint32_t want = get32(b + HL_CPROTO_HDR + hdr->body_len);
-	uint32_t crc =
-	        crc32_iscsi((unsigned char *)(uintptr_t)b, (int)(HL_CPROTO_HDR + hdr->body_len), 0);
+	uint32_t crc = hl_crc32c(b, HL_CPROTO_HDR + hdr->body_len);
 	if (crc != want)
 		return -HL_E_BAD_CRC;
 	*body = b + HL_CPROTO_HDR;

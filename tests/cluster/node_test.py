@@ -3,7 +3,7 @@
 net_ring loopback test port (no hugepages), driven through hlctl and raw sockets.
 
 usage: node_test.py HYPERLINE HLCTL TEST [TELEMETRY_PY]
-tests: jobs, reconnect, cancel, telemetry, badinput, badprofile
+tests: jobs, reconnect, cancel, telemetry, badinput, badprofile, hugemem
 Every test bounds its own duration and stops every process it started (SIGTERM, then SIGKILL).
 """
 import json
@@ -92,14 +92,15 @@ def left():
 
 
 class Node:
-    def __init__(self, tmp, ini=None, extra=()):
+    def __init__(self, tmp, ini=None, extra=(), huge=False):
         self.prefix = "hl-test-%d-%s" % (os.getpid(), TEST)
         path = os.path.join(tmp, "node.ini")
         with open(path, "w") as f:
             f.write(ini if ini is not None else NODE_INI.format(pid=os.getpid(), pmd=os.path.join(PMD_DIR, "net_ring.ini")))
         self.log = open(os.path.join(tmp, "node.log"), "w+")
         self.p = subprocess.Popen(
-            [HYPERLINE, "--no-huge", "-m", "256", "--no-pci", "--file-prefix", self.prefix,
+            [HYPERLINE, *([] if huge else ["--no-huge", "-m", "256"]), "--no-pci",
+             "--file-prefix", self.prefix,
              "--lcores", "(0-2)@(0-1)", "--vdev", "net_ring0", "--log-level", "lib.eal:error",
              *extra, "--", "--profile", path],
             stdout=subprocess.PIPE, stderr=self.log, text=True)
@@ -255,11 +256,20 @@ def t_telemetry(tmp):
     node.stop()
 
 
-def frame(ftype, body, version=1, magic=b"HL", length=None):
-    import zlib  # noqa: F401  (CRC32C is not in zlib; the node must reject our bad CRC anyway)
+def crc32c(data):
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def frame(ftype, body, version=1, magic=b"HL", length=None, good_crc=False):
     hdr = magic + bytes([version, ftype]) + b"\0\0\0\0" + struct.pack(">II", 0, len(body)
                                                                         if length is None else length)
-    return hdr + body + b"\0\0\0\0"
+    crc = struct.pack(">I", crc32c(hdr + body)) if good_crc else b"\0\0\0\0"
+    return hdr + body + crc
 
 
 def read_frame(sock):
@@ -312,11 +322,26 @@ def t_badinput(tmp):
     t, body = read_frame(s)
     check(t == 3 and b"checksum" in body, "bad CRC: ERROR frame")
     s.close()
-    # 4. a client that disconnects mid-frame
+    # 4. well-formed frames with hostile bodies: error replies, the connection stays usable
+    s = socket.create_connection((host, int(port)), timeout=5)
+    s.sendall(frame(1, b"\x93\x01\x02\x03", good_crc=True))  # SUBMIT whose body is an array
+    t, body = read_frame(s)
+    check(t == 3 and b"SUBMIT body malformed" in body, "malformed SUBMIT body: ERROR frame")
+    s.sendall(frame(1, b"\x81\x01\xdb\xff\xff\xff\xff", good_crc=True))  # str32 of 4 GiB
+    t, body = read_frame(s)
+    check(t == 3 and b"SUBMIT body malformed" in body, "declared 4 GiB string: ERROR frame")
+    s.sendall(frame(99, b"\x80", good_crc=True))
+    t, body = read_frame(s)
+    check(t == 3 and b"not a client request" in body, "unknown message type: ERROR frame")
+    s.sendall(frame(11, b"\x80", good_crc=True))  # NODES_REQ on the same connection
+    t, body = read_frame(s)
+    check(t == 12, "the same connection still answers a valid request")
+    s.close()
+    # 5. a client that disconnects mid-frame
     s = socket.create_connection((host, int(port)), timeout=5)
     s.sendall(b"HL\x01\x01\0\0\0\0\0\0\0\0\0\0\0\x40partial")
     s.close()
-    # 5. a job with an unknown field, and one naming a port that does not exist
+    # 6. a job with an unknown field, and one naming a port that does not exist
     bad = two_wf(200).replace("size = 512", "size = 512\nburstiness = 3")
     rc, _, err = hlctl(node, "submit", write(tmp, "bad1.ini", bad))
     check(rc == 4 and "[stream.s2] burstiness: unknown key" in err,
@@ -372,8 +397,31 @@ def t_badprofile(tmp):
         check(n.p.returncode == 2 and want in err, "bad profile -> exit 2: %s" % want)
 
 
+def t_hugemem(tmp):
+    """With hugepages (the node adds --in-memory): a job runs, and after a clean stop every
+    hugepage is free again and no hugepage file is left behind."""
+    def free_pages():
+        with open("/proc/meminfo") as f:
+            return int(re.search(r"HugePages_Free:\s+(\d+)", f.read()).group(1))
+    before = free_pages()
+    if before < 64:
+        print("SKIP: fewer than 64 free hugepages")
+        raise SystemExit(77)
+    node = Node(tmp, huge=True).wait_up()
+    check(free_pages() < before, "the node uses hugepages")
+    rc, out, err = hlctl(node, "submit", write(tmp, "job.ini", two_wf(0, counted=True)),
+                         "--wait", "--format", "json")
+    check(rc == 0, "job completes on hugepage memory")
+    check_result(json.loads(out))
+    node.stop()
+    check(free_pages() == before, "every hugepage is free after the stop")
+    left_files = [f for f in os.listdir("/dev/hugepages") if node.prefix in f] \
+        if os.path.isdir("/dev/hugepages") else []
+    check(not left_files, "no hugepage file left behind")
+
+
 def main():
-    tests = {"jobs": t_jobs, "reconnect": t_reconnect, "cancel": t_cancel,
+    tests = {"hugemem": t_hugemem, "jobs": t_jobs, "reconnect": t_reconnect, "cancel": t_cancel,
              "telemetry": t_telemetry, "badinput": t_badinput, "badprofile": t_badprofile}
     with tempfile.TemporaryDirectory(prefix="hl-test-") as tmp:
         try:
