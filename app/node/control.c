@@ -18,6 +18,7 @@
 #include <event2/listener.h>
 #include <jansson.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
@@ -86,6 +87,13 @@ hl_control_push_progress(struct hl_job *j)
 	if (!j->prog_dirty)
 		return;
 	j->prog_dirty = false;
+	/* rate over the whole push period (windows jitter when lanes share CPUs) */
+	if (j->state == HL_JOB_RUNNING && j->last_win_tsc > j->rate_tsc) {
+		j->prog.tx_pps = (double)(j->last_tx - j->rate_tx) * (double)rte_get_tsc_hz() /
+		                 (double)(j->last_win_tsc - j->rate_tsc);
+		j->rate_tx = j->last_tx;
+		j->rate_tsc = j->last_win_tsc;
+	}
 	j->prog.seq++;
 	for (uint32_t i = 0; i < j->n_watchers; i++) {
 		struct hl_conn *c = j->watchers[i];

@@ -331,8 +331,8 @@ start_wf(struct hl_job *j, int wf, char *err, size_t errlen)
 	j->run = r;
 	j->cur_wf = wf;
 	j->wf_state[wf] = HL_WF_RUNNING;
-	j->last_tx = 0;
-	j->last_win_tsc = r->start_tsc;
+	j->last_tx = j->rate_tx = 0;
+	j->last_win_tsc = j->rate_tsc = r->start_tsc;
 	snprintf(j->prog.workflow, sizeof(j->prog.workflow), "%s", w->name);
 	HL_LOG(HL_LOG_INFO, "jobs", "job=%" PRIu64 " workflow=%s started streams=%u lanes=0x%x",
 	        j->id, w->name, w->n_streams, r->lanes_mask);
@@ -381,6 +381,7 @@ finalize(struct hl_job *j, uint32_t state, const char *why)
 	j->prog_dirty = true;
 	if (active == j)
 		active = NULL;
+	hl_telemetry_publish_jobs(NULL);
 	HL_LOG(HL_LOG_INFO, "jobs", "job=%" PRIu64 " %s%s%s", j->id, hl_job_state_name(state),
 	        why ? ": " : "", why ? why : "");
 	hl_control_push_progress(j);
@@ -508,10 +509,6 @@ on_msg(const struct hl_msg *m)
 		return;
 	}
 	if (m->kind == HL_MSG_WINDOW) {
-		uint64_t dt = m->tsc - j->last_win_tsc;
-		if (dt > 0 && m->tx_pkts >= j->last_tx)
-			j->prog.tx_pps = (double)(m->tx_pkts - j->last_tx) *
-			                 (double)rte_get_tsc_hz() / (double)dt;
 		j->last_tx = m->tx_pkts;
 		j->last_win_tsc = m->tsc;
 		j->prog.tx_pkts = j->done_tx + m->tx_pkts;

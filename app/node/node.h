@@ -191,7 +191,9 @@ struct hl_job {
 	struct hl_run *run;
 	uint64_t submit_ns, start_ns, end_ns;
 	uint64_t done_tx, done_rx, done_lost; /* of finished workflows, for progress */
-	uint64_t last_tx, last_win_tsc;
+	uint64_t last_tx, last_win_tsc; /* latest window of the running workflow */
+	uint64_t rate_tx,
+	        rate_tsc; /* window seen at the previous push: rate over the push period */
 	struct hl_cp_progress prog;
 	bool prog_dirty;
 	struct hl_cp_result *result; /* malloc'ed at submit, freed with the record */

@@ -3,7 +3,7 @@
 net_ring loopback test port (no hugepages), driven through hlctl and raw sockets.
 
 usage: node_test.py HYPERLINE HLCTL TEST [TELEMETRY_PY]
-tests: jobs, reconnect, cancel, telemetry, badinput, badprofile, hugemem
+tests: jobs, reconnect, cancel, telemetry, badinput, badprofile, hugemem, examples
 Every test bounds its own duration and stops every process it started (SIGTERM, then SIGKILL).
 """
 import json
@@ -420,8 +420,24 @@ def t_hugemem(tmp):
     check(not left_files, "no hugepage file left behind")
 
 
+def t_examples(tmp):
+    """The operator's guide examples (app/examples/) stay valid: the node profile starts a node
+    (addresses switched to ephemeral ports) and the job profile completes on it."""
+    ex = os.path.join(ROOT, "app", "examples")
+    with open(os.path.join(ex, "node-allinone.ini")) as f:
+        ini = f.read()
+    ini = re.sub(r"(client|http) = 127.0.0.1:\d+", r"\1 = 127.0.0.1:0", ini)
+    ini = ini.replace("pmd_config_dir = pmd-config", "pmd_config_dir = " + PMD_DIR)
+    node = Node(tmp, ini=ini).wait_up()
+    rc, out, err = hlctl(node, "submit", os.path.join(ex, "two-workflows.ini"), "--wait",
+                         "--format", "json")
+    check(rc == 0, "the example job completes (%s)" % err[-200:])
+    check_result(json.loads(out))
+    node.stop()
+
+
 def main():
-    tests = {"hugemem": t_hugemem, "jobs": t_jobs, "reconnect": t_reconnect, "cancel": t_cancel,
+    tests = {"hugemem": t_hugemem, "examples": t_examples, "jobs": t_jobs, "reconnect": t_reconnect, "cancel": t_cancel,
              "telemetry": t_telemetry, "badinput": t_badinput, "badprofile": t_badprofile}
     with tempfile.TemporaryDirectory(prefix="hl-test-") as tmp:
         try:
