@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hl_err.h"
+#include "hl_log.h"
 #include "hl_mp.h"
 #include "hl_prng.h"
 #include "hl_swim.h"
@@ -95,6 +96,7 @@ struct hl_swim {
 	uint64_t next_probe_at;
 	uint32_t seq;
 	struct relay *relays;
+	uint32_t n_relays; /* relays in use */
 
 	uint8_t *txbuf;
 	uint8_t *scratch; /* one datagram: sync pages are encoded here first */
@@ -108,6 +110,8 @@ struct hl_swim {
 	uint32_t n_jobs;
 
 	uint64_t gossip_at, sync_at, reap_at, join_at;
+	uint64_t resync_at; /* full paged pulls from random peers right after joining */
+	uint32_t resyncs_left;
 	uint32_t sync_cursor;
 	struct hl_swim_addr seeds[MAX_SEEDS];
 	uint32_t n_seeds;
@@ -196,7 +200,25 @@ addr_hash(const struct hl_swim_addr *a)
 		h ^= a->b[i];
 		h *= 0x100000001b3ULL;
 	}
-	return h ^ (h >> 29);
+	/* murmur3 finaliser: the index uses the low bits, FNV alone leaves them clustered. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* Hex form of an address for logs. */
+static const char *
+addr_str(const struct hl_swim_addr *a, char buf[2 * HL_SWIM_ADDR_MAX + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint32_t n = a->len <= HL_SWIM_ADDR_MAX ? a->len : HL_SWIM_ADDR_MAX;
+	for (uint32_t i = 0; i < n; i++) {
+		buf[2 * i] = hex[a->b[i] >> 4];
+		buf[2 * i + 1] = hex[a->b[i] & 15];
+	}
+	buf[2 * n] = '\0';
+	return buf;
 }
 
 static bool
@@ -313,7 +335,12 @@ static void
 emit(struct hl_swim *sw, enum hl_swim_event_type type, const struct member *m, uint64_t job)
 {
 	if (sw->ev_count == sw->cfg.event_slots) {
+		char b[2 * HL_SWIM_ADDR_MAX + 1];
 		sw->st.events_dropped++; /* host is not draining: newest dropped, counted */
+		HL_LOG(HL_LOG_WARN, "swim",
+		        "event queue full (%u): dropped event type=%d member=%s dropped_total=%llu",
+		        sw->cfg.event_slots, (int)type, addr_str(&m->addr, b),
+		        (unsigned long long)sw->st.events_dropped);
 		return;
 	}
 	struct hl_swim_event *e = &sw->ev[(sw->ev_head + sw->ev_count) % sw->cfg.event_slots];
@@ -477,7 +504,11 @@ send_pkt(struct hl_swim *sw, const struct hl_swim_addr *to, const struct hl_swim
         const struct hl_swim_update *forced, bool piggyback)
 {
 	if (sw->tx_count == sw->cfg.tx_slots) {
+		char b[2 * HL_SWIM_ADDR_MAX + 1];
 		sw->st.tx_dropped++;
+		HL_LOG(HL_LOG_WARN, "swim",
+		        "tx queue full (%u datagrams): dropped datagram to %s dropped_total=%llu",
+		        sw->cfg.tx_slots, addr_str(to, b), (unsigned long long)sw->st.tx_dropped);
 		return -ENOBUFS;
 	}
 	uint32_t idx = (sw->tx_head + sw->tx_count) % sw->cfg.tx_slots;
@@ -601,7 +632,12 @@ member_new(struct hl_swim *sw, const struct hl_swim_addr *a)
 	if (sw->n_free == 0)
 		reap_due(sw);
 	if (sw->n_free == 0) {
+		char b[2 * HL_SWIM_ADDR_MAX + 1];
 		sw->st.members_full++;
+		HL_LOG(HL_LOG_WARN, "swim",
+		        "member table full (%u): new member %s rejected rejected_total=%llu",
+		        sw->cfg.max_members, addr_str(a, b),
+		        (unsigned long long)sw->st.members_full);
 		return NONE;
 	}
 	uint32_t s = sw->free_stack[--sw->n_free];
@@ -931,7 +967,11 @@ send_sync(struct hl_swim *sw, const struct hl_swim_addr *to, uint8_t type, bool 
         uint32_t cursor, bool self_only, bool page)
 {
 	if (sw->tx_count == sw->cfg.tx_slots) {
+		char b[2 * HL_SWIM_ADDR_MAX + 1];
 		sw->st.tx_dropped++;
+		HL_LOG(HL_LOG_WARN, "swim",
+		        "tx queue full (%u datagrams): dropped datagram to %s dropped_total=%llu",
+		        sw->cfg.tx_slots, addr_str(to, b), (unsigned long long)sw->st.tx_dropped);
 		return -ENOBUFS;
 	}
 	struct hl_mp_wr w;
@@ -1006,7 +1046,10 @@ hl_swim_recv(struct hl_swim *sw, uint64_t now_ns, const struct hl_swim_addr *fro
 	struct hl_swim_packet *p = &sw->pkt;
 	int rc = hl_swim_decode(p, buf, len);
 	if (rc != 0) {
+		char b[2 * HL_SWIM_ADDR_MAX + 1];
 		sw->st.rx_errors++;
+		HL_LOG(HL_LOG_WARN, "swim", "undecodable datagram from %s len=%zu err=%s",
+		        addr_str(from, b), len, hl_errname(rc));
 		return rc;
 	}
 	bool sync = p->type == HL_SWIM_MSG_SYNC_REQ || p->type == HL_SWIM_MSG_SYNC_RESP;
@@ -1016,18 +1059,28 @@ hl_swim_recv(struct hl_swim *sw, uint64_t now_ns, const struct hl_swim_addr *fro
 	switch (p->type) {
 	case HL_SWIM_MSG_PING:
 		if (p->has_target && !addr_eq(&p->target, &sw->m[sw->self].addr)) {
+			char b[2 * HL_SWIM_ADDR_MAX + 1], c[2 * HL_SWIM_ADDR_MAX + 1];
 			sw->st.rx_wrong_target++;
+			HL_LOG(HL_LOG_WARN, "swim", "ping from %s meant for %s, not us: ignored",
+			        addr_str(from, b), addr_str(&p->target, c));
 			return 0;
 		}
 		return send_simple(sw, from, HL_SWIM_MSG_ACK, p->seq, NULL, false);
 	case HL_SWIM_MSG_PING_REQ: {
 		struct relay *r = relay_alloc(sw);
 		if (r == NULL) {
+			char b[2 * HL_SWIM_ADDR_MAX + 1];
 			sw->st.relays_full++;
+			HL_LOG(HL_LOG_WARN, "swim",
+			        "relay table full (%u): ping-req from %s refused "
+			        "refused_total=%llu",
+			        sw->cfg.max_relays, addr_str(from, b),
+			        (unsigned long long)sw->st.relays_full);
 			return 0;
 		}
 		memset(r, 0, sizeof(*r));
 		r->used = true;
+		sw->n_relays++;
 		r->want_nack = p->nack;
 		r->seq = ++sw->seq;
 		r->req_seq = p->seq;
@@ -1069,6 +1122,13 @@ hl_swim_recv(struct hl_swim *sw, uint64_t now_ns, const struct hl_swim_addr *fro
 		        p->has_cursor ? p->cursor : (p->join ? 0 : sw->sync_cursor), false,
 		        p->join);
 	case HL_SWIM_MSG_SYNC_RESP:
+		if (!sw->joined && p->join) {
+			/* Members that joined the seed after our pull, and updates whose gossip ran
+			 * out before anyone knew us, would otherwise wait for a periodic sync:
+			 * pull a full table from two random peers over the next seconds. */
+			sw->resyncs_left = 2;
+			sw->resync_at = sw->now + sw->cfg.join_retry_ns;
+		}
 		sw->joined = true;
 		if (p->join && p->has_next) {
 			struct hl_swim_packet q = {.type = HL_SWIM_MSG_SYNC_REQ,
@@ -1102,10 +1162,12 @@ probe_finish(struct hl_swim *sw)
 	uint32_t s = hash_find(sw, &pr->target);
 	if (s == NONE || !live(&sw->m[s]))
 		return;
-	struct member *m = &sw->m[s];
-	if (m->state == HL_SWIM_ALIVE)
-		start_suspicion(
-		        sw, s, m->inc, addr_hash(&sw->m[sw->self].addr), &sw->m[sw->self].addr);
+	/* Through the same path as a received accusation: starts a suspicion, or, when the
+	 * member is already suspected by others, counts us as an independent confirmation and
+	 * re-gossips it (that is what shrinks everyone's Lifeguard timer to Min). */
+	struct hl_swim_update u;
+	update_from_member(sw, s, HL_SWIM_SUSPECT, sw->m[s].inc, &sw->m[sw->self].addr, &u);
+	apply_update(sw, &u, false, &sw->m[sw->self].addr);
 }
 
 static void
@@ -1185,7 +1247,7 @@ hl_swim_tick(struct hl_swim *sw, uint64_t now_ns)
 			probe_start(sw);
 		sw->next_probe_at = now + lhm_scale(sw, sw->cfg.probe_interval_ns);
 	}
-	for (uint32_t i = 0; i < sw->cfg.max_relays; i++) {
+	for (uint32_t i = 0; i < sw->cfg.max_relays && sw->n_relays > 0; i++) {
 		struct relay *r = &sw->relays[i];
 		if (!r->used)
 			continue;
@@ -1195,14 +1257,20 @@ hl_swim_tick(struct hl_swim *sw, uint64_t now_ns)
 			            false) == 0)
 				sw->st.nacks_sent++;
 		}
-		if (now >= r->expire)
+		if (now >= r->expire) {
 			r->used = false;
+			sw->n_relays--;
+		}
 	}
 	for (uint32_t i = 0; i < sw->n_susp;) {
 		uint32_t s = sw->suspects[i];
 		struct member *m = &sw->m[s];
 		if (now >= m->susp_deadline) {
+			char b[2 * HL_SWIM_ADDR_MAX + 1];
 			sw->st.deaths_declared++;
+			HL_LOG(HL_LOG_DEBUG, "swim",
+			        "suspicion expired: member %s dead inc=%llu confirmations=%u",
+			        addr_str(&m->addr, b), (unsigned long long)m->inc, m->susp_conf);
 			kill_member(sw, s, HL_SWIM_DEAD, m->inc, &sw->m[sw->self].addr);
 			continue; /* the list shrank: same index holds the next suspect */
 		}
@@ -1240,6 +1308,13 @@ hl_swim_tick(struct hl_swim *sw, uint64_t now_ns)
 			send_sync(sw, &sw->seeds[i], HL_SWIM_MSG_SYNC_REQ, true, 0, true, false);
 		sw->join_at = now + sw->cfg.join_retry_ns;
 	}
+	if (sw->resyncs_left > 0 && now >= sw->resync_at) {
+		uint32_t h = random_live(sw, NULL, NULL, 0);
+		if (h != NONE)
+			send_sync(sw, &sw->m[h].addr, HL_SWIM_MSG_SYNC_REQ, true, 0, true, false);
+		sw->resyncs_left--;
+		sw->resync_at = now + 2 * sw->cfg.join_retry_ns;
+	}
 	if (now >= sw->reap_at) {
 		reap_due(sw);
 		sw->reap_at = now + sw->cfg.reap_interval_ns / 4;
@@ -1276,7 +1351,7 @@ hl_swim_next_deadline(const struct hl_swim *sw)
 		d = sw->next_probe_at;
 	if (pr->active && !pr->acked && !pr->indirect_sent)
 		d = min64(d, pr->direct_deadline);
-	for (uint32_t i = 0; i < sw->cfg.max_relays; i++) {
+	for (uint32_t i = 0; i < sw->cfg.max_relays && sw->n_relays > 0; i++) {
 		const struct relay *r = &sw->relays[i];
 		if (!r->used)
 			continue;
@@ -1293,6 +1368,8 @@ hl_swim_next_deadline(const struct hl_swim *sw)
 	if (!sw->joined && sw->n_seeds > 0)
 		d = min64(d, sw->join_at);
 	d = min64(d, sw->reap_at);
+	if (sw->resyncs_left > 0)
+		d = min64(d, sw->resync_at);
 	if (sw->n_jobs > 0)
 		for (uint32_t i = 0; i < sw->cfg.max_job_suspicions; i++)
 			if (sw->jobs[i].used)

@@ -91,6 +91,7 @@ struct hl_mp_wr {
 	msgpack_packer pk;
 };
 
+/** buf NULL: nothing is stored, w->len counts the bytes an encoding needs (cap still applies). */
 void hl_mp_wr_init(struct hl_mp_wr *w, void *buf, size_t cap);
 void hl_mp_wr_nil(struct hl_mp_wr *w);
 void hl_mp_wr_bool(struct hl_mp_wr *w, bool v);

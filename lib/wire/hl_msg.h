@@ -152,6 +152,8 @@ size_t hl_wire_rec_max(const struct hl_wire_rec *rec);
 /** Encode msg (a struct hl_msg_<name> for type) as a body into buf[cap]; *len = bytes written. */
 int hl_msg_encode(unsigned type, const void *msg, void *buf, size_t cap, size_t *len,
         struct hl_wire_err *err);
+/** Exact encoded body size of msg (nothing written); same validation as hl_msg_encode. */
+int hl_msg_encoded_size(unsigned type, const void *msg, size_t *len, struct hl_wire_err *err);
 /** Decode body[len] into msg (a struct hl_msg_<name>, zeroed first). */
 int hl_msg_decode(unsigned type, const void *body, size_t len, void *msg, struct hl_wire_err *err);
 /** Field-by-field equality of two decoded/filled messages (BIN compared by content, unused

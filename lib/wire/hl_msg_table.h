@@ -181,7 +181,8 @@ enum hl_wire_timeout_reason {
 	F(T, 13, lat_p99_ns, U64, 0, _, OPT)         \
 	F(T, 14, lat_p999_ns, U64, 0, _, OPT)        \
 	F(T, 15, lat_max_ns, U64, 0, _, OPT)         \
-	F(T, 16, jitter_ns, U64, 0, _, OPT)
+	F(T, 16, jitter_ns, U64, 0, _, OPT)          \
+	F(T, 17, tx_rate_pps, F64, 0, _, OPT) /* achieved */
 
 #define HL_REC_F_dc_ref(F, T) F(T, 1, name, STR, HL_WIRE_DC_MAX, _, REQ)
 
@@ -480,7 +481,8 @@ enum hl_wire_timeout_reason {
 #define HL_MSG_F_dc_probe_ack(F, T)                   \
 	F(T, 1, seq, U64, 0, _, REQ)                  \
 	F(T, 2, sent_ns, U64, 0, _, REQ) /* echoed */ \
-	F(T, 3, health, REC, 0, dc_health, REQ)
+	F(T, 3, health, REC, 0, dc_health, REQ)       \
+	F(T, 4, clock_offset_ns, I64, 0, _, OPT) /* responder clock - sent_ns */
 
 #define HL_MSG_F_dc_leader_announce(F, T)        \
 	F(T, 1, dc, STR, HL_WIRE_DC_MAX, _, REQ) \
@@ -664,7 +666,8 @@ enum hl_wire_timeout_reason {
 	F(T, 8, workflows_running, U64, HL_WIRE_U32, _, OPT) \
 	F(T, 9, progress_ppm, U64, HL_WIRE_PPM, _, OPT)      \
 	F(T, 10, window_ns, U64, HL_WIRE_U32, _, OPT)        \
-	F(T, 11, totals, REC, 0, stream_result, OPT)
+	F(T, 11, totals, REC, 0, stream_result, OPT)         \
+	F(T, 12, rate_pps, F64, 0, _, OPT) /* achieved, whole DC */
 
 #define HL_MSG_F_job_progress_ack(F, T)               \
 	F(T, 1, job_id, U64, 0, _, REQ)               \

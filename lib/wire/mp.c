@@ -488,7 +488,8 @@ wr_cb(void *data, const char *buf, size_t len)
 		w->err = -HL_E_OVERSIZE;
 		return -1;
 	}
-	memcpy(w->buf + w->len, buf, len);
+	if (w->buf != NULL) /* NULL buffer: count only (encoded-size queries) */
+		memcpy(w->buf + w->len, buf, len);
 	w->len += len;
 	return 0;
 }

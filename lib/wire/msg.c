@@ -361,8 +361,8 @@ enc_rec(struct ctx *c, struct hl_mp_wr *w, const struct hl_wire_rec *rec, const 
 		int rc = enc_field(c, w, f, s, depth);
 		if (rc < 0)
 			return rc;
-		if (w->err != 0)
-			return fail(c, w->err, f->key, depth, NULL, w->cap, w->cap);
+		if (w->err != 0) /* buffer full: the size needed is hl_msg_encoded_size's */
+			return fail(c, w->err, f->key, depth, NULL, 0, w->cap);
 	}
 	return 0;
 }
@@ -378,7 +378,7 @@ hl_wire_rec_encode(const struct hl_wire_rec *rec, const void *in, void *buf, siz
 	hl_mp_wr_init(&w, buf, cap);
 	int rc = enc_rec(&c, &w, rec, in, 0);
 	if (rc == 0 && w.err != 0)
-		rc = fail(&c, w.err, 0, 0, NULL, w.cap, w.cap);
+		rc = fail(&c, w.err, 0, 0, NULL, 0, w.cap);
 	*len = rc == 0 ? w.len : 0;
 	return rc;
 }
@@ -403,10 +403,16 @@ hl_msg_encode(
 	hl_mp_wr_init(&w, buf, cap);
 	int rc = enc_rec(&c, &w, i->rec, msg, 0);
 	if (rc == 0 && w.err != 0)
-		rc = fail(&c, w.err, 0, 0, NULL, w.cap, w.cap);
+		rc = fail(&c, w.err, 0, 0, NULL, 0, w.cap);
 	if (rc == 0)
 		*len = w.len;
 	return rc;
+}
+
+int
+hl_msg_encoded_size(unsigned type, const void *msg, size_t *len, struct hl_wire_err *err)
+{
+	return hl_msg_encode(type, msg, NULL, SIZE_MAX, len, err);
 }
 
 /* ---- decoder ---- */

@@ -54,6 +54,10 @@ struct hl_sim_config {
 	uint32_t max_link_rules; /* per-link override table bound (default 4096) */
 	struct hl_sim_link link; /* default for every link */
 	bool quiet; /* do not print the seed line (benchmarks print it themselves) */
+	/* When a stall ends, run the node's overdue timers before its queued packets (a starved
+	 * process whose timer wakes before its socket backlog is read: the Lifeguard failure
+	 * mode). Default: queued packets first. */
+	bool stall_timers_first;
 };
 
 struct hl_sim_stats {
@@ -116,6 +120,9 @@ void hl_sim_heal(struct hl_sim *sim);
 /* ---- schedules (absolute virtual times, >= now) ---- */
 /** Node processes nothing in [at, at + dur): packets queue, timers fire late. */
 int hl_sim_stall_at(struct hl_sim *sim, uint32_t id, uint64_t at, uint64_t dur);
+/** The node's receive path pauses in [at, at + dur): packets queue (delivered in order when it
+ * ends) while its timers and sends go on, e.g. a process whose socket reader is starved. */
+int hl_sim_rx_pause_at(struct hl_sim *sim, uint32_t id, uint64_t at, uint64_t dur);
 int hl_sim_crash_at(struct hl_sim *sim, uint32_t id, uint64_t at);
 /** Restart a crashed node (ops->restart with a fresh seed and generation + 1). */
 int hl_sim_restart_at(struct hl_sim *sim, uint32_t id, uint64_t at);

@@ -14,6 +14,8 @@ enum ev_kind {
 	EV_WAKE,
 	EV_STALL_START,
 	EV_STALL_END,
+	EV_RXPAUSE_START,
+	EV_RXPAUSE_END,
 	EV_CRASH,
 	EV_RESTART,
 	EV_CALL,
@@ -44,6 +46,7 @@ struct node {
 	uint64_t wake_at; /* time of the one valid pending WAKE, or HL_SIM_NEVER */
 	bool up;
 	uint32_t stall_depth;
+	uint32_t rxpause_depth; /* receive path paused: packets queue, timers and sends run */
 	uint64_t stall_until;
 	uint32_t generation;
 	uint32_t group;
@@ -612,6 +615,12 @@ hl_sim_stall_at(struct hl_sim *sim, uint32_t id, uint64_t at, uint64_t dur)
 }
 
 int
+hl_sim_rx_pause_at(struct hl_sim *sim, uint32_t id, uint64_t at, uint64_t dur)
+{
+	return schedule(sim, at, EV_RXPAUSE_START, id, dur);
+}
+
+int
 hl_sim_crash_at(struct hl_sim *sim, uint32_t id, uint64_t at)
 {
 	return schedule(sim, at, EV_CRASH, id, 0);
@@ -645,6 +654,23 @@ hl_sim_add_invariant(struct hl_sim *sim, hl_sim_invariant_fn fn, void *arg)
 	return 0;
 }
 
+/* Hand a node the packets it queued while stalled or paused, in arrival order. */
+static void
+drain_inbox(struct hl_sim *sim, uint32_t id)
+{
+	struct node *n = &sim->nodes[id];
+	while (n->inbox_head != NULL && n->up) {
+		struct pkt *p = n->inbox_head;
+		n->inbox_head = p->next;
+		if (n->inbox_head == NULL)
+			n->inbox_tail = NULL;
+		n->inbox_len--;
+		deliver(sim, id, p);
+		free(p);
+		service(sim, id); /* drain replies so the node's queue cannot overflow */
+	}
+}
+
 /* Process one event; returns false for a stale wake-up (not part of the trace). */
 static bool
 process(struct hl_sim *sim, struct event *ev)
@@ -660,7 +686,7 @@ process(struct hl_sim *sim, struct event *ev)
 			free(p);
 			break;
 		}
-		if (n->stall_depth > 0) {
+		if (n->stall_depth > 0 || n->rxpause_depth > 0) {
 			if (n->inbox_len >= sim->cfg.inbox_max) {
 				sim->st.dropped_queue++;
 				free(p);
@@ -704,24 +730,44 @@ process(struct hl_sim *sim, struct event *ev)
 			break;
 		if (--n->stall_depth > 0)
 			break;
-		/* The starved process catches up: queued packets in arrival order, then timers. */
-		while (n->inbox_head != NULL && n->up) {
-			struct pkt *p = n->inbox_head;
-			n->inbox_head = p->next;
-			if (n->inbox_head == NULL)
-				n->inbox_tail = NULL;
-			n->inbox_len--;
-			deliver(sim, ev->node, p);
-			free(p);
+		/* The starved process catches up: queued packets in arrival order and overdue
+		 * timers, in the order the configuration asks for. */
+		if (sim->cfg.stall_timers_first) {
+			do_tick(sim, ev->node);
+			service(sim, ev->node);
 		}
-		do_tick(sim, ev->node);
+		if (n->rxpause_depth == 0)
+			drain_inbox(sim, ev->node);
+		if (!sim->cfg.stall_timers_first)
+			do_tick(sim, ev->node);
 		service(sim, ev->node);
+		break;
+	case EV_RXPAUSE_START:
+		if (!n->up)
+			break;
+		n->rxpause_depth++;
+		{
+			struct event end = {.time = ev->time + ev->arg,
+			        .kind = EV_RXPAUSE_END,
+			        .node = ev->node};
+			if (heap_push(sim, &end) != 0)
+				n->rxpause_depth--;
+		}
+		break;
+	case EV_RXPAUSE_END:
+		if (n->rxpause_depth == 0 || --n->rxpause_depth > 0)
+			break;
+		if (n->stall_depth == 0 && n->up) {
+			drain_inbox(sim, ev->node);
+			service(sim, ev->node);
+		}
 		break;
 	case EV_CRASH:
 		if (!n->up)
 			break;
 		n->up = false;
 		n->stall_depth = 0;
+		n->rxpause_depth = 0;
 		n->wake_at = HL_SIM_NEVER;
 		inbox_free(n);
 		if (n->ops->crash != NULL)

@@ -239,6 +239,24 @@ test_stall_delays_timers_and_queues_packets(void **state)
 }
 
 static void
+test_rx_pause_queues_but_keeps_sending(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w, 10, NULL);
+	assert_int_equal(hl_sim_rx_pause_at(w.sim, 1, 5 * HL_SIM_MS, 100 * HL_SIM_MS), 0);
+	assert_int_equal(hl_sim_run_until(w.sim, 6 * HL_SIM_MS, NULL, NULL), -ETIMEDOUT);
+	uint64_t rx = w.toys[1].received, tx = hl_sim_node_stats(w.sim, 1)->tx_pkts;
+	assert_int_equal(hl_sim_run_until(w.sim, 100 * HL_SIM_MS, NULL, NULL), -ETIMEDOUT);
+	assert_int_equal(w.toys[1].received, rx); /* nothing read */
+	assert_true(hl_sim_node_stats(w.sim, 1)->tx_pkts >= tx + 9); /* timers and sends on time */
+	assert_int_equal(w.toys[1].late_ticks, 0);
+	assert_int_equal(hl_sim_run_until(w.sim, 106 * HL_SIM_MS, NULL, NULL), -ETIMEDOUT);
+	assert_true(w.toys[1].received > rx + 5); /* the backlog, at once */
+	hl_sim_destroy(w.sim);
+}
+
+static void
 test_crash_restart(void **state)
 {
 	(void)state;
@@ -362,6 +380,7 @@ main(void)
 	        cmocka_unit_test(test_loss_and_dup_rates),
 	        cmocka_unit_test(test_partition_one_way_and_heal),
 	        cmocka_unit_test(test_stall_delays_timers_and_queues_packets),
+	        cmocka_unit_test(test_rx_pause_queues_but_keeps_sending),
 	        cmocka_unit_test(test_crash_restart),
 	        cmocka_unit_test(test_bandwidth_cap),
 	        cmocka_unit_test(test_invariant_and_predicate),

@@ -20,6 +20,7 @@ struct swim_cluster_params {
 	struct hl_swim_config swim;
 	struct hl_sim_link link;
 	bool quiet;
+	bool stall_timers_first; /* see hl_sim_config */
 	uint32_t seeds_per_join; /* restarted / late nodes join through this many random peers */
 };
 
