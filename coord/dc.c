@@ -5,6 +5,7 @@
 
 #include "hl_dc.h"
 #include "hl_err.h"
+#include "hl_log.h"
 
 #define SEC 1000000000ULL
 
@@ -80,6 +81,8 @@ tx(struct hl_dc_msg *ring, uint32_t *head, uint32_t *len, uint64_t *nfull,
 	if (*len == HL_DC_OUTBOX) {
 		/* Treated like a lost datagram: every sender here retries on a timer. Counted. */
 		(*nfull)++;
+		HL_LOG(HL_LOG_ERR, "dc", "outbox full: dropped kind=%u job=%016llx to=%llu",
+		        msg->kind, (unsigned long long)msg->job, (unsigned long long)msg->to);
 		return -ENOBUFS;
 	}
 	ring[(*head + (*len)++) % HL_DC_OUTBOX] = *msg;
@@ -243,6 +246,10 @@ retry_or_fail(struct hl_dc_mgr *m, struct hl_dc_job *j, uint32_t i, uint64_t now
 		f->state = HL_WF_CANCELLED;
 		return;
 	}
+	HL_LOG(HL_LOG_INFO, "dc",
+	        "placement failed job=%016llx wf=%u worker=%llu err=%s retries=%u/%u",
+	        (unsigned long long)j->job, f->spec.id, (unsigned long long)old, hl_errname(code),
+	        f->retries, j->retries);
 	if (f->retries < m->cfg.wf_retries && j->retries < m->cfg.job_retries) {
 		f->retries++;
 		j->retries++;
@@ -251,6 +258,8 @@ retry_or_fail(struct hl_dc_mgr *m, struct hl_dc_job *j, uint32_t i, uint64_t now
 		mev(m, HL_DC_EV_REASSIGNED, j->job, f->spec.id, old, 0, code);
 		return;
 	}
+	HL_LOG(HL_LOG_WARN, "dc", "workflow failed job=%016llx wf=%u: retry budget spent",
+	        (unsigned long long)j->job, f->spec.id);
 	f->state = HL_WF_FAILED;
 	mev(m, HL_DC_EV_WF_FAILED, j->job, f->spec.id, old, HL_WS_FAILED, code);
 }
@@ -634,6 +643,8 @@ on_result(struct hl_dc_mgr *m, const struct hl_dc_msg *r, uint64_t now_ns)
 		}
 		/* Not the leader (any more): the worker keeps the result for the real one. */
 		m->n_unknown_job++;
+		HL_LOG(HL_LOG_INFO, "dc", "result for a job not led here job=%016llx from=%llu",
+		        (unsigned long long)r->job, (unsigned long long)r->from);
 		ack(m, r, HL_DC_RESULT_ACK, 0, false, -HL_E_NOT_LEADER);
 		return -HL_E_NOT_FOUND;
 	}
@@ -716,6 +727,11 @@ hl_dc_mgr_recv(struct hl_dc_mgr *m, const struct hl_dc_msg *msg, uint64_t now_ns
 		if (msg->token < j->token) {
 			/* Stale (E.9): refused; the ack tells the worker the current leader. */
 			m->n_stale++;
+			HL_LOG(HL_LOG_WARN, "dc",
+			        "stale progress refused job=%016llx from=%llu token=%016llx "
+			        "current=%016llx",
+			        (unsigned long long)j->job, (unsigned long long)msg->from,
+			        (unsigned long long)msg->token, (unsigned long long)j->token);
 			ack(m, msg, HL_DC_PROGRESS_ACK, j->token, false, -HL_E_STALE_TOKEN);
 			return -HL_E_STALE_TOKEN;
 		}
@@ -978,6 +994,11 @@ hl_dc_wnode_recv(struct hl_dc_wnode *w, const struct hl_dc_msg *msg, uint64_t no
 	case HL_DC_DISPATCH: {
 		if (hl_fence_top(&w->fence, msg->job) > msg->token) {
 			w->n_stale++;
+			HL_LOG(HL_LOG_WARN, "dc",
+			        "stale dispatch refused worker=%llu job=%016llx from=%llu "
+			        "token=%016llx",
+			        (unsigned long long)w->cfg.self, (unsigned long long)msg->job,
+			        (unsigned long long)msg->from, (unsigned long long)msg->token);
 			wreply(w, msg, HL_DC_DISPATCH_ACK, false, -HL_E_STALE_TOKEN, 0);
 			return -HL_E_STALE_TOKEN;
 		}

@@ -7,6 +7,7 @@
 
 #include "coord_world.h"
 #include "hl_err.h"
+#include "hl_log.h"
 
 #define MS HL_SIM_MS
 #define TICK (50 * MS)
@@ -654,6 +655,12 @@ cw_opts_default(struct cw_opts *o)
 	o->job_lease_ns = 6 * HL_SIM_S;
 }
 
+static uint64_t
+log_clock(void *arg)
+{
+	return hl_sim_now(arg);
+}
+
 int
 cw_init(struct cw_world *w, const struct cw_opts *o)
 {
@@ -670,6 +677,7 @@ cw_init(struct cw_world *w, const struct cw_opts *o)
 	w->sim = hl_sim_create(&sc);
 	if (w->sim == NULL)
 		return -ENOMEM;
+	hl_log_set_clock(log_clock, w->sim); /* log rate limits follow virtual time */
 	w->nm = o->managers;
 	w->nw = o->workers;
 	w->max_job = o->max_job;
@@ -736,6 +744,7 @@ cw_fini(struct cw_world *w)
 	hl_lease_checker_fini(&w->ck);
 	free(w->delivered);
 	free(w->final_status);
+	hl_log_set_clock(NULL, NULL);
 	hl_sim_destroy(w->sim);
 }
 
