@@ -340,7 +340,7 @@ tomb_add(struct hl_dc_mgr *m, uint64_t job, uint64_t token, uint64_t now_ns)
 }
 
 static const uint64_t *
-tomb_token(struct hl_dc_mgr *m, uint64_t job)
+tomb_token(const struct hl_dc_mgr *m, uint64_t job)
 {
 	if (hl_idmap_find(&m->tomb_map, job) == HL_IDMAP_NONE)
 		return NULL;
@@ -678,6 +678,22 @@ on_result(struct hl_dc_mgr *m, const struct hl_dc_msg *r, uint64_t now_ns)
 	return 0;
 }
 
+bool
+hl_dc_mgr_finished(const struct hl_dc_mgr *m, uint64_t job)
+{
+	return tomb_token(m, job) != NULL;
+}
+
+void
+hl_dc_mgr_ack_gone(struct hl_dc_mgr *m, const struct hl_dc_msg *r)
+{
+	HL_LOG(HL_LOG_INFO, "dc",
+	        "result for a finished job job=%016llx from=%llu: told to drop it",
+	        (unsigned long long)r->job, (unsigned long long)r->from);
+	/* Echo the worker's own token: "over" comes from the tier leader, not a job leader. */
+	ack(m, r, HL_DC_RESULT_ACK, r->token, true, -HL_E_NOT_FOUND);
+}
+
 int
 hl_dc_mgr_recv(struct hl_dc_mgr *m, const struct hl_dc_msg *msg, uint64_t now_ns)
 {
@@ -972,7 +988,7 @@ send_result(struct hl_dc_wnode *w, struct hl_dc_held *h, uint64_t now_ns)
 	struct hl_dc_wjob *j = wjob(w, h->job);
 	struct hl_dc_msg r = {.kind = HL_DC_RESULT};
 
-	r.to = j != NULL ? j->leader : 0;
+	r.to = j != NULL && j->leader != 0 ? j->leader : w->tier_leader;
 	r.job = h->job;
 	r.workflow = h->workflow;
 	r.sub = h->sub;
@@ -1007,6 +1023,13 @@ hl_dc_wnode_recv(struct hl_dc_wnode *w, const struct hl_dc_msg *msg, uint64_t no
 			wreply(w, msg, HL_DC_DISPATCH_ACK, true, 0, HL_WS_RUNNING);
 			return 0;
 		}
+		for (uint32_t k = 0; k < HL_DC_DONE_RING; k++)
+			if (w->done[k].job == msg->job && w->done[k].sub == msg->sub) {
+				/* A late copy of a dispatch already run: never run traffic twice. */
+				w->n_dup_dispatch++;
+				wreply(w, msg, HL_DC_DISPATCH_ACK, true, 0, HL_WS_COMPLETED);
+				return 0;
+			}
 		struct hl_dc_held *slot = NULL;
 		for (uint32_t k = 0; k < HL_DC_MAX_HELD && slot == NULL; k++)
 			if (w->held[k].state == HL_HELD_FREE)
@@ -1047,6 +1070,9 @@ hl_dc_wnode_recv(struct hl_dc_wnode *w, const struct hl_dc_msg *msg, uint64_t no
 		/* Only the current leader's ack frees a result (a deposed one says !ok). */
 		if (!msg->ok || msg->token < hl_fence_top(&w->fence, msg->job))
 			return 0;
+		w->done[w->done_next].job = h->job;
+		w->done[w->done_next].sub = h->sub;
+		w->done_next = (w->done_next + 1) % HL_DC_DONE_RING;
 		memset(h, 0, sizeof(*h));
 		wjob_gc(w, msg->job);
 		return 0;
@@ -1093,6 +1119,30 @@ hl_dc_wnode_recv(struct hl_dc_wnode *w, const struct hl_dc_msg *msg, uint64_t no
 		return 0;
 	default:
 		return -EINVAL;
+	}
+}
+
+void
+hl_dc_wnode_set_tier_leader(struct hl_dc_wnode *w, uint64_t id)
+{
+	w->tier_leader = id;
+}
+
+void
+hl_dc_wnode_peer_dead(struct hl_dc_wnode *w, uint64_t id, uint64_t now_ns)
+{
+	for (uint32_t s = 0; s < w->cfg.max_jobs; s++) {
+		if (w->jobs[s].job == 0 || w->jobs[s].leader != id)
+			continue;
+		HL_LOG(HL_LOG_INFO, "dc",
+		        "job leader dead worker=%llu job=%016llx leader=%llu: orphaned",
+		        (unsigned long long)w->cfg.self, (unsigned long long)w->jobs[s].job,
+		        (unsigned long long)id);
+		w->jobs[s].leader = 0;
+		/* Resend held results at once, to the tier leader. */
+		for (uint32_t k = 0; k < HL_DC_MAX_HELD; k++)
+			if (w->held[k].state == HL_HELD_RESULT && w->held[k].job == w->jobs[s].job)
+				w->held[k].next_ns = now_ns;
 	}
 }
 

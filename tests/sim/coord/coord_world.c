@@ -418,6 +418,21 @@ m_recv(void *node, uint64_t now, uint32_t from, const uint8_t *buf, size_t len)
 			hl_lease_release(&m->lt, p.u.r.job, p.u.r.token);
 		break;
 	case P_DC:
+		if (p.u.d.kind == HL_DC_RESULT && hl_dc_job_find(&m->dm, p.u.d.job) == NULL &&
+		        !hl_dc_mgr_finished(&m->dm, p.u.d.job) && hl_elect_is_leader(&m->el, now) &&
+		        m->lt_term == m->el.term) {
+			/* An orphaned result reached the tier leader: forward it to the job's lease
+			 * holder (D.1), or, when no lease covers the job after the grace and no
+			 * record is live, tell the worker the job is over. */
+			const struct hl_lease_entry *le = hl_lease_find(&m->lt, p.u.d.job);
+			if (le != NULL && le->holder != 0 && le->holder != m->id) {
+				out_push(&m->out, (uint32_t)(le->holder - 1), &p);
+			} else if (le == NULL && !hl_lease_in_grace(&m->lt, now) &&
+			           rec_find(m->w, p.u.d.job) == NULL) {
+				hl_dc_mgr_ack_gone(&m->dm, &p.u.d);
+			}
+			break;
+		}
 		rc = hl_dc_mgr_recv(&m->dm, &p.u.d, now);
 		if (p.u.d.kind == HL_DC_PROGRESS)
 			rc == 0 ? m->w->progress_accepted++ : m->w->progress_refused++;
@@ -526,6 +541,9 @@ w_tick(void *node, uint64_t now)
 	if (now < k->next_tick)
 		return 0;
 	k->next_tick = now + TICK;
+	/* Stand-in for the tier leader announcement (wire: dc_leader_announce). */
+	int l = cw_leader(k->w);
+	hl_dc_wnode_set_tier_leader(&k->wn, l >= 0 ? (uint64_t)l + 1 : 0);
 	hl_dc_wnode_tick(&k->wn, now);
 	if (now >= k->next_progress) {
 		k->next_progress = now + k->w->progress_ns;
@@ -809,6 +827,8 @@ cw_submit(struct cw_world *w, uint64_t job, uint32_t nwf, uint64_t at)
 	hl_sim_call_at(w->sim, at, do_submit, call_new(w, job, nwf));
 }
 
+static void detect_workers(struct cw_world *w, uint32_t sid, uint64_t now);
+
 static void
 do_detect(struct hl_sim *sim, void *arg)
 {
@@ -818,6 +838,8 @@ do_detect(struct hl_sim *sim, void *arg)
 	uint64_t now = hl_sim_now(sim);
 
 	dead_flag[sid] = true;
+	if (sid < (uint32_t)w->nm)
+		detect_workers(w, sid, now);
 	for (int i = 0; i < w->nm; i++) {
 		struct cw_mgr *m = &w->m[i];
 		if (!m->up)
@@ -829,6 +851,19 @@ do_detect(struct hl_sim *sim, void *arg)
 		m_leader_duty(m, now);
 		m_drain(m, now);
 		hl_sim_poke(sim, m->sid);
+	}
+}
+
+static void
+detect_workers(struct cw_world *w, uint32_t sid, uint64_t now)
+{
+	for (int i = 0; i < w->nw; i++) {
+		struct cw_wrk *k = &w->wk[i];
+		if (!k->up)
+			continue;
+		hl_dc_wnode_peer_dead(&k->wn, (uint64_t)sid + 1, now);
+		w_drain(k);
+		hl_sim_poke(w->sim, k->sid);
 	}
 }
 
