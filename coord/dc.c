@@ -395,7 +395,7 @@ spec_ok(const struct hl_dc_job_spec *spec)
 {
 	if (spec->job == 0 || spec->nwf == 0 || spec->nwf > HL_DC_MAX_WF)
 		return 0;
-	for (uint32_t i = 0; i < spec->nwf; i++) {
+	for (uint32_t i = 0; i < spec->nwf && i < HL_DC_MAX_WF; i++) {
 		/* Dependencies only on earlier workflows: the DAG is given in a topological order,
 		 * which also rules out cycles. */
 		if (spec->wf[i].cores == 0 || (spec->wf[i].deps >> i) != 0)
