@@ -87,6 +87,10 @@ send_grant(struct cw_mgr *m, const struct hl_lease_grant *g, uint64_t t0, uint64
 {
 	struct cw_mgr *h = mgr_of(m->w, g->holder);
 	struct cw_pkt p = {.plane = P_GRANT, .t0 = t0};
+	struct cw_rec *rec = rec_find(m->w, g->job);
+
+	if (rec != NULL)
+		rec->holder = g->holder;
 
 	if (h == NULL)
 		return;
@@ -290,6 +294,22 @@ m_leader_duty(struct cw_mgr *m, uint64_t now)
 			if (!known_dead(w, w->m[i].sid))
 				hl_lease_member_set(&m->lt, w->m[i].id, true);
 		hl_lease_start_grace(&m->lt, now);
+	}
+	if (!m->rebuilt && hl_lease_in_grace(&m->lt, now)) {
+		/* Only live holders need the grace: the jobs of a holder SWIM declared dead are
+		 * re-issued at once (fencing covers a false death, as for any re-issue on death). */
+		for (uint32_t s = 0; s < CW_MAX_REC; s++) {
+			struct hl_lease_grant g;
+			struct cw_rec *r = &w->rec[s];
+			if (r->job == 0 || r->holder == 0 ||
+			        !known_dead(w, (uint32_t)(r->holder - 1)) ||
+			        hl_lease_find(&m->lt, r->job) != NULL)
+				continue;
+			if (hl_lease_issue(&m->lt, r->job, 0, now, &g) == 0) {
+				checker_grant(w, &g, false);
+				send_grant(m, &g, now, now);
+			}
+		}
 	}
 	if (!m->rebuilt && !hl_lease_in_grace(&m->lt, now)) {
 		/* After the grace no lease of an older term can still run: re-issue the live

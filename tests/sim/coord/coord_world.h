@@ -62,6 +62,7 @@ struct cw_rec {
 	struct hl_dc_job_spec spec;
 	struct hl_dc_wf_record wf[HL_DC_MAX_WF];
 	bool started; /* a job leader has dispatched from it */
+	uint64_t holder; /* lease holder last granted (the record names its job leader) */
 };
 
 struct cw_world {

@@ -62,6 +62,7 @@ one(int kind, uint64_t seed, double *detect)
 
 	cw_opts_default(&o);
 	o.seed = seed;
+	o.job_lease_ns = 30 * S; /* the default job lease (the scenario tests use 6 s) */
 	if (cw_init(&W, &o) != 0)
 		return -1;
 	hl_sim_run_until(W.sim, 20 * S, NULL, NULL);
