@@ -850,6 +850,32 @@ cw_submit(struct cw_world *w, uint64_t job, uint32_t nwf, uint64_t at)
 static void detect_workers(struct cw_world *w, uint32_t sid, uint64_t now);
 
 static void
+do_cancel(struct hl_sim *sim, void *arg)
+{
+	struct cw_call *c = arg;
+	struct cw_world *w = c->w;
+	uint64_t now = hl_sim_now(sim);
+	int jl;
+
+	if (c->job <= w->max_job && w->delivered[c->job])
+		return; /* completion won the race: the cancel is answered "already done" */
+	jl = cw_job_leader(w, c->job);
+	if (jl < 0) {
+		hl_sim_call_at(sim, now + 100 * MS, do_cancel, call_new(w, c->job, 0));
+		return;
+	}
+	hl_dc_job_cancel(&w->m[jl].dm, c->job, now);
+	m_drain(&w->m[jl], now);
+	hl_sim_poke(sim, w->m[jl].sid);
+}
+
+void
+cw_cancel(struct cw_world *w, uint64_t job, uint64_t at)
+{
+	hl_sim_call_at(w->sim, at, do_cancel, call_new(w, job, 0));
+}
+
+static void
 do_detect(struct hl_sim *sim, void *arg)
 {
 	struct cw_call *c = arg;

@@ -277,6 +277,38 @@ test_duplicate_and_reordered_messages(void **state)
 	cw_fini(&W);
 }
 
+/* Cancellation racing completion: cancels land just before, during and just after the results
+ * of each job; every job ends exactly once, COMPLETED or CANCELLED, never both, and nothing is
+ * retained (issue: "cancellation racing completion"; seed-defects D.7, B.1; scenarios D/E
+ * cancellation). */
+static void
+test_cancel_races_completion(void **state)
+{
+	struct cw_opts o;
+	(void)state;
+
+	cw_opts_default(&o);
+	start(&o);
+	W.wf_duration_ns = 1 * S;
+	uint64_t t = hl_sim_now(W.sim);
+	for (uint64_t j = 1; j <= 20; j++) {
+		cw_submit(&W, j, 1, t);
+		/* Workflows end about 1 s (+ a tick) after dispatch: aim cancels around then. */
+		cw_cancel(&W, j, t + 900 * MS + j * 10 * MS);
+	}
+	run_to_delivery(20, 60 * S);
+	int completed = 0, cancelled = 0;
+	for (uint64_t j = 1; j <= 20; j++) {
+		completed += W.final_status[j] == HL_WS_COMPLETED;
+		cancelled += W.final_status[j] == HL_WS_CANCELLED;
+	}
+	assert_int_equal(completed + cancelled, 20);
+	assert_true(completed > 0 && cancelled > 0); /* the race really was run both ways */
+	assert_int_equal(hl_sim_run_for(W.sim, 9 * S), 0);
+	assert_nothing_retained(false);
+	cw_fini(&W);
+}
+
 struct feeder {
 	struct cw_world *w;
 	uint64_t next, total;
@@ -429,6 +461,7 @@ main(void)
 	        cmocka_unit_test(test_tier_leader_crash_during_dispatch),
 	        cmocka_unit_test(test_partition_minority_leader),
 	        cmocka_unit_test(test_duplicate_and_reordered_messages),
+	        cmocka_unit_test(test_cancel_races_completion),
 	        cmocka_unit_test(test_100k_jobs_retain_nothing),
 	        cmocka_unit_test(test_chaos_seeds),
 	};
