@@ -15,6 +15,7 @@
 #include "hl_progress.h"
 #include "hl_pushlog.h"
 #include "hl_resolve.h"
+#include "hl_retry.h"
 #include "hl_winstats.h"
 
 /** Version string of the coordination core. */
