@@ -237,9 +237,10 @@ mode_rx(void)
 	qsort(rc_ref, opt_rounds, sizeof(double), cmp_double);
 	double hz = (double)rte_get_tsc_hz();
 	printf("mode=rxbest ours_min_cyc=%.1f ref_min_cyc=%.1f ours_med_cyc=%.1f ref_med_cyc=%.1f "
-	       "ours_best_mpps=%.3f ref_best_mpps=%.3f\n",
+	       "ours_best_mpps=%.3f ref_best_mpps=%.3f ours_med_mpps=%.3f ref_med_mpps=%.3f\n",
 	        rc_ours[0], rc_ref[0], rc_ours[opt_rounds / 2], rc_ref[opt_rounds / 2],
-	        hz / rc_ours[0] / 1e6, hz / rc_ref[0] / 1e6);
+	        hz / rc_ours[0] / 1e6, hz / rc_ref[0] / 1e6, hz / rc_ours[opt_rounds / 2] / 1e6,
+	        hz / rc_ref[opt_rounds / 2] / 1e6);
 	free(rc_ours);
 	free(rc_ref);
 	double mp_ours = (double)pk_ours * hz / (double)cyc_ours / 1e6;
