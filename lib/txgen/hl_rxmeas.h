@@ -49,6 +49,12 @@ hl_rx_loss_final(const struct hl_rx_stats *st, uint64_t tx_signed)
 	return tx_signed > st->unique ? tx_signed - st->unique : 0;
 }
 
+/** Merge the stats of one stream measured on several RX lcores (RSS): counts, bytes, dup,
+ * reorder, too_old and unique add, histograms merge exactly, max_seq is the larger, jitter the
+ * larger of the two estimates. Reordering across lcores is not visible to either. dst and src
+ * must be the same stream. */
+void hl_rx_stats_merge(struct hl_rx_stats *dst, const struct hl_rx_stats *src);
+
 struct hl_rx_snapshot {
 	uint64_t window_seq; /* increments at every publication */
 	uint64_t tsc; /* when it was taken */

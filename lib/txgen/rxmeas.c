@@ -321,3 +321,21 @@ hl_rxmeas_totals(const struct hl_rxmeas *r, uint64_t *total, uint64_t *uns, uint
 	if (unknown)
 		*unknown = r->rx_unknown;
 }
+
+void
+hl_rx_stats_merge(struct hl_rx_stats *dst, const struct hl_rx_stats *src)
+{
+	if (src->rx_pkts == 0)
+		return;
+	if (dst->rx_pkts == 0 || src->max_seq > dst->max_seq)
+		dst->max_seq = src->max_seq;
+	dst->rx_pkts += src->rx_pkts;
+	dst->rx_bytes += src->rx_bytes;
+	dst->dup += src->dup;
+	dst->reorder += src->reorder;
+	dst->too_old += src->too_old;
+	dst->unique += src->unique;
+	if (src->jitter_ns > dst->jitter_ns)
+		dst->jitter_ns = src->jitter_ns;
+	hl_hist_merge(&dst->lat_ns, &src->lat_ns);
+}

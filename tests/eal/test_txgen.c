@@ -456,6 +456,20 @@ test_injected_drops_reorder_dup(void **state)
 	assert_int_equal(st->reorder, mb.swapped);
 	assert_int_equal(st->rx_pkts, 10000 - mb.dropped + mb.duped);
 	assert_int_equal(st->too_old, 0);
+
+	/* merging (as for two RX lcores): counts add, histograms merge, max_seq is kept */
+	struct hl_rx_stats *mg = calloc(1, sizeof(*mg));
+	assert_non_null(mg);
+	hl_hist_reset(&mg->lat_ns);
+	hl_rx_stats_merge(mg, st);
+	hl_rx_stats_merge(mg, st);
+	assert_int_equal(mg->rx_pkts, 2 * st->rx_pkts);
+	assert_int_equal(mg->unique, 2 * st->unique);
+	assert_int_equal(mg->dup, 2 * st->dup);
+	assert_int_equal(mg->max_seq, st->max_seq);
+	assert_int_equal(mg->lat_ns.count, 2 * st->lat_ns.count);
+	assert_int_equal(mg->lat_ns.max, st->lat_ns.max);
+	free(mg);
 	hl_rxmeas_free(r);
 	lb_free(&l);
 	assert_int_equal(hl_tx_stream_free(ts), 0);
