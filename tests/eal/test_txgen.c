@@ -25,6 +25,7 @@
 
 #include "hl_err.h"
 #include "hl_port.h"
+#include "hl_prng.h"
 #include "hl_rxmeas.h"
 #include "hl_stream.h"
 #include "hl_txgen.h"
@@ -759,6 +760,42 @@ test_snapshots(void **state)
 	rte_free(g);
 }
 
+/* Hostile input to the RX parser: random frames of every length, and valid headers with random
+ * lengths and IHL/data-offset fields, never read outside [0, len) and never match without the
+ * magic. Buffers are exactly len bytes so a sanitizer build catches an over-read. */
+static void
+test_sig_locate_hostile(void **state)
+{
+	(void)state;
+	struct hl_prng g;
+	hl_prng_seed(&g, 42);
+	unsigned matched = 0;
+	for (unsigned it = 0; it < 200000; it++) {
+		uint32_t len = (uint32_t)hl_prng_below(&g, 160);
+		uint8_t *p = malloc(len ? len : 1);
+		assert_non_null(p);
+		for (uint32_t i = 0; i < len; i++)
+			p[i] = (uint8_t)hl_prng_next(&g);
+		if (len > 40 && (it & 1)) { /* plausible headers, hostile lengths */
+			p[12] = 0x08;
+			p[13] = 0x00;
+			p[14] = (uint8_t)(0x40 | (p[14] & 0x0f));
+			p[20] = p[21] = 0;
+			p[23] = (uint8_t)((it >> 1) % 3 == 0 ? 6 : 17);
+		}
+		int off = hl_sig_locate(p, len);
+		if (off >= 0) {
+			assert_true((uint32_t)off + HL_SIG_LEN <= len);
+			uint16_t magic;
+			memcpy(&magic, p + off, 2);
+			assert_int_equal(magic, HL_SIG_MAGIC);
+			matched++;
+		}
+		free(p);
+	}
+	assert_true(matched < 100); /* random bytes hit the 16-bit magic about 1 in 65536 */
+}
+
 static int
 gen_lcore(void *arg)
 {
@@ -856,6 +893,7 @@ main(int argc, char **argv)
 	        cmocka_unit_test(test_packet_contents),
 	        cmocka_unit_test(test_snapshots),
 	        cmocka_unit_test(test_two_lcores),
+	        cmocka_unit_test(test_sig_locate_hostile),
 	};
 	return cmocka_run_group_tests_name("txgen", tests, eal_setup, eal_teardown);
 }
