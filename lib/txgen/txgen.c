@@ -439,6 +439,19 @@ hl_tx_stream_create(const struct hl_stream_spec *spec, uint16_t port, uint16_t q
 		double b = pps * HL_TXGEN_BATCH_NS / 1e9;
 		s->min_batch = b < 1 ? 1 : b > s->burst ? s->burst : (uint64_t)b;
 	}
+	if (o.hw_rate_limit && pps > 0) {
+		uint32_t mbps = (uint32_t)ceil(pps * s->mean_frame * 8.0 / 1e6);
+		int rc = rte_eth_set_queue_rate_limit(port, queue, mbps ? mbps : 1);
+		if (rc != 0) {
+			errf(err, errlen,
+			        "stream %u: port %u queue %u: queue rate limiter (%u Mb/s) "
+			        "unavailable: %s",
+			        spec->id, port, queue, mbps, rte_strerror(-rc));
+			rte_free(s);
+			return NULL;
+		}
+		s->cpp_fp = 0; /* the NIC paces; duration and count still end the stream */
+	}
 	s->limit_pkts = spec->packet_count;
 	s->stall_cycles = (uint64_t)((double)o.stall_ns * (double)hz / 1e9);
 	s->backoff_cycles = (uint64_t)((double)HL_TXGEN_FULL_BACKOFF_NS * (double)hz / 1e9);

@@ -534,6 +534,24 @@ test_pool_exhausted(void **state)
 }
 
 /* A generator pointed at a port that is not started: error, never a hang. */
+/* A hardware rate limiter requested on a port without one: creation fails, saying so. */
+static void
+test_hw_rate_limit_unsupported(void **state)
+{
+	(void)state;
+	struct lb l;
+	lb_make(&l, 1024, false, NULL);
+	struct hl_stream_spec s;
+	spec_signed(&s, 13, 100);
+	s.rate_unit = HL_RATE_PPS;
+	s.rate = 1000;
+	struct hl_tx_opts o = {.socket = -1, .hw_rate_limit = true};
+	char err[160];
+	assert_null(hl_tx_stream_create(&s, l.port, 0, &o, err, sizeof(err)));
+	assert_non_null(strstr(err, "rate limiter"));
+	lb_free(&l);
+}
+
 static void
 test_stopped_port(void **state)
 {
@@ -890,6 +908,7 @@ main(int argc, char **argv)
 	        cmocka_unit_test(test_full_tx_ring),
 	        cmocka_unit_test(test_pool_exhausted),
 	        cmocka_unit_test(test_stopped_port),
+	        cmocka_unit_test(test_hw_rate_limit_unsupported),
 	        cmocka_unit_test(test_packet_contents),
 	        cmocka_unit_test(test_snapshots),
 	        cmocka_unit_test(test_two_lcores),
