@@ -46,6 +46,7 @@ struct hl_tx_stream {
 	uint16_t udp_len_off; /* UDP length field or 0 (variable size only) */
 	uint16_t l3_ck_off, l4_ck_off;
 	uint8_t has_l3_ck, has_l4_ck, l4_pseudo, l4_is_udp, sig_mode, n_vars;
+	uint8_t l3_ck_dyn, l4_ck_dyn; /* checksum changes per packet (else baked in the template) */
 	uint32_t l3_base, l4_base; /* ones-complement partial sums of the constant words */
 	uint32_t probe_ratio, probe_left;
 	uint32_t sched_len, sched_idx;
@@ -405,6 +406,25 @@ hl_tx_stream_create(const struct hl_stream_spec *spec, uint16_t port, uint16_t q
 			v->cur = sv->list[0];
 	}
 	build_template(s);
+	/* A checksum nothing per-packet touches is written once into the template: a constant
+	 * stream then writes no packet byte at all in the hot loop. */
+	bool fixed = s->fixed_len != 0;
+	s->l3_ck_dyn = s->has_l3_ck && !fixed;
+	s->l4_ck_dyn = s->has_l4_ck && (!fixed || s->sig_mode != HL_SIG_NONE);
+	for (unsigned i = 0; i < s->n_vars; i++) {
+		s->l3_ck_dyn |= s->vars[i].in_l3;
+		s->l4_ck_dyn |= s->vars[i].in_l4;
+	}
+	if (s->has_l3_ck && !s->l3_ck_dyn) {
+		uint16_t ck = (uint16_t)~fold(s->l3_base);
+		memcpy(s->tpl + s->l3_ck_off, &ck, 2);
+	}
+	if (s->has_l4_ck && !s->l4_ck_dyn) {
+		uint16_t ck = (uint16_t)~fold(s->l4_base);
+		if (ck == 0 && s->l4_is_udp)
+			ck = 0xffff;
+		memcpy(s->tpl + s->l4_ck_off, &ck, 2);
+	}
 
 	/* rate */
 	double pps = 0;
@@ -553,7 +573,7 @@ fill_impl(struct hl_tx_stream *s, struct rte_mbuf **pk, unsigned n, uint64_t tsc
 {
 	const uint32_t l3_base = s->l3_base, l4_base = s->l4_base;
 	const unsigned nv = s->n_vars;
-	const bool has_l3 = s->has_l3_ck, has_l4 = s->has_l4_ck, pseudo = s->l4_pseudo,
+	const bool has_l3 = s->l3_ck_dyn, has_l4 = s->l4_ck_dyn, pseudo = s->l4_pseudo,
 	           is_udp = s->l4_is_udp;
 	const uint16_t l3_ck_off = s->l3_ck_off, l4_ck_off = s->l4_ck_off, sig_off = s->sig_off;
 	const uint16_t l3_len_off = s->l3_len_off, l3_len_sub = s->l3_len_sub,

@@ -731,6 +731,27 @@ test_packet_contents(void **state)
 			assert_int_equal(hl_tx_stream_free(ts), 0);
 		}
 	}
+	/* constant streams (no variation, fixed size, no signature): checksums baked in the
+	 * template are valid too */
+	for (int v6 = 0; v6 < 2; v6++) {
+		hl_stream_spec_default(&s);
+		s.id = 30;
+		s.l3 = (uint8_t)(v6 ? HL_L3_IPV6 : HL_L3_IPV4);
+		s.l4 = HL_L4_TCP_SYN;
+		s.sig_mode = HL_SIG_NONE;
+		s.sizes[0].bytes = 128;
+		ts = hl_tx_stream_create(&s, l.port, 0, NULL, err, sizeof(err));
+		if (ts == NULL)
+			fail_msg("%s", err);
+		struct rte_mbuf *m = hl_tx_stream_build_one(ts, 1);
+		assert_non_null(m);
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+		if (!v6)
+			assert_int_equal(rte_raw_cksum(p + 14, 20), 0xffff);
+		check_l4(p, m->data_len, 14, v6, 6);
+		rte_pktmbuf_free(m);
+		assert_int_equal(hl_tx_stream_free(ts), 0);
+	}
 	lb_free(&l);
 }
 
