@@ -1,6 +1,7 @@
 /* rxmeas.c — per-lcore RX measurement: signature parse, sequence tracking with a sliding
  * bitmap, latency histogram, RFC 3550 jitter, seqlock snapshots. */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -72,6 +73,8 @@ hl_rxmeas_track(struct hl_rxmeas *r, uint16_t id)
 	memset(&r->st[k], 0, sizeof(r->st[k]));
 	r->st[k].stream_id = id;
 	hl_hist_reset(&r->st[k].lat_ns);
+	memset(&r->snap.st[k], 0, sizeof(r->snap.st[k])); /* copy_stats relies on zeros */
+	hl_hist_reset(&r->snap.st[k].lat_ns);
 	r->seq[k].last_transit = INT64_MIN;
 	r->slot_of[id] = (uint8_t)k;
 	return 0;
@@ -272,6 +275,27 @@ hl_rxmeas_poll(struct hl_rxmeas *r)
 	return n;
 }
 
+/* Copy live stats into a snapshot slot without the whole 35 KB histogram: the histogram is
+ * cumulative, so its non-zero buckets always lie between the buckets of its min and max, and
+ * the slot (zeroed when the stream was tracked) already holds zeros outside that range. This
+ * keeps the RX lcore's pause per window to a few hundred bytes per stream instead of a copy
+ * longer than a NIC ring lasts at line rate. */
+static void
+copy_stats(struct hl_rx_stats *dst, const struct hl_rx_stats *src)
+{
+	memcpy(dst, src, offsetof(struct hl_rx_stats, lat_ns));
+	const struct hl_hist *h = &src->lat_ns;
+	struct hl_hist *d = &dst->lat_ns;
+	d->count = h->count;
+	d->sum = h->sum;
+	d->min = h->min;
+	d->max = h->max;
+	if (h->count == 0)
+		return;
+	size_t lo = hl_hist_bucket_of(h->min), hi = hl_hist_bucket_of(h->max);
+	memcpy(&d->buckets[lo], &h->buckets[lo], (hi - lo + 1) * sizeof(h->buckets[0]));
+}
+
 void
 hl_rxmeas_publish(struct hl_rxmeas *r)
 {
@@ -283,7 +307,7 @@ hl_rxmeas_publish(struct hl_rxmeas *r)
 	r->snap.rx_unknown = r->rx_unknown;
 	r->snap.n_streams = r->n_streams;
 	for (uint32_t i = 0; i < r->n_streams; i++)
-		r->snap.st[i] = r->st[i];
+		copy_stats(&r->snap.st[i], &r->st[i]);
 	hl_seq_write_end(&r->snap_lock);
 }
 

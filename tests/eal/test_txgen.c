@@ -343,6 +343,10 @@ test_loopback_exact(void **state)
 	assert_int_equal(rsn->n_streams, 1);
 	assert_int_equal(rsn->st[0].rx_pkts, 20000);
 	assert_int_equal(rsn->st[0].lat_ns.count, 20000);
+	/* the snapshot's histogram is the live one, bucket for bucket */
+	assert_memory_equal(&rsn->st[0].lat_ns, &st->lat_ns, sizeof(st->lat_ns));
+	assert_int_equal(rsn->st[0].jitter_ns, st->jitter_ns);
+	assert_int_equal(rsn->st[0].max_seq, st->max_seq);
 	free(rsn);
 
 	hl_rxmeas_free(r);
