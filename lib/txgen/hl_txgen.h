@@ -53,7 +53,6 @@ struct hl_tx_counters {
 	bool done;
 };
 
-struct hl_tx_var;
 struct hl_tx_stream; /* opaque: created on the stream's socket, owns its pool */
 
 /** Compile spec for (port, queue): validate, build the template and the size schedule, create

@@ -16,8 +16,8 @@
 #define NO_SLOT 0xff
 
 struct rx_seq {
-	uint64_t bits[HL_RX_WINDOW /
-	              64]; /* bit (seq % W) set = seq seen, for seqs in (max-W, max] */
+	/* bit (seq % W) set = seq seen, for the seqs in (max - W, max] */
+	uint64_t bits[HL_RX_WINDOW / 64];
 	int64_t last_transit; /* ns, of the previous packet (jitter) */
 	uint64_t jitter16; /* jitter x 16 (RFC 3550 fixed point) */
 };
