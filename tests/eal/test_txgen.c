@@ -538,6 +538,64 @@ test_pool_exhausted(void **state)
 }
 
 /* A generator pointed at a port that is not started: error, never a hang. */
+/* Rate units: pps, L1 and L2 bit/s and % of line (L1) convert with the mean frame size. */
+static void
+test_rate_units(void **state)
+{
+	(void)state;
+	struct lb l;
+	lb_make(&l, 256, false, NULL);
+	struct hl_stream_spec s;
+	char err[160];
+	struct hl_tx_opts o = {.socket = -1, .link_mbps = 10000, .pool_mbufs = 511};
+	const struct {
+		uint8_t unit;
+		double rate;
+		uint16_t size;
+		double want_pps;
+	} cases[] = {
+	        {HL_RATE_PPS, 1234.5, 64, 1234.5},
+	        {HL_RATE_L1_BPS, 10e9, 64, 10e9 / (84 * 8)}, /* 14.88 Mpps */
+	        {HL_RATE_L2_BPS, 10e9, 64, 10e9 / (64 * 8)}, /* 19.53 Mpps */
+	        {HL_RATE_PERCENT, 50, 1518, 5e9 / (1538 * 8)}, /* 406 kpps */
+	        {HL_RATE_UNLIMITED, 0, 64, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		hl_stream_spec_default(&s);
+		s.rate_unit = cases[i].unit;
+		s.rate = cases[i].rate;
+		s.sizes[0].bytes = cases[i].size;
+		struct hl_tx_stream *ts = hl_tx_stream_create(&s, l.port, 0, &o, err, sizeof(err));
+		if (ts == NULL)
+			fail_msg("%s", err);
+		double got = hl_tx_stream_pps(ts);
+		assert_true(got >= cases[i].want_pps * (1 - 1e-9) &&
+		            got <= cases[i].want_pps * (1 + 1e-9));
+		assert_true(hl_tx_stream_mean_frame(ts) == cases[i].size);
+		assert_int_equal(hl_tx_stream_free(ts), 0);
+	}
+	/* IMIX 7:4:1 (64/594/1518): mean 361.83 B, L1 rate uses it */
+	hl_stream_spec_default(&s);
+	s.size_mode = HL_SIZE_WEIGHTED;
+	s.n_sizes = 3;
+	s.sizes[0] = (struct hl_size_entry){.bytes = 64, .weight = 7};
+	s.sizes[1] = (struct hl_size_entry){.bytes = 594, .weight = 4};
+	s.sizes[2] = (struct hl_size_entry){.bytes = 1518, .weight = 1};
+	s.rate_unit = HL_RATE_L1_BPS;
+	s.rate = 1e9;
+	struct hl_tx_stream *ts = hl_tx_stream_create(&s, l.port, 0, &o, err, sizeof(err));
+	if (ts == NULL)
+		fail_msg("%s", err);
+	double mean = (7 * 64 + 4 * 594 + 1518) / 12.0;
+	assert_true(hl_tx_stream_mean_frame(ts) > mean - 1e-9 &&
+	            hl_tx_stream_mean_frame(ts) < mean + 1e-9);
+	double want = 1e9 / ((mean + 20) * 8);
+	assert_true(hl_tx_stream_pps(ts) > want * (1 - 1e-9) &&
+	            hl_tx_stream_pps(ts) < want * (1 + 1e-9));
+	assert_int_equal(hl_tx_stream_free(ts), 0);
+	lb_free(&l);
+}
+
 /* A hardware rate limiter requested on a port without one: creation fails, saying so. */
 static void
 test_hw_rate_limit_unsupported(void **state)
@@ -934,6 +992,7 @@ main(int argc, char **argv)
 	        cmocka_unit_test(test_pool_exhausted),
 	        cmocka_unit_test(test_stopped_port),
 	        cmocka_unit_test(test_hw_rate_limit_unsupported),
+	        cmocka_unit_test(test_rate_units),
 	        cmocka_unit_test(test_packet_contents),
 	        cmocka_unit_test(test_snapshots),
 	        cmocka_unit_test(test_two_lcores),
