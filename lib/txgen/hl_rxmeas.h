@@ -68,7 +68,8 @@ struct hl_rx_snapshot {
 struct hl_rxmeas; /* opaque; allocated on a socket */
 
 /** Create the measurement state for (port, queue), snapshot window window_ns (0 = 50 ms).
- * hw_ts_dynfield >= 0 selects NIC RX timestamps (not yet used: software TSC only). */
+ * Returns NULL with rte_errno EINVAL (no such port, or queue not configured) or ENOMEM.
+ * Latency uses the software TSC (NIC RX timestamps are not used yet). */
 struct hl_rxmeas *hl_rxmeas_create(uint16_t port, uint16_t queue, uint64_t window_ns, int socket);
 void hl_rxmeas_free(struct hl_rxmeas *r);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -39,9 +40,18 @@ struct hl_rxmeas {
 struct hl_rxmeas *
 hl_rxmeas_create(uint16_t port, uint16_t queue, uint64_t window_ns, int socket)
 {
-	struct hl_rxmeas *r = rte_zmalloc_socket("hl_rxmeas", sizeof(*r), 64, socket);
-	if (r == NULL)
+	/* an out-of-range queue would be used unchecked by rte_eth_rx_burst */
+	struct rte_eth_dev_info di;
+	if (!rte_eth_dev_is_valid_port(port) || rte_eth_dev_info_get(port, &di) != 0 ||
+	        queue >= di.nb_rx_queues) {
+		rte_errno = EINVAL;
 		return NULL;
+	}
+	struct hl_rxmeas *r = rte_zmalloc_socket("hl_rxmeas", sizeof(*r), 64, socket);
+	if (r == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
 	r->port = port;
 	r->queue = queue;
 	memset(r->slot_of, NO_SLOT, sizeof(r->slot_of));

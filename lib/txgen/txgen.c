@@ -345,6 +345,17 @@ hl_tx_stream_create(const struct hl_stream_spec *spec, uint16_t port, uint16_t q
 		errf(err, errlen, "stream %u: %s", spec ? spec->id : 0, verr);
 		return NULL;
 	}
+	/* an out-of-range queue would be used unchecked by rte_eth_tx_burst */
+	struct rte_eth_dev_info di;
+	if (!rte_eth_dev_is_valid_port(port) || rte_eth_dev_info_get(port, &di) != 0) {
+		errf(err, errlen, "stream %u: port %u: no such port", spec->id, port);
+		return NULL;
+	}
+	if (queue >= di.nb_tx_queues) {
+		errf(err, errlen, "stream %u: port %u has %u TX queues configured, queue %u asked",
+		        spec->id, port, di.nb_tx_queues, queue);
+		return NULL;
+	}
 	struct hl_tx_opts o = {0};
 	if (opts != NULL)
 		o = *opts;

@@ -611,6 +611,13 @@ test_hw_rate_limit_unsupported(void **state)
 	char err[160];
 	assert_null(hl_tx_stream_create(&s, l.port, 0, &o, err, sizeof(err)));
 	assert_non_null(strstr(err, "rate limiter"));
+	/* queues that are not configured are refused instead of used unchecked */
+	o.hw_rate_limit = false;
+	assert_null(hl_tx_stream_create(&s, l.port, 3, &o, err, sizeof(err)));
+	assert_non_null(strstr(err, "TX queues"));
+	assert_null(hl_tx_stream_create(&s, RTE_MAX_ETHPORTS - 1, 0, &o, err, sizeof(err)));
+	assert_non_null(strstr(err, "no such port"));
+	assert_null(hl_rxmeas_create(l.port, 5, 0, SOCKET_ID_ANY));
 	lb_free(&l);
 }
 
