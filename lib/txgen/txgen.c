@@ -53,6 +53,9 @@ struct hl_tx_stream {
 	uint64_t rng;
 	uint64_t cpp_fp; /* TSC cycles per packet, 40.24 fixed point; 0 = unlimited */
 	uint64_t min_batch; /* paced: wait until this many packets are due (<= burst) */
+	uint64_t train; /* packets per train, 0 = continuous */
+	uint64_t period_fp; /* train period (train x cpp + gap), 40.24 fixed point */
+	bool paced; /* cpp_fp or trains: sends follow due times */
 	uint64_t end_tsc; /* 0 = no duration */
 	uint64_t limit_pkts; /* 0 = no count */
 	uint64_t stall_cycles;
@@ -470,6 +473,16 @@ hl_tx_stream_create(const struct hl_stream_spec *spec, uint16_t port, uint16_t q
 		double b = pps * HL_TXGEN_BATCH_NS / 1e9;
 		s->min_batch = b < 1 ? 1 : b > s->burst ? s->burst : (uint64_t)b;
 	}
+	if (spec->train_pkts) {
+		s->train = spec->train_pkts;
+		uint64_t gap_fp = (uint64_t)((double)spec->train_gap_ns * (double)hz / 1e9 *
+		                             (double)(1u << 24));
+		s->period_fp = s->train * s->cpp_fp + gap_fp;
+		if (s->period_fp == 0)
+			s->train = 0; /* unlimited trains with no gap: continuous */
+		if (pps == 0)
+			s->min_batch = s->burst;
+	}
 	if (o.hw_rate_limit && pps > 0) {
 		uint32_t mbps = (uint32_t)ceil(pps * s->mean_frame * 8.0 / 1e6);
 		int rc = rte_eth_set_queue_rate_limit(port, queue, mbps ? mbps : 1);
@@ -482,7 +495,15 @@ hl_tx_stream_create(const struct hl_stream_spec *spec, uint16_t port, uint16_t q
 			return NULL;
 		}
 		s->cpp_fp = 0; /* the NIC paces; duration and count still end the stream */
+		if (s->train) {
+			errf(err, errlen,
+			        "stream %u: trains need the TSC pacer, not a queue limiter",
+			        spec->id);
+			rte_free(s);
+			return NULL;
+		}
 	}
+	s->paced = s->cpp_fp != 0 || s->train != 0;
 	s->limit_pkts = spec->packet_count;
 	s->stall_cycles = (uint64_t)((double)o.stall_ns * (double)hz / 1e9);
 	s->backoff_cycles = (uint64_t)((double)HL_TXGEN_FULL_BACKOFF_NS * (double)hz / 1e9);
@@ -738,6 +759,29 @@ hl_tx_stream_build_one(struct hl_tx_stream *s, uint64_t tsc)
 	return m;
 }
 
+/* Due time of packet j, in 40.24 fixed-point cycles after the start. */
+static inline unsigned __int128
+due_off(const struct hl_tx_stream *s, uint64_t j)
+{
+	if (s->train == 0)
+		return (unsigned __int128)j * s->cpp_fp;
+	return (unsigned __int128)(j / s->train) * s->period_fp +
+	       (unsigned __int128)(j % s->train) * s->cpp_fp;
+}
+
+/* Packets due at or before elapsed cycles after the start. */
+static inline uint64_t
+due_count(const struct hl_tx_stream *s, uint64_t elapsed)
+{
+	unsigned __int128 e = (unsigned __int128)elapsed << 24;
+	if (s->train == 0)
+		return (uint64_t)(e / s->cpp_fp) + 1;
+	uint64_t g = (uint64_t)(e / s->period_fp);
+	unsigned __int128 r = e - (unsigned __int128)g * s->period_fp;
+	uint64_t w = s->cpp_fp ? (uint64_t)(r / s->cpp_fp) + 1 : s->train;
+	return g * s->train + (w < s->train ? w : s->train);
+}
+
 void
 hl_txgen_init(struct hl_txgen *g, uint64_t window_ns)
 {
@@ -773,9 +817,10 @@ hl_txgen_start(struct hl_txgen *g)
 		/* A paced stream with a duration sends exactly the packets that fall due in it,
 		 * even if the lcore was held up near the end: the budget is a packet count, and
 		 * the end time only stops streams that are not paced. */
-		if (s->cpp_fp && s->spec.duration_ns) {
-			uint64_t budget =
-			        (uint64_t)ceil((double)s->spec.duration_ns * 1e-9 * s->pps);
+		if (s->paced && s->spec.duration_ns) {
+			uint64_t budget = s->train ? due_count(s, s->end_tsc - now - 1)
+			                           : (uint64_t)ceil((double)s->spec.duration_ns *
+			                                            1e-9 * s->pps);
 			if (s->limit_pkts == 0 || budget < s->limit_pkts)
 				s->limit_pkts = budget;
 			s->end_tsc = 0;
@@ -846,23 +891,25 @@ stream_poll(struct hl_txgen *g, struct hl_tx_stream *s, uint64_t now)
 	}
 	uint64_t n = s->burst;
 	uint64_t due_tsc = 0;
-	if (s->cpp_fp) {
-		/* wait (a multiply, no division) until the batch's last packet is due */
+	if (s->paced) {
+		/* wait (multiplies; a division only with trains) until the batch's last packet
+		 * is due; a batch never spans two trains */
 		uint64_t want = s->min_batch;
 		if (s->limit_pkts && s->limit_pkts - s->produced < want)
 			want = s->limit_pkts - s->produced;
+		if (s->train && s->train - s->produced % s->train < want)
+			want = s->train - s->produced % s->train;
 		uint64_t ready =
-		        s->c.start_tsc +
-		        (uint64_t)(((unsigned __int128)(s->produced + want - 1) * s->cpp_fp) >> 24);
+		        s->c.start_tsc + (uint64_t)(due_off(s, s->produced + want - 1) >> 24);
 		if (now < ready)
 			return true;
-		uint64_t elapsed = now - s->c.start_tsc;
-		uint64_t due = (uint64_t)(((unsigned __int128)elapsed << 24) / s->cpp_fp) + 1;
+		uint64_t due = due_count(s, now - s->c.start_tsc);
 		if (due - s->produced < n)
 			n = due - s->produced;
+		if (s->train && s->train - s->produced % s->train < n)
+			n = s->train - s->produced % s->train;
 		/* a burst is on time when it leaves as its last packet falls due */
-		due_tsc = s->c.start_tsc +
-		          (uint64_t)(((unsigned __int128)(s->produced + n - 1) * s->cpp_fp) >> 24);
+		due_tsc = s->c.start_tsc + (uint64_t)(due_off(s, s->produced + n - 1) >> 24);
 	}
 	if (s->limit_pkts && s->limit_pkts - s->produced < n)
 		n = s->limit_pkts - s->produced;

@@ -538,6 +538,66 @@ test_pool_exhausted(void **state)
 }
 
 /* A generator pointed at a port that is not started: error, never a hang. */
+/* Trains: exactly the packets whose due times fall inside the duration, sent train by train. */
+static void
+test_trains(void **state)
+{
+	(void)state;
+	const struct {
+		double pps; /* 0 = unlimited inside a train */
+		uint32_t train;
+		uint64_t gap_ns, dur_ns, want;
+	} cases[] = {
+	        /* back-to-back trains of 100 every 1 ms: t = 0..10 ms -> 11 trains */
+	        {0, 100, 1000000, 10500000, 1100},
+	        /* 1 Mpps trains of 50 (50 us) + 200 us gap: period 250 us -> 4 trains in 1 ms */
+	        {1e6, 50, 200000, 1000000, 200},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct lb l;
+		lb_make(&l, 4096, false, NULL);
+		struct hl_stream_spec s;
+		spec_signed(&s, 14, 0);
+		s.rate_unit = cases[i].pps > 0 ? HL_RATE_PPS : HL_RATE_UNLIMITED;
+		s.rate = cases[i].pps;
+		s.train_pkts = cases[i].train;
+		s.train_gap_ns = cases[i].gap_ns;
+		s.duration_ns = cases[i].dur_ns;
+		char err[160];
+		struct hl_tx_stream *ts =
+		        hl_tx_stream_create(&s, l.port, 0, NULL, err, sizeof(err));
+		if (ts == NULL)
+			fail_msg("%s", err);
+		struct hl_txgen *g = gen_new();
+		hl_txgen_add(g, ts);
+		struct hl_rxmeas *r = hl_rxmeas_create(l.port, 0, 0, SOCKET_ID_ANY);
+		hl_rxmeas_track(r, 14);
+		assert_int_equal(run_loop(g, r, &l, NULL), 0);
+		const struct hl_tx_counters *c = hl_tx_stream_counters(ts);
+		assert_int_equal(c->tx_pkts, cases[i].want);
+		assert_int_equal(hl_rxmeas_stats(r, 14)->rx_pkts, cases[i].want);
+		/* the last train cannot leave before its due time */
+		uint64_t hz = rte_get_tsc_hz();
+		uint64_t last_due_ns =
+		        (cases[i].want / cases[i].train - 1) *
+		        (cases[i].gap_ns + (uint64_t)(cases[i].pps > 0
+		                                              ? cases[i].train * 1e9 / cases[i].pps
+		                                              : 0));
+		assert_true((double)(c->last_tsc - c->start_tsc) * 1e9 / (double)hz >=
+		            (double)last_due_ns * 0.999);
+		hl_rxmeas_free(r);
+		lb_free(&l);
+		assert_int_equal(hl_tx_stream_free(ts), 0);
+		rte_free(g);
+	}
+	struct hl_stream_spec s;
+	char err[HL_STREAM_ERRLEN];
+	hl_stream_spec_default(&s);
+	s.train_gap_ns = 5;
+	assert_int_equal(hl_stream_spec_validate(&s, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "train_gap_ns"));
+}
+
 /* Rate units: pps, L1 and L2 bit/s and % of line (L1) convert with the mean frame size. */
 static void
 test_rate_units(void **state)
@@ -1000,6 +1060,7 @@ main(int argc, char **argv)
 	        cmocka_unit_test(test_stopped_port),
 	        cmocka_unit_test(test_hw_rate_limit_unsupported),
 	        cmocka_unit_test(test_rate_units),
+	        cmocka_unit_test(test_trains),
 	        cmocka_unit_test(test_packet_contents),
 	        cmocka_unit_test(test_snapshots),
 	        cmocka_unit_test(test_two_lcores),
