@@ -244,8 +244,8 @@ void
 hl_rxmeas_account(struct hl_rxmeas *r, struct rte_mbuf **pkts, uint16_t n, uint64_t rx_tsc)
 {
 	r->rx_total += n;
-	/* Break the header -> data -> state dependency chain: fetch every mbuf header, then every
-	 * data line (its address needs the header), then parse. The loads of each stage overlap. */
+	/* The data lines are fetched four packets ahead of the parse (two-pass and all-at-once
+	 * prefetching measured no better on hot rings and worse on cold ones). */
 	for (uint16_t i = 0; i < n && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], const uint8_t *));
 	struct cur c = {.k = NO_SLOT};
