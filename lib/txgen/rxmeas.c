@@ -9,6 +9,7 @@
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_prefetch.h>
 
 #include "hl_rxmeas.h"
@@ -30,6 +31,9 @@ struct hl_rxmeas {
 	uint64_t mul64_max; /* cycles up to which cycles * ns_mult fits 64 bits */
 	uint64_t window_cycles, next_window;
 	uint64_t rx_total, rx_unsigned, rx_unknown;
+	/* NIC RX timestamps (0 flag = off): tsc = tsc_ref + (t - nic_ref) * hw_mult >> 32 */
+	uint64_t hw_flag, hw_nic_ref, hw_tsc_ref, hw_mult, hw_stamped;
+	int hw_off;
 	uint8_t slot_of[HL_STREAM_MAX_ID + 1];
 	struct rx_seq seq[HL_RX_MAX_STREAMS];
 	struct hl_rx_stats st[HL_RX_MAX_STREAMS];
@@ -250,6 +254,7 @@ hl_rxmeas_account(struct hl_rxmeas *r, struct rte_mbuf **pkts, uint16_t n, uint6
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], const uint8_t *));
 	struct cur c = {.k = NO_SLOT};
 	uint64_t uns = 0;
+	const uint64_t hw_flag = r->hw_flag;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		if (i + 4 < n)
@@ -262,7 +267,14 @@ hl_rxmeas_account(struct hl_rxmeas *r, struct rte_mbuf **pkts, uint16_t n, uint6
 		}
 		struct hl_sig sig;
 		memcpy(&sig, p + off, sizeof(sig));
-		account_sig(r, &c, &sig, m->pkt_len, rx_tsc);
+		uint64_t t = rx_tsc;
+		if (unlikely(hw_flag != 0) && (m->ol_flags & hw_flag)) {
+			int64_t d = (int64_t)(*RTE_MBUF_DYNFIELD(m, r->hw_off, uint64_t *) -
+			                      r->hw_nic_ref);
+			t = r->hw_tsc_ref + (uint64_t)(((__int128)d * (__int128)r->hw_mult) >> 32);
+			r->hw_stamped++;
+		}
+		account_sig(r, &c, &sig, m->pkt_len, t);
 	}
 	cur_flush(&c);
 	r->rx_unsigned += uns;
@@ -372,4 +384,28 @@ hl_rx_stats_merge(struct hl_rx_stats *dst, const struct hl_rx_stats *src)
 	if (src->jitter_ns > dst->jitter_ns)
 		dst->jitter_ns = src->jitter_ns;
 	hl_hist_merge(&dst->lat_ns, &src->lat_ns);
+}
+
+int
+hl_rxmeas_hw_timestamps(struct hl_rxmeas *r, int dynfield, uint64_t dynflag, double nic_hz,
+        uint64_t nic_ref, uint64_t tsc_ref)
+{
+	if (dynfield < 0 || dynflag == 0) {
+		r->hw_flag = 0;
+		return 0;
+	}
+	if (!(nic_hz > 0))
+		return -EINVAL;
+	r->hw_off = dynfield;
+	r->hw_nic_ref = nic_ref;
+	r->hw_tsc_ref = tsc_ref;
+	r->hw_mult = (uint64_t)((double)rte_get_tsc_hz() / nic_hz * 4294967296.0);
+	r->hw_flag = dynflag;
+	return 0;
+}
+
+uint64_t
+hl_rxmeas_hw_stamped(const struct hl_rxmeas *r)
+{
+	return r->hw_stamped;
 }

@@ -21,6 +21,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_ring.h>
 
 #include "hl_err.h"
@@ -87,6 +88,10 @@ lb_free(struct lb *l)
 
 /* Middlebox policy applied to packet number k (0-based, in TX order). */
 struct mbox {
+	int ts_off; /* >= 0: stamp packets like a NIC with a 1 GHz clock */
+	uint64_t ts_flag; /* ol_flags bit for a valid stamp */
+	uint64_t ts_tsc0; /* TSC at NIC time 0 */
+	uint64_t ts_delay_ns; /* NIC time = sender's stamp + this */
 	unsigned drop_every; /* drop k % drop_every == drop_every - 1 */
 	unsigned dup_every; /* send twice */
 	unsigned swap_every; /* swap packet k with k+1 when k % swap_every == 0 */
@@ -102,6 +107,18 @@ mbox_move(struct lb *l, struct mbox *mb)
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = in[i];
 		uint64_t k = mb->k++;
+		if (mb->ts_flag) {
+			const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+			int so = hl_sig_locate(d, m->data_len);
+			assert_true(so > 0);
+			struct hl_sig sg;
+			memcpy(&sg, d + so, sizeof(sg));
+			double ns =
+			        (double)(sg.tx_tsc - mb->ts_tsc0) * 1e9 / (double)rte_get_tsc_hz();
+			*RTE_MBUF_DYNFIELD(m, mb->ts_off, uint64_t *) =
+			        (uint64_t)ns + mb->ts_delay_ns;
+			m->ol_flags |= mb->ts_flag;
+		}
 		if (mb->drop_every && k % mb->drop_every == mb->drop_every - 1) {
 			rte_pktmbuf_free(m);
 			mb->dropped++;
@@ -475,6 +492,44 @@ test_injected_drops_reorder_dup(void **state)
 	assert_int_equal(mg->lat_ns.count, 2 * st->lat_ns.count);
 	assert_int_equal(mg->lat_ns.max, st->lat_ns.max);
 	free(mg);
+	hl_rxmeas_free(r);
+	lb_free(&l);
+	assert_int_equal(hl_tx_stream_free(ts), 0);
+	rte_free(g);
+}
+
+/* NIC RX timestamps: a middlebox stamps each packet like a 1 GHz NIC clock would, 7 us after
+ * the sender's stamp; the measured latency must be those 7 us, not the loop's own delay. */
+static void
+test_hw_timestamps(void **state)
+{
+	(void)state;
+	struct lb l;
+	lb_make(&l, 4096, true, NULL);
+	struct hl_stream_spec s;
+	spec_signed(&s, 15, 5000);
+	char err[128];
+	struct hl_tx_stream *ts = hl_tx_stream_create(&s, l.port, 0, NULL, err, sizeof(err));
+	if (ts == NULL)
+		fail_msg("%s", err);
+	struct hl_txgen *g = gen_new();
+	hl_txgen_add(g, ts);
+	struct hl_rxmeas *r = hl_rxmeas_create(l.port, 0, 0, SOCKET_ID_ANY);
+	hl_rxmeas_track(r, 15);
+	int off;
+	uint64_t flag;
+	assert_true(rte_mbuf_dyn_rx_timestamp_register(&off, &flag) >= 0);
+	struct mbox mb = {
+	        .ts_off = off, .ts_flag = flag, .ts_tsc0 = rte_rdtsc(), .ts_delay_ns = 7000};
+	assert_int_equal(hl_rxmeas_hw_timestamps(r, off, flag, 0, 0, 0), -EINVAL);
+	assert_int_equal(hl_rxmeas_hw_timestamps(r, off, flag, 1e9, 0, mb.ts_tsc0), 0);
+	assert_int_equal(run_loop(g, r, &l, &mb), 0);
+	const struct hl_rx_stats *st = hl_rxmeas_stats(r, 15);
+	assert_int_equal(st->rx_pkts, 5000);
+	assert_int_equal(hl_rxmeas_hw_stamped(r), 5000);
+	/* 7000 ns give or take the two float/fixed-point conversions */
+	assert_true(st->lat_ns.min >= 6990 && st->lat_ns.max <= 7010);
+	assert_true(st->jitter_ns <= 10);
 	hl_rxmeas_free(r);
 	lb_free(&l);
 	assert_int_equal(hl_tx_stream_free(ts), 0);
@@ -1055,6 +1110,7 @@ main(int argc, char **argv)
 	        cmocka_unit_test(test_probes_and_unknown),
 	        cmocka_unit_test(test_paced_zero_loss),
 	        cmocka_unit_test(test_injected_drops_reorder_dup),
+	        cmocka_unit_test(test_hw_timestamps),
 	        cmocka_unit_test(test_full_tx_ring),
 	        cmocka_unit_test(test_pool_exhausted),
 	        cmocka_unit_test(test_stopped_port),
