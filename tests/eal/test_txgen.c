@@ -1019,6 +1019,64 @@ test_sig_locate_hostile(void **state)
 	assert_true(matched < 100); /* random bytes hit the 16-bit magic about 1 in 65536 */
 }
 
+/* Forged signatures (random stream ids, sequence numbers and timestamps) through the RX
+ * accounting: nothing crashes and the books balance — every packet is signed-and-tracked,
+ * unknown or unsigned, and per stream rx = unique + dup. */
+static void
+test_rx_forged(void **state)
+{
+	(void)state;
+	struct lb l;
+	lb_make(&l, 1024, false, NULL);
+	struct hl_stream_spec s;
+	spec_signed(&s, 1, 0);
+	char err[128];
+	struct hl_tx_stream *ts = hl_tx_stream_create(&s, l.port, 0, NULL, err, sizeof(err));
+	if (ts == NULL)
+		fail_msg("%s", err);
+	struct hl_rxmeas *r = hl_rxmeas_create(l.port, 0, 0, SOCKET_ID_ANY);
+	for (uint16_t id = 0; id < 4; id++)
+		assert_int_equal(hl_rxmeas_track(r, id), 0);
+	struct hl_prng g;
+	hl_prng_seed(&g, 7);
+	uint64_t sent = 0;
+	for (int round = 0; round < 2000; round++) {
+		struct rte_mbuf *pk[32];
+		for (int i = 0; i < 32; i++) {
+			pk[i] = hl_tx_stream_build_one(ts, 0);
+			assert_non_null(pk[i]);
+			uint8_t *p = rte_pktmbuf_mtod(pk[i], uint8_t *);
+			struct hl_sig sg = {.magic = HL_SIG_MAGIC,
+			        .stream_id = (uint16_t)hl_prng_below(&g, 8), /* half untracked */
+			        .seq = (uint32_t)(hl_prng_below(&g, 4) == 0
+			                                  ? hl_prng_next(&g)
+			                                  : sent + hl_prng_below(&g, 3000)),
+			        .tx_tsc = hl_prng_below(&g, 2) ? hl_prng_next(&g) : rte_rdtsc()};
+			if (hl_prng_below(&g, 10) == 0)
+				sg.magic = 0x1234; /* not ours */
+			memcpy(p + 42, &sg, sizeof(sg));
+			sent++;
+		}
+		hl_rxmeas_account(r, pk, 32, rte_rdtsc());
+		rte_pktmbuf_free_bulk(pk, 32);
+	}
+	uint64_t tot, uns, unk, sum = 0;
+	hl_rxmeas_totals(r, &tot, &uns, &unk);
+	assert_int_equal(tot, sent);
+	for (uint16_t id = 0; id < 4; id++) {
+		const struct hl_rx_stats *st = hl_rxmeas_stats(r, id);
+		assert_int_equal(st->rx_pkts, st->unique + st->dup);
+		assert_true(st->dup > 0 && st->reorder > 0 && st->too_old > 0);
+		assert_true(st->lat_ns.count <= st->unique);
+		sum += st->rx_pkts;
+	}
+	assert_int_equal(sum + uns + unk, tot);
+	assert_true(uns > 0 && unk > 0);
+	hl_rxmeas_free(r);
+	assert_int_equal(hl_tx_stream_free(ts), 0);
+	lb_free(&l);
+}
+
 static int
 gen_lcore(void *arg)
 {
@@ -1121,6 +1179,7 @@ main(int argc, char **argv)
 	        cmocka_unit_test(test_snapshots),
 	        cmocka_unit_test(test_two_lcores),
 	        cmocka_unit_test(test_sig_locate_hostile),
+	        cmocka_unit_test(test_rx_forged),
 	};
 	return cmocka_run_group_tests_name("txgen", tests, eal_setup, eal_teardown);
 }
