@@ -7,6 +7,7 @@
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 
 #include "hl_rxmeas.h"
 #include "hl_txgen.h"
@@ -104,76 +105,130 @@ slide(struct rx_seq *q, uint64_t max, uint64_t nmax)
 	}
 }
 
+/* Hot state of the stream being accounted, kept in locals while consecutive packets of a burst
+ * belong to it (the usual case), written back when the stream changes or the burst ends. */
+struct cur {
+	uint32_t k; /* slot, or NO_SLOT */
+	struct hl_rx_stats *st;
+	struct rx_seq *q;
+	uint64_t rx_pkts, rx_bytes, unique, max_seq, jitter16;
+	int64_t last_transit;
+};
+
 static inline void
-account_sig(struct hl_rxmeas *r, const struct hl_sig *sig, uint32_t len, uint64_t rx_tsc)
+cur_flush(struct cur *c)
 {
-	uint8_t k = r->slot_of[sig->stream_id];
+	if (c->k == NO_SLOT)
+		return;
+	c->st->rx_pkts = c->rx_pkts;
+	c->st->rx_bytes = c->rx_bytes;
+	c->st->unique = c->unique;
+	c->st->max_seq = c->max_seq;
+	c->st->jitter_ns = c->jitter16 >> 4;
+	c->q->jitter16 = c->jitter16;
+	c->q->last_transit = c->last_transit;
+}
+
+static inline void
+cur_load(struct hl_rxmeas *r, struct cur *c, uint32_t k)
+{
+	c->k = k;
+	c->st = &r->st[k];
+	c->q = &r->seq[k];
+	c->rx_pkts = c->st->rx_pkts;
+	c->rx_bytes = c->st->rx_bytes;
+	c->unique = c->st->unique;
+	c->max_seq = c->st->max_seq;
+	c->jitter16 = c->q->jitter16;
+	c->last_transit = c->q->last_transit;
+}
+
+static inline void
+account_sig(
+        struct hl_rxmeas *r, struct cur *c, const struct hl_sig *sig, uint32_t len, uint64_t rx_tsc)
+{
+	uint32_t k = r->slot_of[sig->stream_id];
 	if (unlikely(k == NO_SLOT)) {
 		r->rx_unknown++;
 		return;
 	}
-	struct hl_rx_stats *st = &r->st[k];
-	struct rx_seq *q = &r->seq[k];
+	if (unlikely(k != c->k)) {
+		cur_flush(c);
+		cur_load(r, c, k);
+	}
+	struct rx_seq *q = c->q;
 	uint64_t s;
-	if (unlikely(st->rx_pkts == 0)) {
+	if (unlikely(c->rx_pkts == 0)) {
 		s = sig->seq;
-		st->max_seq = s;
+		c->max_seq = s;
 		bit_set(q, s);
 	} else {
 		/* widen the 32-bit sequence against the highest seen (serial arithmetic) */
-		int32_t d = (int32_t)(sig->seq - (uint32_t)st->max_seq);
-		s = st->max_seq + (uint64_t)(int64_t)d;
-		if (d > 0) {
-			slide(q, st->max_seq, s);
+		int32_t d = (int32_t)(sig->seq - (uint32_t)c->max_seq);
+		s = c->max_seq + (uint64_t)(int64_t)d;
+		if (likely(d == 1)) {
+			bit_set(q, s); /* the bit was seq - W's, outside the window now */
+			c->max_seq = s;
+		} else if (d > 0) {
+			slide(q, c->max_seq, s);
 			bit_set(q, s);
-			st->max_seq = s;
-		} else if ((d < 0 && (int64_t)st->max_seq + d < 0) ||
-		           st->max_seq - s >= HL_RX_WINDOW) {
-			st->too_old++;
+			c->max_seq = s;
+		} else if ((d < 0 && (int64_t)c->max_seq + d < 0) ||
+		           c->max_seq - s >= HL_RX_WINDOW) {
+			c->st->too_old++;
 		} else if (bit_test(q, s)) {
-			st->dup++;
-			st->rx_pkts++;
-			st->rx_bytes += len + 4u;
+			c->st->dup++;
+			c->rx_pkts++;
+			c->rx_bytes += len + 4u;
 			return; /* a duplicate says nothing new about latency */
 		} else {
 			bit_set(q, s);
-			st->reorder++;
+			c->st->reorder++;
 		}
 	}
-	st->rx_pkts++;
-	st->unique++;
-	st->rx_bytes += len + 4u;
+	c->rx_pkts++;
+	c->unique++;
+	c->rx_bytes += len + 4u;
 	uint64_t cyc = rx_tsc - sig->tx_tsc;
 	if ((int64_t)cyc < 0)
 		cyc = 0; /* TSCs of different cores may differ slightly */
 	uint64_t ns = (uint64_t)(((unsigned __int128)cyc * r->ns_mult) >> 32);
-	hl_hist_record(&st->lat_ns, ns);
+	hl_hist_record(&c->st->lat_ns, ns);
 	/* RFC 3550 6.4.1: J += (|D| - J) / 16, D = difference of successive transit times */
-	if (q->last_transit != INT64_MIN) {
-		int64_t dd = (int64_t)ns - q->last_transit;
+	if (c->last_transit != INT64_MIN) {
+		int64_t dd = (int64_t)ns - c->last_transit;
 		uint64_t ad = (uint64_t)(dd < 0 ? -dd : dd);
-		q->jitter16 += ad - ((q->jitter16 + 8) >> 4);
-		st->jitter_ns = q->jitter16 >> 4;
+		c->jitter16 += ad - ((c->jitter16 + 8) >> 4);
 	}
-	q->last_transit = (int64_t)ns;
+	c->last_transit = (int64_t)ns;
 }
 
 void
 hl_rxmeas_account(struct hl_rxmeas *r, struct rte_mbuf **pkts, uint16_t n, uint64_t rx_tsc)
 {
 	r->rx_total += n;
+	/* Break the header -> data -> state dependency chain: fetch every mbuf header, then every
+	 * data line (its address needs the header), then parse. The loads of each stage overlap. */
+	for (uint16_t i = 0; i < n; i++)
+		rte_prefetch0(pkts[i]);
+	for (uint16_t i = 0; i < n; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], const uint8_t *));
+	struct cur c = {.k = NO_SLOT};
+	uint64_t uns = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 		int off = hl_sig_locate(p, m->data_len);
 		if (off < 0) {
-			r->rx_unsigned++;
+			uns++;
 			continue;
 		}
 		struct hl_sig sig;
 		memcpy(&sig, p + off, sizeof(sig));
-		account_sig(r, &sig, m->pkt_len, rx_tsc);
+		account_sig(r, &c, &sig, m->pkt_len, rx_tsc);
 	}
+	cur_flush(&c);
+	r->rx_unsigned += uns;
 }
 
 uint16_t

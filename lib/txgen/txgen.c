@@ -55,6 +55,8 @@ struct hl_tx_stream {
 	uint64_t end_tsc; /* 0 = no duration */
 	uint64_t limit_pkts; /* 0 = no count */
 	uint64_t stall_cycles;
+	uint64_t backoff_cycles; /* pause after a refused burst before asking the queue again */
+	uint64_t retry_tsc;
 	uint64_t produced; /* packets built (sent or pending) = pacing index */
 	uint64_t progress_tsc;
 	uint32_t seq;
@@ -439,6 +441,7 @@ hl_tx_stream_create(const struct hl_stream_spec *spec, uint16_t port, uint16_t q
 	}
 	s->limit_pkts = spec->packet_count;
 	s->stall_cycles = (uint64_t)((double)o.stall_ns * (double)hz / 1e9);
+	s->backoff_cycles = (uint64_t)((double)HL_TXGEN_FULL_BACKOFF_NS * (double)hz / 1e9);
 	s->c.requested_pps = pps;
 
 	/* pool: data room for the largest frame; every mbuf pre-filled with the template */
@@ -469,12 +472,9 @@ hl_tx_stream_free(struct hl_tx_stream *s)
 	for (uint16_t i = 0; i < s->n_pend; i++)
 		rte_pktmbuf_free(s->pend[i]);
 	s->n_pend = 0;
-	if (rte_mempool_full(s->pool) == 0) {
-		/* mbufs still in flight (queues not drained): freeing the pool would corrupt */
-		unsigned avail = rte_mempool_avail_count(s->pool);
-		if (avail < s->pool->size)
-			return -EBUSY;
-	}
+	/* mbufs still in flight (queues not drained): freeing the pool now would corrupt */
+	if (rte_mempool_avail_count(s->pool) < s->pool->size)
+		return -EBUSY;
 	rte_mempool_free(s->pool);
 	rte_free(s);
 	return 0;
@@ -498,8 +498,19 @@ hl_tx_stream_counters(const struct hl_tx_stream *s)
 	return &s->c;
 }
 
-static inline uint64_t
-var_next(struct hl_tx_stream *s, struct hl_tx_var *v)
+/* Hot-loop copy of a variation. The packet bytes are written through uint8_t pointers, which
+ * may alias anything: keeping the state in locals for a whole burst lets the compiler hold it in
+ * registers instead of reloading the stream after every store. */
+struct lvar {
+	uint64_t cur, min, max, step, span;
+	const uint64_t *list;
+	uint32_t list_idx, list_len;
+	uint16_t off;
+	uint8_t width, op, in_l3, in_l4;
+};
+
+static inline __attribute__((always_inline)) uint64_t
+lvar_next(struct lvar *v, uint64_t *rng)
 {
 	uint64_t val = v->cur;
 	switch (v->op) {
@@ -510,7 +521,7 @@ var_next(struct hl_tx_stream *s, struct hl_tx_var *v)
 		v->cur = (val - v->min < v->step) ? v->max : val - v->step;
 		break;
 	case HL_VAR_RANDOM:
-		val = v->min + (uint64_t)(((unsigned __int128)xorshift(&s->rng) * v->span) >> 64);
+		val = v->min + (uint64_t)(((unsigned __int128)xorshift(rng) * v->span) >> 64);
 		break;
 	default:
 		if (++v->list_idx == v->list_len)
@@ -521,79 +532,156 @@ var_next(struct hl_tx_stream *s, struct hl_tx_var *v)
 	return val;
 }
 
-/* Rewrite the per-packet parts of m (already holding the template) and fix its checksums. */
-static inline void
-fill_one(struct hl_tx_stream *s, struct rte_mbuf *m, uint64_t tsc)
+/* Rewrite the per-packet parts of n mbufs (already holding the template) and fix their
+ * checksums. FIXED and SIG are compile-time constants in each specialisation below. */
+static inline __attribute__((always_inline)) void
+fill_impl(struct hl_tx_stream *s, struct rte_mbuf **pk, unsigned n, uint64_t tsc, const bool fixed,
+        const bool sig)
 {
-	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-	uint32_t l3 = s->l3_base, l4 = s->l4_base;
-	uint16_t len = s->fixed_len;
-	if (len == 0) {
-		len = s->sched[s->sched_idx];
-		if (++s->sched_idx == s->sched_len)
-			s->sched_idx = 0;
-		m->data_len = len;
-		m->pkt_len = len;
-		uint16_t l3v = rte_cpu_to_be_16((uint16_t)(len - s->l3_len_sub));
-		memcpy(p + s->l3_len_off, &l3v, 2);
-		l3 += l3v;
-		uint16_t l4v = rte_cpu_to_be_16((uint16_t)(len - s->l4_off));
-		if (s->l4_pseudo)
-			l4 += l4v;
-		if (s->udp_len_off) {
-			memcpy(p + s->udp_len_off, &l4v, 2);
-			l4 += l4v;
+	const uint32_t l3_base = s->l3_base, l4_base = s->l4_base;
+	const unsigned nv = s->n_vars;
+	const bool has_l3 = s->has_l3_ck, has_l4 = s->has_l4_ck, pseudo = s->l4_pseudo,
+	           is_udp = s->l4_is_udp;
+	const uint16_t l3_ck_off = s->l3_ck_off, l4_ck_off = s->l4_ck_off, sig_off = s->sig_off;
+	const uint16_t l3_len_off = s->l3_len_off, l3_len_sub = s->l3_len_sub,
+	               udp_len_off = s->udp_len_off, l4_off = s->l4_off;
+	const uint16_t *sched = s->sched;
+	const uint32_t sched_len = s->sched_len, probe_ratio = s->probe_ratio;
+	const uint64_t id16 = (uint64_t)s->stream_id << 16;
+	uint32_t sched_idx = s->sched_idx, probe_left = s->probe_left, seq = s->seq;
+	uint64_t rng = s->rng;
+	struct lvar lv[HL_STREAM_MAX_VARS];
+	for (unsigned i = 0; i < nv; i++) {
+		const struct hl_tx_var *v = &s->vars[i];
+		lv[i] = (struct lvar){.cur = v->cur,
+		        .min = v->min,
+		        .max = v->max,
+		        .step = v->step,
+		        .span = v->span,
+		        .list = v->list,
+		        .list_idx = v->list_idx,
+		        .list_len = v->list_len,
+		        .off = v->off,
+		        .width = v->width,
+		        .op = v->op,
+		        .in_l3 = v->in_l3,
+		        .in_l4 = v->in_l4};
+	}
+	const uint32_t tsc_sum = (uint32_t)(tsc & 0xffff) + (uint32_t)((tsc >> 16) & 0xffff) +
+	                         (uint32_t)((tsc >> 32) & 0xffff) + (uint32_t)(tsc >> 48);
+
+	for (unsigned k = 0; k < n; k++) {
+		struct rte_mbuf *m = pk[k];
+		uint8_t *p = (uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM;
+		uint32_t l3 = l3_base, l4 = l4_base;
+		if (!fixed) {
+			uint16_t len = sched[sched_idx];
+			if (++sched_idx == sched_len)
+				sched_idx = 0;
+			m->data_len = len;
+			m->pkt_len = len;
+			uint16_t l3v = rte_cpu_to_be_16((uint16_t)(len - l3_len_sub));
+			memcpy(p + l3_len_off, &l3v, 2);
+			l3 += l3v;
+			uint16_t l4v = rte_cpu_to_be_16((uint16_t)(len - l4_off));
+			if (pseudo)
+				l4 += l4v;
+			if (udp_len_off) {
+				memcpy(p + udp_len_off, &l4v, 2);
+				l4 += l4v;
+			}
+		}
+		for (unsigned i = 0; i < nv; i++) {
+			struct lvar *v = &lv[i];
+			uint64_t val = lvar_next(v, &rng);
+			uint32_t w;
+			if (v->width == 4) {
+				uint32_t be = rte_cpu_to_be_32((uint32_t)val);
+				memcpy(p + v->off, &be, 4);
+				w = (be & 0xffff) + (be >> 16);
+			} else if (v->width == 2) {
+				uint16_t be = rte_cpu_to_be_16((uint16_t)val);
+				memcpy(p + v->off, &be, 2);
+				w = be;
+			} else {
+				uint16_t hi = rte_cpu_to_be_16((uint16_t)(val >> 32));
+				uint32_t lo = rte_cpu_to_be_32((uint32_t)val);
+				memcpy(p + v->off, &hi, 2);
+				memcpy(p + v->off + 2, &lo, 4);
+				w = 0;
+			}
+			if (v->in_l3)
+				l3 += w;
+			if (v->in_l4)
+				l4 += w;
+		}
+		if (sig) {
+			uint64_t w0 = 0, w1 = 0;
+			if (--probe_left == 0) {
+				probe_left = probe_ratio;
+				uint32_t q = seq++;
+				w0 = HL_SIG_MAGIC | id16 | (uint64_t)q << 32;
+				w1 = tsc;
+				l4 += HL_SIG_MAGIC + (uint32_t)(id16 >> 16) + (q & 0xffff) +
+				      (q >> 16) + tsc_sum;
+			}
+			/* unsigned packets clear the slot: a recycled mbuf may hold an old one */
+			memcpy(p + sig_off, &w0, 8);
+			memcpy(p + sig_off + 8, &w1, 8);
+		}
+		if (has_l3) {
+			uint16_t ck = (uint16_t)~fold(l3);
+			memcpy(p + l3_ck_off, &ck, 2);
+		}
+		if (has_l4) {
+			uint16_t ck = (uint16_t)~fold(l4);
+			if (ck == 0 && is_udp)
+				ck = 0xffff;
+			memcpy(p + l4_ck_off, &ck, 2);
 		}
 	}
-	for (unsigned i = 0; i < s->n_vars; i++) {
-		struct hl_tx_var *v = &s->vars[i];
-		uint64_t val = var_next(s, v);
-		uint32_t w;
-		if (v->width == 4) {
-			uint32_t be = rte_cpu_to_be_32((uint32_t)val);
-			memcpy(p + v->off, &be, 4);
-			w = (be & 0xffff) + (be >> 16);
-		} else if (v->width == 2) {
-			uint16_t be = rte_cpu_to_be_16((uint16_t)val);
-			memcpy(p + v->off, &be, 2);
-			w = be;
-		} else {
-			uint16_t hi = rte_cpu_to_be_16((uint16_t)(val >> 32));
-			uint32_t lo = rte_cpu_to_be_32((uint32_t)val);
-			memcpy(p + v->off, &hi, 2);
-			memcpy(p + v->off + 2, &lo, 4);
-			w = 0;
-		}
-		if (v->in_l3)
-			l3 += w;
-		if (v->in_l4)
-			l4 += w;
+	for (unsigned i = 0; i < nv; i++) {
+		s->vars[i].cur = lv[i].cur;
+		s->vars[i].list_idx = lv[i].list_idx;
 	}
-	if (s->sig_mode != HL_SIG_NONE) {
-		uint64_t w0 = 0, w1 = 0;
-		if (--s->probe_left == 0) {
-			s->probe_left = s->probe_ratio;
-			uint32_t seq = s->seq++;
-			w0 = HL_SIG_MAGIC | (uint64_t)s->stream_id << 16 | (uint64_t)seq << 32;
-			w1 = tsc;
-			l4 += HL_SIG_MAGIC + s->stream_id + (seq & 0xffff) + (seq >> 16) +
-			      (uint32_t)(tsc & 0xffff) + (uint32_t)((tsc >> 16) & 0xffff) +
-			      (uint32_t)((tsc >> 32) & 0xffff) + (uint32_t)(tsc >> 48);
-		}
-		/* unsigned packets clear the slot: a recycled mbuf may hold an old signature */
-		memcpy(p + s->sig_off, &w0, 8);
-		memcpy(p + s->sig_off + 8, &w1, 8);
-	}
-	if (s->has_l3_ck) {
-		uint16_t ck = (uint16_t)~fold(l3);
-		memcpy(p + s->l3_ck_off, &ck, 2);
-	}
-	if (s->has_l4_ck) {
-		uint16_t ck = (uint16_t)~fold(l4);
-		if (ck == 0 && s->l4_is_udp)
-			ck = 0xffff;
-		memcpy(p + s->l4_ck_off, &ck, 2);
-	}
+	s->sched_idx = sched_idx;
+	s->probe_left = probe_left;
+	s->seq = seq;
+	s->rng = rng;
+}
+
+static void
+fill_fixed_nosig(struct hl_tx_stream *s, struct rte_mbuf **pk, unsigned n, uint64_t tsc)
+{
+	fill_impl(s, pk, n, tsc, true, false);
+}
+
+static void
+fill_fixed_sig(struct hl_tx_stream *s, struct rte_mbuf **pk, unsigned n, uint64_t tsc)
+{
+	fill_impl(s, pk, n, tsc, true, true);
+}
+
+static void
+fill_var_nosig(struct hl_tx_stream *s, struct rte_mbuf **pk, unsigned n, uint64_t tsc)
+{
+	fill_impl(s, pk, n, tsc, false, false);
+}
+
+static void
+fill_var_sig(struct hl_tx_stream *s, struct rte_mbuf **pk, unsigned n, uint64_t tsc)
+{
+	fill_impl(s, pk, n, tsc, false, true);
+}
+
+static inline void
+fill_burst(struct hl_tx_stream *s, struct rte_mbuf **pk, unsigned n, uint64_t tsc)
+{
+	bool sig = s->sig_mode != HL_SIG_NONE;
+	if (s->fixed_len)
+		(sig ? fill_fixed_sig : fill_fixed_nosig)(s, pk, n, tsc);
+	else
+		(sig ? fill_var_sig : fill_var_nosig)(s, pk, n, tsc);
 }
 
 struct rte_mbuf *
@@ -602,7 +690,7 @@ hl_tx_stream_build_one(struct hl_tx_stream *s, uint64_t tsc)
 	struct rte_mbuf *m;
 	if (rte_mempool_get(s->pool, (void **)&m) != 0)
 		return NULL;
-	fill_one(s, m, tsc);
+	fill_burst(s, &m, 1, tsc);
 	return m;
 }
 
@@ -638,6 +726,16 @@ hl_txgen_start(struct hl_txgen *g)
 		        s->spec.duration_ns
 		                ? now + (uint64_t)((double)s->spec.duration_ns * (double)hz / 1e9)
 		                : 0;
+		/* A paced stream with a duration sends exactly the packets that fall due in it,
+		 * even if the lcore was held up near the end: the budget is a packet count, and
+		 * the end time only stops streams that are not paced. */
+		if (s->cpp_fp && s->spec.duration_ns) {
+			uint64_t budget =
+			        (uint64_t)ceil((double)s->spec.duration_ns * 1e-9 * s->pps);
+			if (s->limit_pkts == 0 || budget < s->limit_pkts)
+				s->limit_pkts = budget;
+			s->end_tsc = 0;
+		}
 	}
 	g->next_window = now + g->window_cycles;
 	__atomic_store_n(&g->running, 1, __ATOMIC_RELEASE);
@@ -676,6 +774,11 @@ static inline bool
 stream_poll(struct hl_txgen *g, struct hl_tx_stream *s, uint64_t now)
 {
 	if (s->n_pend) { /* the queue refused part of the last burst: retry those first */
+		/* Back off briefly instead of hammering a full queue: on a software ring every
+		 * attempt pulls the consumer's cache line over and slows the very reader that
+		 * would make room. */
+		if (now < s->retry_tsc)
+			return true;
 		uint16_t n = s->n_pend;
 		uint16_t k = rte_eth_tx_burst(s->port, s->queue, s->pend, n);
 		if (k)
@@ -684,6 +787,7 @@ stream_poll(struct hl_txgen *g, struct hl_tx_stream *s, uint64_t now)
 			s->c.tx_full++;
 			memmove(s->pend, s->pend + k, (size_t)(n - k) * sizeof(s->pend[0]));
 			s->n_pend = (uint16_t)(n - k);
+			s->retry_tsc = now + s->backoff_cycles;
 			if (now - s->progress_tsc > s->stall_cycles) {
 				stream_end(s, -ENOSPC);
 				return false;
@@ -705,8 +809,9 @@ stream_poll(struct hl_txgen *g, struct hl_tx_stream *s, uint64_t now)
 			return true;
 		if (due - s->produced < n)
 			n = due - s->produced;
+		/* a burst is on time when it leaves as its last packet falls due */
 		due_tsc = s->c.start_tsc +
-		          (uint64_t)(((unsigned __int128)s->produced * s->cpp_fp) >> 24);
+		          (uint64_t)(((unsigned __int128)(s->produced + n - 1) * s->cpp_fp) >> 24);
 	}
 	if (s->limit_pkts && s->limit_pkts - s->produced < n)
 		n = s->limit_pkts - s->produced;
@@ -719,8 +824,7 @@ stream_poll(struct hl_txgen *g, struct hl_tx_stream *s, uint64_t now)
 		}
 		return true;
 	}
-	for (uint64_t i = 0; i < n; i++)
-		fill_one(s, pk[i], now);
+	fill_burst(s, pk, (unsigned)n, now);
 	s->produced += n;
 	if (due_tsc) {
 		uint64_t late = now - due_tsc;
@@ -734,6 +838,7 @@ stream_poll(struct hl_txgen *g, struct hl_tx_stream *s, uint64_t now)
 		s->c.tx_full++;
 		s->n_pend = (uint16_t)(n - k);
 		memcpy(s->pend, pk + k, (size_t)s->n_pend * sizeof(pk[0]));
+		s->retry_tsc = now + s->backoff_cycles;
 	}
 	if (s->sig_mode != HL_SIG_NONE)
 		s->c.tx_signed = s->seq; /* pending probes still count: they are sent or dropped */

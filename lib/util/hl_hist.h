@@ -45,9 +45,9 @@ hl_hist_bucket_of(uint64_t v)
 	return (size_t)(shift + 1) * HL_HIST_SUB + sub;
 }
 
-/** Lowest value that maps to bucket i. */
+/** Lowest value that maps to bucket i (UINT64_MAX for i >= HL_HIST_NBUCKETS). */
 uint64_t hl_hist_bucket_lo(size_t i);
-/** Highest value that maps to bucket i (the last bucket reports UINT64_MAX). */
+/** Highest value that maps to bucket i (the last bucket, and i out of range, report UINT64_MAX). */
 uint64_t hl_hist_bucket_hi(size_t i);
 
 /** Record one value (hot path: no branches beyond the bucket computation). */
@@ -74,7 +74,7 @@ void hl_hist_merge(struct hl_hist *dst, const struct hl_hist *src);
  * clamped to [min, max]. Returns 0 for an empty histogram. */
 uint64_t hl_hist_percentile(const struct hl_hist *h, double p);
 
-/** Mean (0 when empty). */
+/** Mean (0 when empty; inexact once sum has saturated). */
 double hl_hist_mean(const struct hl_hist *h);
 
 #endif
