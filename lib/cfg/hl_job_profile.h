@@ -31,6 +31,8 @@
 struct hl_job_stream {
 	char name[HL_JOB_NAME_LEN];
 	uint16_t port; /* test port index on the worker (hl_stream_spec has no port) */
+	char port_name[HL_JOB_NAME_LEN]; /* or the test port's name in the node profile ("" =
+	                                    by index) */
 	struct hl_stream_spec spec; /* spec.id is unique within the job */
 };
 
