@@ -36,6 +36,14 @@ struct hl_job_stream {
 	struct hl_stream_spec spec; /* spec.id is unique within the job */
 };
 
+/* How a workflow's cores are allocated among workflows of the same layer (scenarios.md E.4). */
+enum hl_job_priority {
+	HL_JOB_PRIO_AUTO = 0, /* cores shared equally among AUTO workflows (default) */
+	HL_JOB_PRIO_EXPLICIT = 1, /* allocated before AUTO, higher priority first */
+	HL_JOB_PRIO_EXCLUSIVE = 2, /* runs alone on its resources */
+};
+#define HL_JOB_MAX_PRIORITY 100
+
 struct hl_job_workflow {
 	char name[HL_JOB_NAME_LEN];
 	uint16_t n_streams;
@@ -44,6 +52,8 @@ struct hl_job_workflow {
 	uint16_t deps[HL_JOB_MAX_DEPS]; /* indexes into hl_job_spec.workflows */
 	uint16_t cores; /* traffic lcores, 1..HL_JOB_MAX_CORES */
 	uint64_t duration_ns; /* 0 = until every stream has ended (each then has an end) */
+	uint8_t priority_class; /* enum hl_job_priority */
+	uint8_t priority; /* EXPLICIT: 1..HL_JOB_MAX_PRIORITY; else 0 */
 	uint16_t layer; /* 0 = no dependencies; else 1 + the highest layer of its dependencies */
 };
 

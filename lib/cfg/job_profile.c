@@ -659,6 +659,21 @@ parse_workflow(struct parse *ps, unsigned w, bool used[HL_JOB_MAX_STREAMS])
 	        (rc = hl_ini_duration(ps->ini, sec, "duration", 1000000, HL_JOB_MAX_DURATION_NS,
 	                 &wf->duration_ns, ps->err, ps->errlen)) < 0)
 		return rc;
+	const char *prio = hl_ini_get(ps->ini, sec, "priority");
+	if (prio != NULL) {
+		if (strcmp(prio, "auto") == 0) {
+			wf->priority_class = HL_JOB_PRIO_AUTO;
+		} else if (strcmp(prio, "exclusive") == 0) {
+			wf->priority_class = HL_JOB_PRIO_EXCLUSIVE;
+		} else {
+			uint64_t pv;
+			if (hl_cfgval_u64(prio, 1, HL_JOB_MAX_PRIORITY, &pv, why, sizeof(why)) < 0)
+				return ERR(ps, (int)sec, "priority",
+				        "%s (auto, exclusive, or 1..%u)", why, HL_JOB_MAX_PRIORITY);
+			wf->priority_class = HL_JOB_PRIO_EXPLICIT;
+			wf->priority = (uint8_t)pv;
+		}
+	}
 	if (wf->duration_ns == 0) {
 		for (unsigned i = 0; i < wf->n_streams; i++) {
 			const struct hl_job_stream *js = &job->streams[wf->streams[i]];

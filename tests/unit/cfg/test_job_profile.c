@@ -149,6 +149,10 @@ test_ipv6_example(void **state)
 	assert_string_equal(job->workflows[l1[0]].name, "soak");
 	assert_int_equal(hl_job_layer(job, 2, l1, 4), 0);
 	assert_int_equal(job->workflows[l0[0]].duration_ns, 0);
+	assert_int_equal(job->workflows[l0[0]].priority_class, HL_JOB_PRIO_EXPLICIT);
+	assert_int_equal(job->workflows[l0[0]].priority, 80);
+	assert_int_equal(job->workflows[l1[0]].priority_class, HL_JOB_PRIO_EXCLUSIVE);
+	assert_int_equal(job->workflows[l0[1]].priority_class, HL_JOB_PRIO_AUTO);
 
 	const struct hl_job_stream *e = stream(job, "echo");
 	assert_int_equal(e->spec.l3, HL_L3_IPV6);
@@ -424,6 +428,7 @@ test_dotted_sections(void **state)
 	if (hl_job_profile_parse_buf(job, "dot.ini", text, sizeof(text) - 1, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
 	assert_string_equal(job->workflows[1].name, "w2");
+	assert_int_equal(job->workflows[0].priority_class, HL_JOB_PRIO_AUTO);
 	assert_int_equal(job->workflows[1].layer, 1);
 	assert_string_equal(job->streams[0].name, "s.1");
 	assert_string_equal(job->streams[0].port_name, "test0");
