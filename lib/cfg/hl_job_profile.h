@@ -72,7 +72,8 @@ struct hl_job_spec {
 	uint16_t n_layers; /* 1 + the highest workflow layer */
 };
 
-/** Parse len bytes of job-profile text; label names the source in messages. */
+/** Parse len bytes of job-profile text; label names the source in messages. On error the
+ * contents of *job are unspecified (partly filled). */
 int hl_job_profile_parse_buf(struct hl_job_spec *job, const char *label, const void *buf,
         size_t len, char *err, size_t errlen);
 

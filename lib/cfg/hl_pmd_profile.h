@@ -58,7 +58,7 @@ struct hl_pmd_profile {
 };
 
 /** Parse len bytes of profile text; label names the source in messages. The profile name is
- * label's file name without directory and ".ini". */
+ * label's file name without directory and ".ini". On error *p is unspecified. */
 int hl_pmd_profile_parse_buf(struct hl_pmd_profile *p, const char *label, const void *buf,
         size_t len, char *err, size_t errlen);
 
