@@ -579,7 +579,13 @@ susp_bounds(const struct hl_swim *sw, uint64_t *min, uint64_t *max, uint32_t *k)
 	if (!sw->cfg.lifeguard) {
 		*max = *min;
 		*k = 0;
+		return;
 	}
+	/* A member in poor local health suspects slowly: Min and Max are stretched by the LHM in
+	 * force when the suspicion starts (the reference's hierarchical detector does the same),
+	 * so a starved member's accusations outlast its own pauses. */
+	*min *= sw->lhm + 1;
+	*max *= sw->lhm + 1;
 }
 
 static uint64_t

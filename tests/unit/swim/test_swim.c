@@ -509,6 +509,36 @@ test_suspicion_timeout_shrinks_with_confirmations(void **state)
 }
 
 static void
+test_poor_local_health_stretches_suspicion(void **state)
+{
+	(void)state;
+	struct hl_swim_config c;
+	cfg_default(&c);
+	struct hl_swim *sw = mk(&c, 1);
+	uint32_t ids[] = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+	add_members(sw, 0, ids, 10);
+	struct hl_swim_packet g;
+	memset(&g, 0, sizeof(g));
+	g.type = HL_SWIM_MSG_GOSSIP;
+	g.n_updates = 1;
+	/* Two accusations about ourselves, both refuted: LHM 2. */
+	for (int i = 0; i < 2; i++) {
+		upd(&g.updates[0], 1, HL_SWIM_SUSPECT, hl_swim_incarnation(sw), 2);
+		feed(sw, MS, 2, &g);
+	}
+	assert_int_equal(hl_swim_lhm(sw), 2);
+	upd(&g.updates[0], 2, HL_SWIM_SUSPECT, 0, 3);
+	feed(sw, S, 3, &g);
+	struct hl_swim_addr a2 = A(2);
+	struct hl_swim_member_info mi;
+	assert_int_equal(hl_swim_member(sw, &a2, &mi), 0);
+	double max = 6 * 4.0 * 1.0413926851582251 * 100e6;
+	uint64_t d = mi.suspect_deadline - S;
+	assert_true(d > (uint64_t)(2.99 * max) && d < (uint64_t)(3.01 * max));
+	hl_swim_destroy(sw);
+}
+
+static void
 test_refutation_and_buddy(void **state)
 {
 	(void)state;
@@ -920,6 +950,7 @@ main(void)
 	        cmocka_unit_test(test_lhm_stretches_probe_interval),
 	        cmocka_unit_test(test_relay_forwards_ack_or_nacks),
 	        cmocka_unit_test(test_suspicion_timeout_shrinks_with_confirmations),
+	        cmocka_unit_test(test_poor_local_health_stretches_suspicion),
 	        cmocka_unit_test(test_refutation_and_buddy),
 	        cmocka_unit_test(test_incarnation_precedence_and_restart),
 	        cmocka_unit_test(test_dissemination_limits_and_superseding),
