@@ -27,7 +27,9 @@
 	X(RATE_LIMITED, "rate limited")                    \
 	X(CONFIG, "configuration error")                   \
 	X(UNSUPPORTED, "not supported by device")          \
-	X(TRAILING, "trailing bytes after message")
+	X(TRAILING, "trailing bytes after message")        \
+	X(DUPLICATE, "duplicate key in message")           \
+	X(WRONG_PLANE, "message type not allowed on this plane")
 
 enum hl_err {
 	HL_E_FIRST_ = HL_E_BASE - 1,

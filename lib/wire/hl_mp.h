@@ -56,6 +56,10 @@ enum hl_mp_kind {
 	HL_MP_INVALID, /* 0xc1, never used by msgpack */
 };
 enum hl_mp_kind hl_mp_peek(const struct hl_mp_rd *r);
+/** Declared length of the next str/bin (bytes) or array/map (elements/pairs) without consuming
+ * it, so that an over-limit error can report the size. -HL_E_TRUNCATED when the header is cut,
+ * -HL_E_BAD_TYPE for any other type. */
+int hl_mp_peek_len(const struct hl_mp_rd *r, uint32_t *n);
 
 int hl_mp_rd_nil(struct hl_mp_rd *r);
 int hl_mp_rd_bool(struct hl_mp_rd *r, bool *v);
@@ -87,6 +91,7 @@ struct hl_mp_wr {
 	msgpack_packer pk;
 };
 
+/** buf NULL: nothing is stored, w->len counts the bytes an encoding needs (cap still applies). */
 void hl_mp_wr_init(struct hl_mp_wr *w, void *buf, size_t cap);
 void hl_mp_wr_nil(struct hl_mp_wr *w);
 void hl_mp_wr_bool(struct hl_mp_wr *w, bool v);

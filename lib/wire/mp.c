@@ -85,6 +85,44 @@ hl_mp_peek(const struct hl_mp_rd *r)
 	}
 }
 
+int
+hl_mp_peek_len(const struct hl_mp_rd *r, uint32_t *n)
+{
+	if (r->p >= r->end)
+		return -HL_E_TRUNCATED;
+	uint8_t t = *r->p;
+	size_t lb;
+	if ((t >= 0x80 && t <= 0x9f) || (t >= 0xa0 && t <= 0xbf)) {
+		*n = t <= 0x9f ? (t & 0x0fu) : (t & 0x1fu);
+		return 0;
+	}
+	switch (t) {
+	case 0xc4: /* bin8 */
+	case 0xd9: /* str8 */
+		lb = 1;
+		break;
+	case 0xc5:
+	case 0xda:
+	case 0xdc: /* array16 */
+	case 0xde: /* map16 */
+		lb = 2;
+		break;
+	case 0xc6:
+	case 0xdb:
+	case 0xdd:
+	case 0xdf:
+		lb = 4;
+		break;
+	default:
+		return -HL_E_BAD_TYPE;
+	}
+	if ((size_t)(r->end - r->p) < 1 + lb)
+		return -HL_E_TRUNCATED;
+	const uint8_t *p = r->p + 1;
+	*n = lb == 1 ? p[0] : lb == 2 ? ld16(p) : ld32(p);
+	return 0;
+}
+
 /* Consume n bytes, or fail with TRUNCATED. */
 static inline int
 need(const struct hl_mp_rd *r, size_t n)
@@ -450,7 +488,8 @@ wr_cb(void *data, const char *buf, size_t len)
 		w->err = -HL_E_OVERSIZE;
 		return -1;
 	}
-	memcpy(w->buf + w->len, buf, len);
+	if (w->buf != NULL) /* NULL buffer: count only (encoded-size queries) */
+		memcpy(w->buf + w->len, buf, len);
 	w->len += len;
 	return 0;
 }

@@ -143,6 +143,40 @@ test_deep_nesting_rejected(void **state)
 	assert_int_equal(hl_mp_rd_left(&r), 0);
 }
 
+/* peek_len reports the declared size without consuming, so oversize errors can say how big. */
+static void
+test_peek_len(void **state)
+{
+	(void)state;
+	uint8_t buf[64];
+	struct hl_mp_wr w;
+	struct hl_mp_rd r;
+	uint32_t n = 0;
+	hl_mp_wr_init(&w, buf, sizeof(buf));
+	hl_mp_wr_str(&w, "abcdefghijklmnopqrstuvwxyz0123456789", 36); /* str8 */
+	hl_mp_wr_array(&w, 3);
+	hl_mp_wr_map(&w, 20); /* map16 */
+	hl_mp_wr_u64(&w, 7);
+	assert_int_equal(w.err, 0);
+	hl_mp_rd_init(&r, buf, w.len);
+	assert_int_equal(hl_mp_peek_len(&r, &n), 0);
+	assert_int_equal(n, 36);
+	assert_ptr_equal(r.p, buf); /* not consumed */
+	r.p += 2 + 36;
+	assert_int_equal(hl_mp_peek_len(&r, &n), 0);
+	assert_int_equal(n, 3);
+	r.p += 1;
+	assert_int_equal(hl_mp_peek_len(&r, &n), 0);
+	assert_int_equal(n, 20);
+	/* header cut in the middle of its length bytes */
+	hl_mp_rd_init(&r, r.p, 2);
+	assert_int_equal(hl_mp_peek_len(&r, &n), -HL_E_TRUNCATED);
+	hl_mp_rd_init(&r, buf + w.len - 1, 1);
+	assert_int_equal(hl_mp_peek_len(&r, &n), -HL_E_BAD_TYPE);
+	hl_mp_rd_init(&r, buf, 0);
+	assert_int_equal(hl_mp_peek_len(&r, &n), -HL_E_TRUNCATED);
+}
+
 int
 main(void)
 {
@@ -152,6 +186,7 @@ main(void)
 	        cmocka_unit_test(test_lying_lengths),
 	        cmocka_unit_test(test_wrong_types),
 	        cmocka_unit_test(test_deep_nesting_rejected),
+	        cmocka_unit_test(test_peek_len),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,23 +1,23 @@
-/* hyperline.c — the hyperline node. Until the node issue lands it offers only --self-check:
- * a real EAL start on a net_ring loopback vdev that sends packets and counts them back. */
+/* selfcheck.c — `hyperline -- --self-check`: a bare EAL start on a net_ring loopback vdev that
+ * sends packets and counts them back against the port counters (kept for hw/ qualification). */
+#include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <rte_eal.h>
-#include <rte_ethdev.h>
-#include <rte_mbuf.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
 
-#include "hl_err.h"
-#include "hl_swim.h"
 #include "hl_coord.h"
+#include "hl_swim.h"
+
+int hl_self_check(void);
 
 #define SELF_CHECK_PKTS 4096
 
-static int
-self_check(void)
+int
+hl_self_check(void)
 {
 	uint16_t port;
 	struct rte_mempool *mp;
@@ -77,25 +77,4 @@ self_check(void)
 	rte_eth_dev_stop(port);
 	rte_eth_dev_close(port);
 	return (sent == recvd && st.opackets == sent && st.ipackets == recvd) ? 0 : 1;
-}
-
-int
-main(int argc, char **argv)
-{
-	int ret = rte_eal_init(argc, argv);
-	if (ret < 0) {
-		fprintf(stderr, "hyperline: EAL init failed: %s\n", rte_strerror(rte_errno));
-		return 2;
-	}
-	argc -= ret;
-	argv += ret;
-	int rc;
-	if (argc >= 2 && strcmp(argv[1], "--self-check") == 0) {
-		rc = self_check();
-	} else {
-		fprintf(stderr, "usage: hyperline [EAL args] -- --self-check\n");
-		rc = 2;
-	}
-	rte_eal_cleanup();
-	return rc;
 }

@@ -1,0 +1,145 @@
+/* report.c — progress bar, result table, JSON and CSV output for clients. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "hl_report.h"
+
+static void
+fmt_ns(char *b, size_t n, uint64_t ns)
+{
+	if (ns >= 1000000)
+		snprintf(b, n, "%.2fms", (double)ns / 1e6);
+	else if (ns >= 1000)
+		snprintf(b, n, "%.1fus", (double)ns / 1e3);
+	else
+		snprintf(b, n, "%" PRIu64 "ns", ns);
+}
+
+void
+hl_report_progress(FILE *f, const struct hl_cp_progress *p, bool cr)
+{
+	char bar[21], p99[32];
+	unsigned fill = p->wf_total ? 20u * p->wf_done / p->wf_total : 0;
+	for (unsigned i = 0; i < 20; i++)
+		bar[i] = i < fill ? '#' : '.';
+	bar[20] = '\0';
+	fmt_ns(p99, sizeof(p99), p->p99_ns);
+	double loss = p->tx_pkts ? 100.0 * (double)p->lost / (double)p->tx_pkts : 0;
+	fprintf(f,
+	        "%s[%s] job %" PRIu64 " %-9s wf %u/%u %-12s %6.1fs  tx %" PRIu64 " (%.1f kpps) "
+	        "rx %" PRIu64 "  loss %.3f%%  p99 %s%s",
+	        cr ? "\r" : "", bar, p->job_id, hl_job_state_name(p->state), p->wf_done,
+	        p->wf_total, p->workflow, (double)p->elapsed_ms / 1e3, p->tx_pkts, p->tx_pps / 1e3,
+	        p->rx_pkts, loss, p99, cr ? "   " : "\n");
+	fflush(f);
+}
+
+void
+hl_report_table(FILE *f, const struct hl_cp_result *r)
+{
+	fprintf(f, "job %" PRIu64 " (%s): %s%s%s\n", r->job_id, r->name,
+	        hl_job_state_name(r->state), r->error[0] ? " — " : "", r->error);
+	fprintf(f, "%-10s %-10s %10s %10s %8s %11s %11s %8s %9s %9s %9s %9s %9s %9s\n", "workflow",
+	        "stream", "tx_pkts", "rx_pkts", "lost", "req_pps", "ach_pps", "reorder", "p50",
+	        "p90", "p99", "p99.9", "max", "jitter");
+	for (uint32_t i = 0; i < r->n_streams; i++) {
+		const struct hl_cp_stream_result *s = &r->streams[i];
+		char a[6][32];
+		fmt_ns(a[0], 32, s->p50_ns);
+		fmt_ns(a[1], 32, s->p90_ns);
+		fmt_ns(a[2], 32, s->p99_ns);
+		fmt_ns(a[3], 32, s->p999_ns);
+		fmt_ns(a[4], 32, s->max_ns);
+		fmt_ns(a[5], 32, s->jitter_ns);
+		fprintf(f,
+		        "%-10s %-10s %10" PRIu64 " %10" PRIu64 " %8" PRIu64
+		        " %11.1f %11.1f %8" PRIu64 " %9s %9s %9s %9s %9s %9s\n",
+		        s->workflow, s->stream, s->tx_pkts, s->rx_pkts, s->lost, s->req_pps,
+		        s->ach_pps, s->reordered, a[0], a[1], a[2], a[3], a[4], a[5]);
+	}
+}
+
+bool
+hl_report_check_ports(FILE *f, const struct hl_cp_result *r)
+{
+	uint64_t tx = 0, rx = 0, op = 0, ip = 0;
+	for (uint32_t i = 0; i < r->n_streams; i++) {
+		tx += r->streams[i].tx_pkts;
+		rx += r->streams[i].rx_pkts;
+	}
+	for (uint32_t i = 0; i < r->n_ports; i++) {
+		op += r->ports[i].opackets;
+		ip += r->ports[i].ipackets;
+	}
+	bool ok = tx == op && rx == ip;
+	fprintf(f,
+	        "streams TX %" PRIu64 " RX %" PRIu64 " | port counters opackets %" PRIu64
+	        " ipackets %" PRIu64 " | %s\n",
+	        tx, rx, op, ip, ok ? "match" : "MISMATCH");
+	return ok;
+}
+
+int
+hl_report_json(FILE *f, const struct hl_cp_result *r)
+{
+	json_t *root = json_object(), *streams = json_array(), *ports = json_array();
+	json_object_set_new(root, "job_id", json_integer((json_int_t)r->job_id));
+	json_object_set_new(root, "name", json_string(r->name));
+	json_object_set_new(root, "state", json_string(hl_job_state_name(r->state)));
+	json_object_set_new(root, "error", json_string(r->error));
+	for (uint32_t i = 0; i < r->n_streams; i++) {
+		const struct hl_cp_stream_result *s = &r->streams[i];
+		json_array_append_new(streams,
+		        json_pack(
+		                "{s:s,s:s,s:I,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:"
+		                "I},s:I,s:I}",
+		                "workflow", s->workflow, "stream", s->stream, "tx_pkts",
+		                (json_int_t)s->tx_pkts, "tx_bytes", (json_int_t)s->tx_bytes,
+		                "rx_pkts", (json_int_t)s->rx_pkts, "rx_bytes",
+		                (json_int_t)s->rx_bytes, "requested_pps", s->req_pps,
+		                "achieved_pps", s->ach_pps, "lost", (json_int_t)s->lost,
+		                "reordered", (json_int_t)s->reordered, "duplicates",
+		                (json_int_t)s->duplicates, "latency_ns", "p50",
+		                (json_int_t)s->p50_ns, "p90", (json_int_t)s->p90_ns, "p99",
+		                (json_int_t)s->p99_ns, "p99_9", (json_int_t)s->p999_ns, "max",
+		                (json_int_t)s->max_ns, "jitter_ns", (json_int_t)s->jitter_ns,
+		                "duration_ns", (json_int_t)s->duration_ns));
+	}
+	for (uint32_t i = 0; i < r->n_ports; i++) {
+		const struct hl_cp_port_counters *p = &r->ports[i];
+		json_array_append_new(
+		        ports, json_pack("{s:s,s:I,s:I,s:I,s:I}", "name", p->name, "opackets",
+		                       (json_int_t)p->opackets, "ipackets", (json_int_t)p->ipackets,
+		                       "oerrors", (json_int_t)p->oerrors, "imissed",
+		                       (json_int_t)p->imissed));
+	}
+	json_object_set_new(root, "streams", streams);
+	json_object_set_new(root, "ports", ports);
+	int rc = json_dumpf(root, f, JSON_INDENT(2));
+	fputc('\n', f);
+	json_decref(root);
+	return rc;
+}
+
+void
+hl_report_csv(FILE *f, const struct hl_cp_result *r)
+{
+	fprintf(f,
+	        "job_id,job,state,workflow,stream,tx_pkts,tx_bytes,rx_pkts,rx_bytes,requested_pps,"
+	        "achieved_pps,lost,reordered,duplicates,p50_ns,p90_ns,p99_ns,p99_9_ns,max_ns,"
+	        "jitter_ns,duration_ns\n");
+	for (uint32_t i = 0; i < r->n_streams; i++) {
+		const struct hl_cp_stream_result *s = &r->streams[i];
+		fprintf(f,
+		        "%" PRIu64 ",%s,%s,%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+		        ",%.3f,%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+		        ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+		        r->job_id, r->name, hl_job_state_name(r->state), s->workflow, s->stream,
+		        s->tx_pkts, s->tx_bytes, s->rx_pkts, s->rx_bytes, s->req_pps, s->ach_pps,
+		        s->lost, s->reordered, s->duplicates, s->p50_ns, s->p90_ns, s->p99_ns,
+		        s->p999_ns, s->max_ns, s->jitter_ns, s->duration_ns);
+	}
+}

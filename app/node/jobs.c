@@ -1,0 +1,613 @@
+/* jobs.c — job records on the control core and the all-in-one job path: a submitted job's
+ * workflows run one at a time in dependency order; each run is built here (templates, lanes),
+ * sent to dispatch, and its counters are read back when every lane reported DONE. Results stay
+ * in the record until a client fetches them. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_ring_elem.h>
+
+#include "hl_err.h"
+#include "hl_log.h"
+#include "hl_rxmeas.h"
+#include "hl_stream.h"
+#include "hl_txgen.h"
+#include "node.h"
+
+struct hl_job hl_jobs[HL_NODE_MAX_JOBS];
+uint64_t hl_jobs_submitted, hl_jobs_rejected, hl_jobs_evicted;
+static uint64_t next_job_id = 1;
+static uint32_t run_gen;
+static struct hl_job *active; /* the job whose workflow is on the lanes (one at a time) */
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+struct hl_job *
+hl_jobs_get(uint64_t id)
+{
+	for (int i = 0; i < HL_NODE_MAX_JOBS; i++)
+		if (hl_jobs[i].used && hl_jobs[i].id == id)
+			return &hl_jobs[i];
+	return NULL;
+}
+
+static bool
+terminal(const struct hl_job *j)
+{
+	return j->state >= HL_JOB_COMPLETED;
+}
+
+static void
+job_free(struct hl_job *j)
+{
+	free(j->result);
+	memset(j, 0, sizeof(*j));
+}
+
+static struct hl_job *
+slot_alloc(void)
+{
+	struct hl_job *oldest = NULL;
+	for (int i = 0; i < HL_NODE_MAX_JOBS; i++) {
+		if (!hl_jobs[i].used)
+			return &hl_jobs[i];
+		/* a finished job whose result was fetched may make room (oldest first) */
+		if (terminal(&hl_jobs[i]) && hl_jobs[i].fetched &&
+		        (oldest == NULL || hl_jobs[i].id < oldest->id))
+			oldest = &hl_jobs[i];
+	}
+	if (oldest) {
+		HL_LOG(HL_LOG_INFO, "jobs",
+		        "job=%" PRIu64 " record freed (result fetched) to make "
+		        "room",
+		        oldest->id);
+		hl_jobs_evicted++;
+		job_free(oldest);
+	}
+	return oldest;
+}
+
+int
+hl_jobs_submit(const char *ini, size_t len, uint64_t *id, char *err, size_t errlen)
+{
+	struct hl_node *n = &hl_node;
+	struct hl_jobspec *js = malloc(sizeof(*js));
+	int rc;
+	if (js == NULL)
+		return -ENOMEM;
+	rc = hl_jobspec_parse(ini, len, "job profile", js, err, errlen);
+	if (rc == 0 && !(n->prof.roles & HL_ROLE_WORKER)) {
+		snprintf(err, errlen,
+		        "node %s has no worker role: this build runs jobs only on an "
+		        "all-in-one node",
+		        n->prof.name);
+		rc = -HL_E_UNSUPPORTED;
+	}
+	for (uint32_t i = 0; rc == 0 && i < js->n_streams; i++) {
+		if (hl_port_find(js->streams[i].port) < 0) {
+			char list[128] = "";
+			for (uint32_t k = 0; k < n->n_ports; k++) {
+				strncat(list, n->ports[k].cfg.name,
+				        sizeof(list) - strlen(list) - 2);
+				if (k + 1 < n->n_ports)
+					strcat(list, ",");
+			}
+			snprintf(err, errlen,
+			        "job profile: [stream.%s] port: test port '%s' does not exist on "
+			        "node "
+			        "%s (ports: %s)",
+			        js->streams[i].name, js->streams[i].port, n->prof.name, list);
+			rc = -ENODEV;
+		}
+	}
+	struct hl_job *j = NULL;
+	struct hl_cp_result *res = NULL;
+	if (rc == 0 && (j = slot_alloc()) == NULL) {
+		snprintf(err, errlen,
+		        "job table full (%d records running, queued or holding unfetched results): "
+		        "fetch results with 'hlctl results' to free records",
+		        HL_NODE_MAX_JOBS);
+		rc = -HL_E_FULL;
+	}
+	if (rc == 0 && (res = calloc(1, sizeof(*res))) == NULL)
+		rc = -ENOMEM;
+	if (rc != 0 || j == NULL) {
+		rc = rc < 0 ? rc : -EINVAL;
+		free(js);
+		hl_jobs_rejected++;
+		HL_LOG(HL_LOG_WARN, "jobs", "submit rejected: %s", err);
+		return rc;
+	}
+	memset(j, 0, sizeof(*j));
+	j->used = true;
+	j->id = next_job_id++;
+	j->state = HL_JOB_QUEUED;
+	j->spec = *js;
+	free(js);
+	j->cur_wf = -1;
+	j->submit_ns = now_ns();
+	j->result = res;
+	res->job_id = j->id;
+	snprintf(res->name, sizeof(res->name), "%s", j->spec.name);
+	j->prog.job_id = j->id;
+	j->prog.wf_total = j->spec.n_wf;
+	hl_jobs_submitted++;
+	*id = j->id;
+	HL_LOG(HL_LOG_INFO, "jobs", "job=%" PRIu64 " name=%s queued workflows=%u streams=%u", j->id,
+	        j->spec.name, j->spec.n_wf, j->spec.n_streams);
+	return 0;
+}
+
+int
+hl_jobs_watch(struct hl_job *j, struct hl_conn *conn)
+{
+	for (uint32_t i = 0; i < j->n_watchers; i++)
+		if (j->watchers[i] == conn)
+			return 0;
+	if (j->n_watchers == HL_JOB_MAX_WATCHERS)
+		return -HL_E_FULL;
+	j->watchers[j->n_watchers++] = conn;
+	return 0;
+}
+
+void
+hl_jobs_forget_conn(struct hl_conn *conn)
+{
+	for (int i = 0; i < HL_NODE_MAX_JOBS; i++) {
+		struct hl_job *j = &hl_jobs[i];
+		for (uint32_t k = 0; k < j->n_watchers;) {
+			if (j->watchers[k] == conn)
+				j->watchers[k] = j->watchers[--j->n_watchers];
+			else
+				k++;
+		}
+	}
+}
+
+/* Stream pools whose mbufs were not all back when their run ended (a NIC still holding TX
+ * descriptors): retried every tick; full means a pool is leaked, which is logged. */
+#define DEFERRED_MAX 64
+static struct hl_tx_stream *deferred[DEFERRED_MAX];
+static uint32_t n_deferred;
+
+static void
+stream_free(struct hl_tx_stream *tx, uint16_t port_id, uint16_t queue)
+{
+	if (hl_tx_stream_free(tx) == 0)
+		return;
+	rte_eth_tx_done_cleanup(port_id, queue, 0);
+	if (hl_tx_stream_free(tx) == 0)
+		return;
+	if (n_deferred == DEFERRED_MAX) {
+		HL_LOG(HL_LOG_ERR, "jobs",
+		        "stream pool leaked: %d pools already wait for mbufs "
+		        "still held by ports",
+		        DEFERRED_MAX);
+		return;
+	}
+	deferred[n_deferred++] = tx;
+}
+
+static void
+deferred_retry(void)
+{
+	for (uint32_t i = 0; i < n_deferred;) {
+		if (hl_tx_stream_free(deferred[i]) == 0)
+			deferred[i] = deferred[--n_deferred];
+		else
+			i++;
+	}
+}
+
+static void
+run_free(struct hl_run *r)
+{
+	for (uint32_t k = 0; k < r->n_streams; k++)
+		if (r->st[k].tx)
+			stream_free(r->st[k].tx, hl_node.ports[r->st[k].port_idx].port_id,
+			        r->st[k].lane);
+	for (uint32_t l = 0; l < HL_NODE_MAX_TRAFFIC; l++) {
+		for (uint32_t p = 0; p < HL_NODE_MAX_PORTS; p++)
+			if (r->rx[l][p])
+				hl_rxmeas_free(r->rx[l][p]);
+		rte_free(r->gen[l]);
+	}
+	rte_free(r);
+}
+
+static void
+to_spec(const struct hl_js_stream *js, uint16_t id, uint64_t duration_ms, struct hl_stream_spec *sp)
+{
+	hl_stream_spec_default(sp);
+	sp->id = id;
+	sp->src_ip.v4 = rte_cpu_to_be_32(js->src_ip);
+	sp->dst_ip.v4 = rte_cpu_to_be_32(js->dst_ip);
+	sp->src_port = js->src_port;
+	sp->dst_port = js->dst_port;
+	sp->size_mode = HL_SIZE_FIXED;
+	sp->n_sizes = 1;
+	sp->sizes[0].bytes = (uint16_t)js->size;
+	sp->sizes[0].weight = 1;
+	sp->rate_unit = HL_RATE_PPS;
+	sp->rate = js->rate_pps;
+	sp->duration_ns = duration_ms * 1000000ull;
+	sp->packet_count = js->count;
+	sp->sig_mode = HL_SIG_ALL; /* every packet: exact loss, reordering and latency */
+	sp->seed = id;
+	if (js->src_port_count > 1) {
+		struct hl_field_var *v = &sp->vars[sp->n_vars++];
+		v->field = HL_FIELD_SRC_PORT;
+		v->op = HL_VAR_INC;
+		v->min = js->src_port;
+		v->max = (uint64_t)js->src_port + js->src_port_count - 1;
+		v->step = 1;
+	}
+}
+
+static int
+start_wf(struct hl_job *j, int wf, char *err, size_t errlen)
+{
+	struct hl_node *n = &hl_node;
+	const struct hl_js_workflow *w = &j->spec.wf[wf];
+	struct hl_run *r = rte_zmalloc("hl_run", sizeof(*r), 64);
+	if (r == NULL) {
+		snprintf(err, errlen, "no memory for the run");
+		return -ENOMEM;
+	}
+	run_gen = (run_gen + 1) & 0xfff;
+	r->job_id = j->id;
+	r->wf_idx = (uint32_t)wf;
+	r->n_streams = w->n_streams;
+	int rc = 0;
+	for (uint32_t k = 0; k < w->n_streams && rc == 0; k++) {
+		const struct hl_js_stream *js = &j->spec.streams[w->streams[k]];
+		struct hl_run_stream *rs = &r->st[k];
+		struct hl_stream_spec sp;
+		struct hl_tx_opts opts = {.pool_mbufs = 2047, .socket = -1};
+		char terr[HL_STREAM_ERRLEN];
+		rs->js_idx = w->streams[k];
+		rs->sig_id = (uint16_t)((run_gen << 4) | k);
+		rs->port_idx = (uint16_t)hl_port_find(js->port);
+		rs->lane = (uint16_t)(k % n->prof.n_traffic);
+		uint16_t port_id = n->ports[rs->port_idx].port_id;
+		int socket = (int)rte_lcore_to_socket_id(n->prof.traffic_lcores[rs->lane]);
+		if (r->gen[rs->lane] == NULL) {
+			r->gen[rs->lane] =
+			        rte_zmalloc_socket("hl_txgen", sizeof(struct hl_txgen), 64, socket);
+			if (r->gen[rs->lane] == NULL) {
+				snprintf(
+				        err, errlen, "no memory for lane %u's generator", rs->lane);
+				rc = -ENOMEM;
+				break;
+			}
+			hl_txgen_init(r->gen[rs->lane], n->prof.window_ms * 1000000ull);
+		}
+		to_spec(js, rs->sig_id, w->duration_ms, &sp);
+		rs->tx = hl_tx_stream_create(&sp, port_id, rs->lane, &opts, terr, sizeof(terr));
+		if (rs->tx == NULL) {
+			snprintf(err, errlen, "stream %s: %s", js->name, terr);
+			rc = -EINVAL;
+			break;
+		}
+		hl_txgen_add(r->gen[rs->lane], rs->tx);
+		struct hl_rxmeas **rx = &r->rx[rs->lane][rs->port_idx];
+		/* the lane reads live stats: no periodic RX snapshot (window of an hour) */
+		if (*rx == NULL && (*rx = hl_rxmeas_create(port_id, rs->lane,
+		                            3600ull * 1000000000ull, socket)) == NULL) {
+			snprintf(err, errlen, "no memory for RX measurement on port %s",
+			        n->ports[rs->port_idx].cfg.name);
+			rc = -ENOMEM;
+			break;
+		}
+		if ((rc = hl_rxmeas_track(*rx, rs->sig_id)) < 0)
+			snprintf(err, errlen, "RX measurement cannot track stream %s: %s", js->name,
+			        hl_strerror(rc));
+		r->lanes_mask |= 1u << rs->lane;
+	}
+	struct hl_msg m = {.kind = HL_MSG_RUN, .run = r};
+	r->start_tsc = rte_rdtsc();
+	if (rc == 0 && rte_ring_sp_enqueue_elem(n->ctl_to_disp, &m, sizeof(m)) != 0) {
+		snprintf(err, errlen, "dispatch ring full");
+		rc = -ENOBUFS;
+	}
+	if (rc < 0) {
+		run_free(r);
+		return rc;
+	}
+	j->run = r;
+	j->cur_wf = wf;
+	j->wf_state[wf] = HL_WF_RUNNING;
+	j->last_tx = j->rate_tx = 0;
+	j->last_win_tsc = j->rate_tsc = r->start_tsc;
+	snprintf(j->prog.workflow, sizeof(j->prog.workflow), "%s", w->name);
+	HL_LOG(HL_LOG_INFO, "jobs", "job=%" PRIu64 " workflow=%s started streams=%u lanes=0x%x",
+	        j->id, w->name, w->n_streams, r->lanes_mask);
+	return 0;
+}
+
+static void
+port_snapshot(struct hl_job *j, bool base)
+{
+	struct hl_cp_result *res = j->result;
+	for (uint32_t p = 0; p < hl_node.n_ports && p < HL_CPROTO_MAX_PORTS; p++) {
+		struct rte_eth_stats st;
+		if (rte_eth_stats_get(hl_node.ports[p].port_id, &st) != 0)
+			memset(&st, 0, sizeof(st));
+		if (base) {
+			j->port_base_o[p] = st.opackets;
+			j->port_base_i[p] = st.ipackets;
+			j->port_base_oe[p] = st.oerrors;
+			j->port_base_im[p] = st.imissed;
+			continue;
+		}
+		struct hl_cp_port_counters *pc = &res->ports[p];
+		snprintf(pc->name, sizeof(pc->name), "%s", hl_node.ports[p].cfg.name);
+		pc->opackets = st.opackets - j->port_base_o[p];
+		pc->ipackets = st.ipackets - j->port_base_i[p];
+		pc->oerrors = st.oerrors - j->port_base_oe[p];
+		pc->imissed = st.imissed - j->port_base_im[p];
+		res->n_ports = p + 1;
+	}
+}
+
+static void
+finalize(struct hl_job *j, uint32_t state, const char *why)
+{
+	j->state = state;
+	j->end_ns = now_ns();
+	if (why)
+		snprintf(j->result->error, sizeof(j->result->error), "%s", why);
+	j->result->state = state;
+	if (j->start_ns)
+		port_snapshot(j, false);
+	j->prog.state = state;
+	j->prog.wf_done = j->wf_done;
+	j->prog.elapsed_ms = j->start_ns ? (j->end_ns - j->start_ns) / 1000000 : 0;
+	j->prog.tx_pps = 0;
+	j->prog_dirty = true;
+	if (active == j)
+		active = NULL;
+	hl_telemetry_publish_jobs(NULL);
+	HL_LOG(HL_LOG_INFO, "jobs", "job=%" PRIu64 " %s%s%s", j->id, hl_job_state_name(state),
+	        why ? ": " : "", why ? why : "");
+	hl_control_push_progress(j);
+}
+
+static void
+finish_run(struct hl_job *j)
+{
+	struct hl_run *r = j->run;
+	const struct hl_js_workflow *w = &j->spec.wf[r->wf_idx];
+	double ns_per_tsc = 1e9 / (double)rte_get_tsc_hz();
+	struct hl_cp_result *res = j->result;
+	for (uint32_t k = 0; k < r->n_streams; k++) {
+		struct hl_run_stream *s = &r->st[k];
+		const char *sname = j->spec.streams[s->js_idx].name;
+		if (res->n_streams == HL_CPROTO_MAX_STREAMS) {
+			HL_LOG(HL_LOG_WARN, "jobs",
+			        "job=%" PRIu64 " result holds %d streams; stream "
+			        "%s of workflow %s not recorded",
+			        j->id, HL_CPROTO_MAX_STREAMS, sname, w->name);
+			break;
+		}
+		const struct hl_tx_counters *tc = hl_tx_stream_counters(s->tx);
+		const struct hl_rx_stats *rs =
+		        hl_rxmeas_stats(r->rx[s->lane][s->port_idx], s->sig_id);
+		struct hl_cp_stream_result *o = &res->streams[res->n_streams++];
+		memset(o, 0, sizeof(*o));
+		snprintf(o->workflow, sizeof(o->workflow), "%s", w->name);
+		snprintf(o->stream, sizeof(o->stream), "%s", sname);
+		o->tx_pkts = tc->tx_pkts;
+		o->tx_bytes = tc->tx_bytes;
+		o->req_pps = tc->requested_pps;
+		double dur = tc->tx_pkts ? (double)(tc->last_tsc - tc->start_tsc) * ns_per_tsc : 0;
+		o->duration_ns = (uint64_t)dur;
+		/* n packets span n-1 inter-packet gaps */
+		o->ach_pps =
+		        (tc->tx_pkts > 1 && dur > 0) ? (double)(tc->tx_pkts - 1) * 1e9 / dur : 0;
+		if (rs) {
+			o->rx_pkts = rs->rx_pkts;
+			o->rx_bytes = rs->rx_bytes;
+			o->lost = tc->tx_pkts > rs->unique ? tc->tx_pkts - rs->unique : 0;
+			o->reordered = rs->reorder;
+			o->duplicates = rs->dup;
+			o->p50_ns = hl_hist_percentile(&rs->lat_ns, 50);
+			o->p90_ns = hl_hist_percentile(&rs->lat_ns, 90);
+			o->p99_ns = hl_hist_percentile(&rs->lat_ns, 99);
+			o->p999_ns = hl_hist_percentile(&rs->lat_ns, 99.9);
+			o->max_ns = rs->lat_ns.count ? rs->lat_ns.max : 0;
+			o->jitter_ns = rs->jitter_ns;
+			if (rs->too_old)
+				HL_LOG(HL_LOG_WARN, "jobs",
+				        "job=%" PRIu64 " stream=%s: %" PRIu64
+				        " packets arrived more "
+				        "than %d sequence numbers late (not checked for "
+				        "duplicates)",
+				        j->id, sname, rs->too_old, HL_RX_WINDOW);
+		}
+		if (tc->tx_dropped || tc->alloc_fail || tc->status)
+			HL_LOG(HL_LOG_WARN, "jobs",
+			        "job=%" PRIu64 " workflow=%s stream=%s: %" PRIu64
+			        " packets refused by "
+			        "the TX queue, %" PRIu64 " bursts found the pool empty, status %s",
+			        j->id, w->name, sname, tc->tx_dropped, tc->alloc_fail,
+			        tc->status ? hl_strerror(tc->status) : "ok");
+		j->done_tx += o->tx_pkts;
+		j->done_rx += rs ? rs->unique : 0;
+		j->done_lost += o->lost;
+	}
+	for (uint32_t l = 0; l < HL_NODE_MAX_TRAFFIC; l++)
+		for (uint32_t p = 0; p < HL_NODE_MAX_PORTS; p++) {
+			uint64_t total, unsig, unknown;
+			if (r->rx[l][p] == NULL)
+				continue;
+			hl_rxmeas_totals(r->rx[l][p], &total, &unsig, &unknown);
+			if (unsig || unknown)
+				HL_LOG(HL_LOG_WARN, "jobs",
+				        "job=%" PRIu64 " workflow=%s port=%s lane=%u: %" PRIu64
+				        " packets without a signature, %" PRIu64
+				        " of other streams",
+				        j->id, w->name, hl_node.ports[p].cfg.name, l, unsig,
+				        unknown);
+		}
+	j->wf_state[r->wf_idx] = HL_WF_DONE;
+	j->wf_done++;
+	j->prog.wf_done = j->wf_done;
+	j->prog.tx_pkts = j->done_tx;
+	j->prog.rx_pkts = j->done_rx;
+	j->prog.lost = j->done_lost;
+	j->prog_dirty = true;
+	HL_LOG(HL_LOG_INFO, "jobs", "job=%" PRIu64 " workflow=%s done", j->id, w->name);
+	run_free(r);
+	j->run = NULL;
+	j->cur_wf = -1;
+	if (j->timed_out)
+		finalize(j, HL_JOB_FAILED, "timeout: job ran longer than its timeout_ms");
+	else if (j->cancel_req)
+		finalize(j, HL_JOB_CANCELLED, "cancelled by a client");
+	else if (j->wf_done == j->spec.n_wf)
+		finalize(j, HL_JOB_COMPLETED, NULL);
+}
+
+int
+hl_jobs_cancel(uint64_t id)
+{
+	struct hl_job *j = hl_jobs_get(id);
+	if (j == NULL)
+		return -HL_E_NOT_FOUND;
+	if (terminal(j))
+		return -EALREADY;
+	j->cancel_req = true;
+	if (j->run)
+		__atomic_store_n(&j->run->cancel, 1, __ATOMIC_RELAXED);
+	else
+		finalize(j, HL_JOB_CANCELLED, "cancelled by a client");
+	return 0;
+}
+
+static void
+on_msg(const struct hl_msg *m)
+{
+	struct hl_job *j = hl_jobs_get(m->run->job_id);
+	if (j == NULL || j->run != m->run) {
+		HL_LOG(HL_LOG_ERR, "jobs", "ring message for unknown run job=%" PRIu64,
+		        m->run->job_id);
+		return;
+	}
+	if (m->kind == HL_MSG_WINDOW) {
+		j->last_tx = m->tx_pkts;
+		j->last_win_tsc = m->tsc;
+		j->prog.tx_pkts = j->done_tx + m->tx_pkts;
+		j->prog.rx_pkts = j->done_rx + m->rx_pkts;
+		j->prog.lost = j->done_lost + m->lost;
+		j->prog.p99_ns = m->p99_ns;
+		j->prog.elapsed_ms = (now_ns() - j->start_ns) / 1000000;
+		j->prog_dirty = true;
+	} else if (m->kind == HL_MSG_DONE) {
+		j->run->lanes_done++;
+		if (j->run->lanes_done == (uint32_t)__builtin_popcount(j->run->lanes_mask))
+			finish_run(j);
+	}
+}
+
+static int
+next_ready_wf(const struct hl_job *j)
+{
+	for (uint32_t k = 0; k < j->spec.n_wf; k++) {
+		int w = j->spec.order[k];
+		if (j->wf_state[w] != HL_WF_PENDING)
+			continue;
+		bool ready = true;
+		for (uint32_t d = 0; d < j->spec.wf[w].n_deps; d++)
+			if (j->wf_state[j->spec.wf[w].deps[d]] != HL_WF_DONE)
+				ready = false;
+		if (ready)
+			return w;
+	}
+	return -1;
+}
+
+void
+hl_jobs_tick(void)
+{
+	struct hl_msg m;
+	if (n_deferred)
+		deferred_retry();
+	for (int k = 0; k < 256; k++) {
+		if (rte_ring_sc_dequeue_elem(hl_node.prog_to_ctl, &m, sizeof(m)) != 0)
+			break;
+		on_msg(&m);
+	}
+	if (active && active->run && !active->timed_out &&
+	        now_ns() - active->start_ns > active->spec.timeout_ms * 1000000ull) {
+		active->timed_out = true;
+		__atomic_store_n(&active->run->cancel, 1, __ATOMIC_RELAXED);
+	}
+	if (active == NULL) {
+		for (int i = 0; i < HL_NODE_MAX_JOBS; i++) {
+			struct hl_job *j = &hl_jobs[i];
+			if (j->used && j->state == HL_JOB_QUEUED &&
+			        (active == NULL || j->id < active->id))
+				active = j;
+		}
+		if (active) {
+			active->state = HL_JOB_RUNNING;
+			active->prog.state = HL_JOB_RUNNING;
+			active->start_ns = now_ns();
+			port_snapshot(active, true);
+		}
+	}
+	if (active && active->run == NULL && !terminal(active)) {
+		int w = next_ready_wf(active);
+		if (w < 0) {
+			finalize(active, HL_JOB_FAILED, "no runnable workflow (dependency state)");
+		} else {
+			char e[200], why[256];
+			if (start_wf(active, w, e, sizeof(e)) < 0) {
+				snprintf(why, sizeof(why), "workflow %s could not start: %s",
+				        active->spec.wf[w].name, e);
+				finalize(active, HL_JOB_FAILED, why);
+			}
+		}
+	}
+}
+
+bool
+hl_jobs_shutdown(void)
+{
+	for (int i = 0; i < HL_NODE_MAX_JOBS; i++) {
+		struct hl_job *j = &hl_jobs[i];
+		if (j->used && !terminal(j)) {
+			j->cancel_req = true;
+			if (j->run)
+				__atomic_store_n(&j->run->cancel, 1, __ATOMIC_RELAXED);
+			else
+				finalize(j, HL_JOB_CANCELLED, "node shutting down");
+		}
+	}
+	hl_jobs_tick();
+	return active != NULL && active->run != NULL;
+}
+
+void
+hl_jobs_count(uint64_t counts[5])
+{
+	memset(counts, 0, 5 * sizeof(counts[0]));
+	for (int i = 0; i < HL_NODE_MAX_JOBS; i++)
+		if (hl_jobs[i].used && hl_jobs[i].state < 5)
+			counts[hl_jobs[i].state]++;
+}

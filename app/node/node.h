@@ -1,0 +1,227 @@
+/* node.h — internal wiring of the hyperline node: the node profile, the ring messages between
+ * lcores, the per-workflow run shared by control, dispatch, traffic lanes and progress, and the
+ * entry points of each concern (one file each). */
+#ifndef HL_NODE_H
+#define HL_NODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ring.h>
+
+#include "hl_hist.h"
+#include "hl_jobspec.h"
+#include "hl_pmd_profile.h"
+#include "hl_port.h"
+
+#define HL_NODE_NAME 64
+#define HL_NODE_PATH 256
+#define HL_NODE_MAX_TRAFFIC 8 /* traffic lanes (lcores) */
+#define HL_NODE_MAX_PORTS 8 /* test ports */
+#define HL_NODE_MAX_SEEDS 16
+#define HL_NODE_MAX_SVC_LCORES 4
+#define HL_NODE_RING_SIZE 1024 /* entries per SP/SC ring */
+#define HL_NODE_MAX_JOBS 64 /* job records kept (running, queued, results not yet fetched) */
+
+enum hl_role { HL_ROLE_GATE = 1, HL_ROLE_MANAGER = 2, HL_ROLE_WORKER = 4 };
+
+struct hl_node_port_cfg {
+	char name[HL_NODE_NAME]; /* test port name jobs refer to */
+	char device[HL_NODE_PATH]; /* ethdev name (e.g. net_ring0, 0000:3b:00.0) */
+	char args[HL_NODE_PATH]; /* full devargs to hot-plug it when EAL did not create it */
+	char pmd_config[HL_NODE_PATH]; /* as written in the profile ("" = lib/port defaults) */
+	bool have_pmd;
+	struct hl_pmd_profile pmd; /* loaded at profile parse time */
+};
+
+struct hl_node_profile {
+	char origin[HL_NODE_PATH]; /* file name or "built-in demo" */
+	char name[HL_NODE_NAME];
+	char roles_str[HL_NODE_NAME];
+	unsigned roles; /* enum hl_role bits */
+	char dc[HL_NODE_NAME], cluster_id[HL_NODE_NAME], environment[HL_NODE_NAME];
+	char state_dir[HL_NODE_PATH];
+	char pmd_config_dir[HL_NODE_PATH]; /* where bare pmd-config names are looked up */
+	bool adaptive; /* polling of service lcores */
+	char client_addr[HL_NODE_NAME]; /* host:port of the client API */
+	char http_addr[HL_NODE_NAME]; /* host:port of the HTTP endpoint, "" = off */
+	char fabric_device[HL_NODE_PATH], fabric_pmd[HL_NODE_PATH], fabric_addr[HL_NODE_NAME];
+	uint32_t n_seeds;
+	char seeds[HL_NODE_MAX_SEEDS][HL_NODE_NAME];
+	uint32_t n_svc;
+	unsigned svc_lcores[HL_NODE_MAX_SVC_LCORES];
+	unsigned swim_lcore, dispatch_lcore, progress_lcore;
+	uint32_t n_traffic;
+	unsigned traffic_lcores[HL_NODE_MAX_TRAFFIC];
+	uint32_t n_ports;
+	struct hl_node_port_cfg ports[HL_NODE_MAX_PORTS];
+	uint64_t window_ms, push_ms;
+};
+
+/** Parse a node profile. Returns 0 or -HL_E_CONFIG with "file: [section] key: reason" in err. */
+int hl_node_profile_load(const char *path, struct hl_node_profile *p, char *err, size_t errlen);
+/** The embedded profile of --demo: all roles, net_ring0 as test port "test0", ephemeral ports. */
+void hl_node_profile_demo(struct hl_node_profile *p);
+/** Check the lcore map against the lcores EAL enabled. 0 or -HL_E_CONFIG with a message. */
+int hl_node_profile_check_lcores(const struct hl_node_profile *p, char *err, size_t errlen);
+
+/* ---- ring messages: one fixed-size struct on every ring ---- */
+
+enum hl_msg_kind { HL_MSG_RUN = 1, HL_MSG_WINDOW = 2, HL_MSG_DONE = 3 };
+
+struct hl_run;
+struct hl_msg {
+	uint32_t kind;
+	uint32_t lane;
+	struct hl_run *run;
+	uint64_t tsc;
+	uint64_t tx_pkts, rx_pkts, tx_bytes, lost, p99_ns;
+} __attribute__((aligned(8)));
+
+/* ---- a workflow run ---- */
+
+#define HL_RUN_MAX_STREAMS HL_JS_MAX_WF_STREAMS
+
+struct hl_tx_stream;
+struct hl_rxmeas;
+
+/* Ownership: control builds the run (streams compiled by lib/txgen, one generator and one RX
+ * measurement per (lane, port) it uses) before dispatch and does not touch it again until every
+ * lane has sent HL_MSG_DONE; until then each lane is the only writer of its generator, its
+ * streams and its RX measurements. The ring's release/acquire hands them back to control. */
+struct hl_run_stream {
+	uint16_t js_idx; /* index in the job spec */
+	uint16_t sig_id; /* stream id in the signature: run generation << 4 | index */
+	uint16_t port_idx, lane;
+	struct hl_tx_stream *tx;
+};
+
+struct hl_run {
+	uint64_t job_id;
+	uint32_t wf_idx;
+	uint32_t n_streams;
+	uint32_t lanes_mask; /* lanes that run a part (control) */
+	uint32_t lanes_done; /* DONE messages received (control) */
+	uint32_t cancel; /* control writes 1 (relaxed store; lanes poll it every pass) */
+	uint64_t win_tx[HL_NODE_MAX_TRAFFIC], win_rx[HL_NODE_MAX_TRAFFIC]; /* progress service */
+	uint64_t win_lost[HL_NODE_MAX_TRAFFIC], win_p99[HL_NODE_MAX_TRAFFIC];
+	uint64_t start_tsc; /* control */
+	struct hl_run_stream st[HL_RUN_MAX_STREAMS];
+	struct hl_rxmeas *rx[HL_NODE_MAX_TRAFFIC][HL_NODE_MAX_PORTS]; /* NULL: port unused */
+	struct hl_txgen *gen[HL_NODE_MAX_TRAFFIC];
+};
+
+/* ---- the node ---- */
+
+struct hl_node_port {
+	struct hl_node_port_cfg cfg;
+	uint16_t port_id;
+	bool started;
+	struct hl_port_info info;
+};
+
+struct hl_node {
+	struct hl_node_profile prof;
+	uint32_t quit; /* set by the signal handler / demo; everyone polls it (relaxed) */
+	unsigned main_lcore;
+	uint32_t n_ports;
+	struct hl_node_port ports[HL_NODE_MAX_PORTS];
+	struct rte_ring *ctl_to_disp, *prog_to_ctl;
+	struct rte_ring *disp_to_lane[HL_NODE_MAX_TRAFFIC], *lane_to_prog[HL_NODE_MAX_TRAFFIC];
+	uint32_t svc_dispatch, svc_progress, svc_backoff;
+	uint64_t hz;
+	/* counters read by HTTP/telemetry (atomics, relaxed: monotonic statistics) */
+	uint64_t windows_total, windows_dropped, ring_full;
+	int lanes_started;
+};
+
+extern struct hl_node hl_node;
+
+static inline bool
+hl_node_quitting(void)
+{
+	return __atomic_load_n(&hl_node.quit, __ATOMIC_RELAXED) != 0;
+}
+void hl_node_request_quit(void);
+
+/* services.c */
+int hl_services_start(char *err, size_t errlen);
+void hl_services_stop(void);
+/* rings + pools (services.c) */
+int hl_rings_create(char *err, size_t errlen);
+void hl_rings_free(void);
+/* ports.c */
+int hl_ports_start(char *err, size_t errlen);
+void hl_ports_stop(void);
+int hl_port_find(const char *name);
+/* lane.c: traffic lcore body */
+int hl_lane_main(void *arg);
+int hl_lanes_launch(char *err, size_t errlen);
+void hl_lanes_wait(void);
+
+/* control.c (main lcore) */
+int hl_control_run(int demo);
+/* telemetry.c */
+int hl_telemetry_register(void);
+void hl_telemetry_publish_jobs(const char *json);
+/* demo.c */
+extern const char hl_demo_job[];
+int hl_demo_client(const char *addr);
+
+#endif
+
+/* ---- jobs.c: the job table on the control core (single writer: the main lcore) ---- */
+#include "hl_cproto.h"
+
+#define HL_JOB_MAX_WATCHERS 8
+struct hl_conn;
+
+enum hl_wf_state { HL_WF_PENDING = 0, HL_WF_RUNNING, HL_WF_DONE };
+
+struct hl_job {
+	bool used;
+	uint64_t id;
+	uint32_t state; /* enum hl_job_state */
+	bool fetched; /* the result was delivered to a RESULTS request */
+	bool cancel_req, timed_out;
+	struct hl_jobspec spec;
+	uint8_t wf_state[HL_JS_MAX_WF];
+	uint32_t wf_done;
+	int cur_wf; /* -1 when none */
+	struct hl_run *run;
+	uint64_t submit_ns, start_ns, end_ns;
+	uint64_t done_tx, done_rx, done_lost; /* of finished workflows, for progress */
+	uint64_t last_tx, last_win_tsc; /* latest window of the running workflow */
+	uint64_t rate_tx,
+	        rate_tsc; /* window seen at the previous push: rate over the push period */
+	struct hl_cp_progress prog;
+	bool prog_dirty;
+	struct hl_cp_result *result; /* malloc'ed at submit, freed with the record */
+	uint64_t port_base_o[HL_NODE_MAX_PORTS], port_base_i[HL_NODE_MAX_PORTS];
+	uint64_t port_base_oe[HL_NODE_MAX_PORTS], port_base_im[HL_NODE_MAX_PORTS];
+	uint32_t n_watchers;
+	struct hl_conn *watchers[HL_JOB_MAX_WATCHERS];
+};
+
+extern struct hl_job hl_jobs[HL_NODE_MAX_JOBS];
+
+/** Parse, validate against this node and queue a job. 0 and *id, or a negative code with a
+ * message for the client in err. */
+int hl_jobs_submit(const char *ini, size_t len, uint64_t *id, char *err, size_t errlen);
+struct hl_job *hl_jobs_get(uint64_t id);
+/** Cancel a queued or running job. 0, -HL_E_NOT_FOUND, or -EALREADY when it already ended. */
+int hl_jobs_cancel(uint64_t id);
+/** Drain the progress ring, finish runs, start the next workflow, enforce timeouts. */
+void hl_jobs_tick(void);
+/** Register conn for pushes of job. 0, -HL_E_NOT_FOUND or -HL_E_FULL. */
+int hl_jobs_watch(struct hl_job *j, struct hl_conn *conn);
+/** Forget a closing connection everywhere. */
+void hl_jobs_forget_conn(struct hl_conn *conn);
+/** Cancel every job (shutdown); returns true while a run is still out on the lanes. */
+bool hl_jobs_shutdown(void);
+/** Job counts per state (metrics). */
+void hl_jobs_count(uint64_t counts[5]);
+extern uint64_t hl_jobs_submitted, hl_jobs_rejected, hl_jobs_evicted;
+
+/* control.c: push the job's progress to its watchers (called by jobs.c). */
+void hl_control_push_progress(struct hl_job *j);

@@ -1,0 +1,167 @@
+/* telemetry.c — DPDK telemetry commands /hyperline/{ports,lcores,services,members,jobs}, read
+ * with dpdk-telemetry.py. Callbacks run on DPDK's telemetry thread: ports, lcores and services
+ * are read through thread-safe DPDK getters; jobs come from a snapshot the control core
+ * publishes under a mutex (slow path only). */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_service.h>
+#include <rte_telemetry.h>
+
+#include "hl_log.h"
+#include "node.h"
+
+static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	uint64_t id;
+	char text[128];
+} jobs_snap[HL_NODE_MAX_JOBS];
+static int jobs_n;
+
+void
+hl_telemetry_publish_jobs(const char *unused)
+{
+	(void)unused;
+	pthread_mutex_lock(&jobs_lock);
+	jobs_n = 0;
+	for (int i = 0; i < HL_NODE_MAX_JOBS; i++) {
+		const struct hl_job *j = &hl_jobs[i];
+		if (!j->used)
+			continue;
+		jobs_snap[jobs_n].id = j->id;
+		snprintf(jobs_snap[jobs_n].text, sizeof(jobs_snap[0].text),
+		        "%s %s workflows %u/%u tx %" PRIu64 " rx %" PRIu64 "%s", j->spec.name,
+		        hl_job_state_name(j->state), j->wf_done, j->spec.n_wf, j->prog.tx_pkts,
+		        j->prog.rx_pkts, j->fetched ? " (result fetched)" : "");
+		jobs_n++;
+	}
+	pthread_mutex_unlock(&jobs_lock);
+}
+
+static int
+tel_jobs(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	char key[32];
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&jobs_lock);
+	for (int i = 0; i < jobs_n; i++) {
+		snprintf(key, sizeof(key), "%" PRIu64, jobs_snap[i].id);
+		rte_tel_data_add_dict_string(d, key, jobs_snap[i].text);
+	}
+	pthread_mutex_unlock(&jobs_lock);
+	return 0;
+}
+
+static int
+tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (uint32_t i = 0; i < hl_node.n_ports; i++) {
+		struct rte_eth_stats st;
+		char key[128], val[160];
+		memset(&st, 0, sizeof(st));
+		rte_eth_stats_get(hl_node.ports[i].port_id, &st);
+		snprintf(key, sizeof(key), "%s", hl_node.ports[i].cfg.name);
+		snprintf(val, sizeof(val),
+		        "device=%s port_id=%u opackets=%" PRIu64 " ipackets=%" PRIu64
+		        " oerrors=%" PRIu64 " imissed=%" PRIu64,
+		        hl_node.ports[i].cfg.device, hl_node.ports[i].port_id, st.opackets,
+		        st.ipackets, st.oerrors, st.imissed);
+		rte_tel_data_add_dict_string(d, key, val);
+	}
+	return 0;
+}
+
+static void
+list(char *buf, size_t cap, const unsigned *v, uint32_t n)
+{
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), cap - strlen(buf), "%s%u", i ? "," : "", v[i]);
+}
+
+static int
+tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	const struct hl_node_profile *p = &hl_node.prof;
+	char buf[128];
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "control", (int)rte_get_main_lcore());
+	list(buf, sizeof(buf), p->svc_lcores, p->n_svc);
+	rte_tel_data_add_dict_string(d, "service", buf);
+	list(buf, sizeof(buf), p->traffic_lcores, p->n_traffic);
+	rte_tel_data_add_dict_string(d, "traffic", buf);
+	rte_tel_data_add_dict_int(d, "dispatch", (int)p->dispatch_lcore);
+	rte_tel_data_add_dict_int(d, "progress", (int)p->progress_lcore);
+	rte_tel_data_add_dict_string(d, "polling", p->adaptive ? "adaptive" : "busy");
+	return 0;
+}
+
+static int
+tel_services(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	uint32_t n = rte_service_get_count();
+	for (uint32_t id = 0; id < n; id++) {
+		const char *name = rte_service_get_name(id);
+		uint64_t calls = 0, cycles = 0;
+		char val[128];
+		if (name == NULL)
+			continue;
+		rte_service_attr_get(id, RTE_SERVICE_ATTR_CALL_COUNT, &calls);
+		rte_service_attr_get(id, RTE_SERVICE_ATTR_CYCLES, &cycles);
+		snprintf(val, sizeof(val), "id=%u running=%d calls=%" PRIu64 " cycles=%" PRIu64, id,
+		        rte_service_runstate_get(id), calls, cycles);
+		rte_tel_data_add_dict_string(d, name, val);
+	}
+	return 0;
+}
+
+static int
+tel_members(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	const struct hl_node_profile *p = &hl_node.prof;
+	char val[256];
+	rte_tel_data_start_dict(d);
+	snprintf(val, sizeof(val), "alive (self) roles=%s dc=%s cluster=%s", p->roles_str, p->dc,
+	        p->cluster_id);
+	rte_tel_data_add_dict_string(d, p->name, val);
+	return 0;
+}
+
+int
+hl_telemetry_register(void)
+{
+	struct {
+		const char *cmd;
+		telemetry_cb fn;
+		const char *help;
+	} c[] = {
+	        {"/hyperline/ports", tel_ports, "Test ports and their counters."},
+	        {"/hyperline/lcores", tel_lcores, "Control, service and traffic lcores."},
+	        {"/hyperline/services", tel_services, "rte_service components and call counts."},
+	        {"/hyperline/members", tel_members, "Cluster members known to this node."},
+	        {"/hyperline/jobs", tel_jobs, "Job records: state, workflows, packets."},
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		int rc = rte_telemetry_register_cmd(c[i].cmd, c[i].fn, c[i].help);
+		if (rc < 0) {
+			HL_LOG(HL_LOG_WARN, "node", "telemetry command %s: %d", c[i].cmd, rc);
+			return rc;
+		}
+	}
+	return 0;
+}

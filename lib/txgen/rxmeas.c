@@ -1,0 +1,299 @@
+/* rxmeas.c — per-lcore RX measurement: signature parse, sequence tracking with a sliding
+ * bitmap, latency histogram, RFC 3550 jitter, seqlock snapshots. */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "hl_rxmeas.h"
+#include "hl_txgen.h"
+
+#define NO_SLOT 0xff
+
+struct rx_seq {
+	uint64_t bits[HL_RX_WINDOW /
+	              64]; /* bit (seq % W) set = seq seen, for seqs in (max-W, max] */
+	int64_t last_transit; /* ns, of the previous packet (jitter) */
+	uint64_t jitter16; /* jitter x 16 (RFC 3550 fixed point) */
+};
+
+struct hl_rxmeas {
+	uint16_t port, queue;
+	uint32_t n_streams;
+	uint64_t ns_mult; /* ns = cycles * ns_mult >> 32 */
+	uint64_t window_cycles, next_window;
+	uint64_t rx_total, rx_unsigned, rx_unknown;
+	uint8_t slot_of[HL_STREAM_MAX_ID + 1];
+	struct rx_seq seq[HL_RX_MAX_STREAMS];
+	struct hl_rx_stats st[HL_RX_MAX_STREAMS];
+	struct hl_seqlock snap_lock;
+	struct hl_rx_snapshot snap;
+};
+
+struct hl_rxmeas *
+hl_rxmeas_create(uint16_t port, uint16_t queue, uint64_t window_ns, int socket)
+{
+	struct hl_rxmeas *r = rte_zmalloc_socket("hl_rxmeas", sizeof(*r), 64, socket);
+	if (r == NULL)
+		return NULL;
+	r->port = port;
+	r->queue = queue;
+	memset(r->slot_of, NO_SLOT, sizeof(r->slot_of));
+	uint64_t hz = rte_get_tsc_hz();
+	r->ns_mult = (uint64_t)(1e9 * 4294967296.0 / (double)hz);
+	if (window_ns == 0)
+		window_ns = HL_TXGEN_DEFAULT_WINDOW_NS;
+	r->window_cycles = (uint64_t)((double)window_ns * (double)hz / 1e9);
+	r->next_window = rte_rdtsc() + r->window_cycles;
+	return r;
+}
+
+void
+hl_rxmeas_free(struct hl_rxmeas *r)
+{
+	rte_free(r);
+}
+
+int
+hl_rxmeas_track(struct hl_rxmeas *r, uint16_t id)
+{
+	if (r->slot_of[id] != NO_SLOT)
+		return -EEXIST;
+	if (r->n_streams >= HL_RX_MAX_STREAMS)
+		return -ENOSPC;
+	uint32_t k = r->n_streams++;
+	memset(&r->seq[k], 0, sizeof(r->seq[k]));
+	memset(&r->st[k], 0, sizeof(r->st[k]));
+	r->st[k].stream_id = id;
+	hl_hist_reset(&r->st[k].lat_ns);
+	r->seq[k].last_transit = INT64_MIN;
+	r->slot_of[id] = (uint8_t)k;
+	return 0;
+}
+
+static inline void
+bit_set(struct rx_seq *q, uint64_t s)
+{
+	q->bits[(s / 64) % (HL_RX_WINDOW / 64)] |= 1ull << (s % 64);
+}
+
+static inline bool
+bit_test(const struct rx_seq *q, uint64_t s)
+{
+	return q->bits[(s / 64) % (HL_RX_WINDOW / 64)] & (1ull << (s % 64));
+}
+
+/* Slide the window from max to nmax: forget the bits of the sequence numbers entering it. */
+static void
+slide(struct rx_seq *q, uint64_t max, uint64_t nmax)
+{
+	if (nmax - max >= HL_RX_WINDOW) {
+		memset(q->bits, 0, sizeof(q->bits));
+		return;
+	}
+	for (uint64_t s = max + 1; s <= nmax; s++) {
+		if ((s % 64) == 0 && nmax - s >= 63) { /* whole word */
+			q->bits[(s / 64) % (HL_RX_WINDOW / 64)] = 0;
+			s += 63;
+			continue;
+		}
+		q->bits[(s / 64) % (HL_RX_WINDOW / 64)] &= ~(1ull << (s % 64));
+	}
+}
+
+/* Hot state of the stream being accounted, kept in locals while consecutive packets of a burst
+ * belong to it (the usual case), written back when the stream changes or the burst ends. */
+struct cur {
+	uint32_t k; /* slot, or NO_SLOT */
+	struct hl_rx_stats *st;
+	struct rx_seq *q;
+	uint64_t rx_pkts, rx_bytes, unique, max_seq, jitter16;
+	int64_t last_transit;
+};
+
+static inline void
+cur_flush(struct cur *c)
+{
+	if (c->k == NO_SLOT)
+		return;
+	c->st->rx_pkts = c->rx_pkts;
+	c->st->rx_bytes = c->rx_bytes;
+	c->st->unique = c->unique;
+	c->st->max_seq = c->max_seq;
+	c->st->jitter_ns = c->jitter16 >> 4;
+	c->q->jitter16 = c->jitter16;
+	c->q->last_transit = c->last_transit;
+}
+
+static inline void
+cur_load(struct hl_rxmeas *r, struct cur *c, uint32_t k)
+{
+	c->k = k;
+	c->st = &r->st[k];
+	c->q = &r->seq[k];
+	c->rx_pkts = c->st->rx_pkts;
+	c->rx_bytes = c->st->rx_bytes;
+	c->unique = c->st->unique;
+	c->max_seq = c->st->max_seq;
+	c->jitter16 = c->q->jitter16;
+	c->last_transit = c->q->last_transit;
+}
+
+static inline void
+account_sig(
+        struct hl_rxmeas *r, struct cur *c, const struct hl_sig *sig, uint32_t len, uint64_t rx_tsc)
+{
+	uint32_t k = r->slot_of[sig->stream_id];
+	if (unlikely(k == NO_SLOT)) {
+		r->rx_unknown++;
+		return;
+	}
+	if (unlikely(k != c->k)) {
+		cur_flush(c);
+		cur_load(r, c, k);
+	}
+	struct rx_seq *q = c->q;
+	uint64_t s;
+	if (unlikely(c->rx_pkts == 0)) {
+		s = sig->seq;
+		c->max_seq = s;
+		bit_set(q, s);
+	} else {
+		/* widen the 32-bit sequence against the highest seen (serial arithmetic) */
+		int32_t d = (int32_t)(sig->seq - (uint32_t)c->max_seq);
+		s = c->max_seq + (uint64_t)(int64_t)d;
+		if (likely(d == 1)) {
+			bit_set(q, s); /* the bit was seq - W's, outside the window now */
+			c->max_seq = s;
+		} else if (d > 0) {
+			slide(q, c->max_seq, s);
+			bit_set(q, s);
+			c->max_seq = s;
+		} else if ((d < 0 && (int64_t)c->max_seq + d < 0) ||
+		           c->max_seq - s >= HL_RX_WINDOW) {
+			c->st->too_old++;
+		} else if (bit_test(q, s)) {
+			c->st->dup++;
+			c->rx_pkts++;
+			c->rx_bytes += len + 4u;
+			return; /* a duplicate says nothing new about latency */
+		} else {
+			bit_set(q, s);
+			c->st->reorder++;
+		}
+	}
+	c->rx_pkts++;
+	c->unique++;
+	c->rx_bytes += len + 4u;
+	uint64_t cyc = rx_tsc - sig->tx_tsc;
+	if ((int64_t)cyc < 0)
+		cyc = 0; /* TSCs of different cores may differ slightly */
+	uint64_t ns = (uint64_t)(((unsigned __int128)cyc * r->ns_mult) >> 32);
+	hl_hist_record(&c->st->lat_ns, ns);
+	/* RFC 3550 6.4.1: J += (|D| - J) / 16, D = difference of successive transit times */
+	if (c->last_transit != INT64_MIN) {
+		int64_t dd = (int64_t)ns - c->last_transit;
+		uint64_t ad = (uint64_t)(dd < 0 ? -dd : dd);
+		c->jitter16 += ad - ((c->jitter16 + 8) >> 4);
+	}
+	c->last_transit = (int64_t)ns;
+}
+
+void
+hl_rxmeas_account(struct hl_rxmeas *r, struct rte_mbuf **pkts, uint16_t n, uint64_t rx_tsc)
+{
+	r->rx_total += n;
+	/* Break the header -> data -> state dependency chain: fetch every mbuf header, then every
+	 * data line (its address needs the header), then parse. The loads of each stage overlap. */
+	for (uint16_t i = 0; i < n; i++)
+		rte_prefetch0(pkts[i]);
+	for (uint16_t i = 0; i < n; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], const uint8_t *));
+	struct cur c = {.k = NO_SLOT};
+	uint64_t uns = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+		int off = hl_sig_locate(p, m->data_len);
+		if (off < 0) {
+			uns++;
+			continue;
+		}
+		struct hl_sig sig;
+		memcpy(&sig, p + off, sizeof(sig));
+		account_sig(r, &c, &sig, m->pkt_len, rx_tsc);
+	}
+	cur_flush(&c);
+	r->rx_unsigned += uns;
+}
+
+uint16_t
+hl_rxmeas_poll(struct hl_rxmeas *r)
+{
+	struct rte_mbuf *pk[HL_RX_BURST];
+	uint16_t n = rte_eth_rx_burst(r->port, r->queue, pk, HL_RX_BURST);
+	uint64_t now = rte_rdtsc();
+	if (n) {
+		hl_rxmeas_account(r, pk, n, now);
+		rte_pktmbuf_free_bulk(pk, n);
+	}
+	if (now >= r->next_window) {
+		hl_rxmeas_publish(r);
+		r->next_window = now + r->window_cycles;
+	}
+	return n;
+}
+
+void
+hl_rxmeas_publish(struct hl_rxmeas *r)
+{
+	hl_seq_write_begin(&r->snap_lock);
+	r->snap.window_seq++;
+	r->snap.tsc = rte_rdtsc();
+	r->snap.rx_total = r->rx_total;
+	r->snap.rx_unsigned = r->rx_unsigned;
+	r->snap.rx_unknown = r->rx_unknown;
+	r->snap.n_streams = r->n_streams;
+	for (uint32_t i = 0; i < r->n_streams; i++)
+		r->snap.st[i] = r->st[i];
+	hl_seq_write_end(&r->snap_lock);
+}
+
+void
+hl_rxmeas_snapshot(const struct hl_rxmeas *r, struct hl_rx_snapshot *out)
+{
+	uint32_t s;
+	do {
+		s = hl_seq_read_begin(&r->snap_lock);
+		out->window_seq = r->snap.window_seq;
+		out->tsc = r->snap.tsc;
+		out->rx_total = r->snap.rx_total;
+		out->rx_unsigned = r->snap.rx_unsigned;
+		out->rx_unknown = r->snap.rx_unknown;
+		out->n_streams = r->snap.n_streams;
+		uint32_t n = out->n_streams <= HL_RX_MAX_STREAMS ? out->n_streams : 0;
+		memcpy(out->st, r->snap.st, n * sizeof(out->st[0]));
+	} while (hl_seq_read_retry(&r->snap_lock, s));
+}
+
+const struct hl_rx_stats *
+hl_rxmeas_stats(const struct hl_rxmeas *r, uint16_t id)
+{
+	uint8_t k = r->slot_of[id];
+	return k == NO_SLOT ? NULL : &r->st[k];
+}
+
+void
+hl_rxmeas_totals(const struct hl_rxmeas *r, uint64_t *total, uint64_t *uns, uint64_t *unknown)
+{
+	if (total)
+		*total = r->rx_total;
+	if (uns)
+		*uns = r->rx_unsigned;
+	if (unknown)
+		*unknown = r->rx_unknown;
+}

@@ -1,0 +1,847 @@
+/* test_txgen.c — EAL tests of the traffic engine through net_ring loopbacks: exact counts,
+ * loss / reordering / duplicates from an in-test "middlebox" between the TX and RX rings,
+ * latency histogram, packet contents and checksums, and the failure paths (unsupported port
+ * settings, stopped port, full TX ring, exhausted pool) ending with an error instead of a hang. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "hl_err.h"
+#include "hl_port.h"
+#include "hl_rxmeas.h"
+#include "hl_stream.h"
+#include "hl_txgen.h"
+
+static int g_argc;
+static char **g_argv;
+static unsigned port_serial;
+
+/* A port whose TX goes into ring a and whose RX reads ring b (a == b: plain loopback). */
+struct lb {
+	uint16_t port;
+	struct rte_ring *a, *b;
+};
+
+static void
+lb_make(struct lb *l, unsigned ring_size, bool split, const struct hl_port_conf *pc)
+{
+	char name[32];
+	unsigned id = port_serial++;
+	snprintf(name, sizeof(name), "hlr_a%u", id);
+	l->a = rte_ring_create(name, ring_size, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	assert_non_null(l->a);
+	l->b = l->a;
+	if (split) {
+		snprintf(name, sizeof(name), "hlr_b%u", id);
+		l->b = rte_ring_create(
+		        name, ring_size, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		assert_non_null(l->b);
+	}
+	snprintf(name, sizeof(name), "hl_lb%u", id);
+	int p = rte_eth_from_rings(name, &l->b, 1, &l->a, 1, SOCKET_ID_ANY);
+	assert_true(p >= 0);
+	l->port = (uint16_t)p;
+	struct hl_port_conf c;
+	hl_port_conf_default(&c);
+	if (pc != NULL)
+		c = *pc;
+	char err[HL_PORT_ERRLEN];
+	struct hl_port_info info;
+	int rc = hl_port_setup(l->port, &c, &info, err, sizeof(err));
+	if (rc != 0)
+		fail_msg("port setup: %s", err);
+}
+
+static void
+lb_free(struct lb *l)
+{
+	struct rte_mbuf *m;
+	hl_port_teardown(l->port);
+	while (rte_ring_dequeue(l->a, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	if (l->b != l->a)
+		while (rte_ring_dequeue(l->b, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+	rte_ring_free(l->a);
+	if (l->b != l->a)
+		rte_ring_free(l->b);
+}
+
+/* Middlebox policy applied to packet number k (0-based, in TX order). */
+struct mbox {
+	unsigned drop_every; /* drop k % drop_every == drop_every - 1 */
+	unsigned dup_every; /* send twice */
+	unsigned swap_every; /* swap packet k with k+1 when k % swap_every == 0 */
+	uint64_t k, dropped, duped, swapped;
+	struct rte_mbuf *held; /* packet waiting to be sent after its successor */
+};
+
+static void
+mbox_move(struct lb *l, struct mbox *mb)
+{
+	struct rte_mbuf *in[64];
+	unsigned n = rte_ring_dequeue_burst(l->a, (void **)in, 64, NULL);
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = in[i];
+		uint64_t k = mb->k++;
+		if (mb->drop_every && k % mb->drop_every == mb->drop_every - 1) {
+			rte_pktmbuf_free(m);
+			mb->dropped++;
+			continue;
+		}
+		if (mb->swap_every && mb->held == NULL && k % mb->swap_every == 0) {
+			mb->held = m;
+			continue;
+		}
+		assert_int_equal(rte_ring_enqueue(l->b, m), 0);
+		if (mb->held != NULL) {
+			assert_int_equal(rte_ring_enqueue(l->b, mb->held), 0);
+			mb->held = NULL;
+			mb->swapped++;
+		}
+		if (mb->dup_every && k % mb->dup_every == mb->dup_every - 1) {
+			rte_mbuf_refcnt_update(m, 1);
+			assert_int_equal(rte_ring_enqueue(l->b, m), 0);
+			mb->duped++;
+		}
+	}
+}
+
+static void
+spec_signed(struct hl_stream_spec *s, uint16_t id, uint64_t count)
+{
+	hl_stream_spec_default(s);
+	s->id = id;
+	s->sig_mode = HL_SIG_ALL;
+	s->packet_count = count;
+	s->n_vars = 2;
+	s->vars[0].field = HL_FIELD_SRC_IP;
+	s->vars[0].op = HL_VAR_INC;
+	s->vars[0].min = 0xc6120001;
+	s->vars[0].max = 0xc61200ff;
+	s->vars[0].step = 1;
+	s->vars[1].field = HL_FIELD_SRC_PORT;
+	s->vars[1].op = HL_VAR_RANDOM;
+	s->vars[1].min = 1024;
+	s->vars[1].max = 65535;
+}
+
+/* Run TX and RX on this lcore, interleaved, until TX ended and the rings are drained. */
+static int
+run_loop(struct hl_txgen *g, struct hl_rxmeas *r, struct lb *l, struct mbox *mb)
+{
+	hl_txgen_start(g);
+	uint32_t active;
+	do {
+		active = hl_txgen_poll(g);
+		if (mb)
+			mbox_move(l, mb);
+		if (r)
+			hl_rxmeas_poll(r);
+	} while (active > 0);
+	for (int i = 0; i < 1000; i++) {
+		if (mb) {
+			mbox_move(l, mb);
+			if (mb->held) {
+				assert_int_equal(rte_ring_enqueue(l->b, mb->held), 0);
+				mb->held = NULL;
+			}
+		}
+		if (r)
+			hl_rxmeas_poll(r);
+	}
+	return hl_txgen_run(g); /* all streams done: finalises and publishes */
+}
+
+static struct hl_txgen *
+gen_new(void)
+{
+	struct hl_txgen *g = rte_zmalloc("gen", sizeof(*g), 64);
+	assert_non_null(g);
+	hl_txgen_init(g, 0);
+	return g;
+}
+
+static void
+test_spec_validate(void **state)
+{
+	(void)state;
+	struct hl_stream_spec s;
+	char err[HL_STREAM_ERRLEN];
+	hl_stream_spec_default(&s);
+	assert_int_equal(hl_stream_spec_validate(&s, err, sizeof(err)), 0);
+
+	s.sizes[0].bytes = 50;
+	assert_int_equal(hl_stream_spec_validate(&s, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "sizes[0].bytes"));
+
+	hl_stream_spec_default(&s);
+	s.n_vars = 1;
+	s.vars[0].field = HL_FIELD_SRC_PORT;
+	s.vars[0].op = HL_VAR_INC;
+	s.vars[0].min = 10;
+	s.vars[0].max = 70000;
+	s.vars[0].step = 1;
+	assert_int_equal(hl_stream_spec_validate(&s, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "vars[0].max"));
+	s.vars[0].max = 20;
+	s.vars[0].step = 0;
+	assert_int_equal(hl_stream_spec_validate(&s, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "vars[0].step"));
+
+	hl_stream_spec_default(&s);
+	s.rate_unit = HL_RATE_PERCENT;
+	s.rate = 150;
+	assert_int_equal(hl_stream_spec_validate(&s, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "rate"));
+
+	hl_stream_spec_default(&s);
+	s.vlan = true;
+	s.sizes[0].bytes = 64; /* 18 + 20 + 8 + 16 + 4 = 66 > 64 with a signature */
+	assert_int_equal(hl_stream_spec_validate(&s, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "sizes[0].bytes"));
+	s.sig_mode = HL_SIG_NONE;
+	assert_int_equal(hl_stream_spec_validate(&s, err, sizeof(err)), 0);
+
+	hl_stream_spec_default(&s);
+	s.size_mode = HL_SIZE_WEIGHTED;
+	s.n_sizes = HL_STREAM_MAX_SIZES + 1;
+	assert_int_equal(hl_stream_spec_validate(&s, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "sizes"));
+
+	hl_stream_spec_default(&s);
+	s.n_vars = 2;
+	s.vars[0].field = HL_FIELD_DST_IP;
+	s.vars[0].op = HL_VAR_RANDOM;
+	s.vars[0].max = 5;
+	s.vars[1] = s.vars[0];
+	assert_int_equal(hl_stream_spec_validate(&s, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "vars[1].field"));
+}
+
+static void
+test_port_unsupported(void **state)
+{
+	(void)state;
+	struct rte_ring *r = rte_ring_create("hl_unsup", 256, SOCKET_ID_ANY, 0);
+	assert_non_null(r);
+	int p = rte_eth_from_rings("hl_unsup_p", &r, 1, &r, 1, SOCKET_ID_ANY);
+	assert_true(p >= 0);
+	char err[HL_PORT_ERRLEN];
+	struct hl_port_conf c;
+
+	hl_port_conf_default(&c);
+	c.rx_queues = 4; /* the port was made from one ring */
+	assert_int_equal(hl_port_setup((uint16_t)p, &c, NULL, err, sizeof(err)), -HL_E_UNSUPPORTED);
+	assert_non_null(strstr(err, "rx_queues"));
+
+	hl_port_conf_default(&c);
+	c.rx_timestamp = true;
+	assert_int_equal(hl_port_setup((uint16_t)p, &c, NULL, err, sizeof(err)), -HL_E_UNSUPPORTED);
+	assert_non_null(strstr(err, "timestamp"));
+
+	hl_port_conf_default(&c);
+	c.rss = true;
+	assert_int_equal(hl_port_setup((uint16_t)p, &c, NULL, err, sizeof(err)), -HL_E_UNSUPPORTED);
+	assert_non_null(strstr(err, "rss"));
+
+	hl_port_conf_default(&c);
+	c.offloads = HL_PORT_OFF_TCP_CKSUM;
+	assert_int_equal(hl_port_setup((uint16_t)p, &c, NULL, err, sizeof(err)), -HL_E_UNSUPPORTED);
+	assert_non_null(strstr(err, "tcp_cksum"));
+
+	hl_port_conf_default(&c);
+	c.tx_rate_limit = true; /* net_ring has no queue rate limiter: start is undone */
+	assert_int_equal(hl_port_setup((uint16_t)p, &c, NULL, err, sizeof(err)), -HL_E_UNSUPPORTED);
+	assert_non_null(strstr(err, "tx_rate_limit"));
+
+	hl_port_conf_default(&c);
+	c.tx_queues = 0;
+	assert_int_equal(hl_port_setup((uint16_t)p, &c, NULL, err, sizeof(err)), -ERANGE);
+	assert_non_null(strstr(err, "tx_queues"));
+
+	hl_port_conf_default(&c);
+	assert_int_equal(hl_port_setup(RTE_MAX_ETHPORTS - 1, &c, NULL, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "no such port"));
+
+	/* and a good request works on the same port afterwards */
+	assert_int_equal(hl_port_setup((uint16_t)p, &c, NULL, err, sizeof(err)), 0);
+	assert_int_equal(hl_port_teardown((uint16_t)p), 0);
+	rte_ring_free(r);
+}
+
+static void
+test_loopback_exact(void **state)
+{
+	(void)state;
+	struct lb l;
+	lb_make(&l, 1024, false, NULL);
+	struct hl_stream_spec s;
+	spec_signed(&s, 7, 20000);
+	char err[128];
+	struct hl_tx_stream *ts = hl_tx_stream_create(&s, l.port, 0, NULL, err, sizeof(err));
+	if (ts == NULL)
+		fail_msg("%s", err);
+	struct hl_txgen *g = gen_new();
+	assert_int_equal(hl_txgen_add(g, ts), 0);
+	struct hl_rxmeas *r = hl_rxmeas_create(l.port, 0, 0, SOCKET_ID_ANY);
+	assert_non_null(r);
+	assert_int_equal(hl_rxmeas_track(r, 7), 0);
+	assert_int_equal(hl_rxmeas_track(r, 7), -EEXIST);
+
+	assert_int_equal(run_loop(g, r, &l, NULL), 0);
+	const struct hl_tx_counters *c = hl_tx_stream_counters(ts);
+	const struct hl_rx_stats *st = hl_rxmeas_stats(r, 7);
+	assert_int_equal(c->tx_pkts, 20000);
+	assert_int_equal(c->tx_signed, 20000);
+	assert_int_equal(c->tx_bytes, 20000 * 64);
+	assert_int_equal(st->rx_pkts, 20000);
+	assert_int_equal(st->rx_bytes, 20000 * 64);
+	assert_int_equal(st->unique, 20000);
+	assert_int_equal(hl_rx_loss_final(st, c->tx_signed), 0);
+	assert_int_equal(hl_rx_loss_now(st), 0);
+	assert_int_equal(st->dup, 0);
+	assert_int_equal(st->reorder, 0);
+	assert_int_equal(st->max_seq, 19999);
+	assert_int_equal(st->lat_ns.count, 20000);
+	assert_true(st->lat_ns.max > 0);
+	assert_true(hl_hist_percentile(&st->lat_ns, 50) <= st->lat_ns.max);
+	uint64_t tot, uns, unk;
+	hl_rxmeas_totals(r, &tot, &uns, &unk);
+	assert_int_equal(tot, 20000);
+	assert_int_equal(uns, 0);
+	assert_int_equal(unk, 0);
+
+	/* the final snapshots match the live counters */
+	struct hl_tx_snapshot tsn;
+	hl_txgen_snapshot(g, &tsn);
+	assert_int_equal(tsn.n_streams, 1);
+	assert_int_equal(tsn.c[0].tx_pkts, 20000);
+	assert_true(tsn.c[0].done);
+	hl_rxmeas_publish(r);
+	struct hl_rx_snapshot *rsn = malloc(sizeof(*rsn));
+	assert_non_null(rsn);
+	hl_rxmeas_snapshot(r, rsn);
+	assert_int_equal(rsn->n_streams, 1);
+	assert_int_equal(rsn->st[0].rx_pkts, 20000);
+	assert_int_equal(rsn->st[0].lat_ns.count, 20000);
+	free(rsn);
+
+	hl_rxmeas_free(r);
+	lb_free(&l);
+	assert_int_equal(hl_tx_stream_free(ts), 0);
+	rte_free(g);
+}
+
+/* Probes only, several streams with different sizes, unsigned load counted apart. */
+static void
+test_probes_and_unknown(void **state)
+{
+	(void)state;
+	struct lb l;
+	lb_make(&l, 1024, false, NULL);
+	struct hl_stream_spec s;
+	char err[128];
+	struct hl_txgen *g = gen_new();
+	struct hl_tx_stream *ts[3];
+	for (int i = 0; i < 3; i++) {
+		spec_signed(&s, (uint16_t)(100 + i), 10000);
+		s.sig_mode = HL_SIG_PROBES;
+		s.probe_ratio = 10;
+		s.sizes[0].bytes = (uint16_t)(64 + 100 * i);
+		ts[i] = hl_tx_stream_create(&s, l.port, 0, NULL, err, sizeof(err));
+		if (ts[i] == NULL)
+			fail_msg("%s", err);
+		assert_int_equal(hl_txgen_add(g, ts[i]), 0);
+	}
+	struct hl_rxmeas *r = hl_rxmeas_create(l.port, 0, 0, SOCKET_ID_ANY);
+	assert_int_equal(hl_rxmeas_track(r, 100), 0);
+	assert_int_equal(hl_rxmeas_track(r, 101), 0); /* 102 deliberately untracked */
+	assert_int_equal(run_loop(g, r, &l, NULL), 0);
+	for (int i = 0; i < 2; i++) {
+		const struct hl_rx_stats *st = hl_rxmeas_stats(r, (uint16_t)(100 + i));
+		assert_int_equal(hl_tx_stream_counters(ts[i])->tx_signed, 1000);
+		assert_int_equal(st->rx_pkts, 1000);
+		assert_int_equal(st->rx_bytes, 1000 * (64 + 100 * i));
+		assert_int_equal(hl_rx_loss_final(st, 1000), 0);
+	}
+	uint64_t tot, uns, unk;
+	hl_rxmeas_totals(r, &tot, &uns, &unk);
+	assert_int_equal(tot, 30000);
+	assert_int_equal(unk, 1000);
+	assert_int_equal(uns, 27000);
+	hl_rxmeas_free(r);
+	lb_free(&l);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(hl_tx_stream_free(ts[i]), 0);
+	rte_free(g);
+}
+
+static void
+test_paced_zero_loss(void **state)
+{
+	(void)state;
+	struct lb l;
+	lb_make(&l, 1024, false, NULL);
+	struct hl_stream_spec s;
+	spec_signed(&s, 9, 0);
+	s.rate_unit = HL_RATE_PPS;
+	s.rate = 200000;
+	s.duration_ns = 50 * 1000 * 1000;
+	char err[128];
+	struct hl_tx_stream *ts = hl_tx_stream_create(&s, l.port, 0, NULL, err, sizeof(err));
+	if (ts == NULL)
+		fail_msg("%s", err);
+	struct hl_txgen *g = gen_new();
+	hl_txgen_add(g, ts);
+	struct hl_rxmeas *r = hl_rxmeas_create(l.port, 0, 0, SOCKET_ID_ANY);
+	hl_rxmeas_track(r, 9);
+	assert_int_equal(run_loop(g, r, &l, NULL), 0);
+	const struct hl_tx_counters *c = hl_tx_stream_counters(ts);
+	const struct hl_rx_stats *st = hl_rxmeas_stats(r, 9);
+	/* the pacer never sends ahead of schedule: at most rate x duration (+ one batch) */
+	assert_true(c->tx_pkts > 0);
+	assert_true(c->tx_pkts <= 10000 + 32);
+	assert_int_equal(st->rx_pkts, c->tx_pkts);
+	assert_int_equal(hl_rx_loss_final(st, c->tx_signed), 0);
+	assert_true(g->gap_ns.count > 0);
+	hl_rxmeas_free(r);
+	lb_free(&l);
+	assert_int_equal(hl_tx_stream_free(ts), 0);
+	rte_free(g);
+}
+
+static void
+test_injected_drops_reorder_dup(void **state)
+{
+	(void)state;
+	struct lb l;
+	lb_make(&l, 4096, true, NULL);
+	struct hl_stream_spec s;
+	spec_signed(&s, 3, 10000);
+	char err[128];
+	struct hl_tx_stream *ts = hl_tx_stream_create(&s, l.port, 0, NULL, err, sizeof(err));
+	if (ts == NULL)
+		fail_msg("%s", err);
+	struct hl_txgen *g = gen_new();
+	hl_txgen_add(g, ts);
+	struct hl_rxmeas *r = hl_rxmeas_create(l.port, 0, 0, SOCKET_ID_ANY);
+	hl_rxmeas_track(r, 3);
+	struct mbox mb = {.drop_every = 97, .dup_every = 50, .swap_every = 200};
+	assert_int_equal(run_loop(g, r, &l, &mb), 0);
+	const struct hl_tx_counters *c = hl_tx_stream_counters(ts);
+	const struct hl_rx_stats *st = hl_rxmeas_stats(r, 3);
+	assert_int_equal(c->tx_pkts, 10000);
+	assert_int_equal(mb.k, 10000);
+	assert_true(mb.dropped > 0 && mb.duped > 0 && mb.swapped > 0);
+	assert_int_equal(hl_rx_loss_final(st, c->tx_signed), mb.dropped);
+	assert_int_equal(st->dup, mb.duped);
+	assert_int_equal(st->reorder, mb.swapped);
+	assert_int_equal(st->rx_pkts, 10000 - mb.dropped + mb.duped);
+	assert_int_equal(st->too_old, 0);
+	hl_rxmeas_free(r);
+	lb_free(&l);
+	assert_int_equal(hl_tx_stream_free(ts), 0);
+	rte_free(g);
+}
+
+/* Nobody drains the ring: the generator must end with -ENOSPC and count tx_full. */
+static void
+test_full_tx_ring(void **state)
+{
+	(void)state;
+	struct lb l;
+	lb_make(&l, 64, true, NULL);
+	struct hl_stream_spec s;
+	spec_signed(&s, 4, 0);
+	s.duration_ns = 10ull * 1000 * 1000 * 1000; /* would be 10 s: the stall ends it first */
+	struct hl_tx_opts o = {.stall_ns = 20 * 1000 * 1000, .socket = -1};
+	char err[128];
+	struct hl_tx_stream *ts = hl_tx_stream_create(&s, l.port, 0, &o, err, sizeof(err));
+	if (ts == NULL)
+		fail_msg("%s", err);
+	struct hl_txgen *g = gen_new();
+	hl_txgen_add(g, ts);
+	assert_int_equal(hl_txgen_run(g), -ENOSPC);
+	const struct hl_tx_counters *c = hl_tx_stream_counters(ts);
+	assert_true(c->tx_full > 0);
+	assert_int_equal(c->tx_pkts, 63); /* a ring of 64 holds 63 */
+	assert_true(c->tx_dropped > 0);
+	assert_int_equal(c->status, -ENOSPC);
+	lb_free(&l);
+	assert_int_equal(hl_tx_stream_free(ts), 0);
+	rte_free(g);
+}
+
+/* A small pool and a large undrained ring: the pool runs dry first -> -ENOBUFS. */
+static void
+test_pool_exhausted(void **state)
+{
+	(void)state;
+	struct lb l;
+	lb_make(&l, 4096, true, NULL);
+	struct hl_stream_spec s;
+	spec_signed(&s, 5, 0);
+	struct hl_tx_opts o = {.stall_ns = 20 * 1000 * 1000, .pool_mbufs = 511, .socket = -1};
+	char err[128];
+	struct hl_tx_stream *ts = hl_tx_stream_create(&s, l.port, 0, &o, err, sizeof(err));
+	if (ts == NULL)
+		fail_msg("%s", err);
+	struct hl_txgen *g = gen_new();
+	hl_txgen_add(g, ts);
+	assert_int_equal(hl_txgen_run(g), -ENOBUFS);
+	const struct hl_tx_counters *c = hl_tx_stream_counters(ts);
+	assert_true(c->alloc_fail > 0);
+	assert_true(c->tx_pkts <= 511);
+	assert_int_equal(c->tx_full, 0);
+	/* the mbufs are in the ring: the pool cannot be freed yet, and says so */
+	assert_int_equal(hl_tx_stream_free(ts), -EBUSY);
+	lb_free(&l);
+	assert_int_equal(hl_tx_stream_free(ts), 0);
+	rte_free(g);
+}
+
+/* A generator pointed at a port that is not started: error, never a hang. */
+static void
+test_stopped_port(void **state)
+{
+	(void)state;
+	struct lb l;
+	lb_make(&l, 1024, false, NULL);
+	assert_int_equal(rte_eth_dev_stop(l.port), 0);
+	struct hl_stream_spec s;
+	spec_signed(&s, 6, 1000);
+	struct hl_tx_opts o = {.stall_ns = 20 * 1000 * 1000, .socket = -1};
+	char err[128];
+	struct hl_tx_stream *ts = hl_tx_stream_create(&s, l.port, 0, &o, err, sizeof(err));
+	if (ts == NULL)
+		fail_msg("%s", err);
+	struct hl_txgen *g = gen_new();
+	hl_txgen_add(g, ts);
+	assert_int_equal(hl_txgen_run(g), -ENOSPC);
+	assert_int_equal(hl_tx_stream_counters(ts)->tx_pkts, 0);
+	assert_int_equal(hl_tx_stream_free(ts), 0);
+	lb_free(&l);
+	rte_free(g);
+}
+
+/* Sum over pseudo-header + L4 segment must fold to 0xffff. */
+static void
+check_l4(const uint8_t *p, uint16_t len, uint16_t l3, bool v6, uint8_t proto)
+{
+	uint16_t l4 = (uint16_t)(l3 + (v6 ? 40 : 20));
+	uint32_t sum = 0;
+	if (proto != 1) {
+		sum += rte_raw_cksum(p + l3 + (v6 ? 8 : 12), v6 ? 32 : 8);
+		sum += rte_cpu_to_be_16(proto);
+		sum += rte_cpu_to_be_16((uint16_t)(len - l4));
+	}
+	sum += rte_raw_cksum(p + l4, (size_t)(len - l4));
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	assert_int_equal(sum, 0xffff);
+}
+
+static void
+test_packet_contents(void **state)
+{
+	(void)state;
+	struct lb l;
+	lb_make(&l, 1024, false, NULL);
+	char err[128];
+	/* IPv4 UDP, IMIX sizes, inc src IP, dec dst port, list of dst MACs */
+	struct hl_stream_spec s;
+	hl_stream_spec_default(&s);
+	s.id = 11;
+	s.sig_mode = HL_SIG_ALL;
+	s.vlan = true;
+	s.vlan_id = 42;
+	s.size_mode = HL_SIZE_WEIGHTED;
+	s.n_sizes = 3;
+	s.sizes[0] = (struct hl_size_entry){.bytes = 68, .weight = 7};
+	s.sizes[1] = (struct hl_size_entry){.bytes = 594, .weight = 4};
+	s.sizes[2] = (struct hl_size_entry){.bytes = 1518, .weight = 1};
+	s.n_vars = 3;
+	s.vars[0] = (struct hl_field_var){
+	        .field = HL_FIELD_SRC_IP, .op = HL_VAR_INC, .min = 10, .max = 12, .step = 1};
+	s.vars[1] = (struct hl_field_var){
+	        .field = HL_FIELD_DST_PORT, .op = HL_VAR_DEC, .min = 5, .max = 9, .step = 2};
+	s.vars[2] = (struct hl_field_var){.field = HL_FIELD_DST_MAC,
+	        .op = HL_VAR_LIST,
+	        .list_len = 2,
+	        .list = {0x020000000010ull, 0x0200000000ffull}};
+	struct hl_tx_stream *ts = hl_tx_stream_create(&s, l.port, 0, NULL, err, sizeof(err));
+	if (ts == NULL)
+		fail_msg("%s", err);
+	assert_true(hl_tx_stream_mean_frame(ts) > 300 && hl_tx_stream_mean_frame(ts) < 400);
+	const uint32_t want_ip[] = {10, 11, 12, 10, 11, 12};
+	const uint16_t want_port[] = {9, 7, 5, 9, 7, 5};
+	unsigned by_size[3] = {0};
+	for (unsigned i = 0; i < 1200; i++) {
+		struct rte_mbuf *m = hl_tx_stream_build_one(ts, 1000 + i);
+		assert_non_null(m);
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint16_t len = m->data_len;
+		by_size[len == 64 ? 0 : len == 590 ? 1 : 2]++;
+		assert_true(len == 64 || len == 590 || len == 1514);
+		assert_int_equal(p[12], 0x81);
+		assert_int_equal(p[15], 42);
+		const struct rte_ipv4_hdr *ip = (const void *)(p + 18);
+		assert_int_equal(rte_be_to_cpu_16(ip->total_length), len - 18);
+		assert_int_equal(rte_raw_cksum(ip, 20), 0xffff); /* valid header checksum */
+		if (i < 6) {
+			assert_int_equal(rte_be_to_cpu_32(ip->src_addr), want_ip[i]);
+			uint16_t dport;
+			memcpy(&dport, p + 18 + 20 + 2, 2);
+			assert_int_equal(rte_be_to_cpu_16(dport), want_port[i]);
+			assert_int_equal(p[5], i % 2 ? 0xff : 0x10);
+		}
+		uint16_t ulen;
+		memcpy(&ulen, p + 18 + 20 + 4, 2);
+		assert_int_equal(rte_be_to_cpu_16(ulen), len - 38);
+		assert_int_equal(hl_sig_locate(p, len), 18 + 20 + 8);
+		struct hl_sig sig;
+		memcpy(&sig, p + 46, sizeof(sig));
+		assert_int_equal(sig.seq, i);
+		assert_int_equal(sig.stream_id, 11);
+		assert_int_equal(sig.tx_tsc, 1000 + i);
+		rte_pktmbuf_free(m);
+	}
+	/* 7:4:1 exactly over whole schedules (1020 of 1024 entries form 85 cycles of 12) */
+	assert_int_equal(by_size[0] + by_size[1] + by_size[2], 1200);
+	assert_true(by_size[0] > by_size[1] && by_size[1] > by_size[2]);
+	assert_int_equal(hl_tx_stream_free(ts), 0);
+
+	/* IPv6 UDP, TCP SYN v4/v6, ICMP v4/v6, with random sizes and varied addresses: every L4
+	 * checksum verifies, signed or not (probes every 3rd packet) */
+	for (int v6 = 0; v6 < 2; v6++) {
+		for (int l4 = 0; l4 < 3; l4++) {
+			hl_stream_spec_default(&s);
+			s.id = (uint16_t)(20 + v6 * 3 + l4);
+			s.l3 = (uint8_t)(v6 ? HL_L3_IPV6 : HL_L3_IPV4);
+			if (v6) {
+				memset(s.src_ip.v6, 0x20, 16);
+				memset(s.dst_ip.v6, 0x30, 16);
+			}
+			s.l4 = (uint8_t)l4;
+			s.sig_mode = HL_SIG_PROBES;
+			s.probe_ratio = 3;
+			s.size_mode = HL_SIZE_RANGE;
+			s.size_min = 100;
+			s.size_max = 301;
+			s.n_vars = 2;
+			s.vars[0] = (struct hl_field_var){.field = HL_FIELD_SRC_IP,
+			        .op = HL_VAR_RANDOM,
+			        .min = 1,
+			        .max = 0xffffffff};
+			s.vars[1] = (struct hl_field_var){.field = HL_FIELD_DST_IP,
+			        .op = HL_VAR_INC,
+			        .min = 0xfffffff0,
+			        .max = 0xffffffff,
+			        .step = 3};
+			if (l4 != HL_L4_ICMP_ECHO) {
+				s.n_vars = 3;
+				s.vars[2] = (struct hl_field_var){.field = HL_FIELD_SRC_PORT,
+				        .op = HL_VAR_RANDOM,
+				        .min = 0,
+				        .max = 65535};
+			}
+			ts = hl_tx_stream_create(&s, l.port, 0, NULL, err, sizeof(err));
+			if (ts == NULL)
+				fail_msg("%s", err);
+			uint8_t proto = l4 == 0 ? 17 : l4 == 1 ? 6 : (v6 ? 58 : 1);
+			unsigned signed_n = 0;
+			for (unsigned i = 0; i < 600; i++) {
+				struct rte_mbuf *m = hl_tx_stream_build_one(ts, ~0ull - i * 977);
+				assert_non_null(m);
+				const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+				uint16_t len = m->data_len;
+				assert_true(len >= 96 && len <= 297);
+				if (!v6) {
+					const struct rte_ipv4_hdr *ip = (const void *)(p + 14);
+					assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
+					assert_int_equal(ip->next_proto_id, proto);
+				}
+				if (!v6 &&
+				        proto == 17) { /* IPv4 UDP: "no checksum" (0) by design */
+					assert_int_equal(p[14 + 20 + 6] | p[14 + 20 + 7], 0);
+				} else {
+					check_l4(p, len, 14, v6, proto);
+				}
+				int off = hl_sig_locate(p, len);
+				if (i % 3 == 0) {
+					assert_true(off > 0);
+					signed_n++;
+				} else {
+					assert_int_equal(off, -1); /* recycled slot was cleared */
+				}
+				rte_pktmbuf_free(m);
+			}
+			assert_int_equal(signed_n, 200);
+			assert_int_equal(hl_tx_stream_free(ts), 0);
+		}
+	}
+	lb_free(&l);
+}
+
+/* Window snapshots: published while the generator runs, monotonic, and readable by another
+ * reader without stopping it. */
+static void
+test_snapshots(void **state)
+{
+	(void)state;
+	struct lb l;
+	lb_make(&l, 1024, false, NULL);
+	struct hl_stream_spec s;
+	spec_signed(&s, 8, 0);
+	s.rate_unit = HL_RATE_PPS;
+	s.rate = 100000;
+	s.duration_ns = 60ull * 1000 * 1000;
+	char err[128];
+	struct hl_tx_stream *ts = hl_tx_stream_create(&s, l.port, 0, NULL, err, sizeof(err));
+	if (ts == NULL)
+		fail_msg("%s", err);
+	struct hl_txgen *g = rte_zmalloc("g", sizeof(*g), 64);
+	hl_txgen_init(g, 5 * 1000 * 1000); /* 5 ms windows */
+	hl_txgen_add(g, ts);
+	struct hl_rxmeas *r = hl_rxmeas_create(l.port, 0, 5 * 1000 * 1000, SOCKET_ID_ANY);
+	hl_rxmeas_track(r, 8);
+	hl_txgen_start(g);
+	struct hl_tx_snapshot sn, prev = {0};
+	unsigned windows = 0;
+	while (hl_txgen_poll(g) > 0) {
+		hl_rxmeas_poll(r);
+		hl_txgen_snapshot(g, &sn);
+		if (sn.window_seq != prev.window_seq) {
+			assert_true(sn.window_seq > prev.window_seq);
+			assert_true(sn.c[0].tx_pkts >= prev.c[0].tx_pkts);
+			assert_true(sn.c[0].tx_pkts <= hl_tx_stream_counters(ts)->tx_pkts);
+			windows++;
+			prev = sn;
+		}
+	}
+	assert_true(windows >= 3); /* 60 ms of traffic, 5 ms windows */
+	hl_txgen_run(g);
+	hl_rxmeas_free(r);
+	lb_free(&l);
+	assert_int_equal(hl_tx_stream_free(ts), 0);
+	rte_free(g);
+}
+
+static int
+gen_lcore(void *arg)
+{
+	return hl_txgen_run(arg);
+}
+
+/* The generator on a worker lcore while this lcore measures and reads its snapshots: the
+ * single-writer / seqlock-reader arrangement of a real node. */
+static void
+test_two_lcores(void **state)
+{
+	(void)state;
+	unsigned lc = rte_get_next_lcore(-1, 1, 0);
+	if (lc >= RTE_MAX_LCORE) {
+		print_message("only one lcore: skipped\n");
+		skip();
+	}
+	struct lb l;
+	lb_make(&l, 4096, false, NULL);
+	struct hl_stream_spec s;
+	spec_signed(&s, 12, 0);
+	s.rate_unit = HL_RATE_PPS;
+	s.rate = 500000;
+	s.duration_ns = 100ull * 1000 * 1000;
+	char err[128];
+	struct hl_tx_stream *ts = hl_tx_stream_create(&s, l.port, 0, NULL, err, sizeof(err));
+	if (ts == NULL)
+		fail_msg("%s", err);
+	struct hl_txgen *g = rte_zmalloc("g", sizeof(*g), 64);
+	hl_txgen_init(g, 2 * 1000 * 1000);
+	hl_txgen_add(g, ts);
+	struct hl_rxmeas *r = hl_rxmeas_create(l.port, 0, 2 * 1000 * 1000, SOCKET_ID_ANY);
+	hl_rxmeas_track(r, 12);
+	assert_int_equal(rte_eal_remote_launch(gen_lcore, g, lc), 0);
+	struct hl_tx_snapshot sn, prev = {0};
+	unsigned seen = 0;
+	while (rte_eal_get_lcore_state(lc) != WAIT) {
+		hl_rxmeas_poll(r);
+		hl_txgen_snapshot(g, &sn);
+		if (sn.window_seq != prev.window_seq) {
+			assert_true(sn.window_seq > prev.window_seq);
+			assert_true(sn.c[0].tx_pkts >= prev.c[0].tx_pkts);
+			assert_true(sn.c[0].tx_bytes == sn.c[0].tx_pkts * 64); /* never torn */
+			prev = sn;
+			seen++;
+		}
+	}
+	assert_int_equal(rte_eal_wait_lcore(lc), 0);
+	for (int i = 0; i < 1000; i++)
+		hl_rxmeas_poll(r);
+	assert_true(seen >= 2);
+	const struct hl_tx_counters *c = hl_tx_stream_counters(ts);
+	const struct hl_rx_stats *st = hl_rxmeas_stats(r, 12);
+	assert_int_equal(c->tx_pkts, 50000); /* exactly rate x duration */
+	assert_int_equal(st->rx_pkts, 50000);
+	assert_int_equal(hl_rx_loss_final(st, c->tx_signed), 0);
+	assert_int_equal(st->dup + st->reorder, 0);
+	hl_rxmeas_free(r);
+	lb_free(&l);
+	assert_int_equal(hl_tx_stream_free(ts), 0);
+	rte_free(g);
+}
+
+static int
+eal_setup(void **state)
+{
+	(void)state;
+	int rc = rte_eal_init(g_argc, g_argv);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+eal_teardown(void **state)
+{
+	(void)state;
+	rte_eal_cleanup();
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	g_argc = argc;
+	g_argv = argv;
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_spec_validate),
+	        cmocka_unit_test(test_port_unsupported),
+	        cmocka_unit_test(test_loopback_exact),
+	        cmocka_unit_test(test_probes_and_unknown),
+	        cmocka_unit_test(test_paced_zero_loss),
+	        cmocka_unit_test(test_injected_drops_reorder_dup),
+	        cmocka_unit_test(test_full_tx_ring),
+	        cmocka_unit_test(test_pool_exhausted),
+	        cmocka_unit_test(test_stopped_port),
+	        cmocka_unit_test(test_packet_contents),
+	        cmocka_unit_test(test_snapshots),
+	        cmocka_unit_test(test_two_lcores),
+	};
+	return cmocka_run_group_tests_name("txgen", tests, eal_setup, eal_teardown);
+}

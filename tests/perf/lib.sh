@@ -1,0 +1,38 @@
+# tests/perf/lib.sh — shared helpers for the traffic-engine benchmark scripts (sourced).
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BIN=${HL_PERF:-$ROOT/build/tests/perf/hl_perf}
+if [ ! -x "$BIN" ]; then
+	echo "hl_perf not built: run ninja -C build (or set HL_PERF)" >&2
+	exit 2
+fi
+SMOKE=0
+[ "${1:-}" = "--smoke" ] && SMOKE=1
+PREFIX="hl_perf_$$"
+TP_N=0
+LOG=${TMPDIR:-/tmp}/hl_perf_$$.log
+EAL_COMMON="--no-huge -m 512 --no-pci --log-level lib.eal:error --log-level pmd:error"
+
+# kv KEY LINE: value of KEY=... in a key=value line
+kv() {
+	printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -1
+}
+
+# median of numbers on stdin
+median() {
+	sort -g | awk '{a[NR]=$1} END {if (NR==0) print 0; else print a[int((NR+1)/2)]}'
+}
+
+# testpmd_pps SECONDS EXTRA-TESTPMD-ARGS...: median Tx-pps or Rx-pps (first sample skipped)
+# $TP_FIELD selects Tx-pps (default) or Rx-pps
+testpmd_pps() {
+	secs=$1
+	shift
+	field=${TP_FIELD:-Tx-pps}
+	TP_N=$((TP_N + 1))
+	out=$(timeout -s INT "$((secs + 3))" dpdk-testpmd -l 0,1 $EAL_COMMON \
+		--file-prefix "${PREFIX}_tp$TP_N" $TP_VDEV -- --nb-cores=1 --stats-period 1 \
+		--total-num-mbufs=8192 "$@" 2>&1 </dev/null || true)
+	printf '%s\n' "$out" | tr -d '\033' | sed -n "s/.*$field: *\([0-9][0-9]*\).*/\1/p" |
+		tail -n +2 | median
+}
