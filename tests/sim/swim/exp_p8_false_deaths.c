@@ -1,6 +1,7 @@
 /* exp_p8_false_deaths.c — P8: false deaths in one virtual hour at n = 1000 under 1 % and 5 %
  * uniform, independent packet loss (every member alive, nobody stalled: every death is false).
- * Timing is memberlist's LAN default (probe 1 s, timeout 500 ms, alpha 4, gossip 200 ms). */
+ * Timing is memberlist's LAN default (probe 1 s, timeout 500 ms, alpha 4, gossip 200 ms);
+ * --lan uses the LAN preset (probe 100 ms, timeout 40 ms, gossip 20 ms). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,15 +35,22 @@ int
 main(int argc, char **argv)
 {
 	struct exp_args a;
+	bool lan = false; /* --lan: the LAN preset's 100 ms probes instead of memberlist's 1 s */
+	if (argc > 1 && strcmp(argv[argc - 1], "--lan") == 0) {
+		lan = true;
+		argc--;
+	}
 	exp_parse(argc, argv, &a, 0x8008);
 	uint32_t n = a.n ? a.n : (a.smoke ? 100 : 1000);
 	double hours = a.hours > 0 ? a.hours : (a.smoke ? 0.02 : 1.0);
 	uint64_t dur = (uint64_t)(hours * 3600.0 * 1e9);
 	struct hl_swim_config cfg;
 	hl_swim_config_lan(&cfg);
-	cfg.probe_interval_ns = HL_SIM_S;
-	cfg.probe_timeout_ns = 500 * HL_SIM_MS;
-	cfg.gossip_interval_ns = 200 * HL_SIM_MS;
+	if (!lan) {
+		cfg.probe_interval_ns = HL_SIM_S;
+		cfg.probe_timeout_ns = 500 * HL_SIM_MS;
+		cfg.gossip_interval_ns = 200 * HL_SIM_MS;
+	}
 	cfg.max_members = n + 8;
 	const double loss[] = {0.01, 0.05};
 	uint64_t deaths[2] = {0};
