@@ -36,8 +36,16 @@ main(int argc, char **argv)
 {
 	struct exp_args a;
 	bool lan = false; /* --lan: the LAN preset's 100 ms probes instead of memberlist's 1 s */
-	if (argc > 1 && strcmp(argv[argc - 1], "--lan") == 0) {
-		lan = true;
+	int only = -1; /* --only-1 / --only-5: one loss rate */
+	while (argc > 1) {
+		if (strcmp(argv[argc - 1], "--lan") == 0)
+			lan = true;
+		else if (strcmp(argv[argc - 1], "--only-1") == 0)
+			only = 0;
+		else if (strcmp(argv[argc - 1], "--only-5") == 0)
+			only = 1;
+		else
+			break;
 		argc--;
 	}
 	exp_parse(argc, argv, &a, 0x8008);
@@ -62,6 +70,8 @@ main(int argc, char **argv)
 	printf("%-6s %12s %12s %12s %14s %14s %10s\n", "loss", "false_dead", "declared",
 	        "suspicions", "refuted", "deaths_per_h", "wall_s");
 	for (int i = 0; i < 2; i++) {
+		if (only >= 0 && i != only)
+			continue;
 		double w0 = exp_wall();
 		struct hl_sim_link link = {.delay_ns = 100000, .jitter_ns = 50000};
 		uint64_t mesh;
