@@ -102,10 +102,14 @@ main(int argc, char **argv)
 	}
 	printf("# false_dead: DEAD events at any member about a live one; declared: suspicion "
 	       "timers that expired (distinct false deaths)\n");
-	printf("# target: 0 at 1 %% loss, <= 1 per hour at 5 %% loss; measured %.2f and %.2f per "
-	       "hour\n",
-	        (double)deaths[0] / hours, (double)deaths[1] / hours);
-	printf("RESULT P8 %.2f deaths/h ref %.2f deaths/h\n", (double)deaths[0] / hours,
-	        (double)deaths[1] / hours);
+	printf("# target: 0 at 1 %% loss, <= 1 per hour at 5 %% loss\n");
+	/* The RESULT value is the 1 % rate; the 5 % rate is given as ref (when it was run). */
+	if (only == 1)
+		printf("RESULT P8 %.2f deaths/h\n", (double)deaths[1] / hours);
+	else if (only == 0)
+		printf("RESULT P8 %.2f deaths/h\n", (double)deaths[0] / hours);
+	else
+		printf("RESULT P8 %.2f deaths/h ref %.2f deaths/h\n", (double)deaths[0] / hours,
+		        (double)deaths[1] / hours);
 	return 0;
 }
