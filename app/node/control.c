@@ -235,14 +235,7 @@ handle(struct hl_conn *c, const struct hl_cproto_hdr *h, const uint8_t *b)
 	}
 	case HL_CP_NODES_REQ: {
 		static struct hl_cp_nodes nd;
-		const struct hl_node_profile *p = &hl_node.prof;
-		memset(&nd, 0, sizeof(nd));
-		nd.n = 1; /* membership core not wired: this node only */
-		snprintf(nd.nodes[0].name, HL_CPROTO_NAME, "%s", p->name);
-		snprintf(nd.nodes[0].roles, HL_CPROTO_NAME, "%s", p->roles_str);
-		snprintf(nd.nodes[0].dc, HL_CPROTO_NAME, "%s", p->dc);
-		snprintf(nd.nodes[0].state, sizeof(nd.nodes[0].state), "alive");
-		snprintf(nd.nodes[0].mgmt, HL_CPROTO_NAME, "%s", client_bound);
+		hl_membership_snapshot(&nd);
 		send_frame(c, HL_CP_NODES, hl_cp_enc_nodes(body(), HL_CPROTO_MAX_BODY, &nd));
 		return;
 	}
@@ -523,6 +516,12 @@ bound_port(evutil_socket_t fd)
 	return ntohs(sin.sin_port);
 }
 
+const char *
+hl_control_client_addr(void)
+{
+	return client_bound;
+}
+
 struct demo_arg {
 	char addr[64];
 	int rc;
@@ -599,6 +598,16 @@ hl_control_run(int demo)
 		        p->name, http_bound);
 	}
 	fflush(stdout);
+	char merr[256];
+	if (hl_membership_start(client_bound, merr, sizeof(merr)) < 0 ||
+	        (hl_membership_enabled() && hl_services_add_swim(merr, sizeof(merr)) < 0)) {
+		fprintf(stderr, "hyperline: %s\n", merr);
+		rc = 2;
+		goto out;
+	}
+	if (hl_membership_enabled())
+		printf("hyperline: node %s SWIM membership on udp %s\n", p->name,
+		        hl_membership_addr());
 	struct timeval one_ms = {0, 1000}, push = {(time_t)(p->push_ms / 1000),
 	                                           (suseconds_t)(p->push_ms % 1000) * 1000};
 	tick_ev = event_new(base, -1, EV_PERSIST, tick_cb, NULL);

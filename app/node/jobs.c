@@ -90,7 +90,7 @@ hl_jobs_submit(const char *ini, size_t len, uint64_t *id, char *err, size_t errl
 	if (js == NULL)
 		return -ENOMEM;
 	rc = hl_jobspec_parse(ini, len, "job profile", js, err, errlen);
-	if (rc == 0 && !(n->prof.roles & HL_ROLE_WORKER)) {
+	if (rc == 0 && !(n->prof.roles & HL_NODE_ROLE_WORKER)) {
 		snprintf(err, errlen,
 		        "node %s has no worker role: this build runs jobs only on an "
 		        "all-in-one node",

@@ -177,8 +177,10 @@ stop:
 	hl_node_request_quit();
 	if (stage >= 4)
 		hl_lanes_wait();
-	if (stage >= 3)
+	if (stage >= 3) {
 		hl_services_stop();
+		hl_membership_stop(); /* graceful SWIM leave, once its service lcore stopped */
+	}
 	if (stage >= 2 || stage == 1)
 		hl_ports_stop();
 	hl_rings_free();

@@ -9,6 +9,7 @@
 
 #include <rte_ring.h>
 
+#include "hl_cproto.h"
 #include "hl_hist.h"
 #include "hl_jobspec.h"
 #include "hl_pmd_profile.h"
@@ -23,7 +24,7 @@
 #define HL_NODE_RING_SIZE 1024 /* entries per SP/SC ring */
 #define HL_NODE_MAX_JOBS 64 /* job records kept (running, queued, results not yet fetched) */
 
-enum hl_role { HL_ROLE_GATE = 1, HL_ROLE_MANAGER = 2, HL_ROLE_WORKER = 4 };
+enum hl_node_role { HL_NODE_ROLE_GATE = 1, HL_NODE_ROLE_MANAGER = 2, HL_NODE_ROLE_WORKER = 4 };
 
 struct hl_node_port_cfg {
 	char name[HL_NODE_NAME]; /* test port name jobs refer to */
@@ -38,13 +39,14 @@ struct hl_node_profile {
 	char origin[HL_NODE_PATH]; /* file name or "built-in demo" */
 	char name[HL_NODE_NAME];
 	char roles_str[HL_NODE_NAME];
-	unsigned roles; /* enum hl_role bits */
+	unsigned roles; /* enum hl_node_role bits */
 	char dc[HL_NODE_NAME], cluster_id[HL_NODE_NAME], environment[HL_NODE_NAME];
 	char state_dir[HL_NODE_PATH];
 	char pmd_config_dir[HL_NODE_PATH]; /* where bare pmd-config names are looked up */
 	bool adaptive; /* polling of service lcores */
 	char client_addr[HL_NODE_NAME]; /* host:port of the client API */
 	char http_addr[HL_NODE_NAME]; /* host:port of the HTTP endpoint, "" = off */
+	char swim_addr[HL_NODE_NAME]; /* IPv4:port of SWIM over kernel UDP, "" = single node */
 	char fabric_device[HL_NODE_PATH], fabric_pmd[HL_NODE_PATH], fabric_addr[HL_NODE_NAME];
 	uint32_t n_seeds;
 	char seeds[HL_NODE_MAX_SEEDS][HL_NODE_NAME];
@@ -128,7 +130,8 @@ struct hl_node {
 	struct hl_node_port ports[HL_NODE_MAX_PORTS];
 	struct rte_ring *ctl_to_disp, *prog_to_ctl;
 	struct rte_ring *disp_to_lane[HL_NODE_MAX_TRAFFIC], *lane_to_prog[HL_NODE_MAX_TRAFFIC];
-	uint32_t svc_dispatch, svc_progress, svc_backoff;
+	uint32_t svc_dispatch, svc_progress, svc_backoff, svc_swim;
+	bool have_svc_swim;
 	uint64_t hz;
 	/* counters read by HTTP/telemetry (atomics, relaxed: monotonic statistics) */
 	uint64_t windows_total, windows_dropped, ring_full;
@@ -159,8 +162,22 @@ int hl_lane_main(void *arg);
 int hl_lanes_launch(char *err, size_t errlen);
 void hl_lanes_wait(void);
 
+/* membership.c: SWIM over kernel UDP as the hl_swim service */
+int hl_membership_start(const char *client_addr, char *err, size_t errlen);
+bool hl_membership_enabled(void);
+int32_t hl_membership_service(void *arg);
+void hl_membership_snapshot(struct hl_cp_nodes *out);
+void hl_membership_stop(void);
+const char *hl_membership_addr(void);
+/* services.c: a service on this lcore did work (adaptive back-off resets) */
+void hl_svc_worked(void);
+/** Register the hl_swim service on the profile's swim lcore (after hl_membership_start). */
+int hl_services_add_swim(char *err, size_t errlen);
+
 /* control.c (main lcore) */
 int hl_control_run(int demo);
+/** The client API address actually bound (after port 0 was resolved). */
+const char *hl_control_client_addr(void);
 /* telemetry.c */
 int hl_telemetry_register(void);
 void hl_telemetry_publish_jobs(const char *json);
@@ -171,7 +188,6 @@ int hl_demo_client(const char *addr);
 #endif
 
 /* ---- jobs.c: the job table on the control core (single writer: the main lcore) ---- */
-#include "hl_cproto.h"
 
 #define HL_JOB_MAX_WATCHERS 8
 struct hl_conn;

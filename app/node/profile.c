@@ -11,6 +11,7 @@
 #include "hl_err.h"
 #include "hl_ini.h"
 #include "hl_strlist.h"
+#include "hl_swim.h"
 #include "node.h"
 
 struct ctx {
@@ -149,10 +150,14 @@ parse(struct ctx *c, struct hl_node_profile *p)
 	                 sizeof(p->pmd_config_dir))) < 0 ||
 	        (rc = str(c, mgmt, "client", p->client_addr, sizeof(p->client_addr))) < 0 ||
 	        (rc = str(c, mgmt, "http", p->http_addr, sizeof(p->http_addr))) < 0 ||
+	        (rc = str(c, mgmt, "swim", p->swim_addr, sizeof(p->swim_addr))) < 0 ||
 	        (rc = str(c, fab, "port", p->fabric_device, sizeof(p->fabric_device))) < 0 ||
 	        (rc = str(c, fab, "pmd_config", p->fabric_pmd, sizeof(p->fabric_pmd))) < 0 ||
 	        (rc = str(c, fab, "address", p->fabric_addr, sizeof(p->fabric_addr))) < 0)
 		return rc;
+	if (strlen(p->dc) > HL_SWIM_DC_MAX)
+		return hl_ini_err(c->ini, node, "dc", c->err, c->errlen,
+		        "longer than %d characters (gossiped in SWIM metadata)", HL_SWIM_DC_MAX);
 	const char *roles = hl_ini_get(c->ini, (unsigned)node, "roles");
 	if (roles == NULL)
 		return hl_ini_err(c->ini, node, "roles", c->err, c->errlen,
@@ -167,11 +172,11 @@ parse(struct ctx *c, struct hl_node_profile *p)
 		return hl_ini_err(c->ini, node, "roles", c->err, c->errlen, "need 1..3 roles");
 	for (int i = 0; i < n; i++) {
 		if (strcmp(items[i], "gate") == 0)
-			p->roles |= HL_ROLE_GATE;
+			p->roles |= HL_NODE_ROLE_GATE;
 		else if (strcmp(items[i], "manager") == 0)
-			p->roles |= HL_ROLE_MANAGER;
+			p->roles |= HL_NODE_ROLE_MANAGER;
 		else if (strcmp(items[i], "worker") == 0)
-			p->roles |= HL_ROLE_WORKER;
+			p->roles |= HL_NODE_ROLE_WORKER;
 		else
 			return hl_ini_err(c->ini, node, "roles", c->err, c->errlen,
 			        "unknown role '%s' (gate, manager, worker)", items[i]);
@@ -222,7 +227,7 @@ parse(struct ctx *c, struct hl_node_profile *p)
 		if ((rc = parse_port(c, (int)i, p, &p->ports[p->n_ports++])) < 0)
 			return rc;
 	}
-	if (p->roles & HL_ROLE_WORKER) {
+	if (p->roles & HL_NODE_ROLE_WORKER) {
 		if ((rc = lcore_list(c, lc, "traffic", p->traffic_lcores, HL_NODE_MAX_TRAFFIC,
 		             &p->n_traffic)) < 0)
 			return rc;
@@ -286,7 +291,7 @@ hl_node_profile_demo(struct hl_node_profile *p)
 	strcpy(p->origin, "built-in demo profile");
 	strcpy(p->name, "demo");
 	strcpy(p->roles_str, "gate,manager,worker");
-	p->roles = HL_ROLE_GATE | HL_ROLE_MANAGER | HL_ROLE_WORKER;
+	p->roles = HL_NODE_ROLE_GATE | HL_NODE_ROLE_MANAGER | HL_NODE_ROLE_WORKER;
 	strcpy(p->client_addr, "127.0.0.1:0");
 	strcpy(p->http_addr, "127.0.0.1:0");
 	p->n_svc = 1;

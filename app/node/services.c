@@ -24,6 +24,12 @@
 static uint32_t svc_work[RTE_MAX_LCORE];
 static uint32_t svc_idle_rounds[RTE_MAX_LCORE];
 
+void
+hl_svc_worked(void)
+{
+	svc_work[rte_lcore_id()] = 1;
+}
+
 static struct rte_ring *
 mkring(const char *what, unsigned i)
 {
@@ -234,12 +240,31 @@ hl_services_start(char *err, size_t errlen)
 	return 0;
 }
 
+int
+hl_services_add_swim(char *err, size_t errlen)
+{
+	struct hl_node *n = &hl_node;
+	int rc = reg("hl_swim", hl_membership_service, &n->svc_swim, err, errlen);
+	if (rc < 0)
+		return rc;
+	n->have_svc_swim = true;
+	if ((rc = rte_service_map_lcore_set(n->svc_swim, n->prof.swim_lcore, 1)) < 0) {
+		snprintf(err, errlen, "service map hl_swim: %s", rte_strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
 void
 hl_services_stop(void)
 {
 	struct hl_node *n = &hl_node;
-	uint32_t ids[] = {n->svc_dispatch, n->svc_progress, n->svc_backoff};
-	int nids = n->prof.adaptive ? 3 : 2;
+	uint32_t ids[4] = {n->svc_dispatch, n->svc_progress};
+	int nids = 2;
+	if (n->prof.adaptive)
+		ids[nids++] = n->svc_backoff;
+	if (n->have_svc_swim)
+		ids[nids++] = n->svc_swim;
 	/* services first: an lcore that is the only one running a service refuses to stop */
 	for (int i = 0; i < nids; i++)
 		rte_service_runstate_set(ids[i], 0);

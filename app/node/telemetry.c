@@ -133,12 +133,17 @@ tel_members(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	(void)params;
-	const struct hl_node_profile *p = &hl_node.prof;
-	char val[256];
+	static struct hl_cp_nodes nd; /* telemetry runs one command at a time */
+	char key[24], val[400];
+	hl_membership_snapshot(&nd);
 	rte_tel_data_start_dict(d);
-	snprintf(val, sizeof(val), "alive (self) roles=%s dc=%s cluster=%s", p->roles_str, p->dc,
-	        p->cluster_id);
-	rte_tel_data_add_dict_string(d, p->name, val);
+	/* keys are restricted to a small character set: index them, the address is in the value */
+	for (uint32_t i = 0; i < nd.n; i++) {
+		snprintf(key, sizeof(key), "member%u", i);
+		snprintf(val, sizeof(val), "%s %s roles=%s dc=%s client=%s", nd.nodes[i].name,
+		        nd.nodes[i].state, nd.nodes[i].roles, nd.nodes[i].dc, nd.nodes[i].mgmt);
+		rte_tel_data_add_dict_string(d, key, val);
+	}
 	return 0;
 }
 
