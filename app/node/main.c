@@ -19,6 +19,17 @@ struct hl_node hl_node;
 
 int hl_self_check(void);
 
+static char *owned[64]; /* arguments we strdup'ed (EAL may reorder eal_argv): freed at exit */
+static int n_owned;
+
+static void
+free_owned(void)
+{
+	for (int i = 0; i < n_owned; i++)
+		free(owned[i]);
+	n_owned = 0;
+}
+
 void
 hl_node_request_quit(void)
 {
@@ -66,6 +77,7 @@ main(int argc, char **argv)
 	int rc = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	atexit(free_owned);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		usage(stdout);
 		return 0;
@@ -77,7 +89,7 @@ main(int argc, char **argv)
 		        prefix, "--lcores", "(0-2)@(0-1)", "--vdev", "net_ring0", "--log-level",
 		        "lib.eal:error", "--", "--demo"};
 		for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)
-			eal_argv[eal_argc++] = strdup(d[i]);
+			eal_argv[eal_argc++] = owned[n_owned++] = strdup(d[i]);
 	} else {
 		if (argc > 60) {
 			fprintf(stderr, "hyperline: too many arguments\n");
@@ -86,7 +98,7 @@ main(int argc, char **argv)
 		eal_argv[eal_argc++] = argv[0];
 		if (!has_arg(argc, argv, "--no-huge") && !has_arg(argc, argv, "--in-memory") &&
 		        !has_arg(argc, argv, "--huge-unlink"))
-			eal_argv[eal_argc++] = strdup("--in-memory");
+			eal_argv[eal_argc++] = owned[n_owned++] = strdup("--in-memory");
 		for (int i = 1; i < argc; i++)
 			eal_argv[eal_argc++] = argv[i];
 	}
