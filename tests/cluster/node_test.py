@@ -3,7 +3,7 @@
 net_ring loopback test port (no hugepages), driven through hlctl and raw sockets.
 
 usage: node_test.py HYPERLINE HLCTL TEST [TELEMETRY_PY]
-tests: jobs, reconnect, cancel, telemetry, badinput, badprofile, hugemem, examples
+tests: jobs, reconnect, cancel, telemetry, badinput, badprofile, hugemem, examples, jobtable
 Every test bounds its own duration and stops every process it started (SIGTERM, then SIGKILL).
 """
 import json
@@ -420,6 +420,37 @@ def t_hugemem(tmp):
     check(not left_files, "no hugepage file left behind")
 
 
+def t_jobtable(tmp):
+    """The job table is bounded (64 records): with 64 unfetched results a submission is refused
+    with a clear error; fetching a result frees room (the oldest fetched record goes)."""
+    node = Node(tmp).wait_up()
+    tiny = write(tmp, "tiny.ini", "[workflow.w]\nduration_ms = 5\nstreams = s\n"
+                 "[stream.s]\nport = test0\nrate_pps = 1000\ncount = 2\n")
+    ids = []
+    for i in range(64):
+        rc, out, err = hlctl(node, "submit", tiny)
+        if rc != 0:
+            fail("submit %d refused: %s" % (i + 1, err))
+        ids.append(out.strip())
+    check(len(set(ids)) == 64, "64 jobs accepted with distinct ids")
+    rc, _, err = hlctl(node, "watch", ids[-1])
+    check(rc == 0, "the last job completes")
+    rc, _, err = hlctl(node, "submit", tiny)
+    check(rc == 4 and "job table full" in err, "65th job refused: %s" % err.strip())
+    rc, out, _ = hlctl(node, "results", ids[0], "--format", "json")
+    check(rc == 0 and json.loads(out)["state"] == "completed", "fetch the first job's result")
+    rc, out, err = hlctl(node, "submit", tiny)
+    check(rc == 0, "after a fetch, a new job is accepted")
+    rc, _, _ = hlctl(node, "status", ids[0])
+    check(rc == 5, "the fetched record was the one freed (status: not found)")
+    rc, _, _ = hlctl(node, "status", ids[1])
+    check(rc == 0, "unfetched results are kept")
+    metrics = urllib.request.urlopen("http://%s/metrics" % node.http, timeout=5).read().decode()
+    check(re.search(r"^hyperline_jobs_evicted_total 1$", metrics, re.M) is not None,
+          "the eviction is counted")
+    node.stop()
+
+
 def t_examples(tmp):
     """The operator's guide examples (app/examples/) stay valid: the node profile starts a node
     (addresses switched to ephemeral ports) and the job profile completes on it."""
@@ -437,7 +468,7 @@ def t_examples(tmp):
 
 
 def main():
-    tests = {"hugemem": t_hugemem, "examples": t_examples, "jobs": t_jobs, "reconnect": t_reconnect, "cancel": t_cancel,
+    tests = {"hugemem": t_hugemem, "examples": t_examples, "jobtable": t_jobtable, "jobs": t_jobs, "reconnect": t_reconnect, "cancel": t_cancel,
              "telemetry": t_telemetry, "badinput": t_badinput, "badprofile": t_badprofile}
     with tempfile.TemporaryDirectory(prefix="hl-test-") as tmp:
         try:
