@@ -3,7 +3,7 @@
 net_ring loopback test port (no hugepages), driven through hlctl and raw sockets.
 
 usage: node_test.py HYPERLINE HLCTL TEST [TELEMETRY_PY]
-tests: jobs, reconnect, cancel, telemetry, badinput, badprofile, hugemem, examples, jobtable
+tests: jobs, reconnect, cancel, telemetry, badinput, badprofile, hugemem, examples, jobtable, lanes
 Every test bounds its own duration and stops every process it started (SIGTERM, then SIGKILL).
 """
 import json
@@ -92,7 +92,7 @@ def left():
 
 
 class Node:
-    def __init__(self, tmp, ini=None, extra=(), huge=False):
+    def __init__(self, tmp, ini=None, extra=(), huge=False, lcores="(0-2)@(0-1)"):
         self.prefix = "hl-test-%d-%s" % (os.getpid(), TEST)
         path = os.path.join(tmp, "node.ini")
         with open(path, "w") as f:
@@ -101,7 +101,7 @@ class Node:
         self.p = subprocess.Popen(
             [HYPERLINE, *([] if huge else ["--no-huge", "-m", "256"]), "--no-pci",
              "--file-prefix", self.prefix,
-             "--lcores", "(0-2)@(0-1)", "--vdev", "net_ring0", "--log-level", "lib.eal:error",
+             "--lcores", lcores, "--vdev", "net_ring0", "--log-level", "lib.eal:error",
              *extra, "--", "--profile", path],
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         PROCS.append(self.p)
@@ -451,6 +451,24 @@ def t_jobtable(tmp):
     node.stop()
 
 
+def t_lanes(tmp):
+    """Two traffic lanes: each has its own TX/RX queue pair on the port; a workflow's streams
+    spread over both, and every packet is accounted for on the lane that sent it."""
+    ini = NODE_INI.format(pid=os.getpid(), pmd=os.path.join(PMD_DIR, "net_ring.ini"))
+    node = Node(tmp, ini=ini.replace("traffic = 2", "traffic = 2, 3"),
+                lcores="(0-3)@(0-1)").wait_up()
+    rc, out, err = hlctl(node, "submit", write(tmp, "job.ini", two_wf(0, counted=True)),
+                         "--wait", "--format", "json")
+    check(rc == 0, "job completes on two lanes (%s)" % err[-200:])
+    res = json.loads(out)
+    check_result(res)
+    check(sum(s["tx_pkts"] for s in res["streams"]) == 14500, "all 14500 packets counted")
+    r = subprocess.run([TELEMETRY, "-f", node.prefix], input="/hyperline/lcores\n",
+                       capture_output=True, text=True, timeout=left())
+    check('"traffic": "2,3"' in r.stdout, "telemetry shows two traffic lanes")
+    node.stop()
+
+
 def t_examples(tmp):
     """The operator's guide examples (app/examples/) stay valid: the node profile starts a node
     (addresses switched to ephemeral ports) and the job profile completes on it."""
@@ -468,7 +486,7 @@ def t_examples(tmp):
 
 
 def main():
-    tests = {"hugemem": t_hugemem, "examples": t_examples, "jobtable": t_jobtable, "jobs": t_jobs, "reconnect": t_reconnect, "cancel": t_cancel,
+    tests = {"hugemem": t_hugemem, "examples": t_examples, "jobtable": t_jobtable, "lanes": t_lanes, "jobs": t_jobs, "reconnect": t_reconnect, "cancel": t_cancel,
              "telemetry": t_telemetry, "badinput": t_badinput, "badprofile": t_badprofile}
     with tempfile.TemporaryDirectory(prefix="hl-test-") as tmp:
         try:
