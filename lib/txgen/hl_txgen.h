@@ -24,6 +24,7 @@ struct rte_mempool;
 #define HL_TXGEN_DEFAULT_STALL_NS 1000000000ull
 #define HL_TXGEN_DEFAULT_WINDOW_NS 50000000ull
 #define HL_TXGEN_BATCH_NS 1000 /* paced streams send what fell due in the last 1 us */
+#define HL_TXGEN_FULL_BACKOFF_NS 500 /* wait after the TX queue refused part of a burst */
 
 /** Options for hl_tx_stream_create(). Zero fields take the defaults noted. */
 struct hl_tx_opts {

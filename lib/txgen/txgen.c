@@ -55,6 +55,8 @@ struct hl_tx_stream {
 	uint64_t end_tsc; /* 0 = no duration */
 	uint64_t limit_pkts; /* 0 = no count */
 	uint64_t stall_cycles;
+	uint64_t backoff_cycles; /* pause after a refused burst before asking the queue again */
+	uint64_t retry_tsc;
 	uint64_t produced; /* packets built (sent or pending) = pacing index */
 	uint64_t progress_tsc;
 	uint32_t seq;
@@ -439,6 +441,7 @@ hl_tx_stream_create(const struct hl_stream_spec *spec, uint16_t port, uint16_t q
 	}
 	s->limit_pkts = spec->packet_count;
 	s->stall_cycles = (uint64_t)((double)o.stall_ns * (double)hz / 1e9);
+	s->backoff_cycles = (uint64_t)((double)HL_TXGEN_FULL_BACKOFF_NS * (double)hz / 1e9);
 	s->c.requested_pps = pps;
 
 	/* pool: data room for the largest frame; every mbuf pre-filled with the template */
@@ -469,12 +472,9 @@ hl_tx_stream_free(struct hl_tx_stream *s)
 	for (uint16_t i = 0; i < s->n_pend; i++)
 		rte_pktmbuf_free(s->pend[i]);
 	s->n_pend = 0;
-	if (rte_mempool_full(s->pool) == 0) {
-		/* mbufs still in flight (queues not drained): freeing the pool would corrupt */
-		unsigned avail = rte_mempool_avail_count(s->pool);
-		if (avail < s->pool->size)
-			return -EBUSY;
-	}
+	/* mbufs still in flight (queues not drained): freeing the pool now would corrupt */
+	if (rte_mempool_avail_count(s->pool) < s->pool->size)
+		return -EBUSY;
 	rte_mempool_free(s->pool);
 	rte_free(s);
 	return 0;
@@ -726,6 +726,16 @@ hl_txgen_start(struct hl_txgen *g)
 		        s->spec.duration_ns
 		                ? now + (uint64_t)((double)s->spec.duration_ns * (double)hz / 1e9)
 		                : 0;
+		/* A paced stream with a duration sends exactly the packets that fall due in it,
+		 * even if the lcore was held up near the end: the budget is a packet count, and
+		 * the end time only stops streams that are not paced. */
+		if (s->cpp_fp && s->spec.duration_ns) {
+			uint64_t budget =
+			        (uint64_t)ceil((double)s->spec.duration_ns * 1e-9 * s->pps);
+			if (s->limit_pkts == 0 || budget < s->limit_pkts)
+				s->limit_pkts = budget;
+			s->end_tsc = 0;
+		}
 	}
 	g->next_window = now + g->window_cycles;
 	__atomic_store_n(&g->running, 1, __ATOMIC_RELEASE);
@@ -764,6 +774,11 @@ static inline bool
 stream_poll(struct hl_txgen *g, struct hl_tx_stream *s, uint64_t now)
 {
 	if (s->n_pend) { /* the queue refused part of the last burst: retry those first */
+		/* Back off briefly instead of hammering a full queue: on a software ring every
+		 * attempt pulls the consumer's cache line over and slows the very reader that
+		 * would make room. */
+		if (now < s->retry_tsc)
+			return true;
 		uint16_t n = s->n_pend;
 		uint16_t k = rte_eth_tx_burst(s->port, s->queue, s->pend, n);
 		if (k)
@@ -772,6 +787,7 @@ stream_poll(struct hl_txgen *g, struct hl_tx_stream *s, uint64_t now)
 			s->c.tx_full++;
 			memmove(s->pend, s->pend + k, (size_t)(n - k) * sizeof(s->pend[0]));
 			s->n_pend = (uint16_t)(n - k);
+			s->retry_tsc = now + s->backoff_cycles;
 			if (now - s->progress_tsc > s->stall_cycles) {
 				stream_end(s, -ENOSPC);
 				return false;
@@ -793,8 +809,9 @@ stream_poll(struct hl_txgen *g, struct hl_tx_stream *s, uint64_t now)
 			return true;
 		if (due - s->produced < n)
 			n = due - s->produced;
+		/* a burst is on time when it leaves as its last packet falls due */
 		due_tsc = s->c.start_tsc +
-		          (uint64_t)(((unsigned __int128)s->produced * s->cpp_fp) >> 24);
+		          (uint64_t)(((unsigned __int128)(s->produced + n - 1) * s->cpp_fp) >> 24);
 	}
 	if (s->limit_pkts && s->limit_pkts - s->produced < n)
 		n = s->limit_pkts - s->produced;
@@ -821,6 +838,7 @@ stream_poll(struct hl_txgen *g, struct hl_tx_stream *s, uint64_t now)
 		s->c.tx_full++;
 		s->n_pend = (uint16_t)(n - k);
 		memcpy(s->pend, pk + k, (size_t)s->n_pend * sizeof(pk[0]));
+		s->retry_tsc = now + s->backoff_cycles;
 	}
 	if (s->sig_mode != HL_SIG_NONE)
 		s->c.tx_signed = s->seq; /* pending probes still count: they are sent or dropped */

@@ -17,6 +17,8 @@
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -744,6 +746,69 @@ test_snapshots(void **state)
 }
 
 static int
+gen_lcore(void *arg)
+{
+	return hl_txgen_run(arg);
+}
+
+/* The generator on a worker lcore while this lcore measures and reads its snapshots: the
+ * single-writer / seqlock-reader arrangement of a real node. */
+static void
+test_two_lcores(void **state)
+{
+	(void)state;
+	unsigned lc = rte_get_next_lcore(-1, 1, 0);
+	if (lc >= RTE_MAX_LCORE) {
+		print_message("only one lcore: skipped\n");
+		skip();
+	}
+	struct lb l;
+	lb_make(&l, 4096, false, NULL);
+	struct hl_stream_spec s;
+	spec_signed(&s, 12, 0);
+	s.rate_unit = HL_RATE_PPS;
+	s.rate = 500000;
+	s.duration_ns = 100ull * 1000 * 1000;
+	char err[128];
+	struct hl_tx_stream *ts = hl_tx_stream_create(&s, l.port, 0, NULL, err, sizeof(err));
+	if (ts == NULL)
+		fail_msg("%s", err);
+	struct hl_txgen *g = rte_zmalloc("g", sizeof(*g), 64);
+	hl_txgen_init(g, 2 * 1000 * 1000);
+	hl_txgen_add(g, ts);
+	struct hl_rxmeas *r = hl_rxmeas_create(l.port, 0, 2 * 1000 * 1000, SOCKET_ID_ANY);
+	hl_rxmeas_track(r, 12);
+	assert_int_equal(rte_eal_remote_launch(gen_lcore, g, lc), 0);
+	struct hl_tx_snapshot sn, prev = {0};
+	unsigned seen = 0;
+	while (rte_eal_get_lcore_state(lc) != WAIT) {
+		hl_rxmeas_poll(r);
+		hl_txgen_snapshot(g, &sn);
+		if (sn.window_seq != prev.window_seq) {
+			assert_true(sn.window_seq > prev.window_seq);
+			assert_true(sn.c[0].tx_pkts >= prev.c[0].tx_pkts);
+			assert_true(sn.c[0].tx_bytes == sn.c[0].tx_pkts * 64); /* never torn */
+			prev = sn;
+			seen++;
+		}
+	}
+	assert_int_equal(rte_eal_wait_lcore(lc), 0);
+	for (int i = 0; i < 1000; i++)
+		hl_rxmeas_poll(r);
+	assert_true(seen >= 2);
+	const struct hl_tx_counters *c = hl_tx_stream_counters(ts);
+	const struct hl_rx_stats *st = hl_rxmeas_stats(r, 12);
+	assert_int_equal(c->tx_pkts, 50000); /* exactly rate x duration */
+	assert_int_equal(st->rx_pkts, 50000);
+	assert_int_equal(hl_rx_loss_final(st, c->tx_signed), 0);
+	assert_int_equal(st->dup + st->reorder, 0);
+	hl_rxmeas_free(r);
+	lb_free(&l);
+	assert_int_equal(hl_tx_stream_free(ts), 0);
+	rte_free(g);
+}
+
+static int
 eal_setup(void **state)
 {
 	(void)state;
@@ -776,6 +841,7 @@ main(int argc, char **argv)
 	        cmocka_unit_test(test_stopped_port),
 	        cmocka_unit_test(test_packet_contents),
 	        cmocka_unit_test(test_snapshots),
+	        cmocka_unit_test(test_two_lcores),
 	};
 	return cmocka_run_group_tests_name("txgen", tests, eal_setup, eal_teardown);
 }

@@ -9,7 +9,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_INPUT (8u << 20)
+#define DRIVER_MAX_INPUT (8u << 20)
 
 static int
 run_file(const char *path)
@@ -19,12 +19,12 @@ run_file(const char *path)
 		perror(path);
 		return -1;
 	}
-	uint8_t *buf = malloc(MAX_INPUT);
+	uint8_t *buf = malloc(DRIVER_MAX_INPUT);
 	if (buf == NULL) {
 		fclose(f);
 		return -1;
 	}
-	size_t n = fread(buf, 1, MAX_INPUT, f);
+	size_t n = fread(buf, 1, DRIVER_MAX_INPUT, f);
 	fclose(f);
 	/* Copy into an exact-size allocation so ASan catches reads past the end. */
 	uint8_t *exact = malloc(n ? n : 1);

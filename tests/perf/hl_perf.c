@@ -133,6 +133,9 @@ mode_tx(bool paced)
 	}
 	if (!paced)
 		hl_txgen_stop(g);
+	/* sleep, do not spin, while the worker runs: the machine has few cores */
+	while (rte_eal_get_lcore_state(lc) != WAIT)
+		rte_delay_us_sleep(10 * 1000);
 	int rc = rte_eal_wait_lcore(lc);
 	const struct hl_tx_counters *c = hl_tx_stream_counters(ts);
 	if (!paced) {
@@ -142,8 +145,9 @@ mode_tx(bool paced)
 		       "cycles_per_pkt=%.1f tsc_hz=%" PRIu64 " status=%d\n",
 		        nr, rates[nr / 2] / 1e6, rates[0] / 1e6, rates[nr - 1] / 1e6, cyc, hz, rc);
 	} else {
-		double dur = opt_seconds;
-		double achieved = (double)c->tx_pkts / dur;
+		/* from the actual first (due at start) and last transmission times */
+		double achieved = (double)(c->tx_pkts - 1) * (double)hz /
+		                  (double)(c->last_tsc - c->start_tsc);
 		printf("mode=rate requested_pps=%.1f achieved_pps=%.3f error_pct=%.5f "
 		       "tx_pkts=%" PRIu64 " gap_p50_ns=%" PRIu64 " gap_p99_ns=%" PRIu64
 		       " gap_max_ns=%" PRIu64 " bursts=%" PRIu64 " status=%d\n",
@@ -235,6 +239,94 @@ mode_rx(void)
 	        st->reorder, unk, st->lat_ns.count);
 }
 
+/* rxflow: continuous flow through a net_ring: the generator on a worker lcore (unlimited rate,
+ * signed packets) feeds the ring; the main lcore receives for S seconds, alternately with
+ * hl_rxmeas and with testpmd's rxonly loop. Reports RX Mpps of each and whether the receiver
+ * or the feeder was the bottleneck (feeder tx_full counts bursts refused by a full ring). */
+struct flow_rx {
+	uint16_t port;
+	struct hl_rxmeas *m;
+	bool ours;
+	double secs;
+	uint64_t pkts, cycles;
+};
+
+static void
+flow_receive(struct flow_rx *f)
+{
+	struct rte_mbuf *pk[HL_RX_BURST];
+	uint64_t hz = rte_get_tsc_hz();
+	uint64_t t0 = rte_rdtsc(), end = t0 + (uint64_t)(f->secs * (double)hz), n = 0, now;
+	do {
+		uint16_t k;
+		if (f->ours) {
+			k = hl_rxmeas_poll(f->m);
+		} else {
+			k = rte_eth_rx_burst(f->port, 0, pk, HL_RX_BURST);
+			if (k)
+				rte_pktmbuf_free_bulk(pk, k);
+		}
+		n += k;
+		now = rte_rdtsc();
+	} while (now < end);
+	f->pkts = n;
+	f->cycles = now - t0;
+}
+
+static void
+mode_rxflow(void)
+{
+	struct rte_ring *r =
+	        rte_ring_create("hlp_flow", 4096, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (r == NULL)
+		die("ring", rte_strerror(rte_errno));
+	int p = rte_eth_from_rings("hlp_flowport", &r, 1, &r, 1, rte_socket_id());
+	if (p < 0)
+		die("net_ring", rte_strerror(rte_errno));
+	uint16_t port = setup_port((uint16_t)p);
+	unsigned lc = worker_lcore();
+	double hz = (double)rte_get_tsc_hz();
+	double mp[2] = {0, 0};
+	uint64_t full[2] = {0, 0};
+	struct hl_rxmeas *m = hl_rxmeas_create(port, 0, 0, (int)rte_socket_id());
+	hl_rxmeas_track(m, 1);
+	for (unsigned round = 0; round < opt_rounds * 2; round++) {
+		bool ours = (round & 1) == 0;
+		struct hl_stream_spec s;
+		p1_spec(&s);
+		s.id = ours ? 1 : 2;
+		s.sig_mode = (uint8_t)(opt_sig == HL_SIG_NONE ? HL_SIG_ALL : opt_sig);
+		char err[160];
+		struct hl_tx_opts o = {.socket = -1, .pool_mbufs = 16383};
+		struct hl_tx_stream *ts = hl_tx_stream_create(&s, port, 0, &o, err, sizeof(err));
+		if (ts == NULL)
+			die("stream", err);
+		struct hl_txgen *g = rte_zmalloc("gen", sizeof(*g), 64);
+		hl_txgen_init(g, 0);
+		hl_txgen_add(g, ts);
+		rte_eal_remote_launch(gen_main, g, lc);
+		struct flow_rx f = {.port = port, .m = m, .ours = ours, .secs = opt_seconds};
+		flow_receive(&f);
+		hl_txgen_stop(g);
+		rte_eal_wait_lcore(lc);
+		struct rte_mbuf *pk[64];
+		unsigned k;
+		while ((k = rte_eth_rx_burst(port, 0, pk, 64)) > 0) /* drain, untimed */
+			rte_pktmbuf_free_bulk(pk, k);
+		mp[ours ? 0 : 1] += (double)f.pkts * hz / (double)f.cycles / 1e6 / opt_rounds;
+		full[ours ? 0 : 1] += hl_tx_stream_counters(ts)->tx_full;
+		if (hl_tx_stream_free(ts) != 0)
+			die("stream", "mbufs still in flight");
+		rte_free(g);
+	}
+	const struct hl_rx_stats *st = hl_rxmeas_stats(m, 1);
+	printf("mode=rxflow rounds=%u ours_mpps=%.3f ref_mpps=%.3f feeder_full_ours=%" PRIu64
+	       " feeder_full_ref=%" PRIu64 " signed=%" PRIu64 " dup=%" PRIu64 " reorder=%" PRIu64
+	       " lat_count=%" PRIu64 "\n",
+	        opt_rounds, mp[0], mp[1], full[0], full[1], st->rx_pkts, st->dup, st->reorder,
+	        st->lat_ns.count);
+}
+
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -273,6 +365,7 @@ mode_lat(void)
 	if (exact == NULL)
 		die("malloc", "exact latencies");
 	double ns_per_cyc = 1e9 / (double)rte_get_tsc_hz();
+	const uint64_t ns_mult = (uint64_t)(1e9 * 4294967296.0 / (double)rte_get_tsc_hz());
 	hl_txgen_start(g);
 	struct rte_mbuf *pk[HL_RX_BURST];
 	uint32_t active = 1;
@@ -292,7 +385,8 @@ mode_lat(void)
 			struct hl_sig sg;
 			memcpy(&sg, d + off, sizeof(sg));
 			/* same conversion as hl_rxmeas (cycles * mult >> 32), exact before bucketing */
-			exact[n++] = (uint64_t)((double)(now - sg.tx_tsc) * ns_per_cyc);
+			exact[n++] =
+			        (uint64_t)(((unsigned __int128)(now - sg.tx_tsc) * ns_mult) >> 32);
 		}
 		rte_pktmbuf_free_bulk(pk, k);
 	}
@@ -358,6 +452,8 @@ main(int argc, char **argv)
 		mode_tx(false);
 	else if (!strcmp(mode, "rate"))
 		mode_tx(true);
+	else if (!strcmp(mode, "rxflow"))
+		mode_rxflow();
 	else if (!strcmp(mode, "rx"))
 		mode_rx();
 	else if (!strcmp(mode, "lat"))

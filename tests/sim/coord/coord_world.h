@@ -1,0 +1,128 @@
+/* coord_world.h — a simulated DC for the coordination core: managers (tier election, job lease
+ * issuer and holder, job leader) and workers, wired to the deterministic simulator, with the
+ * invariant checkers run after every event. Used by test_coord_sim.c. */
+#ifndef COORD_WORLD_H
+#define COORD_WORLD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hl_dc.h"
+#include "hl_elect.h"
+#include "hl_lease.h"
+#include "hl_sim.h"
+
+#define CW_MAX_M 5
+#define CW_MAX_W 16
+#define CW_MAX_REC 256 /* live job records */
+#define CW_Q 2048 /* per-node datagram queue */
+
+struct cw_pkt; /* encoded in coord_world.c */
+
+struct cw_out {
+	uint32_t to[CW_Q];
+	uint16_t len[CW_Q];
+	uint8_t buf[CW_Q][200];
+	uint32_t head, n;
+	uint64_t dropped;
+};
+
+struct cw_world;
+
+struct cw_mgr {
+	struct cw_world *w;
+	uint32_t sid; /* simulator id */
+	uint64_t id; /* coord id = sid + 1 */
+	bool up;
+	uint32_t disk_term; /* survives crashes */
+	uint64_t disk_vote;
+	struct hl_elect el;
+	struct hl_lease_table lt;
+	struct hl_lease_holder lh;
+	struct hl_dc_mgr dm;
+	uint32_t lt_term;
+	bool rebuilt; /* after the grace: live records re-issued */
+	uint64_t next_tick;
+	struct cw_out out;
+};
+
+struct cw_wrk {
+	struct cw_world *w;
+	uint32_t sid;
+	uint64_t id;
+	bool up;
+	struct hl_dc_wnode wn;
+	uint64_t next_tick, next_progress;
+	struct cw_out out;
+};
+
+struct cw_rec {
+	uint64_t job;
+	uint64_t token; /* highest token that wrote the record */
+	struct hl_dc_job_spec spec;
+	struct hl_dc_wf_record wf[HL_DC_MAX_WF];
+	bool started; /* a job leader has dispatched from it */
+};
+
+struct cw_world {
+	struct hl_sim *sim;
+	int nm, nw;
+	struct cw_mgr m[CW_MAX_M];
+	struct cw_wrk wk[CW_MAX_W];
+	struct hl_lease_cfg lease_cfg;
+	struct hl_elect_cfg elect_cfg;
+	/* The job records, as a quorum of the tier would hold them (replication itself is not
+	 * simulated: writes are fenced by token, which is the property replication must keep). */
+	struct hl_idmap rec_map;
+	struct cw_rec rec[CW_MAX_REC];
+	/* Client view: how many times each job's final result was delivered (index = job id). */
+	uint8_t *delivered;
+	uint8_t *final_status;
+	uint64_t max_job;
+	uint64_t submitted, completed;
+	uint64_t stale_done; /* final results refused because their token was stale */
+	uint64_t detect_ns; /* failure detection delay of the oracle (SWIM stand-in) */
+	uint64_t wf_duration_ns;
+	uint64_t progress_ns;
+	/* progress ordering check: last accepted seq per (job, sub) at any job leader */
+	uint64_t progress_accepted, progress_refused;
+	struct hl_lease_checker ck;
+	char violation[200];
+	bool violated;
+	uint64_t max_valid_holders_seen;
+};
+
+struct cw_opts {
+	int managers, workers;
+	uint32_t worker_cores;
+	uint64_t seed;
+	uint64_t max_job;
+	struct hl_sim_link link;
+	uint64_t job_lease_ns;
+	bool check_each_event;
+};
+
+void cw_opts_default(struct cw_opts *o);
+int cw_init(struct cw_world *w, const struct cw_opts *o);
+void cw_fini(struct cw_world *w);
+
+/** Client submits a job (retried every 100 ms until some DC leader takes it). */
+void cw_submit(struct cw_world *w, uint64_t job, uint32_t nwf, uint64_t at);
+
+/** Crash a node now and tell the others after detect_ns (SWIM stand-in). */
+void cw_kill(struct cw_world *w, uint32_t sid);
+
+/** Current DC leader's simulator id, or -1. */
+int cw_leader(struct cw_world *w);
+
+/** Manager currently acting as job leader for job (valid lease and job state), or -1. */
+int cw_job_leader(struct cw_world *w, uint64_t job);
+
+/** True once every job in [1, n] was delivered exactly once. */
+bool cw_all_delivered(struct cw_world *w, uint64_t n);
+
+/** Per-job structures still held anywhere (managers, workers, lease tables, holders, records);
+ *  with_tombs counts the finished-job tombstones too. Writes a breakdown into why. */
+uint64_t cw_retained(struct cw_world *w, bool with_tombs, char *why, size_t cap);
+
+#endif

@@ -1,0 +1,335 @@
+/* test_coord_sim.c — coordination scenarios on the deterministic simulator: 3 managers, 10
+ * workers, invariants after every event (one tier leader, at most one valid lease holder per
+ * (job, token), tokens only grow, no final result delivered twice, no job finished without a
+ * valid lease). Each test names the scenarios.md / seed-defects.md items it covers.
+ * Replay a failure with SIM_SEED=<seed printed on stderr>. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "coord_world.h"
+#include "hl_err.h"
+
+#define S HL_SIM_S
+#define MS HL_SIM_MS
+
+static struct cw_world W;
+
+struct all_arg {
+	struct cw_world *w;
+	uint64_t n;
+};
+
+static bool
+all_done(struct hl_sim *sim, void *arg)
+{
+	struct all_arg *a = arg;
+	(void)sim;
+	/* Cheap test first (called before every event); the exact one only at the end. */
+	return a->w->completed >= a->n && cw_all_delivered(a->w, a->n);
+}
+
+static void
+start(struct cw_opts *o)
+{
+	assert_int_equal(cw_init(&W, o), 0);
+	/* First tier leader: election timeout 5-7 s, pre-vote, vote, first heartbeat round. */
+	assert_int_equal(hl_sim_run_until(W.sim, 20 * S, NULL, NULL), -ETIMEDOUT);
+	assert_true(cw_leader(&W) >= 0);
+}
+
+static void
+run_to_delivery(uint64_t njobs, uint64_t budget)
+{
+	struct all_arg a = {&W, njobs};
+	int rc = hl_sim_run_until(W.sim, hl_sim_now(W.sim) + budget, all_done, &a);
+
+	if (rc != 0) {
+		char why[400];
+		cw_retained(&W, false, why, sizeof(why));
+		print_error("rc %d failure %s; submitted %llu completed %llu; %s\n", rc,
+		        hl_sim_failure(W.sim) ? hl_sim_failure(W.sim) : "-",
+		        (unsigned long long)W.submitted, (unsigned long long)W.completed, why);
+	}
+	assert_int_equal(rc, 0);
+	for (uint64_t j = 1; j <= njobs; j++)
+		assert_int_equal(W.delivered[j], 1);
+}
+
+static void
+assert_nothing_retained(bool with_tombs)
+{
+	char why[400];
+	uint64_t n = cw_retained(&W, with_tombs, why, sizeof(why));
+
+	if (n)
+		print_error("retained %llu: %s\n", (unsigned long long)n, why);
+	assert_int_equal(n, 0);
+}
+
+/* Baseline: jobs with a dependency layer run to completion, each final result delivered once,
+ * and every per-job structure freed (B.1; scenarios E.4 dispatch, D.7 exactly once). */
+static void
+test_jobs_complete_and_clean(void **state)
+{
+	struct cw_opts o;
+	(void)state;
+
+	cw_opts_default(&o);
+	start(&o);
+	for (uint64_t j = 1; j <= 20; j++)
+		cw_submit(&W, j, 3, hl_sim_now(W.sim) + j * 10 * MS);
+	run_to_delivery(20, 60 * S);
+	for (uint64_t j = 1; j <= 20; j++)
+		assert_int_equal(W.final_status[j], HL_WS_COMPLETED);
+	assert_true(W.max_valid_holders_seen <= 1);
+	assert_int_equal(hl_sim_run_for(W.sim, 2 * S), 0);
+	assert_nothing_retained(false);
+	/* Finished-job tombstones leave after their TTL (60 s here). */
+	assert_int_equal(hl_sim_run_for(W.sim, 61 * S), 0);
+	assert_nothing_retained(true);
+	cw_fini(&W);
+}
+
+static void
+kill_busy_worker(struct hl_sim *sim, void *arg)
+{
+	struct cw_world *w = arg;
+	(void)sim;
+	for (int i = 0; i < w->nw; i++)
+		if (w->wk[i].up && hl_dc_wnode_held(&w->wk[i].wn) > 0) {
+			cw_kill(w, w->wk[i].sid);
+			return;
+		}
+	fail_msg("no busy worker to kill");
+}
+
+/* Worker crash mid-workflow: its workflows are reassigned (dispatch state, slice id and token
+ * updated) and every job completes once (seed-defects E.6, B.2; scenarios E.7/J worker death). */
+static void
+test_worker_crash_mid_workflow(void **state)
+{
+	struct cw_opts o;
+	(void)state;
+
+	cw_opts_default(&o);
+	start(&o);
+	W.wf_duration_ns = 5 * S;
+	uint64_t t = hl_sim_now(W.sim);
+	for (uint64_t j = 1; j <= 10; j++)
+		cw_submit(&W, j, 2, t + j * MS);
+	hl_sim_call_at(W.sim, t + 2 * S, kill_busy_worker, &W);
+	run_to_delivery(10, 120 * S);
+	for (uint64_t j = 1; j <= 10; j++)
+		assert_int_equal(W.final_status[j], HL_WS_COMPLETED);
+	assert_int_equal(hl_sim_run_for(W.sim, 3 * S), 0);
+	assert_nothing_retained(false);
+	cw_fini(&W);
+}
+
+static void
+kill_job_leader(struct hl_sim *sim, void *arg)
+{
+	struct cw_world *w = arg;
+	int l = cw_leader(w);
+	(void)sim;
+	/* A manager that leads jobs but is not the tier leader. */
+	for (uint64_t j = 1; j <= 10; j++) {
+		int jl = cw_job_leader(w, j);
+		if (jl >= 0 && jl != l) {
+			cw_kill(w, (uint32_t)jl);
+			return;
+		}
+	}
+	fail_msg("no job leader outside the tier leader");
+}
+
+/* Job-leader manager crash: the tier leader re-issues its leases with greater tokens, the new
+ * job leader rebuilds from the record and tells every worker (transfer), held results reach it,
+ * each job completes exactly once (seed-defects E.1, E.3, E.9, D.7; scenarios E.9/J manager
+ * failover). */
+static void
+test_job_leader_crash(void **state)
+{
+	struct cw_opts o;
+	(void)state;
+
+	cw_opts_default(&o);
+	start(&o);
+	W.wf_duration_ns = 4 * S;
+	uint64_t t = hl_sim_now(W.sim);
+	for (uint64_t j = 1; j <= 10; j++)
+		cw_submit(&W, j, 3, t + j * MS);
+	hl_sim_call_at(W.sim, t + 2 * S, kill_job_leader, &W);
+	run_to_delivery(10, 120 * S);
+	for (uint64_t j = 1; j <= 10; j++)
+		assert_int_equal(W.final_status[j], HL_WS_COMPLETED);
+	assert_int_equal(hl_sim_run_for(W.sim, 3 * S), 0);
+	assert_nothing_retained(false);
+	cw_fini(&W);
+}
+
+static void
+kill_tier_leader(struct hl_sim *sim, void *arg)
+{
+	struct cw_world *w = arg;
+	int l = cw_leader(w);
+	(void)sim;
+	assert_true(l >= 0);
+	cw_kill(w, (uint32_t)l);
+}
+
+/* DC (tier) leader crash during dispatch: a new leader is elected, adopts the leases still
+ * renewed during its grace, re-issues the rest, and every job completes once (scenarios
+ * D/E leader failover during dispatch; seed-defects E.4). */
+static void
+test_tier_leader_crash_during_dispatch(void **state)
+{
+	struct cw_opts o;
+	(void)state;
+
+	cw_opts_default(&o);
+	start(&o);
+	W.wf_duration_ns = 2 * S;
+	uint64_t t = hl_sim_now(W.sim);
+	int old = cw_leader(&W);
+	for (uint64_t j = 1; j <= 10; j++)
+		cw_submit(&W, j, 3, t + j * MS);
+	hl_sim_call_at(W.sim, t + 20 * MS, kill_tier_leader, &W);
+	run_to_delivery(10, 180 * S);
+	assert_true(cw_leader(&W) >= 0);
+	assert_int_not_equal(cw_leader(&W), old);
+	for (uint64_t j = 1; j <= 10; j++)
+		assert_int_equal(W.final_status[j], HL_WS_COMPLETED);
+	assert_int_equal(hl_sim_run_for(W.sim, 3 * S), 0);
+	assert_nothing_retained(false);
+	cw_fini(&W);
+}
+
+/* A partition isolates the tier leader (a minority of one): it loses its leader lease, its own
+ * job leases expire before anyone else's start (never two valid holders of one job, not even
+ * with different tokens), the majority elects a leader that takes the jobs over; after the heal
+ * every job completes once (design.md §6; seed-defects E.4; scenarios A.4 quorum loss). */
+static void
+test_partition_minority_leader(void **state)
+{
+	struct cw_opts o;
+	(void)state;
+
+	cw_opts_default(&o);
+	start(&o);
+	W.wf_duration_ns = 10 * S;
+	uint64_t t = hl_sim_now(W.sim);
+	for (uint64_t j = 1; j <= 10; j++)
+		cw_submit(&W, j, 2, t + j * MS);
+	assert_int_equal(hl_sim_run_for(W.sim, 1 * S), 0);
+	uint32_t l = (uint32_t)cw_leader(&W);
+	assert_int_equal(hl_sim_partition(W.sim, &l, 1, 1), 0);
+	assert_int_equal(hl_sim_run_for(W.sim, 25 * S), 0);
+	int nl = cw_leader(&W);
+	assert_true(nl >= 0);
+	assert_int_not_equal(nl, (int)l);
+	assert_true(W.m[nl].el.term > W.m[l].el.term ||
+	            !hl_elect_is_leader(&W.m[l].el, hl_sim_now(W.sim)));
+	hl_sim_heal(W.sim);
+	run_to_delivery(10, 120 * S);
+	assert_int_equal(W.max_valid_holders_seen, 1);
+	assert_int_equal(hl_sim_run_for(W.sim, 3 * S), 0);
+	assert_nothing_retained(false);
+	cw_fini(&W);
+}
+
+/* Lossy network that duplicates and reorders: progress is deduplicated and ordered per (job,
+ * source), resends are idempotent, final results exactly once (seed-defects E.8, D.4, D.7). */
+static void
+test_duplicate_and_reordered_messages(void **state)
+{
+	struct cw_opts o;
+	(void)state;
+
+	cw_opts_default(&o);
+	o.link.dup = 0.3;
+	o.link.reorder = 0.3;
+	o.link.reorder_ns = 30 * MS;
+	o.link.loss = 0.02;
+	start(&o);
+	W.wf_duration_ns = 2 * S;
+	for (uint64_t j = 1; j <= 10; j++)
+		cw_submit(&W, j, 3, hl_sim_now(W.sim) + j * MS);
+	run_to_delivery(10, 180 * S);
+	uint64_t dups = 0;
+	for (int i = 0; i < W.nm; i++)
+		dups += W.m[i].up ? W.m[i].dm.progress.n_dup : 0;
+	assert_true(W.progress_accepted > 0);
+	assert_true(dups > 0); /* duplicated and reordered updates were dropped */
+	assert_int_equal(hl_sim_run_for(W.sim, 5 * S), 0);
+	assert_nothing_retained(false);
+	cw_fini(&W);
+}
+
+struct feeder {
+	struct cw_world *w;
+	uint64_t next, total;
+	uint32_t window;
+};
+
+static void
+feed(struct hl_sim *sim, void *arg)
+{
+	struct feeder *f = arg;
+	uint64_t now = hl_sim_now(sim);
+
+	while (f->next <= f->total && f->w->submitted - f->w->completed < f->window &&
+	        f->next - 1 - f->w->completed < f->window)
+		cw_submit(f->w, f->next++, 1, now);
+	if (f->next <= f->total)
+		hl_sim_call_at(sim, now + 5 * MS, feed, f);
+}
+
+/* 100 000 sequential jobs (32 in flight): zero per-job entries retained anywhere afterwards
+ * (seed-defects B.1, B.3; issue P13). */
+static void
+test_100k_jobs_retain_nothing(void **state)
+{
+	struct cw_opts o;
+	struct feeder f;
+	(void)state;
+
+	cw_opts_default(&o);
+	o.max_job = 100000;
+	start(&o);
+	W.wf_duration_ns = 10 * MS;
+	W.progress_ns = 1 * S;
+	f = (struct feeder){&W, 1, o.max_job, 32};
+	hl_sim_call_at(W.sim, hl_sim_now(W.sim), feed, &f);
+	run_to_delivery(o.max_job, 3000 * S);
+	assert_int_equal(W.completed, o.max_job);
+	assert_int_equal(hl_sim_run_for(W.sim, 3 * S), 0);
+	assert_nothing_retained(false);
+	assert_int_equal(hl_sim_run_for(W.sim, 61 * S), 0);
+	assert_nothing_retained(true);
+	printf("# 100k jobs: virtual %.1f s, events %llu, stale finals refused %llu\n",
+	        (double)hl_sim_now(W.sim) / 1e9, (unsigned long long)hl_sim_stats(W.sim)->events,
+	        (unsigned long long)W.stale_done);
+	cw_fini(&W);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_jobs_complete_and_clean),
+	        cmocka_unit_test(test_worker_crash_mid_workflow),
+	        cmocka_unit_test(test_job_leader_crash),
+	        cmocka_unit_test(test_tier_leader_crash_during_dispatch),
+	        cmocka_unit_test(test_partition_minority_leader),
+	        cmocka_unit_test(test_duplicate_and_reordered_messages),
+	        cmocka_unit_test(test_100k_jobs_retain_nothing),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
