@@ -25,6 +25,7 @@ struct hl_rxmeas {
 	uint16_t port, queue;
 	uint32_t n_streams;
 	uint64_t ns_mult; /* ns = cycles * ns_mult >> 32 */
+	uint64_t mul64_max; /* cycles up to which cycles * ns_mult fits 64 bits */
 	uint64_t window_cycles, next_window;
 	uint64_t rx_total, rx_unsigned, rx_unknown;
 	uint8_t slot_of[HL_STREAM_MAX_ID + 1];
@@ -45,6 +46,7 @@ hl_rxmeas_create(uint16_t port, uint16_t queue, uint64_t window_ns, int socket)
 	memset(r->slot_of, NO_SLOT, sizeof(r->slot_of));
 	uint64_t hz = rte_get_tsc_hz();
 	r->ns_mult = (uint64_t)(1e9 * 4294967296.0 / (double)hz);
+	r->mul64_max = UINT64_MAX / (r->ns_mult ? r->ns_mult : 1);
 	if (window_ns == 0)
 		window_ns = HL_TXGEN_DEFAULT_WINDOW_NS;
 	r->window_cycles = (uint64_t)((double)window_ns * (double)hz / 1e9);
@@ -113,6 +115,8 @@ struct cur {
 	struct rx_seq *q;
 	uint64_t rx_pkts, rx_bytes, unique, max_seq, jitter16;
 	int64_t last_transit;
+	/* latency histogram totals; only the bucket counts are updated in place per packet */
+	uint64_t h_count, h_sum, h_min, h_max;
 };
 
 static inline void
@@ -127,6 +131,14 @@ cur_flush(struct cur *c)
 	c->st->jitter_ns = c->jitter16 >> 4;
 	c->q->jitter16 = c->jitter16;
 	c->q->last_transit = c->last_transit;
+	struct hl_hist *h = &c->st->lat_ns;
+	h->count += c->h_count;
+	uint64_t sum = h->sum + c->h_sum;
+	h->sum = sum < h->sum ? UINT64_MAX : sum;
+	if (c->h_min < h->min)
+		h->min = c->h_min;
+	if (c->h_max > h->max)
+		h->max = c->h_max;
 }
 
 static inline void
@@ -141,6 +153,10 @@ cur_load(struct hl_rxmeas *r, struct cur *c, uint32_t k)
 	c->max_seq = c->st->max_seq;
 	c->jitter16 = c->q->jitter16;
 	c->last_transit = c->q->last_transit;
+	c->h_count = 0;
+	c->h_sum = 0;
+	c->h_min = UINT64_MAX;
+	c->h_max = 0;
 }
 
 static inline void
@@ -192,8 +208,16 @@ account_sig(
 	uint64_t cyc = rx_tsc - sig->tx_tsc;
 	if ((int64_t)cyc < 0)
 		cyc = 0; /* TSCs of different cores may differ slightly */
-	uint64_t ns = (uint64_t)(((unsigned __int128)cyc * r->ns_mult) >> 32);
-	hl_hist_record(&c->st->lat_ns, ns);
+	/* a 64-bit product when it cannot overflow (a few seconds of cycles), else 128-bit */
+	uint64_t ns = likely(cyc <= r->mul64_max)
+	                      ? (cyc * r->ns_mult) >> 32
+	                      : (uint64_t)(((unsigned __int128)cyc * r->ns_mult) >> 32);
+	c->st->lat_ns.buckets[hl_hist_bucket_of(ns)]++; /* the rest of hl_hist_record in c */
+	c->h_count++;
+	uint64_t hs = c->h_sum + ns; /* saturating, like hl_hist_record: forged stamps exist */
+	c->h_sum = hs < ns ? UINT64_MAX : hs;
+	c->h_min = ns < c->h_min ? ns : c->h_min;
+	c->h_max = ns > c->h_max ? ns : c->h_max;
 	/* RFC 3550 6.4.1: J += (|D| - J) / 16, D = difference of successive transit times */
 	if (c->last_transit != INT64_MIN) {
 		int64_t dd = (int64_t)ns - c->last_transit;
@@ -209,14 +233,14 @@ hl_rxmeas_account(struct hl_rxmeas *r, struct rte_mbuf **pkts, uint16_t n, uint6
 	r->rx_total += n;
 	/* Break the header -> data -> state dependency chain: fetch every mbuf header, then every
 	 * data line (its address needs the header), then parse. The loads of each stage overlap. */
-	for (uint16_t i = 0; i < n; i++)
-		rte_prefetch0(pkts[i]);
-	for (uint16_t i = 0; i < n; i++)
+	for (uint16_t i = 0; i < n && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], const uint8_t *));
 	struct cur c = {.k = NO_SLOT};
 	uint64_t uns = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
+		if (i + 4 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], const uint8_t *));
 		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 		int off = hl_sig_locate(p, m->data_len);
 		if (off < 0) {

@@ -803,10 +803,17 @@ stream_poll(struct hl_txgen *g, struct hl_tx_stream *s, uint64_t now)
 	uint64_t n = s->burst;
 	uint64_t due_tsc = 0;
 	if (s->cpp_fp) {
+		/* wait (a multiply, no division) until the batch's last packet is due */
+		uint64_t want = s->min_batch;
+		if (s->limit_pkts && s->limit_pkts - s->produced < want)
+			want = s->limit_pkts - s->produced;
+		uint64_t ready =
+		        s->c.start_tsc +
+		        (uint64_t)(((unsigned __int128)(s->produced + want - 1) * s->cpp_fp) >> 24);
+		if (now < ready)
+			return true;
 		uint64_t elapsed = now - s->c.start_tsc;
 		uint64_t due = (uint64_t)(((unsigned __int128)elapsed << 24) / s->cpp_fp) + 1;
-		if (due <= s->produced || due - s->produced < s->min_batch)
-			return true;
 		if (due - s->produced < n)
 			n = due - s->produced;
 		/* a burst is on time when it leaves as its last packet falls due */
