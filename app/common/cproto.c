@@ -265,6 +265,7 @@ static const struct field stream_fields[] = {
         FLD(16, F_U64, struct hl_cp_stream_result, max_ns),
         FLD(17, F_U64, struct hl_cp_stream_result, jitter_ns),
         FLD(18, F_U64, struct hl_cp_stream_result, duration_ns),
+        FLD(19, F_U32, struct hl_cp_stream_result, sig),
 };
 static const struct field port_fields[] = {
         FLD(1, F_STR, struct hl_cp_port_counters, name),

@@ -107,6 +107,7 @@ struct hl_cp_stream_result {
 	double req_pps, ach_pps;
 	uint64_t lost, reordered, duplicates;
 	uint64_t p50_ns, p90_ns, p99_ns, p999_ns, max_ns, jitter_ns, duration_ns;
+	uint32_t sig; /* signature mode: 0 none (loss unmeasured), 1 probes, 2 every packet */
 };
 
 struct hl_cp_port_counters {

@@ -133,9 +133,9 @@ fill_summary(const struct hl_job *j, struct hl_cp_job_summary *s)
 	s->job_id = j->id;
 	s->state = j->state;
 	s->wf_done = j->wf_done;
-	s->wf_total = j->spec.n_wf;
+	s->wf_total = j->spec->n_workflows;
 	s->result_fetched = j->fetched;
-	snprintf(s->name, sizeof(s->name), "%s", j->spec.name);
+	snprintf(s->name, sizeof(s->name), "%s", j->spec->name);
 }
 
 static void
@@ -350,7 +350,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 static json_t *
 status_json(void)
 {
-	const struct hl_node_profile *p = &hl_node.prof;
+	const struct hl_node_cfg *p = &hl_node.prof;
 	json_t *root = json_object(), *jobs = json_array(), *ports = json_array();
 	json_object_set_new(root, "node",
 	        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "name", p->name, "roles", p->roles_str,
@@ -362,9 +362,9 @@ status_json(void)
 			continue;
 		json_array_append_new(jobs,
 		        json_pack("{s:I,s:s,s:s,s:i,s:i,s:b,s:I,s:I,s:I}", "id", (json_int_t)j->id,
-		                "name", j->spec.name, "state", hl_job_state_name(j->state),
-		                "workflows_done", (int)j->wf_done, "workflows", (int)j->spec.n_wf,
-		                "result_fetched", j->fetched, "tx_pkts",
+		                "name", j->spec->name, "state", hl_job_state_name(j->state),
+		                "workflows_done", (int)j->wf_done, "workflows",
+		                (int)j->spec->n_workflows, "result_fetched", j->fetched, "tx_pkts",
 		                (json_int_t)j->prog.tx_pkts, "rx_pkts", (json_int_t)j->prog.rx_pkts,
 		                "lost", (json_int_t)j->prog.lost));
 	}
@@ -539,7 +539,7 @@ demo_thread(void *arg)
 int
 hl_control_run(int demo)
 {
-	const struct hl_node_profile *p = &hl_node.prof;
+	const struct hl_node_cfg *p = &hl_node.prof;
 	struct sockaddr_in sin;
 	char host[40];
 	uint16_t port;

@@ -25,6 +25,7 @@
 struct hl_job hl_jobs[HL_NODE_MAX_JOBS];
 uint64_t hl_jobs_submitted, hl_jobs_rejected, hl_jobs_evicted;
 static uint64_t next_job_id = 1;
+#define HL_JOB_DEFAULT_TIMEOUT_NS (600ull * 1000000000ull) /* a profile without [job] timeout */
 static uint32_t run_gen;
 static struct hl_job *active; /* the job whose workflow is on the lanes (one at a time) */
 
@@ -55,6 +56,7 @@ static void
 job_free(struct hl_job *j)
 {
 	free(j->result);
+	free(j->spec);
 	memset(j, 0, sizeof(*j));
 }
 
@@ -85,12 +87,12 @@ int
 hl_jobs_submit(const char *ini, size_t len, uint64_t *id, char *err, size_t errlen)
 {
 	struct hl_node *n = &hl_node;
-	struct hl_jobspec *js = malloc(sizeof(*js));
+	struct hl_job_spec *js = calloc(1, sizeof(*js));
 	int rc;
 	if (js == NULL)
 		return -ENOMEM;
-	rc = hl_jobspec_parse(ini, len, "job profile", js, err, errlen);
-	if (rc == 0 && !(n->prof.roles & HL_NODE_ROLE_WORKER)) {
+	rc = hl_job_profile_parse_buf(js, "job profile", ini, len, err, errlen);
+	if (rc == 0 && !(n->prof.roles & HL_ROLE_WORKER)) {
 		snprintf(err, errlen,
 		        "node %s has no worker role: this build runs jobs only on an "
 		        "all-in-one node",
@@ -98,20 +100,28 @@ hl_jobs_submit(const char *ini, size_t len, uint64_t *id, char *err, size_t errl
 		rc = -HL_E_UNSUPPORTED;
 	}
 	for (uint32_t i = 0; rc == 0 && i < js->n_streams; i++) {
-		if (hl_port_find(js->streams[i].port) < 0) {
+		if (js->streams[i].port >= n->n_ports) {
 			char list[128] = "";
-			for (uint32_t k = 0; k < n->n_ports; k++) {
-				strncat(list, n->ports[k].cfg.name,
-				        sizeof(list) - strlen(list) - 2);
-				if (k + 1 < n->n_ports)
-					strcat(list, ",");
-			}
+			for (uint32_t k = 0; k < n->n_ports; k++)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list),
+				        "%s%u=%s", k ? ", " : "", k, n->ports[k].cfg.name);
 			snprintf(err, errlen,
-			        "job profile: [stream.%s] port: test port '%s' does not exist on "
-			        "node "
-			        "%s (ports: %s)",
+			        "job profile: [stream %s] port: test port %u does not exist on "
+			        "node %s "
+			        "(ports: %s)",
 			        js->streams[i].name, js->streams[i].port, n->prof.name, list);
 			rc = -ENODEV;
+		}
+	}
+	for (uint32_t i = 0; rc == 0 && i < js->n_workflows; i++) {
+		if (js->workflows[i].cores > n->prof.n_traffic) {
+			snprintf(err, errlen,
+			        "job profile: [workflow %s] cores: %u traffic lcores wanted, node "
+			        "%s has "
+			        "%u",
+			        js->workflows[i].name, js->workflows[i].cores, n->prof.name,
+			        n->prof.n_traffic);
+			rc = -ENOSPC;
 		}
 	}
 	struct hl_job *j = NULL;
@@ -128,6 +138,7 @@ hl_jobs_submit(const char *ini, size_t len, uint64_t *id, char *err, size_t errl
 	if (rc != 0 || j == NULL) {
 		rc = rc < 0 ? rc : -EINVAL;
 		free(js);
+		free(res);
 		hl_jobs_rejected++;
 		HL_LOG(HL_LOG_WARN, "jobs", "submit rejected: %s", err);
 		return rc;
@@ -136,19 +147,18 @@ hl_jobs_submit(const char *ini, size_t len, uint64_t *id, char *err, size_t errl
 	j->used = true;
 	j->id = next_job_id++;
 	j->state = HL_JOB_QUEUED;
-	j->spec = *js;
-	free(js);
+	j->spec = js; /* the record owns it now */
 	j->cur_wf = -1;
 	j->submit_ns = now_ns();
 	j->result = res;
 	res->job_id = j->id;
-	snprintf(res->name, sizeof(res->name), "%s", j->spec.name);
+	snprintf(res->name, sizeof(res->name), "%s", j->spec->name);
 	j->prog.job_id = j->id;
-	j->prog.wf_total = j->spec.n_wf;
+	j->prog.wf_total = j->spec->n_workflows;
 	hl_jobs_submitted++;
 	*id = j->id;
 	HL_LOG(HL_LOG_INFO, "jobs", "job=%" PRIu64 " name=%s queued workflows=%u streams=%u", j->id,
-	        j->spec.name, j->spec.n_wf, j->spec.n_streams);
+	        j->spec->name, j->spec->n_workflows, j->spec->n_streams);
 	return 0;
 }
 
@@ -221,7 +231,7 @@ run_free(struct hl_run *r)
 			stream_free(r->st[k].tx, hl_node.ports[r->st[k].port_idx].port_id,
 			        r->st[k].lane);
 	for (uint32_t l = 0; l < HL_NODE_MAX_TRAFFIC; l++) {
-		for (uint32_t p = 0; p < HL_NODE_MAX_PORTS; p++)
+		for (uint32_t p = 0; p < HL_NODE_MAX_TPORTS; p++)
 			if (r->rx[l][p])
 				hl_rxmeas_free(r->rx[l][p]);
 		rte_free(r->gen[l]);
@@ -229,41 +239,15 @@ run_free(struct hl_run *r)
 	rte_free(r);
 }
 
-static void
-to_spec(const struct hl_js_stream *js, uint16_t id, uint64_t duration_ms, struct hl_stream_spec *sp)
-{
-	hl_stream_spec_default(sp);
-	sp->id = id;
-	sp->src_ip.v4 = rte_cpu_to_be_32(js->src_ip);
-	sp->dst_ip.v4 = rte_cpu_to_be_32(js->dst_ip);
-	sp->src_port = js->src_port;
-	sp->dst_port = js->dst_port;
-	sp->size_mode = HL_SIZE_FIXED;
-	sp->n_sizes = 1;
-	sp->sizes[0].bytes = (uint16_t)js->size;
-	sp->sizes[0].weight = 1;
-	sp->rate_unit = HL_RATE_PPS;
-	sp->rate = js->rate_pps;
-	sp->duration_ns = duration_ms * 1000000ull;
-	sp->packet_count = js->count;
-	sp->sig_mode = HL_SIG_ALL; /* every packet: exact loss, reordering and latency */
-	sp->seed = id;
-	if (js->src_port_count > 1) {
-		struct hl_field_var *v = &sp->vars[sp->n_vars++];
-		v->field = HL_FIELD_SRC_PORT;
-		v->op = HL_VAR_INC;
-		v->min = js->src_port;
-		v->max = (uint64_t)js->src_port + js->src_port_count - 1;
-		v->step = 1;
-	}
-}
-
 static int
 start_wf(struct hl_job *j, int wf, char *err, size_t errlen)
 {
 	struct hl_node *n = &hl_node;
-	const struct hl_js_workflow *w = &j->spec.wf[wf];
+	const struct hl_job_workflow *w = &j->spec->workflows[wf];
 	struct hl_run *r = rte_zmalloc("hl_run", sizeof(*r), 64);
+	uint32_t lanes = w->cores < n->prof.n_traffic ? w->cores : n->prof.n_traffic;
+	if (lanes == 0)
+		lanes = 1;
 	if (r == NULL) {
 		snprintf(err, errlen, "no memory for the run");
 		return -ENOMEM;
@@ -274,15 +258,15 @@ start_wf(struct hl_job *j, int wf, char *err, size_t errlen)
 	r->n_streams = w->n_streams;
 	int rc = 0;
 	for (uint32_t k = 0; k < w->n_streams && rc == 0; k++) {
-		const struct hl_js_stream *js = &j->spec.streams[w->streams[k]];
+		const struct hl_job_stream *js = &j->spec->streams[w->streams[k]];
 		struct hl_run_stream *rs = &r->st[k];
 		struct hl_stream_spec sp;
 		struct hl_tx_opts opts = {.pool_mbufs = 2047, .socket = -1};
 		char terr[HL_STREAM_ERRLEN];
 		rs->js_idx = w->streams[k];
 		rs->sig_id = (uint16_t)((run_gen << 4) | k);
-		rs->port_idx = (uint16_t)hl_port_find(js->port);
-		rs->lane = (uint16_t)(k % n->prof.n_traffic);
+		rs->port_idx = js->port;
+		rs->lane = (uint16_t)(k % lanes);
 		uint16_t port_id = n->ports[rs->port_idx].port_id;
 		int socket = (int)rte_lcore_to_socket_id(n->prof.traffic_lcores[rs->lane]);
 		if (r->gen[rs->lane] == NULL) {
@@ -296,7 +280,12 @@ start_wf(struct hl_job *j, int wf, char *err, size_t errlen)
 			}
 			hl_txgen_init(r->gen[rs->lane], n->prof.window_ms * 1000000ull);
 		}
-		to_spec(js, rs->sig_id, w->duration_ms, &sp);
+		/* the stream as profiled, with this run's signature id; the workflow's duration
+		 * bounds it */
+		sp = js->spec;
+		sp.id = rs->sig_id;
+		if (w->duration_ns && (sp.duration_ns == 0 || sp.duration_ns > w->duration_ns))
+			sp.duration_ns = w->duration_ns;
 		rs->tx = hl_tx_stream_create(&sp, port_id, rs->lane, &opts, terr, sizeof(terr));
 		if (rs->tx == NULL) {
 			snprintf(err, errlen, "stream %s: %s", js->name, terr);
@@ -391,12 +380,13 @@ static void
 finish_run(struct hl_job *j)
 {
 	struct hl_run *r = j->run;
-	const struct hl_js_workflow *w = &j->spec.wf[r->wf_idx];
+	const struct hl_job_workflow *w = &j->spec->workflows[r->wf_idx];
 	double ns_per_tsc = 1e9 / (double)rte_get_tsc_hz();
 	struct hl_cp_result *res = j->result;
 	for (uint32_t k = 0; k < r->n_streams; k++) {
 		struct hl_run_stream *s = &r->st[k];
-		const char *sname = j->spec.streams[s->js_idx].name;
+		const char *sname = j->spec->streams[s->js_idx].name;
+		uint8_t sig = j->spec->streams[s->js_idx].spec.sig_mode;
 		if (res->n_streams == HL_CPROTO_MAX_STREAMS) {
 			HL_LOG(HL_LOG_WARN, "jobs",
 			        "job=%" PRIu64 " result holds %d streams; stream "
@@ -414,6 +404,7 @@ finish_run(struct hl_job *j)
 		o->tx_pkts = tc->tx_pkts;
 		o->tx_bytes = tc->tx_bytes;
 		o->req_pps = tc->requested_pps;
+		o->sig = sig;
 		double dur = tc->tx_pkts ? (double)(tc->last_tsc - tc->start_tsc) * ns_per_tsc : 0;
 		o->duration_ns = (uint64_t)dur;
 		/* n packets span n-1 inter-packet gaps */
@@ -422,7 +413,11 @@ finish_run(struct hl_job *j)
 		if (rs) {
 			o->rx_pkts = rs->rx_pkts;
 			o->rx_bytes = rs->rx_bytes;
-			o->lost = tc->tx_pkts > rs->unique ? tc->tx_pkts - rs->unique : 0;
+			/* every packet signed: exact; probes: probes lost; unsigned: unmeasured */
+			if (sig == HL_SIG_ALL)
+				o->lost = tc->tx_pkts > rs->unique ? tc->tx_pkts - rs->unique : 0;
+			else if (sig == HL_SIG_PROBES)
+				o->lost = hl_rx_loss_final(rs, tc->tx_signed);
 			o->reordered = rs->reorder;
 			o->duplicates = rs->dup;
 			o->p50_ns = hl_hist_percentile(&rs->lat_ns, 50);
@@ -451,7 +446,7 @@ finish_run(struct hl_job *j)
 		j->done_lost += o->lost;
 	}
 	for (uint32_t l = 0; l < HL_NODE_MAX_TRAFFIC; l++)
-		for (uint32_t p = 0; p < HL_NODE_MAX_PORTS; p++) {
+		for (uint32_t p = 0; p < HL_NODE_MAX_TPORTS; p++) {
 			uint64_t total, unsig, unknown;
 			if (r->rx[l][p] == NULL)
 				continue;
@@ -476,10 +471,10 @@ finish_run(struct hl_job *j)
 	j->run = NULL;
 	j->cur_wf = -1;
 	if (j->timed_out)
-		finalize(j, HL_JOB_FAILED, "timeout: job ran longer than its timeout_ms");
+		finalize(j, HL_JOB_FAILED, "timeout: job ran longer than its [job] timeout");
 	else if (j->cancel_req)
 		finalize(j, HL_JOB_CANCELLED, "cancelled by a client");
-	else if (j->wf_done == j->spec.n_wf)
+	else if (j->wf_done == j->spec->n_workflows)
 		finalize(j, HL_JOB_COMPLETED, NULL);
 }
 
@@ -524,20 +519,22 @@ on_msg(const struct hl_msg *m)
 	}
 }
 
+/* Next workflow to run: layer by layer, file order inside a layer, dependencies done. */
 static int
 next_ready_wf(const struct hl_job *j)
 {
-	for (uint32_t k = 0; k < j->spec.n_wf; k++) {
-		int w = j->spec.order[k];
-		if (j->wf_state[w] != HL_WF_PENDING)
-			continue;
-		bool ready = true;
-		for (uint32_t d = 0; d < j->spec.wf[w].n_deps; d++)
-			if (j->wf_state[j->spec.wf[w].deps[d]] != HL_WF_DONE)
-				ready = false;
-		if (ready)
-			return w;
-	}
+	const struct hl_job_spec *js = j->spec;
+	for (uint16_t layer = 0; layer < js->n_layers; layer++)
+		for (uint16_t w = 0; w < js->n_workflows; w++) {
+			if (js->workflows[w].layer != layer || j->wf_state[w] != HL_WF_PENDING)
+				continue;
+			bool ready = true;
+			for (uint16_t d = 0; d < js->workflows[w].n_deps; d++)
+				if (j->wf_state[js->workflows[w].deps[d]] != HL_WF_DONE)
+					ready = false;
+			if (ready)
+				return w;
+		}
 	return -1;
 }
 
@@ -553,7 +550,9 @@ hl_jobs_tick(void)
 		on_msg(&m);
 	}
 	if (active && active->run && !active->timed_out &&
-	        now_ns() - active->start_ns > active->spec.timeout_ms * 1000000ull) {
+	        now_ns() - active->start_ns > (active->spec->timeout_ns
+	                                                      ? active->spec->timeout_ns
+	                                                      : HL_JOB_DEFAULT_TIMEOUT_NS)) {
 		active->timed_out = true;
 		__atomic_store_n(&active->run->cancel, 1, __ATOMIC_RELAXED);
 	}
@@ -579,7 +578,7 @@ hl_jobs_tick(void)
 			char e[200], why[256];
 			if (start_wf(active, w, e, sizeof(e)) < 0) {
 				snprintf(why, sizeof(why), "workflow %s could not start: %s",
-				        active->spec.wf[w].name, e);
+				        active->spec->workflows[w].name, e);
 				finalize(active, HL_JOB_FAILED, why);
 			}
 		}

@@ -137,22 +137,21 @@ main(int argc, char **argv)
 	hl_node.hz = rte_get_tsc_hz();
 	hl_node.main_lcore = rte_get_main_lcore();
 	if (demo)
-		hl_node_profile_demo(&hl_node.prof);
-	else if ((rc = hl_node_profile_load(profile, &hl_node.prof, err, sizeof(err))) < 0) {
+		hl_node_cfg_demo(&hl_node.prof);
+	else if ((rc = hl_node_cfg_load(profile, &hl_node.prof, err, sizeof(err))) < 0) {
 		fprintf(stderr, "hyperline: %s\n", err);
 		rte_eal_cleanup();
 		return 2;
 	}
-	if (hl_node_profile_check_lcores(&hl_node.prof, err, sizeof(err)) < 0) {
+	if (hl_node_cfg_check_lcores(&hl_node.prof, err, sizeof(err)) < 0) {
 		fprintf(stderr, "hyperline: %s\n", err);
 		rte_eal_cleanup();
 		return 2;
 	}
 	if (hl_node.prof.fabric_device[0])
 		HL_LOG(HL_LOG_WARN, "node",
-		        "fabric port=%s configured but not wired in this build (no "
-		        "SWIM/coordination "
-		        "transport yet): the node runs as a single member",
+		        "fabric port=%s configured but not wired in this build: SWIM runs over "
+		        "kernel UDP on the management address, jobs run on this node",
 		        hl_node.prof.fabric_device);
 
 	struct sigaction sa;

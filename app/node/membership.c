@@ -61,7 +61,7 @@ roles_str(uint32_t r, char *out, size_t cap)
 static void
 publish_self_only(const char *client_addr)
 {
-	const struct hl_node_profile *p = &hl_node.prof;
+	const struct hl_node_cfg *p = &hl_node.prof;
 	hl_seq_write_begin(&snap_lock);
 	memset(&snap, 0, sizeof(snap));
 	snap.n = 1;
@@ -165,7 +165,7 @@ parse_v4(const char *s, uint32_t *ip_be, uint16_t *port)
 int
 hl_membership_start(const char *client_addr, char *err, size_t errlen)
 {
-	const struct hl_node_profile *p = &hl_node.prof;
+	const struct hl_node_cfg *p = &hl_node.prof;
 	publish_self_only(client_addr);
 	if (p->swim_addr[0] == '\0')
 		return 0;
@@ -188,9 +188,9 @@ hl_membership_start(const char *client_addr, char *err, size_t errlen)
 	struct hl_swim_meta meta;
 	struct sockaddr_in mgmt = {.sin_family = AF_INET};
 	memset(&meta, 0, sizeof(meta));
-	meta.roles = (p->roles & HL_NODE_ROLE_GATE ? HL_SWIM_ROLE_GATE : 0) |
-	             (p->roles & HL_NODE_ROLE_MANAGER ? HL_SWIM_ROLE_MANAGER : 0) |
-	             (p->roles & HL_NODE_ROLE_WORKER ? HL_SWIM_ROLE_WORKER : 0);
+	meta.roles = (p->roles & HL_ROLE_GATE ? HL_SWIM_ROLE_GATE : 0) |
+	             (p->roles & HL_ROLE_MANAGER ? HL_SWIM_ROLE_MANAGER : 0) |
+	             (p->roles & HL_ROLE_WORKER ? HL_SWIM_ROLE_WORKER : 0);
 	size_t dl = strnlen(p->dc, HL_SWIM_DC_MAX); /* the profile parser bounds it */
 	memcpy(meta.dc, p->dc, dl);
 	meta.dc[dl] = '\0';
@@ -200,7 +200,7 @@ hl_membership_start(const char *client_addr, char *err, size_t errlen)
 		swim_udp_addr(&mgmt, &meta.mgmt);
 	}
 	uint64_t now = swim_udp_now();
-	struct hl_swim_addr seeds[HL_NODE_MAX_SEEDS];
+	struct hl_swim_addr seeds[HL_NODE_MAX_PEERS];
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < p->n_seeds; i++) {
 		struct sockaddr_in sin = {.sin_family = AF_INET};

@@ -200,7 +200,7 @@ int
 hl_services_start(char *err, size_t errlen)
 {
 	struct hl_node *n = &hl_node;
-	const struct hl_node_profile *p = &n->prof;
+	const struct hl_node_cfg *p = &n->prof;
 	int rc;
 	for (uint32_t i = 0; i < p->n_svc; i++) {
 		rc = rte_service_lcore_add(p->svc_lcores[i]);
@@ -233,9 +233,7 @@ hl_services_start(char *err, size_t errlen)
 			return rc;
 		}
 	}
-	HL_LOG(HL_LOG_INFO, "node",
-	        "services dispatch@%u progress@%u polling=%s (swim: not wired, "
-	        "no membership core in this build)",
+	HL_LOG(HL_LOG_INFO, "node", "services dispatch@%u progress@%u polling=%s",
 	        p->dispatch_lcore, p->progress_lcore, p->adaptive ? "adaptive" : "busy");
 	return 0;
 }
