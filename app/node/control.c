@@ -516,12 +516,6 @@ bound_port(evutil_socket_t fd)
 	return ntohs(sin.sin_port);
 }
 
-const char *
-hl_control_client_addr(void)
-{
-	return client_bound;
-}
-
 struct demo_arg {
 	char addr[64];
 	int rc;

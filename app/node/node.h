@@ -1,4 +1,4 @@
-/* node.h — internal wiring of the hyperline node: the node profile, the ring messages between
+/* node.h — internal wiring of the hyperline node: its settings, the ring messages between
  * lcores, the per-workflow run shared by control, dispatch, traffic lanes and progress, and the
  * entry points of each concern (one file each). */
 #ifndef HL_NODE_H
@@ -26,7 +26,7 @@
 #define HL_NODE_MAX_JOBS 64 /* job records kept (running, queued, results not yet fetched) */
 
 struct hl_node_tport_cfg {
-	char name[HL_NODE_STR]; /* test port name jobs refer to */
+	char name[HL_NODE_STR]; /* test port name (jobs refer to ports by index: file order) */
 	char device[HL_NODE_LONGSTR]; /* ethdev name (e.g. net_ring0, 0000:3b:00.0) */
 	char args[HL_NODE_LONGSTR]; /* full devargs to hot-plug it when EAL did not create it */
 	char pmd_config[HL_NODE_LONGSTR]; /* as written in the profile ("" = lib/port defaults) */
@@ -46,7 +46,7 @@ struct hl_node_cfg {
 	char client_addr[HL_NODE_STR]; /* host:port of the client API */
 	char http_addr[HL_NODE_STR]; /* host:port of the HTTP endpoint, "" = off */
 	char swim_addr[HL_NODE_STR]; /* IPv4:port of SWIM over kernel UDP, "" = single node */
-	char fabric_device[HL_NODE_LONGSTR], fabric_pmd[HL_NODE_LONGSTR], fabric_addr[HL_NODE_STR];
+	char fabric_device[HL_NODE_LONGSTR], fabric_pmd[HL_NODE_LONGSTR]; /* reported, not wired */
 	uint32_t n_seeds;
 	char seeds[HL_NODE_MAX_PEERS][HL_NODE_STR];
 	uint32_t n_svc;
@@ -155,7 +155,6 @@ void hl_rings_free(void);
 /* ports.c */
 int hl_ports_start(char *err, size_t errlen);
 void hl_ports_stop(void);
-int hl_port_find(const char *name);
 /* lane.c: traffic lcore body */
 int hl_lane_main(void *arg);
 int hl_lanes_launch(char *err, size_t errlen);
@@ -175,8 +174,6 @@ int hl_services_add_swim(char *err, size_t errlen);
 
 /* control.c (main lcore) */
 int hl_control_run(int demo);
-/** The client API address actually bound (after port 0 was resolved). */
-const char *hl_control_client_addr(void);
 /* telemetry.c */
 int hl_telemetry_register(void);
 void hl_telemetry_publish_jobs(const char *json);

@@ -16,15 +16,6 @@
 #include "node.h"
 
 int
-hl_port_find(const char *name)
-{
-	for (uint32_t i = 0; i < hl_node.n_ports; i++)
-		if (strcmp(hl_node.ports[i].cfg.name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
-int
 hl_ports_start(char *err, size_t errlen)
 {
 	struct hl_node *n = &hl_node;
