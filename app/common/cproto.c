@@ -143,6 +143,7 @@ dec_fields(struct hl_mp_rd *r, void *s, const struct field *f, unsigned n)
 {
 	uint8_t *base = s;
 	uint32_t pairs;
+	uint64_t seen = 0; /* field indexes already decoded: a repeated key is ambiguous */
 	int rc = hl_mp_rd_map(r, &pairs, 64);
 	if (rc < 0)
 		return rc;
@@ -152,8 +153,12 @@ dec_fields(struct hl_mp_rd *r, void *s, const struct field *f, unsigned n)
 			return rc;
 		const struct field *fd = NULL;
 		for (unsigned j = 0; j < n; j++)
-			if (f[j].key == key)
+			if (f[j].key == key) {
+				if (seen & (1ull << j))
+					return -HL_E_BAD_VALUE;
+				seen |= 1ull << j;
 				fd = &f[j];
+			}
 		if (fd == NULL) { /* unknown key: newer peer; skip */
 			if ((rc = hl_mp_rd_skip(r)) < 0)
 				return rc;
@@ -177,9 +182,11 @@ dec_fields(struct hl_mp_rd *r, void *s, const struct field *f, unsigned n)
 			break;
 		case F_STR:
 			rc = hl_mp_rd_str(r, &str, &len, (uint32_t)fd->size - 1);
+			if (rc == 0 && memchr(str, '\0', len) != NULL)
+				rc = -HL_E_BAD_VALUE; /* names and texts are C strings */
 			if (rc == 0) {
+				memset(p, 0, fd->size);
 				memcpy(p, str, len);
-				((char *)p)[len] = '\0';
 			}
 			break;
 		}
@@ -326,6 +333,7 @@ dec_outer(const uint8_t *b, size_t n, void *s, list_cb cb)
 {
 	struct hl_mp_rd r;
 	uint32_t pairs;
+	uint64_t seen = 0;
 	hl_mp_rd_init(&r, b, n);
 	int rc = hl_mp_rd_map(&r, &pairs, 16);
 	if (rc < 0)
@@ -334,6 +342,11 @@ dec_outer(const uint8_t *b, size_t n, void *s, list_cb cb)
 		uint64_t key;
 		if ((rc = hl_mp_rd_u64(&r, &key)) < 0)
 			return rc;
+		if (key < 64) { /* a repeated key is ambiguous: refuse it */
+			if (seen & (1ull << key))
+				return -HL_E_BAD_VALUE;
+			seen |= 1ull << key;
+		}
 		if ((rc = cb(&r, key, s)) < 0)
 			return rc;
 	}
