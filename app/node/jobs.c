@@ -1,5 +1,6 @@
 /* jobs.c — job records on the control core and the all-in-one job path: a submitted job's
- * workflows run one at a time in dependency order; each run is built here (templates, lanes),
+ * workflows run one at a time in dependency order; each run is built here (lib/txgen streams
+ * and RX measurement per lane),
  * sent to dispatch, and its counters are read back when every lane reported DONE. Results stay
  * in the record until a client fetches them. */
 #include <errno.h>

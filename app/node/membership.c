@@ -1,6 +1,6 @@
 /* membership.c — SWIM membership of the node: the sans-IO core (swim/) driven as the `hl_swim`
- * rte_service over a kernel UDP socket on the management network ([management] swim), seeded
- * from [seeds] list. Interim transport until the DPDK fabric port carries SWIM. The service
+ * rte_service over a kernel UDP socket on the management address (UDP, same IPv4 address and
+ * port as the TCP client API), seeded from [management] seeds. Interim transport until the DPDK fabric port carries SWIM. The service
  * lcore is the only writer of the SWIM instance; it publishes a member snapshot every 100 ms
  * under a seqlock that the control core and the telemetry thread read. */
 #include <arpa/inet.h>

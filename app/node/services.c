@@ -1,5 +1,5 @@
 /* services.c — the node's rte_service components (dispatch, progress ingestion, adaptive
- * back-off) on the profile's service lcores, and the SP/SC rings that connect the lcores:
+ * back-off; SWIM is in membership.c) on the profile's service lcores, and the SP/SC rings that connect the lcores:
  *
  *   control --ctl_to_disp--> dispatch --disp_to_lane[i]--> lane i
  *   lane i --lane_to_prog[i]--> progress --prog_to_ctl--> control
