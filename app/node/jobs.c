@@ -1,8 +1,7 @@
 /* jobs.c — job records on the control core and the all-in-one job path: a submitted job's
- * workflows run one at a time in dependency order; each run is built here (lib/txgen streams
- * and RX measurement per lane),
- * sent to dispatch, and its counters are read back when every lane reported DONE. Results stay
- * in the record until a client fetches them. */
+ * workflows run one at a time in dependency order; each run is built here (lib/txgen streams and
+ * RX measurement per lane), sent to dispatch, and its counters are read back when every lane
+ * reported DONE. Results stay in the record until a client fetches them. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
