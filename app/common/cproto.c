@@ -286,6 +286,8 @@ static const struct field result_fields[] = {
         FLD(2, F_U32, struct hl_cp_result, state),
         FLD(3, F_STR, struct hl_cp_result, name),
         FLD(4, F_STR, struct hl_cp_result, error),
+        FLD(5, F_U32, struct hl_cp_result, wf_done),
+        FLD(6, F_U32, struct hl_cp_result, wf_total),
 };
 #define NF(t) (sizeof(t) / sizeof(t[0]))
 

@@ -121,6 +121,7 @@ struct hl_cp_result {
 	uint32_t state;
 	char name[HL_CPROTO_NAME];
 	char error[HL_CPROTO_TEXT];
+	uint32_t wf_done, wf_total;
 	uint32_t n_streams, n_ports;
 	struct hl_cp_stream_result streams[HL_CPROTO_MAX_STREAMS];
 	struct hl_cp_port_counters ports[HL_CPROTO_MAX_PORTS];

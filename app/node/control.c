@@ -207,7 +207,7 @@ handle(struct hl_conn *c, const struct hl_cproto_hdr *h, const uint8_t *b)
 				send_error(c, -EAGAIN, id, 0, 0, err);
 				return;
 			}
-			j->fetched = true;
+			hl_jobs_result_fetched(j);
 			send_frame(c, HL_CP_RESULT,
 			        hl_cp_enc_result(body(), HL_CPROTO_MAX_BODY, j->result));
 		}
@@ -417,6 +417,7 @@ http_cb(struct evhttp_request *req, void *arg)
 		        {"hyperline_jobs_submitted_total", hl_jobs_submitted},
 		        {"hyperline_jobs_rejected_total", hl_jobs_rejected},
 		        {"hyperline_jobs_evicted_total", hl_jobs_evicted},
+		        {"hyperline_results_persist_errors_total", hl_jobs_persist_errors},
 		        {"hyperline_client_accepted_total", ctr.accepted},
 		        {"hyperline_client_refused_total", ctr.refused},
 		        {"hyperline_client_frames_total", ctr.frames_in},

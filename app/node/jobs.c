@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
@@ -17,6 +22,7 @@
 
 #include "hl_err.h"
 #include "hl_log.h"
+#include "hl_readfile.h"
 #include "hl_rxmeas.h"
 #include "hl_stream.h"
 #include "hl_txgen.h"
@@ -24,7 +30,11 @@
 
 struct hl_job hl_jobs[HL_NODE_MAX_JOBS];
 uint64_t hl_jobs_submitted, hl_jobs_rejected, hl_jobs_evicted;
-static uint64_t next_job_id = 1;
+/* Job ids start at the node's start time in milliseconds, so that ids stay unique across
+ * restarts (persisted results keep theirs) without persisting a counter. */
+static uint64_t next_job_id;
+static char results_dir[HL_NODE_LONGSTR + 16]; /* "" = results are not persisted */
+uint64_t hl_jobs_persist_errors;
 #define HL_JOB_DEFAULT_TIMEOUT_NS (600ull * 1000000000ull) /* a profile without [job] timeout */
 static uint32_t run_gen;
 static struct hl_job *active; /* the job whose workflow is on the lanes (one at a time) */
@@ -145,6 +155,8 @@ hl_jobs_submit(const char *ini, size_t len, uint64_t *id, char *err, size_t errl
 	}
 	memset(j, 0, sizeof(*j));
 	j->used = true;
+	if (next_job_id == 0)
+		next_job_id = (uint64_t)time(NULL) * 1000;
 	j->id = next_job_id++;
 	j->state = HL_JOB_QUEUED;
 	j->spec = js; /* the record owns it now */
@@ -354,6 +366,118 @@ port_snapshot(struct hl_job *j, bool base)
 }
 
 static void
+result_path(char *out, size_t cap, uint64_t id)
+{
+	snprintf(out, cap, "%s/job-%" PRIu64 ".msgpack", results_dir, id);
+}
+
+/* Write the final result to <state_dir>/results (temporary file, fsync, rename) so that a
+ * restart keeps it until a client fetches it. Failures are logged and counted; the result
+ * stays in memory either way. */
+static void
+persist(const struct hl_job *j)
+{
+	static uint8_t buf[HL_CPROTO_MAX_BODY];
+	char path[HL_NODE_LONGSTR + 64], tmp[HL_NODE_LONGSTR + 72];
+	if (results_dir[0] == '\0')
+		return;
+	int n = hl_cp_enc_result(buf, sizeof(buf), j->result);
+	result_path(path, sizeof(path), j->id);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	int fd = n < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	bool ok = fd >= 0 && write(fd, buf, (size_t)n) == n && fsync(fd) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (ok && rename(tmp, path) == 0)
+		return;
+	hl_jobs_persist_errors++;
+	HL_LOG(HL_LOG_WARN, "jobs", "job=%" PRIu64 " result not persisted to %s: %s", j->id, path,
+	        n < 0 ? hl_strerror(n) : strerror(errno));
+	unlink(tmp);
+}
+
+void
+hl_jobs_result_fetched(struct hl_job *j)
+{
+	char path[HL_NODE_LONGSTR + 64];
+	j->fetched = true;
+	if (results_dir[0] == '\0')
+		return;
+	result_path(path, sizeof(path), j->id);
+	if (unlink(path) != 0 && errno != ENOENT)
+		HL_LOG(HL_LOG_WARN, "jobs", "job=%" PRIu64 " fetched, but %s stays: %s", j->id,
+		        path, strerror(errno));
+}
+
+int
+hl_jobs_restore(const char *state_dir)
+{
+	char dirpath[HL_NODE_LONGSTR + 16];
+	snprintf(dirpath, sizeof(dirpath), "%s/results", state_dir);
+	if ((mkdir(state_dir, 0750) != 0 && errno != EEXIST) ||
+	        (mkdir(dirpath, 0750) != 0 && errno != EEXIST)) {
+		HL_LOG(HL_LOG_WARN, "jobs",
+		        "state_dir=%s unusable (%s): results are kept in memory "
+		        "only",
+		        state_dir, strerror(errno));
+		return -errno;
+	}
+	snprintf(results_dir, sizeof(results_dir), "%s", dirpath);
+	DIR *d = opendir(results_dir);
+	if (d == NULL)
+		return -errno;
+	struct dirent *e;
+	int restored = 0;
+	while ((e = readdir(d)) != NULL) {
+		uint64_t id;
+		char tail[16];
+		if (sscanf(e->d_name, "job-%" SCNu64 ".%15s", &id, tail) != 2 ||
+		        strcmp(tail, "msgpack") != 0)
+			continue;
+		char path[HL_NODE_LONGSTR + 64], err[256];
+		char *text = NULL;
+		size_t len = 0;
+		result_path(path, sizeof(path), id);
+		struct hl_job *j = slot_alloc();
+		struct hl_cp_result *res = calloc(1, sizeof(*res));
+		struct hl_job_spec *spec = calloc(1, sizeof(*spec));
+		int rc = j && res && spec ? hl_read_file(path, HL_CPROTO_MAX_BODY, &text, &len, err,
+		                                    sizeof(err))
+		                          : -ENOMEM;
+		if (rc == 0 && (rc = hl_cp_dec_result((const uint8_t *)text, len, res)) < 0)
+			snprintf(err, sizeof(err), "undecodable: %s", hl_strerror(rc));
+		free(text);
+		if (rc < 0) {
+			HL_LOG(HL_LOG_ERR, "jobs", "result file %s not restored: %s", path,
+			        rc == -ENOMEM && !j ? "job table full" : err);
+			free(res);
+			free(spec);
+			continue;
+		}
+		memset(j, 0, sizeof(*j));
+		j->used = true;
+		j->id = id;
+		j->state = res->state;
+		j->result = res;
+		j->spec = spec; /* only the name and the workflow count survive a restart */
+		size_t nl = strnlen(res->name, sizeof(spec->name) - 1);
+		memcpy(spec->name, res->name, nl); /* job names are at most 47 characters */
+		spec->n_workflows = (uint16_t)res->wf_total;
+		j->wf_done = res->wf_done;
+		j->prog.job_id = id;
+		j->prog.state = res->state;
+		j->prog.wf_done = res->wf_done;
+		j->prog.wf_total = res->wf_total;
+		restored++;
+	}
+	closedir(d);
+	if (restored)
+		HL_LOG(HL_LOG_INFO, "jobs", "%d unfetched result(s) restored from %s", restored,
+		        results_dir);
+	return restored;
+}
+
+static void
 finalize(struct hl_job *j, uint32_t state, const char *why)
 {
 	j->state = state;
@@ -363,6 +487,9 @@ finalize(struct hl_job *j, uint32_t state, const char *why)
 	j->result->state = state;
 	if (j->start_ns)
 		port_snapshot(j, false);
+	j->result->wf_done = j->wf_done;
+	j->result->wf_total = j->spec->n_workflows;
+	persist(j);
 	j->prog.state = state;
 	j->prog.wf_done = j->wf_done;
 	j->prog.elapsed_ms = j->start_ns ? (j->end_ns - j->start_ns) / 1000000 : 0;

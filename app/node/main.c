@@ -175,6 +175,8 @@ main(int argc, char **argv)
 		goto fail;
 	stage = 4;
 	hl_telemetry_register();
+	if (!demo) /* the demo keeps nothing: results of a profiled node survive restarts */
+		hl_jobs_restore(hl_node.prof.state_dir);
 	printf("hyperline: node %s up (roles %s, dc %s, %u test port(s), %u traffic lane(s), "
 	       "%s polling)\n",
 	        hl_node.prof.name, hl_node.prof.roles_str, hl_node.prof.dc, hl_node.n_ports,

@@ -233,7 +233,13 @@ void hl_jobs_forget_conn(struct hl_conn *conn);
 bool hl_jobs_shutdown(void);
 /** Job counts per state (metrics). */
 void hl_jobs_count(uint64_t counts[5]);
-extern uint64_t hl_jobs_submitted, hl_jobs_rejected, hl_jobs_evicted;
+extern uint64_t hl_jobs_submitted, hl_jobs_rejected, hl_jobs_evicted, hl_jobs_persist_errors;
+/** Persist final results under <state_dir>/results from now on, and load the unfetched ones a
+ * previous run left there. Returns how many were restored, or a negative errno (then results
+ * live in memory only; logged). */
+int hl_jobs_restore(const char *state_dir);
+/** A client received the result: mark it fetched and drop its file. */
+void hl_jobs_result_fetched(struct hl_job *j);
 
 /* control.c: push the job's progress to its watchers (called by jobs.c). */
 void hl_control_push_progress(struct hl_job *j);

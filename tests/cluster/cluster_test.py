@@ -26,7 +26,7 @@ roles = gate, manager, worker
 dc = dc1
 cluster_id = test
 environment = test
-state_dir = /tmp/hl-state-c{i}
+state_dir = {state}/c{i}
 pmd_config_dir = {pmddir}
 [management]
 address = 127.0.0.1:{port}
@@ -69,7 +69,7 @@ def left():
 def start(tmp, i, seed=None):
     path = os.path.join(tmp, "c%d.ini" % i)
     with open(path, "w") as f:
-        f.write(NODE_INI.format(i=i, port=BASE_PORT + i, pmddir=PMD_DIR,
+        f.write(NODE_INI.format(i=i, port=BASE_PORT + i, pmddir=PMD_DIR, state=tmp,
                                 seeds="seeds = %s" % seed if seed else ""))
     log = open(os.path.join(tmp, "c%d.log" % i), "w+")
     p = subprocess.Popen(

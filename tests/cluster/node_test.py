@@ -3,7 +3,7 @@
 net_ring loopback test port (no hugepages), driven through hlctl and raw sockets.
 
 usage: node_test.py HYPERLINE HLCTL TEST [TELEMETRY_PY]
-tests: jobs, reconnect, cancel, telemetry, badinput, badprofile, hugemem, examples, jobtable, lanes
+tests: jobs, reconnect, cancel, telemetry, badinput, badprofile, hugemem, examples, jobtable, lanes, persist
 Every test bounds its own duration and stops every process it started (SIGTERM, then SIGKILL).
 """
 import json
@@ -33,7 +33,7 @@ roles = gate, manager, worker
 dc = dc1
 cluster_id = test
 environment = test
-state_dir = /tmp/hl-state
+state_dir = {state}
 pmd_config_dir = {pmddir}
 [management]
 address = 127.0.0.1:{port}
@@ -55,9 +55,12 @@ progress_batch = 50ms
 """
 
 
+STATE_DIR = None  # set per run: a directory inside the test's temporary directory
+
+
 def node_ini(pmd="net_ring", port_off=0):
     return NODE_INI.format(pid=os.getpid(), pmddir=PMD_DIR, pmd=pmd, port=BASE_PORT + port_off,
-                           hport=BASE_PORT + port_off + 1)
+                           hport=BASE_PORT + port_off + 1, state=STATE_DIR)
 
 
 TWO_WF = """[job]
@@ -491,6 +494,32 @@ def t_lanes(tmp):
     node.stop()
 
 
+def t_persist(tmp):
+    """A finished job's result survives a node restart until it is fetched, then it is gone."""
+    node = Node(tmp).wait_up()
+    rc, out, _ = hlctl(node, "submit", write(tmp, "job.ini", two_wf(0, counted=True)))
+    job_id = out.strip()
+    rc, _, _ = hlctl(node, "watch", job_id)
+    check(rc == 0, "job %s completed (result not fetched)" % job_id)
+    node.stop()
+    node = Node(tmp).wait_up()
+    rc, out, _ = hlctl(node, "status", job_id)
+    check(rc == 0 and "completed" in out and "ready" in out and "2/2" in out,
+          "after a restart the job is listed with its result ready")
+    rc, out, _ = hlctl(node, "results", job_id, "--format", "json")
+    res = json.loads(out)
+    check(rc == 0 and res["job_id"] == int(job_id), "the result is fetched after the restart")
+    check([s["tx_pkts"] for s in res["streams"]] == [6000, 6000, 2500] and
+          all(s["rx_pkts"] == s["tx_pkts"] for s in res["streams"]),
+          "with every stream's counts intact")
+    check(not os.listdir(os.path.join(STATE_DIR, "results")), "the fetched result's file is gone")
+    node.stop()
+    node = Node(tmp).wait_up()
+    rc, _, _ = hlctl(node, "status", job_id)
+    check(rc == 5, "a fetched result does not come back after another restart")
+    node.stop()
+
+
 def t_examples(tmp):
     """The operator's guide examples (app/examples/) stay valid: the node profile starts a node
     (addresses switched to ephemeral ports) and the job profile completes on it."""
@@ -500,6 +529,7 @@ def t_examples(tmp):
     ini = re.sub(r"address = 127.0.0.1:\d+", "address = 127.0.0.1:%d" % BASE_PORT, ini)
     ini = re.sub(r"http = 127.0.0.1:\d+", "http = 127.0.0.1:%d" % (BASE_PORT + 1), ini)
     ini = re.sub(r"pmd_config_dir = \S+", "pmd_config_dir = " + PMD_DIR, ini)
+    ini = re.sub(r"state_dir = \S+", "state_dir = " + STATE_DIR, ini)
     node = Node(tmp, ini=ini).wait_up()
     rc, out, err = hlctl(node, "submit", os.path.join(ex, "two-workflows.ini"), "--wait",
                          "--format", "json")
@@ -509,9 +539,11 @@ def t_examples(tmp):
 
 
 def main():
-    tests = {"hugemem": t_hugemem, "examples": t_examples, "jobtable": t_jobtable, "lanes": t_lanes, "jobs": t_jobs, "reconnect": t_reconnect, "cancel": t_cancel,
+    tests = {"hugemem": t_hugemem, "examples": t_examples, "jobtable": t_jobtable, "lanes": t_lanes, "persist": t_persist, "jobs": t_jobs, "reconnect": t_reconnect, "cancel": t_cancel,
              "telemetry": t_telemetry, "badinput": t_badinput, "badprofile": t_badprofile}
+    global STATE_DIR
     with tempfile.TemporaryDirectory(prefix="hl-test-") as tmp:
+        STATE_DIR = os.path.join(tmp, "state")
         try:
             tests[TEST](tmp)
         finally:
