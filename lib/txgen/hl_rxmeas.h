@@ -49,6 +49,12 @@ hl_rx_loss_final(const struct hl_rx_stats *st, uint64_t tx_signed)
 	return tx_signed > st->unique ? tx_signed - st->unique : 0;
 }
 
+/** Merge the stats of one stream measured on several RX lcores (RSS): counts, bytes, dup,
+ * reorder, too_old and unique add, histograms merge exactly, max_seq is the larger, jitter the
+ * larger of the two estimates. Reordering across lcores is not visible to either. dst and src
+ * must be the same stream. */
+void hl_rx_stats_merge(struct hl_rx_stats *dst, const struct hl_rx_stats *src);
+
 struct hl_rx_snapshot {
 	uint64_t window_seq; /* increments at every publication */
 	uint64_t tsc; /* when it was taken */
@@ -62,7 +68,8 @@ struct hl_rx_snapshot {
 struct hl_rxmeas; /* opaque; allocated on a socket */
 
 /** Create the measurement state for (port, queue), snapshot window window_ns (0 = 50 ms).
- * hw_ts_dynfield >= 0 selects NIC RX timestamps (not yet used: software TSC only). */
+ * Returns NULL with rte_errno EINVAL (no such port, or queue not configured) or ENOMEM.
+ * Latency uses the software TSC (NIC RX timestamps are not used yet). */
 struct hl_rxmeas *hl_rxmeas_create(uint16_t port, uint16_t queue, uint64_t window_ns, int socket);
 void hl_rxmeas_free(struct hl_rxmeas *r);
 

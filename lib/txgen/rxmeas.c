@@ -1,9 +1,11 @@
 /* rxmeas.c — per-lcore RX measurement: signature parse, sequence tracking with a sliding
  * bitmap, latency histogram, RFC 3550 jitter, seqlock snapshots. */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -15,8 +17,8 @@
 #define NO_SLOT 0xff
 
 struct rx_seq {
-	uint64_t bits[HL_RX_WINDOW /
-	              64]; /* bit (seq % W) set = seq seen, for seqs in (max-W, max] */
+	/* bit (seq % W) set = seq seen, for the seqs in (max - W, max] */
+	uint64_t bits[HL_RX_WINDOW / 64];
 	int64_t last_transit; /* ns, of the previous packet (jitter) */
 	uint64_t jitter16; /* jitter x 16 (RFC 3550 fixed point) */
 };
@@ -38,9 +40,18 @@ struct hl_rxmeas {
 struct hl_rxmeas *
 hl_rxmeas_create(uint16_t port, uint16_t queue, uint64_t window_ns, int socket)
 {
-	struct hl_rxmeas *r = rte_zmalloc_socket("hl_rxmeas", sizeof(*r), 64, socket);
-	if (r == NULL)
+	/* an out-of-range queue would be used unchecked by rte_eth_rx_burst */
+	struct rte_eth_dev_info di;
+	if (!rte_eth_dev_is_valid_port(port) || rte_eth_dev_info_get(port, &di) != 0 ||
+	        queue >= di.nb_rx_queues) {
+		rte_errno = EINVAL;
 		return NULL;
+	}
+	struct hl_rxmeas *r = rte_zmalloc_socket("hl_rxmeas", sizeof(*r), 64, socket);
+	if (r == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
 	r->port = port;
 	r->queue = queue;
 	memset(r->slot_of, NO_SLOT, sizeof(r->slot_of));
@@ -72,6 +83,8 @@ hl_rxmeas_track(struct hl_rxmeas *r, uint16_t id)
 	memset(&r->st[k], 0, sizeof(r->st[k]));
 	r->st[k].stream_id = id;
 	hl_hist_reset(&r->st[k].lat_ns);
+	memset(&r->snap.st[k], 0, sizeof(r->snap.st[k])); /* copy_stats relies on zeros */
+	hl_hist_reset(&r->snap.st[k].lat_ns);
 	r->seq[k].last_transit = INT64_MIN;
 	r->slot_of[id] = (uint8_t)k;
 	return 0;
@@ -231,8 +244,8 @@ void
 hl_rxmeas_account(struct hl_rxmeas *r, struct rte_mbuf **pkts, uint16_t n, uint64_t rx_tsc)
 {
 	r->rx_total += n;
-	/* Break the header -> data -> state dependency chain: fetch every mbuf header, then every
-	 * data line (its address needs the header), then parse. The loads of each stage overlap. */
+	/* The data lines are fetched four packets ahead of the parse (two-pass and all-at-once
+	 * prefetching measured no better on hot rings and worse on cold ones). */
 	for (uint16_t i = 0; i < n && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], const uint8_t *));
 	struct cur c = {.k = NO_SLOT};
@@ -272,6 +285,27 @@ hl_rxmeas_poll(struct hl_rxmeas *r)
 	return n;
 }
 
+/* Copy live stats into a snapshot slot without the whole 35 KB histogram: the histogram is
+ * cumulative, so its non-zero buckets always lie between the buckets of its min and max, and
+ * the slot (zeroed when the stream was tracked) already holds zeros outside that range. This
+ * keeps the RX lcore's pause per window to a few hundred bytes per stream instead of a copy
+ * longer than a NIC ring lasts at line rate. */
+static void
+copy_stats(struct hl_rx_stats *dst, const struct hl_rx_stats *src)
+{
+	memcpy(dst, src, offsetof(struct hl_rx_stats, lat_ns));
+	const struct hl_hist *h = &src->lat_ns;
+	struct hl_hist *d = &dst->lat_ns;
+	d->count = h->count;
+	d->sum = h->sum;
+	d->min = h->min;
+	d->max = h->max;
+	if (h->count == 0)
+		return;
+	size_t lo = hl_hist_bucket_of(h->min), hi = hl_hist_bucket_of(h->max);
+	memcpy(&d->buckets[lo], &h->buckets[lo], (hi - lo + 1) * sizeof(h->buckets[0]));
+}
+
 void
 hl_rxmeas_publish(struct hl_rxmeas *r)
 {
@@ -283,7 +317,7 @@ hl_rxmeas_publish(struct hl_rxmeas *r)
 	r->snap.rx_unknown = r->rx_unknown;
 	r->snap.n_streams = r->n_streams;
 	for (uint32_t i = 0; i < r->n_streams; i++)
-		r->snap.st[i] = r->st[i];
+		copy_stats(&r->snap.st[i], &r->st[i]);
 	hl_seq_write_end(&r->snap_lock);
 }
 
@@ -320,4 +354,22 @@ hl_rxmeas_totals(const struct hl_rxmeas *r, uint64_t *total, uint64_t *uns, uint
 		*uns = r->rx_unsigned;
 	if (unknown)
 		*unknown = r->rx_unknown;
+}
+
+void
+hl_rx_stats_merge(struct hl_rx_stats *dst, const struct hl_rx_stats *src)
+{
+	if (src->rx_pkts == 0)
+		return;
+	if (dst->rx_pkts == 0 || src->max_seq > dst->max_seq)
+		dst->max_seq = src->max_seq;
+	dst->rx_pkts += src->rx_pkts;
+	dst->rx_bytes += src->rx_bytes;
+	dst->dup += src->dup;
+	dst->reorder += src->reorder;
+	dst->too_old += src->too_old;
+	dst->unique += src->unique;
+	if (src->jitter_ns > dst->jitter_ns)
+		dst->jitter_ns = src->jitter_ns;
+	hl_hist_merge(&dst->lat_ns, &src->lat_ns);
 }
