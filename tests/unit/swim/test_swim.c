@@ -771,6 +771,54 @@ test_join_and_paged_sync(void **state)
 	hl_swim_destroy(j);
 }
 
+static void
+test_sync_merge_rules_and_dead_notice(void **state)
+{
+	(void)state;
+	struct hl_swim_config c;
+	cfg_default(&c);
+	struct hl_swim *sw = mk(&c, 1);
+	uint32_t ids[] = {2, 3, 4};
+	add_members(sw, 0, ids, 3);
+	drain(sw);
+	/* A sync page's `dead` only makes a suspicion (anti-entropy never kills directly). */
+	struct hl_swim_packet p;
+	memset(&p, 0, sizeof(p));
+	p.type = HL_SWIM_MSG_SYNC_REQ;
+	upd(&p.updates[0], 3, HL_SWIM_ALIVE, 0, UINT32_MAX);
+	upd(&p.updates[1], 2, HL_SWIM_DEAD, 0, 3);
+	p.n_updates = 2;
+	feed(sw, MS, 3, &p);
+	struct hl_swim_addr a2 = A(2);
+	struct hl_swim_member_info mi;
+	hl_swim_member(sw, &a2, &mi);
+	assert_int_equal(mi.state, HL_SWIM_SUSPECT);
+	/* ...and is answered with a page of our own, ourselves first. */
+	uint32_t to;
+	assert_true(pop(sw, &P, &to));
+	assert_int_equal(P.type, HL_SWIM_MSG_SYNC_RESP);
+	assert_int_equal(to, 3);
+	assert_true(P.n_updates >= 4);
+	assert_int_equal(ID(&P.updates[0].addr), 1);
+	/* A member we hold dead that still pings us is told so, to make it refute. */
+	struct hl_swim_packet g;
+	memset(&g, 0, sizeof(g));
+	g.type = HL_SWIM_MSG_GOSSIP;
+	g.n_updates = 1;
+	upd(&g.updates[0], 4, HL_SWIM_DEAD, 0, 3);
+	feed(sw, 2 * MS, 3, &g);
+	drain(sw);
+	struct hl_swim_packet ping = {.type = HL_SWIM_MSG_PING, .seq = 5};
+	feed(sw, 3 * MS, 4, &ping);
+	assert_true(pop(sw, &P, &to));
+	assert_int_equal(to, 4);
+	assert_int_equal(P.type, HL_SWIM_MSG_ACK);
+	assert_true(P.n_updates >= 1);
+	assert_int_equal(ID(&P.updates[0].addr), 4);
+	assert_int_equal(P.updates[0].state, HL_SWIM_DEAD);
+	hl_swim_destroy(sw);
+}
+
 /* ---- bounds, reaping, leave, job suspicion ---- */
 
 static void
@@ -956,6 +1004,7 @@ main(void)
 	        cmocka_unit_test(test_dissemination_limits_and_superseding),
 	        cmocka_unit_test(test_gossip_rounds_and_packet_cap),
 	        cmocka_unit_test(test_join_and_paged_sync),
+	        cmocka_unit_test(test_sync_merge_rules_and_dead_notice),
 	        cmocka_unit_test(test_bounds_are_visible),
 	        cmocka_unit_test(test_dead_members_are_reaped_and_slots_reused),
 	        cmocka_unit_test(test_leave_and_set_meta),
