@@ -110,16 +110,31 @@ hl_jobs_submit(const char *ini, size_t len, uint64_t *id, char *err, size_t errl
 		rc = -HL_E_UNSUPPORTED;
 	}
 	for (uint32_t i = 0; rc == 0 && i < js->n_streams; i++) {
-		if (js->streams[i].port >= n->n_ports) {
-			char list[128] = "";
+		struct hl_job_stream *st = &js->streams[i];
+		bool found = false;
+		if (st->port_name[0]) { /* by name: resolve to this node's port index */
+			for (uint32_t k = 0; k < n->n_ports && !found; k++)
+				if (strcmp(n->ports[k].cfg.name, st->port_name) == 0) {
+					st->port = (uint16_t)k;
+					found = true;
+				}
+		} else {
+			found = st->port < n->n_ports;
+		}
+		if (!found) {
+			char list[128] = "", want[HL_JOB_NAME_LEN + 8];
 			for (uint32_t k = 0; k < n->n_ports; k++)
 				snprintf(list + strlen(list), sizeof(list) - strlen(list),
 				        "%s%u=%s", k ? ", " : "", k, n->ports[k].cfg.name);
+			if (st->port_name[0])
+				snprintf(want, sizeof(want), "'%s'", st->port_name);
+			else
+				snprintf(want, sizeof(want), "%u", st->port);
 			snprintf(err, errlen,
-			        "job profile: [stream %s] port: test port %u does not exist on "
+			        "job profile: [stream %s] port: test port %s does not exist on "
 			        "node %s "
 			        "(ports: %s)",
-			        js->streams[i].name, js->streams[i].port, n->prof.name, list);
+			        st->name, want, n->prof.name, list);
 			rc = -ENODEV;
 		}
 	}

@@ -12,7 +12,6 @@
 #include "hl_cproto.h"
 #include "hl_hist.h"
 #include "hl_job_profile.h"
-#include "hl_node_profile.h" /* lib/cfg: the profile formats; enum hl_node_role */
 #include "hl_pmd_profile.h"
 #include "hl_port.h"
 
@@ -24,6 +23,8 @@
 #define HL_NODE_MAX_SVC_LCORES 4
 #define HL_NODE_RING_SIZE 1024 /* entries per SP/SC ring */
 #define HL_NODE_MAX_JOBS 64 /* job records kept (running, queued, results not yet fetched) */
+
+enum hl_node_role { HL_ROLE_GATE = 1, HL_ROLE_MANAGER = 2, HL_ROLE_WORKER = 4 };
 
 struct hl_node_tport_cfg {
 	char name[HL_NODE_STR]; /* test port name (jobs refer to ports by index: file order) */
@@ -46,7 +47,8 @@ struct hl_node_cfg {
 	char client_addr[HL_NODE_STR]; /* host:port of the client API */
 	char http_addr[HL_NODE_STR]; /* host:port of the HTTP endpoint, "" = off */
 	char swim_addr[HL_NODE_STR]; /* IPv4:port of SWIM over kernel UDP, "" = single node */
-	char fabric_device[HL_NODE_LONGSTR], fabric_pmd[HL_NODE_LONGSTR]; /* reported, not wired */
+	/* reported, not wired */
+	char fabric_device[HL_NODE_LONGSTR], fabric_pmd[HL_NODE_LONGSTR], fabric_addr[HL_NODE_STR];
 	uint32_t n_seeds;
 	char seeds[HL_NODE_MAX_PEERS][HL_NODE_STR];
 	uint32_t n_svc;

@@ -33,7 +33,7 @@ hl_ports_start(char *err, size_t errlen)
 			rc = rte_dev_probe(devargs);
 			if (rc < 0 || rte_eth_dev_get_port_by_name(np->cfg.device, &pid) != 0) {
 				snprintf(err, errlen,
-				        "%s: [port %s] device: no ethdev '%s' (not created by EAL, "
+				        "%s: [port.%s] device: no ethdev '%s' (not created by EAL, "
 				        "and probing it failed: %s)",
 				        p->origin, np->cfg.name, np->cfg.device,
 				        rc < 0 ? rte_strerror(-rc) : "probe created no port");
@@ -59,7 +59,7 @@ hl_ports_start(char *err, size_t errlen)
 		        rte_eth_dev_info_get(pid, &di) == 0 &&
 		        strcmp(di.driver_name, np->cfg.pmd.driver) != 0) {
 			snprintf(err, errlen,
-			        "%s: [port %s] pmd_config: profile %s is for driver %s, but %s is "
+			        "%s: [port.%s] pmd_config: profile %s is for driver %s, but %s is "
 			        "driven by %s",
 			        p->origin, np->cfg.name, np->cfg.pmd.name, np->cfg.pmd.driver,
 			        np->cfg.device, di.driver_name);

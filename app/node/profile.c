@@ -1,18 +1,24 @@
-/* profile.c — the node's settings: derived from a node profile read by lib/cfg's parser
- * (format: docs/profiles.md §4), or built in for --demo, then checked against the EAL lcores.
- * SWIM runs over kernel UDP on the management address (UDP, same port as the TCP client API)
- * until the fabric port carries it. */
+/* profile.c — the node profile (INI, read strictly by lib/cfg's hl_ini): roles, identity,
+ * management and fabric addresses, seeds, lcore map, polling mode, timers and test ports with
+ * their pmd-config profiles. Every error names file, section, key and reason. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include <rte_lcore.h>
 
 #include "hl_err.h"
+#include "hl_ini.h"
+#include "hl_strlist.h"
 #include "hl_swim.h"
 #include "node.h"
+
+struct ctx {
+	struct hl_ini *ini;
+	char *err;
+	size_t errlen;
+};
 
 static void
 defaults(struct hl_node_cfg *p)
@@ -30,110 +36,239 @@ defaults(struct hl_node_cfg *p)
 	p->push_ms = 250;
 }
 
-static void
-roles_text(unsigned r, char *out, size_t cap)
+static int
+str(struct ctx *c, int sec, const char *key, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s%s%s%s%s", r & HL_ROLE_GATE ? "gate" : "",
-	        (r & HL_ROLE_GATE) && (r & (HL_ROLE_MANAGER | HL_ROLE_WORKER)) ? "," : "",
-	        r & HL_ROLE_MANAGER ? "manager" : "",
-	        (r & HL_ROLE_MANAGER) && (r & HL_ROLE_WORKER) ? "," : "",
-	        r & HL_ROLE_WORKER ? "worker" : "");
+	if (sec < 0)
+		return 0;
+	return hl_ini_str(c->ini, (unsigned)sec, key, out, cap, c->err, c->errlen);
 }
 
-/* Limits of this node that a valid lib/cfg profile may still exceed. */
 static int
-beyond(const char *path, const char *where, char *err, size_t errlen, const char *why)
+lcore_list(struct ctx *c, int sec, const char *key, unsigned *out, uint32_t max, uint32_t *n)
 {
-	snprintf(err, errlen, "%s: %s: %s", path, where, why);
-	return -HL_E_CONFIG;
+	char buf[HL_INI_VALUE_MAX + 1], *items[HL_NODE_MAX_TRAFFIC + HL_NODE_MAX_SVC_LCORES];
+	const char *v = hl_ini_get(c->ini, (unsigned)sec, key);
+	if (v == NULL)
+		return hl_ini_err(c->ini, sec, key, c->err, c->errlen, "required (lcore ids)");
+	snprintf(buf, sizeof(buf), "%s", v);
+	int k = hl_strlist_split(buf, items, (int)max);
+	if (k <= 0)
+		return hl_ini_err(c->ini, sec, key, c->err, c->errlen, "need 1..%u lcore ids", max);
+	for (int i = 0; i < k; i++) {
+		char *end;
+		unsigned long x = strtoul(items[i], &end, 10);
+		if (*end || end == items[i] || x >= RTE_MAX_LCORE)
+			return hl_ini_err(c->ini, sec, key, c->err, c->errlen,
+			        "'%s' is not an lcore id (0..%d)", items[i], RTE_MAX_LCORE - 1);
+		for (int j = 0; j < i; j++)
+			if (out[j] == x)
+				return hl_ini_err(c->ini, sec, key, c->err, c->errlen,
+				        "lcore %lu listed twice", x);
+		out[i] = (unsigned)x;
+	}
+	*n = (uint32_t)k;
+	return 0;
+}
+
+static int
+one_lcore(struct ctx *c, int sec, const char *key, const struct hl_node_cfg *p, unsigned *v)
+{
+	uint32_t x = *v;
+	int rc =
+	        hl_ini_u32(c->ini, (unsigned)sec, key, 0, RTE_MAX_LCORE - 1, &x, c->err, c->errlen);
+	if (rc < 0)
+		return rc;
+	for (uint32_t i = 0; i < p->n_svc; i++)
+		if (p->svc_lcores[i] == x) {
+			*v = x;
+			return 0;
+		}
+	return hl_ini_err(
+	        c->ini, sec, key, c->err, c->errlen, "lcore %u is not in the service list", x);
+}
+
+static int
+parse_port(struct ctx *c, int sec, struct hl_node_cfg *p, struct hl_node_tport_cfg *pc)
+{
+	const char *s = hl_ini_section(c->ini, (unsigned)sec);
+	int rc;
+	if (strlen(s + 5) >= sizeof(pc->name))
+		return hl_ini_err(c->ini, sec, NULL, c->err, c->errlen, "port name too long");
+	strcpy(pc->name, s + 5);
+	if (hl_ini_get(c->ini, (unsigned)sec, "device") == NULL)
+		return hl_ini_err(c->ini, sec, "device", c->err, c->errlen,
+		        "required (an ethdev name, e.g. net_ring0 or 0000:3b:00.0)");
+	if ((rc = str(c, sec, "device", pc->device, sizeof(pc->device))) < 0 ||
+	        (rc = str(c, sec, "args", pc->args, sizeof(pc->args))) < 0 ||
+	        (rc = str(c, sec, "pmd_config", pc->pmd_config, sizeof(pc->pmd_config))) < 0)
+		return rc;
+	if (pc->pmd_config[0]) {
+		char perr[HL_INI_ERRLEN];
+		if (strchr(pc->pmd_config, '/') || strstr(pc->pmd_config, ".ini"))
+			rc = hl_pmd_profile_load(&pc->pmd, pc->pmd_config, perr, sizeof(perr));
+		else
+			rc = hl_pmd_profile_find(
+			        &pc->pmd, p->pmd_config_dir, pc->pmd_config, perr, sizeof(perr));
+		if (rc < 0)
+			return hl_ini_err(c->ini, sec, "pmd_config", c->err, c->errlen, "%s", perr);
+		pc->have_pmd = true;
+	}
+	return hl_ini_check_used(c->ini, (unsigned)sec, c->err, c->errlen);
+}
+
+static int
+parse(struct ctx *c, struct hl_node_cfg *p)
+{
+	static const char *const known[] = {
+	        "node", "management", "fabric", "seeds", "lcores", "timers", NULL};
+	char buf[HL_INI_VALUE_MAX + 1];
+	int rc;
+	unsigned nsec = hl_ini_num_sections(c->ini);
+	for (unsigned i = 0; i < nsec; i++) {
+		const char *s = hl_ini_section(c->ini, i);
+		bool ok = strncmp(s, "port.", 5) == 0 && s[5];
+		for (const char *const *k = known; *k && !ok; k++)
+			ok = strcmp(*k, s) == 0;
+		if (!ok)
+			return hl_ini_err(c->ini, (int)i, NULL, c->err, c->errlen,
+			        "unknown section (expected node, management, fabric, seeds, "
+			        "lcores, "
+			        "timers, port.NAME)");
+	}
+	int node = hl_ini_find(c->ini, "node"), mgmt = hl_ini_find(c->ini, "management");
+	int fab = hl_ini_find(c->ini, "fabric"), seeds = hl_ini_find(c->ini, "seeds");
+	int lc = hl_ini_find(c->ini, "lcores"), tim = hl_ini_find(c->ini, "timers");
+	if (node < 0)
+		return hl_ini_err(c->ini, -1, NULL, c->err, c->errlen, "[node] section missing");
+	if ((rc = str(c, node, "name", p->name, sizeof(p->name))) < 0 ||
+	        (rc = str(c, node, "dc", p->dc, sizeof(p->dc))) < 0 ||
+	        (rc = str(c, node, "cluster_id", p->cluster_id, sizeof(p->cluster_id))) < 0 ||
+	        (rc = str(c, node, "environment", p->environment, sizeof(p->environment))) < 0 ||
+	        (rc = str(c, node, "state_dir", p->state_dir, sizeof(p->state_dir))) < 0 ||
+	        (rc = str(c, node, "pmd_config_dir", p->pmd_config_dir,
+	                 sizeof(p->pmd_config_dir))) < 0 ||
+	        (rc = str(c, mgmt, "client", p->client_addr, sizeof(p->client_addr))) < 0 ||
+	        (rc = str(c, mgmt, "http", p->http_addr, sizeof(p->http_addr))) < 0 ||
+	        (rc = str(c, mgmt, "swim", p->swim_addr, sizeof(p->swim_addr))) < 0 ||
+	        (rc = str(c, fab, "port", p->fabric_device, sizeof(p->fabric_device))) < 0 ||
+	        (rc = str(c, fab, "pmd_config", p->fabric_pmd, sizeof(p->fabric_pmd))) < 0 ||
+	        (rc = str(c, fab, "address", p->fabric_addr, sizeof(p->fabric_addr))) < 0)
+		return rc;
+	if (strlen(p->dc) > HL_SWIM_DC_MAX)
+		return hl_ini_err(c->ini, node, "dc", c->err, c->errlen,
+		        "longer than %d characters (gossiped in SWIM metadata)", HL_SWIM_DC_MAX);
+	const char *roles = hl_ini_get(c->ini, (unsigned)node, "roles");
+	if (roles == NULL)
+		return hl_ini_err(c->ini, node, "roles", c->err, c->errlen,
+		        "required (gate, manager, worker)");
+	if (strlen(roles) >= sizeof(p->roles_str))
+		return hl_ini_err(c->ini, node, "roles", c->err, c->errlen, "value too long");
+	strcpy(p->roles_str, roles);
+	snprintf(buf, sizeof(buf), "%s", roles);
+	char *items[HL_NODE_MAX_PEERS + 1];
+	int n = hl_strlist_split(buf, items, 3);
+	if (n <= 0)
+		return hl_ini_err(c->ini, node, "roles", c->err, c->errlen, "need 1..3 roles");
+	for (int i = 0; i < n; i++) {
+		if (strcmp(items[i], "gate") == 0)
+			p->roles |= HL_ROLE_GATE;
+		else if (strcmp(items[i], "manager") == 0)
+			p->roles |= HL_ROLE_MANAGER;
+		else if (strcmp(items[i], "worker") == 0)
+			p->roles |= HL_ROLE_WORKER;
+		else
+			return hl_ini_err(c->ini, node, "roles", c->err, c->errlen,
+			        "unknown role '%s' (gate, manager, worker)", items[i]);
+	}
+	/* canonical form for status and metrics: "gate,manager,worker" */
+	snprintf(p->roles_str, sizeof(p->roles_str), "%s%s%s%s%s",
+	        p->roles & HL_ROLE_GATE ? "gate" : "",
+	        (p->roles & HL_ROLE_GATE) && (p->roles & (HL_ROLE_MANAGER | HL_ROLE_WORKER)) ? ","
+	                                                                                     : "",
+	        p->roles & HL_ROLE_MANAGER ? "manager" : "",
+	        (p->roles & HL_ROLE_MANAGER) && (p->roles & HL_ROLE_WORKER) ? "," : "",
+	        p->roles & HL_ROLE_WORKER ? "worker" : "");
+	const char *pol = hl_ini_get(c->ini, (unsigned)node, "polling");
+	if (pol && strcmp(pol, "busy") == 0)
+		p->adaptive = false;
+	else if (pol && strcmp(pol, "adaptive") != 0)
+		return hl_ini_err(c->ini, node, "polling", c->err, c->errlen,
+		        "'%s': expected busy or adaptive", pol);
+	if (seeds >= 0) {
+		const char *v = hl_ini_get(c->ini, (unsigned)seeds, "list");
+		snprintf(buf, sizeof(buf), "%s", v ? v : "");
+		n = hl_strlist_split(buf, items, HL_NODE_MAX_PEERS);
+		if (n < 0)
+			return hl_ini_err(c->ini, seeds, "list", c->err, c->errlen,
+			        "more than %d seeds", HL_NODE_MAX_PEERS);
+		for (int i = 0; i < n; i++) {
+			if (strlen(items[i]) >= HL_NODE_STR || strchr(items[i], ':') == NULL)
+				return hl_ini_err(c->ini, seeds, "list", c->err, c->errlen,
+				        "'%s' is not host:port", items[i]);
+			strcpy(p->seeds[p->n_seeds++], items[i]);
+		}
+	}
+	if (tim >= 0 && ((rc = hl_ini_u64(c->ini, (unsigned)tim, "window_ms", 1, 10000,
+	                          &p->window_ms, c->err, c->errlen)) < 0 ||
+	                        (rc = hl_ini_u64(c->ini, (unsigned)tim, "push_ms", 1, 60000,
+	                                 &p->push_ms, c->err, c->errlen)) < 0))
+		return rc;
+	if (lc < 0)
+		return hl_ini_err(c->ini, -1, NULL, c->err, c->errlen,
+		        "[lcores] section missing (service and traffic lcores are required)");
+	if ((rc = lcore_list(c, lc, "service", p->svc_lcores, HL_NODE_MAX_SVC_LCORES, &p->n_svc)) <
+	        0)
+		return rc;
+	p->swim_lcore = p->dispatch_lcore = p->progress_lcore = p->svc_lcores[0];
+	if ((rc = one_lcore(c, lc, "swim", p, &p->swim_lcore)) < 0 ||
+	        (rc = one_lcore(c, lc, "dispatch", p, &p->dispatch_lcore)) < 0 ||
+	        (rc = one_lcore(c, lc, "progress", p, &p->progress_lcore)) < 0)
+		return rc;
+	for (unsigned i = 0; i < nsec; i++) {
+		const char *s = hl_ini_section(c->ini, i);
+		if (strncmp(s, "port.", 5) != 0)
+			continue;
+		if (p->n_ports == HL_NODE_MAX_TPORTS)
+			return hl_ini_err(c->ini, (int)i, NULL, c->err, c->errlen,
+			        "more than %d test ports", HL_NODE_MAX_TPORTS);
+		if ((rc = parse_port(c, (int)i, p, &p->ports[p->n_ports++])) < 0)
+			return rc;
+	}
+	if (p->roles & HL_ROLE_WORKER) {
+		if ((rc = lcore_list(c, lc, "traffic", p->traffic_lcores, HL_NODE_MAX_TRAFFIC,
+		             &p->n_traffic)) < 0)
+			return rc;
+		for (uint32_t i = 0; i < p->n_traffic; i++)
+			for (uint32_t j = 0; j < p->n_svc; j++)
+				if (p->traffic_lcores[i] == p->svc_lcores[j])
+					return hl_ini_err(c->ini, lc, "traffic", c->err, c->errlen,
+					        "lcore %u is also a service lcore",
+					        p->traffic_lcores[i]);
+		if (p->n_ports == 0)
+			return hl_ini_err(c->ini, -1, NULL, c->err, c->errlen,
+			        "the worker role needs at least one [port.NAME] test port");
+	}
+	int secs[] = {node, mgmt, fab, seeds, lc, tim};
+	for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]); i++)
+		if (secs[i] >= 0 &&
+		        (rc = hl_ini_check_used(c->ini, (unsigned)secs[i], c->err, c->errlen)) < 0)
+			return rc;
+	return 0;
 }
 
 int
 hl_node_cfg_load(const char *path, struct hl_node_cfg *p, char *err, size_t errlen)
 {
-	struct hl_node_profile *np = calloc(1, sizeof(*np));
-	int rc;
-	if (np == NULL)
-		return -ENOMEM;
-	if ((rc = hl_node_profile_load(np, path, err, errlen)) < 0) {
-		free(np);
-		return -HL_E_CONFIG;
-	}
+	struct ctx c = {NULL, err, errlen};
+	int rc = hl_ini_load_file(&c.ini, path, err, errlen);
+	if (rc < 0)
+		return rc;
 	defaults(p);
 	snprintf(p->origin, sizeof(p->origin), "%s", path);
-	snprintf(p->name, sizeof(p->name), "%s", np->name);
-	snprintf(p->dc, sizeof(p->dc), "%s", np->dc);
-	snprintf(p->cluster_id, sizeof(p->cluster_id), "%s", np->cluster_id);
-	snprintf(p->environment, sizeof(p->environment), "%s", np->environment);
-	snprintf(p->state_dir, sizeof(p->state_dir), "%s", np->state_dir);
-	snprintf(p->pmd_config_dir, sizeof(p->pmd_config_dir), "%s", np->pmd_config_dir);
-	p->roles = np->roles;
-	roles_text(p->roles, p->roles_str, sizeof(p->roles_str));
-	p->adaptive = np->polling == HL_POLL_ADAPTIVE;
-	snprintf(p->client_addr, sizeof(p->client_addr), "%s", np->mgmt.text);
-	if (np->has_http)
-		snprintf(p->http_addr, sizeof(p->http_addr), "%s", np->http.text);
-	snprintf(p->fabric_device, sizeof(p->fabric_device), "%s", np->fabric.device);
-	snprintf(p->fabric_pmd, sizeof(p->fabric_pmd), "%s", np->fabric.pmd.name);
-	if (strlen(p->dc) > HL_SWIM_DC_MAX)
-		rc = beyond(path, "[node] dc", err, errlen,
-		        "longer than 16 characters (gossiped in SWIM metadata)");
-	/* SWIM over kernel UDP is IPv4 only: an IPv6 management address runs without membership */
-	if (np->mgmt.family == AF_INET)
-		snprintf(p->swim_addr, sizeof(p->swim_addr), "%s", np->mgmt.text);
-	for (uint16_t i = 0; i < np->n_seeds && rc == 0; i++) {
-		if (np->seeds[i].family != AF_INET)
-			rc = beyond(path, "[management] seeds", err, errlen,
-			        "IPv6 seeds need the fabric transport (not wired in this build)");
-		else
-			snprintf(p->seeds[p->n_seeds++], HL_NODE_STR, "%s", np->seeds[i].text);
-	}
-	if (rc == 0 && np->n_service_lcores > HL_NODE_MAX_SVC_LCORES)
-		rc = beyond(path, "[lcores] services", err, errlen, "this build runs at most 4");
-	if (rc == 0 && np->n_traffic_lcores > HL_NODE_MAX_TRAFFIC)
-		rc = beyond(
-		        path, "[lcores] traffic", err, errlen, "this build runs at most 8 lanes");
-	if (rc == 0 && np->main_lcore != rte_get_main_lcore()) {
-		snprintf(err, errlen,
-		        "%s: [lcores] main: lcore %u, but EAL's main lcore is %u (the first of -l "
-		        "/ "
-		        "--lcores)",
-		        path, np->main_lcore, rte_get_main_lcore());
-		rc = -HL_E_CONFIG;
-	}
-	if (rc == 0) {
-		p->n_svc = np->n_service_lcores;
-		for (uint16_t i = 0; i < np->n_service_lcores; i++)
-			p->svc_lcores[i] = np->service_lcores[i];
-		p->n_traffic = np->n_traffic_lcores;
-		for (uint16_t i = 0; i < np->n_traffic_lcores; i++)
-			p->traffic_lcores[i] = np->traffic_lcores[i];
-		p->swim_lcore = np->swim_lcore;
-		p->dispatch_lcore = np->dispatch_lcore;
-		p->progress_lcore = np->progress_lcore;
-		p->window_ms = np->progress_window_ns / 1000000;
-		p->push_ms = np->progress_batch_ns / 1000000;
-		if (p->window_ms == 0)
-			p->window_ms = 1;
-		if (p->push_ms == 0)
-			p->push_ms = 1;
-		p->n_ports = np->n_ports;
-		for (uint16_t i = 0; i < np->n_ports; i++) {
-			struct hl_node_tport_cfg *pc = &p->ports[i];
-			snprintf(pc->name, sizeof(pc->name), "%s", np->ports[i].name);
-			snprintf(pc->device, sizeof(pc->device), "%s", np->ports[i].device);
-			/* full devargs for hot-plug: the device name, then its extra arguments */
-			if (np->ports[i].devargs[0])
-				snprintf(pc->args, sizeof(pc->args), "%s,%s", np->ports[i].device,
-				        np->ports[i].devargs);
-			snprintf(pc->pmd_config, sizeof(pc->pmd_config), "%s",
-			        np->ports[i].pmd.name);
-			pc->pmd = np->ports[i].pmd;
-			pc->have_pmd = true;
-		}
-	}
-	free(np);
-	return rc;
+	rc = parse(&c, p);
+	hl_ini_free(c.ini);
+	return rc < 0 ? -HL_E_CONFIG : 0;
 }
 
 int
@@ -142,7 +277,7 @@ hl_node_cfg_check_lcores(const struct hl_node_cfg *p, char *err, size_t errlen)
 	unsigned main_lc = rte_get_main_lcore();
 	for (uint32_t i = 0; i < p->n_svc + p->n_traffic; i++) {
 		unsigned lc = i < p->n_svc ? p->svc_lcores[i] : p->traffic_lcores[i - p->n_svc];
-		const char *key = i < p->n_svc ? "services" : "traffic";
+		const char *key = i < p->n_svc ? "service" : "traffic";
 		if (lc == main_lc || !rte_lcore_is_enabled(lc)) {
 			snprintf(err, errlen,
 			        "%s: [lcores] %s: lcore %u %s (EAL -l/--lcores must enable it and "

@@ -18,34 +18,22 @@ HYPERLINE, HLCTL = sys.argv[1], sys.argv[2]
 DEADLINE = time.monotonic() + 80
 PROCS = []
 
-BASE_PORT = 30000 + (os.getpid() % 3000) * 10  # node i: TCP client API and SWIM UDP on +i
-
 NODE_INI = """[node]
 name = c{i}
-roles = gate, manager, worker
+roles = gate,manager,worker
 dc = dc1
-cluster_id = test
-environment = test
-state_dir = {state}/c{i}
-pmd_config_dir = {pmddir}
-[management]
-address = 127.0.0.1:{port}
-{seeds}
-[fabric]
-device = net_tap0
-pmd_config = net_tap
-address = 10.99.0.{i}/24
-[port test0]
-device = net_ring0
-pmd_config = net_ring
-[lcores]
-main = 0
-services = 1
-traffic = 2
 polling = adaptive
+state_dir = {state}/c{i}
+[management]
+client = 127.0.0.1:0
+swim = 127.0.0.1:0
+[lcores]
+service = 1
+traffic = 2
+[port.test0]
+device = net_ring0
+{seeds}
 """
-PMD_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), "pmd-config")
 
 
 def fail(msg):
@@ -69,8 +57,8 @@ def left():
 def start(tmp, i, seed=None):
     path = os.path.join(tmp, "c%d.ini" % i)
     with open(path, "w") as f:
-        f.write(NODE_INI.format(i=i, port=BASE_PORT + i, pmddir=PMD_DIR, state=tmp,
-                                seeds="seeds = %s" % seed if seed else ""))
+        f.write(NODE_INI.format(i=i, state=tmp,
+                                seeds="[seeds]\nlist = %s" % seed if seed else ""))
     log = open(os.path.join(tmp, "c%d.log" % i), "w+")
     p = subprocess.Popen(
         [HYPERLINE, "--no-huge", "-m", "128", "--no-pci", "--file-prefix",

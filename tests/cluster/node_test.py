@@ -31,27 +31,20 @@ NODE_INI = """[node]
 name = t{pid}
 roles = gate, manager, worker
 dc = dc1
-cluster_id = test
-environment = test
+polling = adaptive
 state_dir = {state}
 pmd_config_dir = {pmddir}
 [management]
-address = 127.0.0.1:{port}
+client = 127.0.0.1:{port}
 http = 127.0.0.1:{hport}
-[fabric]
-device = net_tap0
-pmd_config = net_tap
-address = 10.99.0.1/24
-[port test0]
+[lcores]
+service = 1
+traffic = 2
+[timers]
+push_ms = 50
+[port.test0]
 device = net_ring0
 pmd_config = {pmd}
-[lcores]
-main = 0
-services = 1
-traffic = 2
-polling = adaptive
-[timers]
-progress_batch = 50ms
 """
 
 
@@ -397,19 +390,21 @@ def t_badinput(tmp):
 def t_badprofile(tmp):
     base = node_ini()
     cases = [
-        (base.replace("roles = gate, manager, worker", "roles = gate, boss"), "[node] roles:"),
-        (base.replace("polling = adaptive", "polling = lazy"), "[lcores] polling:"),
-        (base + "[bogus]\nx = 1\n", "[bogus]"),
+        (base.replace("roles = gate, manager, worker", "roles = gate, boss"),
+         "[node] roles: unknown role 'boss'"),
+        (base.replace("polling = adaptive", "polling = lazy"),
+         "[node] polling: 'lazy': expected busy or adaptive"),
+        (base + "[bogus]\nx = 1\n", "[bogus]: unknown section"),
         (base.replace("traffic = 2", "traffic = 2\ncolour = red"), "[lcores] colour: unknown key"),
         (base.replace("device = net_ring0", "device = net_nothere0"),
-         "[port test0] device: no ethdev 'net_nothere0'"),
+         "[port.test0] device: no ethdev 'net_nothere0'"),
         (base.replace("traffic = 2", "traffic = 7"),
          "[lcores] traffic: lcore 7 is not enabled in EAL"),
+        (base.replace("service = 1", "service = 0"),
+         "[lcores] service: lcore 0 is the main lcore"),
         (node_ini(pmd="net_tap"),
          "pmd_config: profile net_tap is for driver net_tap, but net_ring0 is driven by net_ring"),
-        (node_ini(pmd="nonexistent"), "[port test0] pmd_config:"),
-        (base.replace("main = 0", "main = 1").replace("services = 1", "services = 0"),
-         "[lcores] main: lcore 1, but EAL's main lcore is 0"),
+        (node_ini(pmd="nonexistent"), "[port.test0] pmd_config:"),
     ]
     for ini, want in cases:
         n = Node(tmp, ini=ini)
@@ -526,7 +521,7 @@ def t_examples(tmp):
     ex = os.path.join(ROOT, "app", "examples")
     with open(os.path.join(ex, "node-allinone.ini")) as f:
         ini = f.read()
-    ini = re.sub(r"address = 127.0.0.1:\d+", "address = 127.0.0.1:%d" % BASE_PORT, ini)
+    ini = re.sub(r"client = 127.0.0.1:\d+", "client = 127.0.0.1:%d" % BASE_PORT, ini)
     ini = re.sub(r"http = 127.0.0.1:\d+", "http = 127.0.0.1:%d" % (BASE_PORT + 1), ini)
     ini = re.sub(r"pmd_config_dir = \S+", "pmd_config_dir = " + PMD_DIR, ini)
     ini = re.sub(r"state_dir = \S+", "state_dir = " + STATE_DIR, ini)
