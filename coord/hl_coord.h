@@ -7,6 +7,7 @@
 #include "hl_dc.h"
 #include "hl_elect.h"
 #include "hl_elect_wire.h"
+#include "hl_gate.h"
 #include "hl_idem.h"
 #include "hl_idmap.h"
 #include "hl_jrec.h"

@@ -1,0 +1,1206 @@
+/* gate.c — the gate tier: tier leader (lease issuer, idempotent submission) and per-job gate job
+ * leader (record replication, DC choice, result merge, exactly-once push, takeover). Sans-IO. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hl_err.h"
+#include "hl_gate.h"
+#include "hl_log.h"
+#include "hl_msg_table.h"
+#include "hl_resolve.h"
+
+#define MS 1000000ull
+#define SEC 1000000000ull
+
+void
+hl_gate_cfg_default(struct hl_gate_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_jobs = 4096;
+	cfg->dc_timeout_ns = 120 * SEC;
+	cfg->cache_ttl_ns = 5 * SEC;
+	cfg->resend_ns = 1 * SEC;
+	hl_lease_cfg_default(&cfg->lease);
+	hl_retry_cfg_default(&cfg->retry);
+}
+
+/* ---- outbox ---- */
+
+static struct hl_gmsg *
+out_slot(struct hl_gmsg *q, uint32_t *head, uint32_t *len, uint64_t *n_full)
+{
+	static struct hl_gmsg sink; /* target of a dropped message; never read */
+	struct hl_gmsg *m;
+
+	if (*len == HL_GATE_OUTQ) {
+		(*n_full)++;
+		HL_LOG(HL_LOG_WARN, "gate",
+		        "outbox full (%u): message dropped, the peer's retry heals it",
+		        HL_GATE_OUTQ);
+		m = &sink;
+	} else {
+		m = &q[(*head + *len) % HL_GATE_OUTQ];
+		(*len)++;
+	}
+	memset(m, 0, sizeof(*m));
+	return m;
+}
+
+static int
+out_pop(struct hl_gmsg *q, uint32_t *head, uint32_t *len, struct hl_gmsg *m)
+{
+	if (*len == 0)
+		return 0;
+	*m = q[*head];
+	*head = (*head + 1) % HL_GATE_OUTQ;
+	(*len)--;
+	return 1;
+}
+
+static struct hl_gmsg *
+gout(struct hl_gate *g, uint8_t type, uint64_t to, uint64_t job)
+{
+	struct hl_gmsg *m = out_slot(g->outq, &g->out_head, &g->out_len, &g->n_out_full);
+
+	m->type = type;
+	m->from = g->cfg.self;
+	m->to = to;
+	m->job = job;
+	return m;
+}
+
+int
+hl_gate_next_tx(struct hl_gate *g, struct hl_gmsg *m)
+{
+	return out_pop(g->outq, &g->out_head, &g->out_len, m);
+}
+
+/* ---- init ---- */
+
+int
+hl_gate_init(struct hl_gate *g, const struct hl_gate_cfg *cfg, struct hl_prng *rng)
+{
+	bool self_in = false;
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	if (cfg->self == 0 || cfg->ngates == 0 || cfg->ngates > HL_GATE_MAX_GATES ||
+	        cfg->max_jobs == 0 || rng == NULL || cfg->resend_ns == 0)
+		return -EINVAL;
+	for (uint32_t i = 0; i < cfg->ngates; i++)
+		self_in |= cfg->gates[i] == cfg->self;
+	if (!self_in)
+		return -EINVAL;
+	g->cfg = *cfg;
+	g->cfg.lease.max_jobs = cfg->max_jobs;
+	g->cfg.retry.max_items = cfg->max_jobs;
+	g->rng = rng;
+	g->outq = calloc(HL_GATE_OUTQ, sizeof(*g->outq));
+	g->jobs = calloc(cfg->max_jobs, sizeof(*g->jobs));
+	g->cache = calloc(cfg->max_jobs, sizeof(*g->cache));
+	if (g->outq == NULL || g->jobs == NULL || g->cache == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	struct hl_idem_cfg icfg;
+	hl_idem_cfg_default(&icfg);
+	icfg.max_entries = 4 * cfg->max_jobs; /* keys outlive their jobs by the TTL */
+	icfg.max_waiters = cfg->max_jobs;
+	if ((rc = hl_lease_table_init(&g->leases, &g->cfg.lease)) < 0 ||
+	        (rc = hl_idem_init(&g->idem, &icfg)) < 0 ||
+	        (rc = hl_lease_holder_init(&g->held, cfg->self, &g->cfg.lease)) < 0 ||
+	        (rc = hl_jrec_repl_init(&g->repl, cfg->self, cfg->gates, cfg->ngates, cfg->max_jobs,
+	                 cfg->resend_ns)) < 0 ||
+	        (rc = hl_idmap_init(&g->jmap, cfg->max_jobs)) < 0 ||
+	        (rc = hl_pushlog_init(&g->plog, cfg->max_jobs)) < 0 ||
+	        (rc = hl_retry_init(&g->pushes, &g->cfg.retry, rng)) < 0 ||
+	        (rc = hl_jrec_store_init(&g->store, cfg->max_jobs)) < 0 ||
+	        (rc = hl_idmap_init(&g->cmap, cfg->max_jobs)) < 0)
+		goto fail;
+	for (uint32_t i = 0; i < cfg->ngates; i++)
+		if ((rc = hl_lease_member_set(&g->leases, cfg->gates[i], true)) < 0)
+			goto fail;
+	return 0;
+fail:
+	hl_gate_fini(g);
+	return rc;
+}
+
+void
+hl_gate_fini(struct hl_gate *g)
+{
+	hl_lease_table_fini(&g->leases);
+	hl_idem_fini(&g->idem);
+	hl_lease_holder_fini(&g->held);
+	hl_jrec_repl_fini(&g->repl);
+	hl_idmap_fini(&g->jmap);
+	hl_pushlog_fini(&g->plog);
+	hl_retry_fini(&g->pushes);
+	hl_jrec_store_fini(&g->store);
+	hl_idmap_fini(&g->cmap);
+	free(g->outq);
+	free(g->jobs);
+	free(g->cache);
+	memset(g, 0, sizeof(*g));
+}
+
+int
+hl_gate_dc_set(struct hl_gate *g, uint64_t dc, bool healthy, uint32_t capacity)
+{
+	if (dc == 0)
+		return -EINVAL;
+	for (uint32_t i = 0; i < g->ndcs; i++)
+		if (g->dcs[i].id == dc) {
+			g->dcs[i].healthy = healthy;
+			g->dcs[i].capacity = capacity;
+			return 0;
+		}
+	if (g->ndcs == HL_GATE_MAX_DCS)
+		return -ENOSPC;
+	g->dcs[g->ndcs++] = (struct hl_gate_dc){.id = dc, .healthy = healthy, .capacity = capacity};
+	return 0;
+}
+
+static struct hl_gate_dc *
+dc_find(struct hl_gate *g, uint64_t dc)
+{
+	for (uint32_t i = 0; i < g->ndcs; i++)
+		if (g->dcs[i].id == dc)
+			return &g->dcs[i];
+	return NULL;
+}
+
+static bool
+is_tier_leader(const struct hl_gate *g)
+{
+	return g->term != 0 && g->tier_leader == g->cfg.self;
+}
+
+static struct hl_gate_job *
+job_get(struct hl_gate *g, uint64_t job)
+{
+	uint32_t s = hl_idmap_find(&g->jmap, job);
+
+	return s == HL_IDMAP_NONE ? NULL : &g->jobs[s];
+}
+
+/* The job leader acts only while its lease is valid. */
+static struct hl_gate_job *
+job_led(struct hl_gate *g, uint64_t job, uint64_t now_ns)
+{
+	struct hl_gate_job *j = job_get(g, job);
+	uint64_t tok;
+
+	if (j == NULL || !hl_lease_holder_valid(&g->held, job, now_ns, &tok) || tok != j->rec.token)
+		return NULL;
+	return j;
+}
+
+static void
+cache_put(struct hl_gate *g, uint64_t job, uint64_t leader, uint64_t token, uint64_t now_ns);
+
+/* ---- job leader: lifetime ---- */
+
+static void
+job_free(struct hl_gate *g, struct hl_gate_job *j, bool release)
+{
+	uint64_t job = j->rec.job, token = j->rec.token;
+
+	for (uint32_t i = 0; i < j->rec.ndc; i++) {
+		struct hl_gate_dc *d = dc_find(g, j->rec.dcs[i]);
+		if (d != NULL && d->load > 0)
+			d->load--;
+	}
+	if (release && g->tier_leader != 0) {
+		struct hl_gmsg *m = gout(g, HL_GM_RELEASE, g->tier_leader, job);
+		m->token = token;
+	}
+	(void)hl_retry_done(&g->pushes, job);
+	(void)hl_pushlog_close(&g->plog, job);
+	(void)hl_jrec_repl_forget(&g->repl, job);
+	(void)hl_lease_holder_drop(&g->held, job);
+	memset(j, 0, sizeof(*j));
+	(void)hl_idmap_remove(&g->jmap, job);
+}
+
+static void
+push(struct hl_gate *g, struct hl_gate_job *j, uint8_t kind, uint64_t seq)
+{
+	struct hl_gmsg *m = gout(g, HL_GM_PUSH, j->rec.client, j->rec.job);
+
+	m->kind = kind;
+	m->status = j->rec.final != HL_WS_NONE ? j->rec.final : HL_WS_RUNNING;
+	m->seq = seq;
+	m->leader = g->cfg.self;
+	m->token = j->rec.token;
+}
+
+static void
+replicate(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
+{
+	int rc;
+
+	j->rec.version++;
+	rc = hl_jrec_store_put(
+	        &g->store, j->rec.job, j->rec.token, j->rec.version, &j->rec, sizeof(j->rec));
+	if (rc < 0 && rc != -EALREADY)
+		HL_LOG(HL_LOG_WARN, "gate", "job %llu: local record store refused v%llu: %s",
+		        (unsigned long long)j->rec.job, (unsigned long long)j->rec.version,
+		        hl_errname(rc));
+	if ((rc = hl_jrec_repl_begin(&g->repl, j->rec.job, j->rec.token, j->rec.version, now_ns)) <
+	        0) {
+		HL_LOG(HL_LOG_WARN, "gate", "job %llu: replication not started: %s",
+		        (unsigned long long)j->rec.job, hl_errname(rc));
+		return; /* resent from tick via version check */
+	}
+	for (uint32_t i = 0; i < g->cfg.ngates; i++) {
+		if (g->cfg.gates[i] == g->cfg.self)
+			continue;
+		struct hl_gmsg *m = gout(g, HL_GM_REC_PUT, g->cfg.gates[i], j->rec.job);
+		m->rec = j->rec;
+		m->token = j->rec.token;
+		m->version = j->rec.version;
+	}
+}
+
+static void on_commit(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns);
+
+static void
+replicate_and_check(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
+{
+	replicate(g, j, now_ns);
+	if (hl_jrec_repl_committed(&g->repl, j->rec.job, j->rec.version))
+		on_commit(g, j, now_ns); /* a one-gate tier commits at once */
+}
+
+static void
+choose_dcs(struct hl_gate *g, struct hl_gate_rec *r, uint8_t want)
+{
+	bool used[HL_GATE_MAX_DCS] = {false};
+
+	r->ndc = 0;
+	if (want == 0)
+		want = 1;
+	while (r->ndc < want && r->ndc < HL_GATE_JOB_DCS) {
+		int best = -1;
+		int64_t room_best = 0;
+		for (uint32_t i = 0; i < g->ndcs; i++) {
+			int64_t room = (int64_t)g->dcs[i].capacity - g->dcs[i].load;
+			if (used[i] || !g->dcs[i].healthy || room <= 0)
+				continue;
+			if (best < 0 || room > room_best) {
+				best = (int)i;
+				room_best = room;
+			}
+		}
+		if (best < 0)
+			break;
+		used[best] = true;
+		g->dcs[best].load++;
+		r->dcs[r->ndc] = g->dcs[best].id;
+		r->dc_status[r->ndc] = HL_WS_NONE;
+		r->ndc++;
+	}
+}
+
+static void
+finalize(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
+{
+	j->rec.final = hl_resolve_final(j->rec.dc_status, j->rec.ndc);
+	j->phase = HL_GJ_FINAL_REPL;
+	replicate_and_check(g, j, now_ns);
+}
+
+static void
+dc_submit(struct hl_gate *g, struct hl_gate_job *j)
+{
+	for (uint32_t i = 0; i < j->rec.ndc; i++) {
+		if (j->dc_accepted[i] || j->rec.dc_status[i] != HL_WS_NONE)
+			continue;
+		struct hl_gmsg *m = gout(g, HL_GM_DC_SUBMIT, j->rec.dcs[i], j->rec.job);
+		m->token = j->rec.token;
+		m->leader = g->cfg.self;
+	}
+}
+
+static void
+start_final_push(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
+{
+	int64_t seq = hl_pushlog_append(
+	        &g->plog, j->rec.job, HL_PUSH_K_RESULT, j->rec.final, 1000000, j->rec.job);
+	int rc;
+
+	if (seq < 0) {
+		HL_LOG(HL_LOG_WARN, "gate", "job %llu: push log refused the final: %s",
+		        (unsigned long long)j->rec.job, hl_errname((int)seq));
+		seq = j->final_seq; /* keep pushing what we have; the client acks any final */
+	}
+	j->final_seq = (uint64_t)seq;
+	j->phase = HL_GJ_PUSHING;
+	push(g, j, HL_PUSH_K_RESULT, j->final_seq);
+	(void)hl_retry_done(&g->pushes, j->rec.job);
+	if ((rc = hl_retry_track(&g->pushes, j->rec.job, j->rec.client, now_ns)) < 0)
+		HL_LOG(HL_LOG_WARN, "gate", "job %llu: final push not tracked for retry: %s",
+		        (unsigned long long)j->rec.job, hl_errname(rc));
+}
+
+static void
+on_commit(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
+{
+	if (j->phase == HL_GJ_ACK_REPL) {
+		struct hl_gmsg *m = gout(g, HL_GM_SUBMIT_ACK, j->rec.client, j->rec.job);
+		m->leader = g->cfg.self;
+		m->token = j->rec.token;
+		if (g->tier_leader != 0) {
+			m = gout(g, HL_GM_COMMITTED, g->tier_leader, j->rec.job);
+			memcpy(m->key, j->rec.key, j->rec.key_len);
+			m->key_len = j->rec.key_len;
+		}
+		if (j->rec.final != HL_WS_NONE) {
+			start_final_push(g, j, now_ns);
+			return;
+		}
+		if (j->rec.ndc == 0) {
+			HL_LOG(HL_LOG_WARN, "gate", "job %llu: no healthy DC with room: FAILED",
+			        (unsigned long long)j->rec.job);
+			j->rec.final = HL_WS_FAILED;
+			j->phase = HL_GJ_FINAL_REPL;
+			replicate_and_check(g, j, now_ns);
+			return;
+		}
+		/* Status push with our leader id and token: a client that followed the old leader
+		 * learns the new one here. */
+		int64_t seq = hl_pushlog_append(
+		        &g->plog, j->rec.job, HL_PUSH_K_STATUS, HL_WS_RUNNING, 0, 0);
+		if (seq > 0)
+			push(g, j, HL_PUSH_K_STATUS, (uint64_t)seq);
+		j->phase = HL_GJ_RUNNING;
+		j->dc_deadline_ns = now_ns + g->cfg.dc_timeout_ns;
+		j->resend_at_ns = now_ns + g->cfg.resend_ns;
+		dc_submit(g, j);
+	} else if (j->phase == HL_GJ_FINAL_REPL) {
+		start_final_push(g, j, now_ns);
+	}
+}
+
+/* Give up our lease (deposed or nothing to lead): stop acting at once. */
+static void
+job_abandon(struct hl_gate *g, struct hl_gate_job *j, const char *why)
+{
+	HL_LOG(HL_LOG_INFO, "gate", "gate %llu: job %llu token %llx abandoned: %s",
+	        (unsigned long long)g->cfg.self, (unsigned long long)j->rec.job,
+	        (unsigned long long)j->rec.token, why);
+	job_free(g, j, false);
+}
+
+static uint32_t
+quorum(const struct hl_gate *g)
+{
+	return g->cfg.ngates / 2 + 1;
+}
+
+static uint32_t
+gate_bit(const struct hl_gate *g, uint64_t id)
+{
+	for (uint32_t i = 0; i < g->cfg.ngates; i++)
+		if (g->cfg.gates[i] == id)
+			return 1u << i;
+	return 0;
+}
+
+static void
+fetch_note(struct hl_gate *g, struct hl_gate_job *j, uint64_t from, const struct hl_gate_rec *r,
+        uint64_t now_ns)
+{
+	uint32_t bit = gate_bit(g, from);
+
+	if (bit == 0 || (j->fetch_from & bit))
+		return;
+	j->fetch_from |= bit;
+	if (r != NULL && r->version > 0 &&
+	        (!j->have_best || r->token > j->best.token ||
+	                (r->token == j->best.token && r->version > j->best.version))) {
+		j->best = *r;
+		j->have_best = true;
+	}
+	if ((uint32_t)__builtin_popcount(j->fetch_from) < quorum(g))
+		return;
+	if (!j->have_best) {
+		/* No quorum member holds a record: the submission never committed, so it was never
+		 * acknowledged; the client's retry will submit it again. */
+		HL_LOG(HL_LOG_INFO, "gate", "job %llu: no record at a quorum: never acknowledged",
+		        (unsigned long long)j->rec.job);
+		job_free(g, j, true);
+		return;
+	}
+	uint64_t token = j->rec.token;
+	j->rec = j->best;
+	j->rec.token = token;
+	for (uint32_t i = 0; i < j->rec.ndc; i++) {
+		struct hl_gate_dc *d = dc_find(g, j->rec.dcs[i]);
+		if (d != NULL)
+			d->load++;
+	}
+	j->phase = HL_GJ_ACK_REPL;
+	replicate_and_check(g, j, now_ns);
+}
+
+static void
+on_grant(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
+{
+	struct hl_gate_job *j = job_get(g, m->job);
+	struct hl_lease_grant gr = {
+	        .job = m->job,
+	        .holder = g->cfg.self,
+	        .token = m->token,
+	        .duration_ns = g->cfg.lease.duration_ns,
+	};
+	uint64_t sent = now_ns > g->cfg.lease.guard_ns ? now_ns - g->cfg.lease.guard_ns : 0;
+	int rc;
+
+	if (m->code < 0) {
+		if (j != NULL && j->rec.token == m->token &&
+		        (m->code == -HL_E_STALE_TOKEN || m->code == -HL_E_NOT_FOUND))
+			job_abandon(g, j, "renewal refused by the tier leader");
+		return;
+	}
+	if (m->kind == HL_GK_RENEW) {
+		uint32_t s = hl_idmap_find(&g->held.map, m->job);
+		if (s == HL_IDMAP_NONE)
+			return;
+		if (g->held.h[s].renew_sent_ns != 0)
+			sent = g->held.h[s].renew_sent_ns;
+	}
+	if ((rc = hl_lease_holder_apply(&g->held, &gr, sent)) < 0) {
+		g->n_stale++;
+		HL_LOG(HL_LOG_INFO, "gate", "job %llu: grant token %llx refused: %s",
+		        (unsigned long long)m->job, (unsigned long long)m->token, hl_errname(rc));
+		return;
+	}
+	if (m->kind == HL_GK_RENEW)
+		return;
+	cache_put(g, m->job, g->cfg.self, m->token, now_ns);
+	if (j != NULL) {
+		/* Re-granted to us under a greater token (adoption): fence the stores with it. */
+		if (m->token > j->rec.token) {
+			j->rec.token = m->token;
+			if (j->phase == HL_GJ_PUSHING)
+				j->phase = HL_GJ_FINAL_REPL;
+			else if (j->phase == HL_GJ_RUNNING)
+				j->phase = HL_GJ_ACK_REPL;
+			if (j->phase != HL_GJ_FETCH)
+				replicate_and_check(g, j, now_ns);
+		}
+		return;
+	}
+	int64_t s = hl_idmap_insert(&g->jmap, m->job);
+	if (s < 0) {
+		HL_LOG(HL_LOG_WARN, "gate", "job %llu: job table full (%u): lease not taken up",
+		        (unsigned long long)m->job, g->cfg.max_jobs);
+		(void)hl_lease_holder_drop(&g->held, m->job);
+		return;
+	}
+	j = &g->jobs[s];
+	memset(j, 0, sizeof(*j));
+	if (m->kind == HL_GK_ISSUE) {
+		j->rec = m->rec;
+		j->rec.job = m->job;
+		j->rec.token = m->token;
+		j->rec.version = 0;
+		j->rec.final = HL_WS_NONE;
+		choose_dcs(g, &j->rec, m->rec.ndc);
+		j->phase = HL_GJ_ACK_REPL;
+		replicate_and_check(g, j, now_ns);
+		return;
+	}
+	/* Re-issue or transfer: rebuild from the latest record of a quorum (design.md §6). */
+	g->n_takeovers++;
+	j->rec.job = m->job;
+	j->rec.token = m->token;
+	j->phase = HL_GJ_FETCH;
+	j->resend_at_ns = now_ns + g->cfg.resend_ns;
+	for (uint32_t i = 0; i < g->cfg.ngates; i++) {
+		if (g->cfg.gates[i] == g->cfg.self)
+			continue;
+		struct hl_gmsg *f = gout(g, HL_GM_REC_FETCH, g->cfg.gates[i], m->job);
+		f->token = m->token;
+	}
+	const struct hl_jrec *own = hl_jrec_store_get(&g->store, m->job);
+	struct hl_gate_rec r;
+	if (own != NULL && own->len == sizeof(r))
+		memcpy(&r, own->body, sizeof(r));
+	fetch_note(g, j, g->cfg.self, own != NULL && own->len == sizeof(r) ? &r : NULL, now_ns);
+}
+
+/* ---- tier leader ---- */
+
+static void
+note_leader(struct hl_gate *g, const struct hl_lease_grant *gr, uint8_t kind,
+        const struct hl_gate_rec *rec, uint64_t now_ns)
+{
+	struct hl_gmsg *m = gout(g, HL_GM_GRANT, gr->holder, gr->job);
+
+	m->kind = kind;
+	m->token = gr->token;
+	if (rec != NULL)
+		m->rec = *rec;
+	for (uint32_t i = 0; i < g->cfg.ngates; i++) {
+		if (g->cfg.gates[i] == g->cfg.self)
+			continue;
+		struct hl_gmsg *n = gout(g, HL_GM_LEADER_NOTE, g->cfg.gates[i], gr->job);
+		n->leader = gr->holder;
+		n->token = gr->token;
+	}
+	cache_put(g, gr->job, gr->holder, gr->token, now_ns);
+}
+
+static bool
+any_dc_healthy(const struct hl_gate *g)
+{
+	for (uint32_t i = 0; i < g->ndcs; i++)
+		if (g->dcs[i].healthy && g->dcs[i].capacity > 0)
+			return true;
+	return false;
+}
+
+static void
+submit_ack(struct hl_gate *g, uint64_t client, uint64_t job, int32_t code, uint64_t leader,
+        uint64_t token)
+{
+	struct hl_gmsg *m = gout(g, HL_GM_SUBMIT_ACK, client, job);
+
+	m->code = code;
+	m->leader = leader;
+	m->token = token;
+}
+
+static void
+on_submit(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
+{
+	struct hl_idem_result r;
+	struct hl_lease_grant gr;
+	int rc;
+
+	if (!is_tier_leader(g)) {
+		g->n_redirects++;
+		submit_ack(g, m->from, m->job, -HL_E_NOT_LEADER, g->tier_leader, 0);
+		return;
+	}
+	if (m->key_len == 0 || m->key_len > HL_IDEM_KEY_MAX || m->job == 0) {
+		submit_ack(g, m->from, m->job, -EINVAL, 0, 0);
+		return;
+	}
+	if (!any_dc_healthy(g)) {
+		submit_ack(g, m->from, m->job, -EAGAIN, 0, 0);
+		return;
+	}
+	rc = hl_idem_begin(&g->idem, m->key, m->key_len, m->job, m->from, now_ns, &r);
+	if (rc < 0) {
+		HL_LOG(HL_LOG_WARN, "gate", "job %llu from client %llu: idempotency table: %s",
+		        (unsigned long long)m->job, (unsigned long long)m->from, hl_errname(rc));
+		submit_ack(g, m->from, m->job, rc, 0, 0);
+		return;
+	}
+	if (r.verdict == HL_IDEM_WAIT)
+		return;
+	if (r.verdict == HL_IDEM_CACHED) {
+		const struct hl_lease_entry *e = hl_lease_find(&g->leases, r.job);
+		submit_ack(g, m->from, r.job, r.code, e != NULL ? e->holder : 0,
+		        e != NULL ? e->token : 0);
+		return;
+	}
+	rc = hl_lease_issue(&g->leases, m->job, 0, now_ns, &gr);
+	if (rc < 0) {
+		/* E.1: a failure to acquire is reported to the client. */
+		HL_LOG(HL_LOG_WARN, "gate", "job %llu: lease not issued: %s",
+		        (unsigned long long)m->job, hl_errname(rc));
+		(void)hl_idem_reject(
+		        &g->idem, m->key, m->key_len, rc == -HL_E_EXISTS ? -EAGAIN : rc, now_ns);
+		submit_ack(g, m->from, m->job, rc == -HL_E_EXISTS ? -EAGAIN : rc, 0, 0);
+		return;
+	}
+	struct hl_gate_rec rec = {.job = m->job, .client = m->from, .ndc = m->rec.ndc};
+	memcpy(rec.key, m->key, m->key_len);
+	rec.key_len = m->key_len;
+	note_leader(g, &gr, HL_GK_ISSUE, &rec, now_ns);
+}
+
+static void
+on_renew(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
+{
+	struct hl_lease_ref ref = {.job = m->job, .token = m->token};
+	struct hl_lease_grant gr;
+	int rc = 0;
+
+	if (!is_tier_leader(g))
+		return; /* the holder's lease runs out unless the real leader renews it */
+	if (hl_lease_renew(&g->leases, m->from, &ref, 1, now_ns, &gr, &rc) == 1) {
+		struct hl_gmsg *a = gout(g, HL_GM_GRANT, m->from, m->job);
+		a->kind = HL_GK_RENEW;
+		a->token = gr.token;
+		return;
+	}
+	if (rc == -HL_E_NOT_FOUND && hl_lease_in_grace(&g->leases, now_ns) &&
+	        hl_lease_adopt(&g->leases, m->from, m->job, m->token, now_ns, &gr) == 0) {
+		note_leader(g, &gr, HL_GK_REISSUE, NULL, now_ns);
+		return;
+	}
+	struct hl_gmsg *a = gout(g, HL_GM_GRANT, m->from, m->job);
+	a->kind = HL_GK_RENEW;
+	a->token = m->token;
+	a->code = rc;
+}
+
+static void
+on_transfer_req(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
+{
+	struct hl_lease_grant gr;
+	uint64_t to;
+	int rc;
+
+	if (!is_tier_leader(g))
+		return; /* the lease expires and is re-issued instead */
+	to = hl_lease_pick(&g->leases, m->job, m->from);
+	if (to == 0)
+		to = m->from;
+	if ((rc = hl_lease_transfer(&g->leases, m->job, m->token, to, now_ns, &gr)) < 0) {
+		HL_LOG(HL_LOG_WARN, "gate", "job %llu: transfer from gate %llu refused: %s",
+		        (unsigned long long)m->job, (unsigned long long)m->from, hl_errname(rc));
+		return;
+	}
+	note_leader(g, &gr, HL_GK_TRANSFER, NULL, now_ns);
+}
+
+/* A record of a job nobody leads (its leader died with the old tier leader, or never renewed
+ * here): lease it again once the grace is over, so no acknowledged job is lost. */
+static void
+on_orphan(struct hl_gate *g, uint64_t job, uint64_t now_ns)
+{
+	struct hl_lease_grant gr;
+
+	if (!is_tier_leader(g) || hl_lease_in_grace(&g->leases, now_ns) ||
+	        hl_lease_find(&g->leases, job) != NULL)
+		return;
+	if (hl_lease_issue(&g->leases, job, 0, now_ns, &gr) == 0) {
+		g->n_orphans++;
+		note_leader(g, &gr, HL_GK_REISSUE, NULL, now_ns);
+	}
+}
+
+int
+hl_gate_set_tier_leader(struct hl_gate *g, uint64_t leader, uint32_t term, uint64_t now_ns)
+{
+	int rc;
+
+	g->tier_leader = leader;
+	if (leader != g->cfg.self || term == 0) {
+		g->term = 0;
+		(void)hl_lease_set_term(&g->leases, 0);
+		return 0;
+	}
+	if (term == g->term)
+		return 0;
+	if ((rc = hl_lease_set_term(&g->leases, term)) < 0)
+		return rc;
+	g->term = term;
+	hl_lease_start_grace(&g->leases, now_ns);
+	return 0;
+}
+
+void
+hl_gate_peer_dead(struct hl_gate *g, uint64_t gate)
+{
+	(void)hl_lease_member_remove(&g->leases, gate);
+}
+
+void
+hl_gate_peer_alive(struct hl_gate *g, uint64_t gate)
+{
+	(void)hl_lease_member_set(&g->leases, gate, true);
+	/* A restarted gate lost its record store: give it the current version of every job we
+	 * lead, so the quorum copies survive the next failure. */
+	for (uint32_t s = 0; s < g->jmap.max && hl_idmap_count(&g->jmap) > 0; s++) {
+		const struct hl_gate_job *j = &g->jobs[s];
+		if (j->rec.job == 0 || hl_idmap_find(&g->jmap, j->rec.job) != s ||
+		        j->phase == HL_GJ_FETCH || gate == g->cfg.self)
+			continue;
+		struct hl_gmsg *m = gout(g, HL_GM_REC_PUT, gate, j->rec.job);
+		m->rec = j->rec;
+		m->token = j->rec.token;
+		m->version = j->rec.version;
+	}
+}
+
+/* ---- leader cache (D.5) ---- */
+
+static void
+cache_put(struct hl_gate *g, uint64_t job, uint64_t leader, uint64_t token, uint64_t now_ns)
+{
+	uint32_t s = hl_idmap_find(&g->cmap, job);
+
+	if (s == HL_IDMAP_NONE) {
+		int64_t n = hl_idmap_insert(&g->cmap, job);
+		if (n < 0)
+			return; /* full: queries are redirected to the tier leader instead */
+		s = (uint32_t)n;
+		g->cache[s].token = 0;
+	}
+	if (token < g->cache[s].token)
+		return;
+	g->cache[s] = (struct hl_gate_cache){leader, token, now_ns + g->cfg.cache_ttl_ns};
+}
+
+static const struct hl_gate_cache *
+cache_get(const struct hl_gate *g, uint64_t job, uint64_t now_ns)
+{
+	uint32_t s = hl_idmap_find(&g->cmap, job);
+
+	if (s == HL_IDMAP_NONE || g->cache[s].until_ns <= now_ns)
+		return NULL;
+	return &g->cache[s];
+}
+
+static void
+cache_sweep(struct hl_gate *g, uint64_t now_ns)
+{
+	for (uint32_t s = 0; s < g->cmap.max && hl_idmap_count(&g->cmap) > 0; s++) {
+		uint64_t job;
+		if (g->cache[s].until_ns == 0 || g->cache[s].until_ns > now_ns)
+			continue;
+		/* find the id of slot s: the cache keeps no back pointer, so probe by value */
+		job = 0;
+		for (uint32_t b = 0; b <= g->cmap.mask; b++)
+			if (g->cmap.keys[b] != 0 && g->cmap.vals[b] == s) {
+				job = g->cmap.keys[b];
+				break;
+			}
+		g->cache[s].until_ns = 0;
+		if (job != 0)
+			(void)hl_idmap_remove(&g->cmap, job);
+	}
+}
+
+static uint64_t
+leader_of(struct hl_gate *g, uint64_t job, uint64_t now_ns, uint64_t *token)
+{
+	const struct hl_gate_cache *c;
+
+	*token = 0;
+	if (is_tier_leader(g)) {
+		const struct hl_lease_entry *e = hl_lease_find(&g->leases, job);
+		if (e != NULL) {
+			*token = e->token;
+			return e->holder;
+		}
+		return 0;
+	}
+	if ((c = cache_get(g, job, now_ns)) != NULL) {
+		*token = c->token;
+		return c->leader;
+	}
+	return 0;
+}
+
+/* ---- results from DCs ---- */
+
+static void
+on_dc_result(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
+{
+	struct hl_gate_job *j = job_led(g, m->job, now_ns);
+	uint64_t token, to;
+
+	if (m->status < HL_WS_COMPLETED || m->status > HL_WS_MAX) {
+		HL_LOG(HL_LOG_WARN, "gate", "job %llu: DC %llu sent non-final status %u",
+		        (unsigned long long)m->job, (unsigned long long)m->dc, m->status);
+		return;
+	}
+	if (j == NULL) {
+		/* D.1: not the job leader here: forward (once) to the leader we know of; the DC
+		 * keeps resending until the leader acks, so a lost forward is retried. */
+		if (is_tier_leader(g) && !hl_lease_in_grace(&g->leases, now_ns) &&
+		        hl_lease_find(&g->leases, m->job) == NULL &&
+		        hl_jrec_store_get(&g->store, m->job) == NULL) {
+			/* No lease and no record: the job is over (its end freed both). Tell the
+			 * DC so it frees the result it holds ("job over"). */
+			struct hl_gmsg *a = gout(g, HL_GM_DC_RESULT_ACK, m->dc, m->job);
+			a->dc = m->dc;
+			a->token = m->token;
+			a->code = -HL_E_NOT_FOUND;
+			return;
+		}
+		if (m->type == HL_GM_FWD_RESULT && m->kind != 0)
+			return;
+		to = leader_of(g, m->job, now_ns, &token);
+		if (to == 0 || to == g->cfg.self)
+			to = g->tier_leader;
+		if (to == 0 || to == g->cfg.self)
+			return;
+		struct hl_gmsg *f = gout(g, HL_GM_FWD_RESULT, to, m->job);
+		f->dc = m->dc;
+		f->status = m->status;
+		f->token = m->token;
+		f->kind = 1;
+		g->n_forwarded++;
+		return;
+	}
+	struct hl_gmsg *a = gout(g, HL_GM_DC_RESULT_ACK, m->dc, m->job);
+	a->dc = m->dc;
+	a->token = j->rec.token;
+	a->leader = g->cfg.self;
+	for (uint32_t i = 0; i < j->rec.ndc; i++) {
+		if (j->rec.dcs[i] != m->dc)
+			continue;
+		if (j->rec.dc_status[i] != HL_WS_NONE || j->phase != HL_GJ_RUNNING) {
+			g->n_dup_results++; /* D.7: duplicate final result ignored */
+			return;
+		}
+		j->rec.dc_status[i] = m->status;
+		for (uint32_t k = 0; k < j->rec.ndc; k++)
+			if (j->rec.dc_status[k] == HL_WS_NONE) {
+				/* record the DC's result before acting on it */
+				replicate(g, j, now_ns);
+				return;
+			}
+		finalize(g, j, now_ns);
+		return;
+	}
+	HL_LOG(HL_LOG_WARN, "gate", "job %llu: result from DC %llu it was not sent to",
+	        (unsigned long long)m->job, (unsigned long long)m->dc);
+}
+
+/* ---- everything else ---- */
+
+static void
+on_push_ack(struct hl_gate *g, const struct hl_gmsg *m)
+{
+	struct hl_gate_job *j = job_get(g, m->job);
+
+	if (j == NULL || j->phase != HL_GJ_PUSHING || m->seq < j->final_seq)
+		return;
+	/* Job end: the final reached the client. Free everything, tell the tier. */
+	for (uint32_t i = 0; i < g->cfg.ngates; i++)
+		if (g->cfg.gates[i] != g->cfg.self)
+			(void)gout(g, HL_GM_REC_FORGET, g->cfg.gates[i], m->job);
+	(void)hl_jrec_store_forget(&g->store, m->job);
+	job_free(g, j, true);
+}
+
+static void
+on_register(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
+{
+	struct hl_gate_job *j = job_led(g, m->job, now_ns);
+	struct hl_push ps[HL_PUSHLOG_DEPTH];
+	bool gap = false;
+	int n;
+
+	if (j == NULL) {
+		uint64_t token, to = leader_of(g, m->job, now_ns, &token);
+		struct hl_gmsg *a = gout(g, HL_GM_LEADER_ANSWER, m->from, m->job);
+		a->code = to != 0 ? 0 : -HL_E_NOT_LEADER;
+		a->leader = to != 0 ? to : g->tier_leader;
+		a->token = token;
+		return;
+	}
+	n = hl_pushlog_replay(&g->plog, m->job, m->token == j->rec.token ? m->seq : 0, ps,
+	        HL_PUSHLOG_DEPTH, &gap);
+	for (int i = 0; i < n; i++) {
+		struct hl_gmsg *p = gout(g, HL_GM_PUSH, m->from, m->job);
+		p->kind = ps[i].kind;
+		p->status = ps[i].status;
+		p->seq = ps[i].seq;
+		p->leader = g->cfg.self;
+		p->token = j->rec.token;
+	}
+	if (n <= 0)
+		push(g, j, HL_PUSH_K_STATUS, 0); /* nothing missed: current status, unnumbered */
+}
+
+static void
+on_leader_query(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
+{
+	uint64_t token, to = leader_of(g, m->job, now_ns, &token);
+	struct hl_gmsg *a = gout(g, HL_GM_LEADER_ANSWER, m->from, m->job);
+
+	if (to != 0) {
+		a->leader = to;
+		a->token = token;
+		return;
+	}
+	/* D.5: no valid answer here: "not leader", ask the tier leader. */
+	g->n_redirects++;
+	a->code = is_tier_leader(g) ? -HL_E_NOT_FOUND : -HL_E_NOT_LEADER;
+	a->leader = g->tier_leader;
+}
+
+int
+hl_gate_recv(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
+{
+	struct hl_gate_job *j;
+	int rc;
+
+	if (m->to != g->cfg.self || m->job == 0)
+		return -EINVAL;
+	switch (m->type) {
+	case HL_GM_SUBMIT:
+		on_submit(g, m, now_ns);
+		break;
+	case HL_GM_GRANT:
+		if (m->from != g->tier_leader && m->code == 0) {
+			g->n_stale++;
+			return -HL_E_NOT_LEADER; /* fenced: only the tier leader we follow grants */
+		}
+		on_grant(g, m, now_ns);
+		break;
+	case HL_GM_RENEW:
+		on_renew(g, m, now_ns);
+		break;
+	case HL_GM_RELEASE:
+		if (is_tier_leader(g) && (rc = hl_lease_release(&g->leases, m->job, m->token)) < 0)
+			HL_LOG(HL_LOG_INFO, "gate", "job %llu: release token %llx: %s",
+			        (unsigned long long)m->job, (unsigned long long)m->token,
+			        hl_errname(rc));
+		break;
+	case HL_GM_TRANSFER_REQ:
+		on_transfer_req(g, m, now_ns);
+		break;
+	case HL_GM_LEADER_NOTE:
+		cache_put(g, m->job, m->leader, m->token, now_ns);
+		break;
+	case HL_GM_COMMITTED:
+		if (is_tier_leader(g) && m->key_len > 0 && m->key_len <= HL_IDEM_KEY_MAX)
+			(void)hl_idem_commit(&g->idem, m->key, m->key_len, now_ns);
+		break;
+	case HL_GM_REC_PUT: {
+		struct hl_gmsg *a;
+		rc = hl_jrec_store_put(
+		        &g->store, m->job, m->token, m->version, &m->rec, sizeof(m->rec));
+		a = gout(g, HL_GM_REC_ACK, m->from, m->job);
+		a->version = m->version;
+		a->token = m->token;
+		a->code = rc == -EALREADY ? 0 : rc;
+		break;
+	}
+	case HL_GM_REC_ACK:
+		j = job_get(g, m->job);
+		if (j == NULL || m->token != j->rec.token)
+			break;
+		if (m->code == -HL_E_STALE_TOKEN) {
+			g->n_stale++;
+			job_abandon(g, j, "a greater token wrote the record");
+			break;
+		}
+		if (m->code == 0 && hl_jrec_repl_ack(&g->repl, m->job, m->version, m->from) == 1 &&
+		        m->version == j->rec.version)
+			on_commit(g, j, now_ns);
+		break;
+	case HL_GM_REC_FETCH: {
+		const struct hl_jrec *r = hl_jrec_store_get(&g->store, m->job);
+		struct hl_gmsg *a = gout(g, HL_GM_REC_DATA, m->from, m->job);
+		a->token = m->token;
+		if (r != NULL && r->len == sizeof(a->rec))
+			memcpy(&a->rec, r->body, sizeof(a->rec));
+		break;
+	}
+	case HL_GM_REC_DATA:
+		j = job_get(g, m->job);
+		if (j != NULL && j->phase == HL_GJ_FETCH && m->token == j->rec.token)
+			fetch_note(g, j, m->from, &m->rec, now_ns);
+		break;
+	case HL_GM_REC_FORGET:
+		(void)hl_jrec_store_forget(&g->store, m->job);
+		break;
+	case HL_GM_DC_ACCEPT:
+		j = job_led(g, m->job, now_ns);
+		if (j != NULL)
+			for (uint32_t i = 0; i < j->rec.ndc; i++)
+				if (j->rec.dcs[i] == m->dc && m->token == j->rec.token)
+					j->dc_accepted[i] = true;
+		break;
+	case HL_GM_DC_RESULT:
+	case HL_GM_FWD_RESULT:
+		on_dc_result(g, m, now_ns);
+		break;
+	case HL_GM_PUSH_ACK:
+		on_push_ack(g, m);
+		break;
+	case HL_GM_REGISTER:
+		on_register(g, m, now_ns);
+		break;
+	case HL_GM_LEADER_QUERY:
+		on_leader_query(g, m, now_ns);
+		break;
+	case HL_GM_ORPHAN:
+		on_orphan(g, m->job, now_ns);
+		break;
+	default:
+		HL_LOG(HL_LOG_WARN, "gate", "gate %llu: unexpected message type %u from %llu",
+		        (unsigned long long)g->cfg.self, m->type, (unsigned long long)m->from);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* ---- time ---- */
+
+static void
+tier_tick(struct hl_gate *g, uint64_t now_ns)
+{
+	struct hl_lease_event ev[32];
+	struct hl_idem_event ie;
+	size_t n;
+
+	while ((n = hl_lease_tick(&g->leases, now_ns, ev, 32)) > 0) {
+		for (size_t i = 0; i < n; i++)
+			if (ev[i].kind == HL_LEASE_EV_REISSUED)
+				note_leader(g, &ev[i].grant, HL_GK_REISSUE, NULL, now_ns);
+		if (n < 32)
+			break;
+	}
+	if (now_ns >= g->next_sweep_ns) { /* sweeps scan the table: once a second */
+		g->next_sweep_ns = now_ns + 1000 * MS;
+		(void)hl_idem_sweep(&g->idem, now_ns);
+	}
+	while (hl_idem_next_event(&g->idem, &ie) == 1) {
+		const struct hl_lease_entry *e = hl_lease_find(&g->leases, ie.job);
+		int32_t code = ie.kind == HL_IDEM_EV_COMMITTED  ? 0
+		               : ie.kind == HL_IDEM_EV_REJECTED ? ie.code
+		                                                : -EAGAIN;
+		submit_ack(g, ie.waiter, ie.job, code, e != NULL ? e->holder : 0,
+		        e != NULL ? e->token : 0);
+	}
+}
+
+void
+hl_gate_tick(struct hl_gate *g, uint64_t now_ns)
+{
+	struct hl_lease_ref refs[64];
+	uint64_t dropped[64], jobs[64], to[64];
+	struct hl_retry_out ro[32];
+	size_t n;
+
+	if (is_tier_leader(g))
+		tier_tick(g, now_ns);
+	/* holder: renewals, expiry */
+	if (g->tier_leader != 0)
+		while ((n = hl_lease_holder_renewals(&g->held, now_ns, refs, 64)) > 0) {
+			for (size_t i = 0; i < n; i++) {
+				struct hl_gmsg *m =
+				        gout(g, HL_GM_RENEW, g->tier_leader, refs[i].job);
+				m->token = refs[i].token;
+			}
+			if (n < 64)
+				break;
+		}
+	n = hl_lease_holder_tick(&g->held, now_ns, dropped, 64);
+	for (size_t i = 0; i < n; i++) {
+		struct hl_gate_job *j = job_get(g, dropped[i]);
+		if (j != NULL)
+			job_abandon(g, j, "lease expired (not renewed)");
+	}
+	/* record resends */
+	n = hl_jrec_repl_resends(&g->repl, now_ns, jobs, to, 64);
+	for (size_t i = 0; i < n; i++) {
+		struct hl_gate_job *j = job_get(g, jobs[i]);
+		if (j == NULL)
+			continue;
+		struct hl_gmsg *m = gout(g, HL_GM_REC_PUT, to[i], j->rec.job);
+		m->rec = j->rec;
+		m->token = j->rec.token;
+		m->version = j->rec.version;
+	}
+	/* per job timers */
+	for (uint32_t s = 0; s < g->jmap.max && hl_idmap_count(&g->jmap) > 0; s++) {
+		struct hl_gate_job *j = &g->jobs[s];
+		if (j->rec.job == 0 || hl_idmap_find(&g->jmap, j->rec.job) != s)
+			continue;
+		if (j->phase == HL_GJ_RUNNING && now_ns >= j->dc_deadline_ns) {
+			/* D.7: a DC that never reports is timed out. */
+			for (uint32_t i = 0; i < j->rec.ndc; i++)
+				if (j->rec.dc_status[i] == HL_WS_NONE) {
+					HL_LOG(HL_LOG_WARN, "gate",
+					        "job %llu: DC %llu silent: TIMEOUT",
+					        (unsigned long long)j->rec.job,
+					        (unsigned long long)j->rec.dcs[i]);
+					j->rec.dc_status[i] = HL_WS_TIMEOUT;
+					g->n_dc_timeouts++;
+				}
+			finalize(g, j, now_ns);
+			continue;
+		}
+		if (now_ns < j->resend_at_ns)
+			continue;
+		j->resend_at_ns = now_ns + g->cfg.resend_ns;
+		if (j->phase == HL_GJ_RUNNING)
+			dc_submit(g, j);
+		else if (j->phase == HL_GJ_FETCH)
+			for (uint32_t i = 0; i < g->cfg.ngates; i++)
+				if (!(j->fetch_from & (1u << i))) {
+					struct hl_gmsg *f = gout(
+					        g, HL_GM_REC_FETCH, g->cfg.gates[i], j->rec.job);
+					f->token = j->rec.token;
+				}
+	}
+	/* final pushes (D.3): resend with backoff, then hand the job to a peer gate */
+	while ((n = hl_retry_tick(&g->pushes, now_ns, ro, 32)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			struct hl_gate_job *j = job_get(g, ro[i].id);
+			if (j == NULL || j->phase != HL_GJ_PUSHING)
+				continue;
+			if (ro[i].ev == HL_RETRY_RESEND) {
+				push(g, j, HL_PUSH_K_RESULT, j->final_seq);
+				continue;
+			}
+			if (g->cfg.ngates == 1 || g->tier_leader == 0) {
+				/* nobody to hand it to: keep trying, visibly */
+				(void)hl_retry_track(&g->pushes, j->rec.job, j->rec.client, now_ns);
+				continue;
+			}
+			HL_LOG(HL_LOG_WARN, "gate",
+			        "job %llu: final push to client %llu unacked after %u sends: "
+			        "handing the job to a peer gate",
+			        (unsigned long long)j->rec.job, (unsigned long long)j->rec.client,
+			        g->cfg.retry.max_attempts);
+			struct hl_gmsg *m = gout(g, HL_GM_TRANSFER_REQ, g->tier_leader, j->rec.job);
+			m->token = j->rec.token;
+			g->n_handoffs++;
+			job_free(g, j, false);
+		}
+		if (n < 32)
+			break;
+	}
+	/* Every record this gate stores keeps its job alive until the job ends (REC_FORGET): a
+	 * record whose job we do not lead is reported to the tier leader, which leases it if no
+	 * lease covers it. A record left by a lost REC_FORGET so ends as a no-op job. */
+	if (now_ns >= g->next_orphan_ns && g->tier_leader != 0) {
+		g->next_orphan_ns = now_ns + 5 * SEC;
+		for (uint32_t s = 0; s < g->store.map.max && hl_jrec_store_count(&g->store) > 0;
+		        s++) {
+			const struct hl_jrec *r = &g->store.r[s];
+			if (r->job == 0 || hl_idmap_find(&g->store.map, r->job) != s ||
+			        job_get(g, r->job) != NULL)
+				continue;
+			if (is_tier_leader(g))
+				on_orphan(g, r->job, now_ns);
+			else
+				(void)gout(g, HL_GM_ORPHAN, g->tier_leader, r->job);
+		}
+	}
+	if (now_ns >= g->next_cache_sweep_ns) {
+		g->next_cache_sweep_ns = now_ns + 1000 * MS;
+		cache_sweep(g, now_ns);
+	}
+}
+
+uint64_t
+hl_gate_retained(const struct hl_gate *g, bool with_idem)
+{
+	uint64_t n = hl_idmap_count(&g->jmap) + hl_lease_count(&g->leases) +
+	             hl_lease_holder_count(&g->held) + hl_jrec_repl_count(&g->repl) +
+	             hl_pushlog_jobs(&g->plog) + hl_retry_count(&g->pushes) +
+	             hl_jrec_store_count(&g->store) + hl_idmap_count(&g->cmap);
+
+	if (with_idem)
+		n += hl_idem_count(&g->idem) + hl_idem_waiting(&g->idem);
+	return n;
+}

@@ -1,0 +1,304 @@
+/* gclient.c — the client of the gate tier, sans-IO: submission with an idempotency key until
+ * acked, leader following (greater token wins), replay on (re)registration, exactly-once final. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hl_err.h"
+#include "hl_gate.h"
+#include "hl_log.h"
+#include "hl_pushlog.h"
+
+int
+hl_gclient_init(struct hl_gclient *c, uint64_t self, const uint64_t *gates, uint32_t ngates,
+        uint32_t max_jobs)
+{
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (self == 0 || ngates == 0 || ngates > HL_GATE_MAX_GATES || max_jobs == 0)
+		return -EINVAL;
+	c->self = self;
+	memcpy(c->gates, gates, ngates * sizeof(*gates));
+	c->ngates = ngates;
+	c->resend_ns = 1000000000ull;
+	c->connected = true;
+	if ((rc = hl_idmap_init(&c->map, max_jobs)) < 0)
+		return rc;
+	c->j = calloc(max_jobs, sizeof(*c->j));
+	c->outq = calloc(HL_GATE_OUTQ, sizeof(*c->outq));
+	if (c->j == NULL || c->outq == NULL) {
+		hl_gclient_fini(c);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+hl_gclient_fini(struct hl_gclient *c)
+{
+	hl_idmap_fini(&c->map);
+	free(c->j);
+	free(c->outq);
+	memset(c, 0, sizeof(*c));
+}
+
+static struct hl_gmsg *
+cout(struct hl_gclient *c, uint8_t type, uint64_t to, uint64_t job)
+{
+	static struct hl_gmsg sink;
+	struct hl_gmsg *m;
+
+	if (c->out_len == HL_GATE_OUTQ) {
+		c->n_out_full++;
+		m = &sink;
+	} else {
+		m = &c->outq[(c->out_head + c->out_len) % HL_GATE_OUTQ];
+		c->out_len++;
+	}
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	m->from = c->self;
+	m->to = to;
+	m->job = job;
+	return m;
+}
+
+int
+hl_gclient_next_tx(struct hl_gclient *c, struct hl_gmsg *m)
+{
+	if (c->out_len == 0)
+		return 0;
+	*m = c->outq[c->out_head];
+	c->out_head = (c->out_head + 1) % HL_GATE_OUTQ;
+	c->out_len--;
+	return 1;
+}
+
+static struct hl_gclient_job *
+cjob(struct hl_gclient *c, uint64_t job)
+{
+	uint32_t s = hl_idmap_find(&c->map, job);
+
+	return s == HL_IDMAP_NONE ? NULL : &c->j[s];
+}
+
+static void
+send_submit(struct hl_gclient *c, struct hl_gclient_job *j, uint64_t now_ns)
+{
+	struct hl_gmsg *m = cout(c, HL_GM_SUBMIT, j->ask, j->job);
+
+	memcpy(m->key, j->key, j->key_len);
+	m->key_len = j->key_len;
+	m->rec.ndc = j->ndc;
+	j->resend_at_ns = now_ns + c->resend_ns;
+}
+
+static void
+send_register(struct hl_gclient *c, struct hl_gclient_job *j, uint64_t now_ns)
+{
+	struct hl_gmsg *m = cout(c, HL_GM_REGISTER, j->leader, j->job);
+
+	m->seq = j->last_seq;
+	m->token = j->token;
+	j->resend_at_ns = now_ns + 3 * c->resend_ns;
+}
+
+int
+hl_gclient_submit(struct hl_gclient *c, uint64_t job, const void *key, uint8_t key_len, uint8_t ndc,
+        uint64_t now_ns)
+{
+	struct hl_gclient_job *j;
+	int64_t s;
+
+	if (job == 0 || key_len == 0 || key_len > HL_IDEM_KEY_MAX || ndc == 0 ||
+	        ndc > HL_GATE_JOB_DCS)
+		return -EINVAL;
+	if (cjob(c, job) != NULL)
+		return -HL_E_EXISTS;
+	if ((s = hl_idmap_insert(&c->map, job)) < 0)
+		return s == -EEXIST ? -HL_E_EXISTS : -HL_E_FULL;
+	j = &c->j[s];
+	memset(j, 0, sizeof(*j));
+	j->job = job;
+	memcpy(j->key, key, key_len);
+	j->key_len = key_len;
+	j->ndc = ndc;
+	j->ask = c->gates[job % c->ngates];
+	if (c->connected)
+		send_submit(c, j, now_ns);
+	return 0;
+}
+
+void
+hl_gclient_set_connected(struct hl_gclient *c, bool up, uint64_t now_ns)
+{
+	bool was = c->connected;
+
+	c->connected = up;
+	if (!up || was)
+		return;
+	/* D.2: on reconnect every open job registers with what it has seen. */
+	for (uint32_t s = 0; s < c->map.max; s++) {
+		struct hl_gclient_job *j = &c->j[s];
+		if (j->job == 0 || hl_idmap_find(&c->map, j->job) != s || j->final_seen)
+			continue;
+		if (j->acked && j->leader != 0)
+			send_register(c, j, now_ns);
+		else
+			send_submit(c, j, now_ns);
+	}
+}
+
+/* A greater token means a new job leader: follow it. */
+static bool
+follow(struct hl_gclient *c, struct hl_gclient_job *j, uint64_t leader, uint64_t token)
+{
+	if (leader == 0 || token < j->token)
+		return false;
+	if (token > j->token) {
+		if (j->token != 0)
+			c->n_leader_changes++;
+		j->token = token;
+		j->leader = leader;
+		j->last_seq = 0; /* sequence numbers are per leader token */
+		return true;
+	}
+	j->leader = leader;
+	return false;
+}
+
+static void
+ack_push(struct hl_gclient *c, const struct hl_gmsg *m)
+{
+	struct hl_gmsg *a = cout(c, HL_GM_PUSH_ACK, m->from, m->job);
+
+	a->seq = m->seq;
+	a->token = m->token;
+}
+
+int
+hl_gclient_recv(struct hl_gclient *c, const struct hl_gmsg *m, uint64_t now_ns)
+{
+	struct hl_gclient_job *j;
+
+	if (m->to != c->self)
+		return -EINVAL;
+	j = cjob(c, m->job);
+	switch (m->type) {
+	case HL_GM_SUBMIT_ACK:
+		if (j == NULL || j->acked)
+			return 0;
+		if (m->code == -HL_E_NOT_LEADER) {
+			/* redirect: to the named leader, or the next gate */
+			uint32_t k = 0;
+			while (k < c->ngates && c->gates[k] != j->ask)
+				k++;
+			uint64_t next = m->leader != 0 && m->leader != m->from
+			                        ? m->leader
+			                        : c->gates[(k + 1) % c->ngates];
+			/* Follow a redirect at once, but only to another gate: two gates that
+			 * disagree during an election must not make us spin. */
+			if (j->ask == m->from && next != m->from) {
+				j->ask = next;
+				send_submit(c, j, now_ns);
+			}
+			return 0;
+		}
+		if (m->code < 0)
+			return 0; /* retried from tick */
+		j->acked = true;
+		follow(c, j, m->leader, m->token);
+		return 0;
+	case HL_GM_PUSH:
+		if (j == NULL) {
+			/* a job whose final was already handed over and forgotten */
+			c->n_dup_pushes++;
+			ack_push(c, m);
+			return 0;
+		}
+		if (m->token < j->token)
+			return 0; /* a deposed leader */
+		j->acked = true;
+		follow(c, j, m->from, m->token);
+		if (m->seq != 0) {
+			if (m->seq <= j->last_seq)
+				c->n_dup_pushes++;
+			else
+				j->last_seq = m->seq;
+		}
+		if (m->kind == HL_PUSH_K_RESULT) {
+			if (j->final_seen) {
+				c->n_dup_pushes++;
+			} else if (c->fin_len == 64) {
+				return -HL_E_FULL; /* not acked: the gate resends once drained */
+			} else {
+				j->final_seen = true;
+				j->final = m->status;
+				uint32_t t = (c->fin_head + c->fin_len++) % 64;
+				c->fin_job[t] = m->job;
+				c->fin_status[t] = m->status;
+			}
+		}
+		ack_push(c, m);
+		return 0;
+	case HL_GM_LEADER_ANSWER:
+		if (j == NULL || j->final_seen)
+			return 0;
+		if (m->code == -HL_E_NOT_LEADER && m->leader != 0) {
+			struct hl_gmsg *q = cout(c, HL_GM_LEADER_QUERY, m->leader, m->job);
+			(void)q;
+			return 0;
+		}
+		if (m->code == 0 && m->token >= j->token && follow(c, j, m->leader, m->token))
+			send_register(c, j, now_ns);
+		return 0;
+	default:
+		return -EPROTO;
+	}
+}
+
+void
+hl_gclient_tick(struct hl_gclient *c, uint64_t now_ns)
+{
+	if (!c->connected)
+		return;
+	for (uint32_t s = 0; s < c->map.max && hl_idmap_count(&c->map) > 0; s++) {
+		struct hl_gclient_job *j = &c->j[s];
+		if (j->job == 0 || hl_idmap_find(&c->map, j->job) != s || j->final_seen ||
+		        now_ns < j->resend_at_ns)
+			continue;
+		if (!j->acked) {
+			send_submit(c, j, now_ns);
+			continue;
+		}
+		/* Quiet job: re-register with the leader (replay) and ask a gate who leads it
+		 * (D.5), in case we missed a leader change. */
+		send_register(c, j, now_ns);
+		(void)cout(c, HL_GM_LEADER_QUERY, c->gates[(now_ns / c->resend_ns) % c->ngates],
+		        j->job);
+	}
+}
+
+int
+hl_gclient_next_final(struct hl_gclient *c, uint64_t *job, uint8_t *status)
+{
+	if (c->fin_len == 0)
+		return 0;
+	*job = c->fin_job[c->fin_head];
+	*status = c->fin_status[c->fin_head];
+	c->fin_head = (c->fin_head + 1) % 64;
+	c->fin_len--;
+	return 1;
+}
+
+int
+hl_gclient_forget(struct hl_gclient *c, uint64_t job)
+{
+	struct hl_gclient_job *j = cjob(c, job);
+
+	if (j == NULL)
+		return -ENOENT;
+	memset(j, 0, sizeof(*j));
+	return hl_idmap_remove(&c->map, job);
+}

@@ -1,0 +1,231 @@
+/* hl_gate.h — the gate tier (1–3 gates) and the client, sans-IO: the gate tier leader issues job
+ * leases (hl_lease) and takes submissions once per key (hl_idem); the per-job gate job leader
+ * replicates the job record (hl_jrec) before acking the client, picks DCs, merges their final
+ * statuses (hl_resolve, silent DC -> TIMEOUT), pushes the final result exactly once (hl_pushlog,
+ * hl_retry, then a lease transfer to a peer gate), and a new job leader rebuilds from a quorum. */
+#ifndef HL_GATE_H
+#define HL_GATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hl_idem.h"
+#include "hl_idmap.h"
+#include "hl_jrec.h"
+#include "hl_lease.h"
+#include "hl_prng.h"
+#include "hl_pushlog.h"
+#include "hl_retry.h"
+
+#define HL_GATE_MAX_GATES 3
+#define HL_GATE_MAX_DCS 8
+#define HL_GATE_JOB_DCS 3 /* DCs one job may run in */
+#define HL_GATE_OUTQ 1024 /* queued messages; full = counted drop (the peer's retry heals it) */
+
+/* Messages (structs; the host maps them to lib/wire bodies). `to`/`from` are node ids: gates,
+ * DCs and clients share one id space. */
+enum hl_gmsg_type {
+	HL_GM_SUBMIT = 1, /* client -> any gate: job, key, ndc */
+	HL_GM_SUBMIT_ACK, /* gate -> client: job, code, leader, token (NOT_LEADER: leader = redirect) */
+	HL_GM_GRANT, /* tier leader -> holder gate: job, token, kind (issue/renew/reissue/transfer) */
+	HL_GM_RENEW, /* holder -> tier leader: job, token */
+	HL_GM_RELEASE, /* job leader -> tier leader at job end: job, token */
+	HL_GM_TRANSFER_REQ, /* job leader -> tier leader: hand job to `leader` (push gave up) */
+	HL_GM_LEADER_NOTE, /* tier leader -> all gates: job, leader, token (fills leader caches) */
+	HL_GM_COMMITTED, /* job leader -> tier leader: first record version committed: key */
+	HL_GM_REC_PUT, /* job leader -> gates: rec (token, version) */
+	HL_GM_REC_ACK, /* gate -> job leader: job, version (code < 0: refused, stale token) */
+	HL_GM_REC_FETCH, /* new job leader -> gates: job, token */
+	HL_GM_REC_DATA, /* gate -> new job leader: rec (version 0 = none held) */
+	HL_GM_REC_FORGET, /* job leader -> gates at job end */
+	HL_GM_DC_SUBMIT, /* job leader -> DC: job, token (also repoints the DC after a takeover) */
+	HL_GM_DC_ACCEPT, /* DC -> job leader: job, dc */
+	HL_GM_DC_RESULT, /* DC -> gate it knows: job, dc, status, token */
+	HL_GM_DC_RESULT_ACK, /* job leader -> DC: job, dc */
+	HL_GM_FWD_RESULT, /* non-leader gate -> job leader (D.1): as DC_RESULT */
+	HL_GM_PUSH, /* job leader -> client: job, seq, kind, status, leader, token */
+	HL_GM_PUSH_ACK, /* client -> job leader: job, seq, token */
+	HL_GM_REGISTER, /* client -> job leader: job, seq = last seen under token */
+	HL_GM_LEADER_QUERY, /* client -> any gate: job */
+	HL_GM_LEADER_ANSWER, /* gate -> client: job, leader, token; code NOT_LEADER = ask `leader` */
+	HL_GM_ORPHAN, /* gate -> tier leader: I store a record of job and lead it not: lease it */
+};
+
+enum hl_grant_kind { HL_GK_ISSUE = 1, HL_GK_RENEW, HL_GK_REISSUE, HL_GK_TRANSFER };
+
+/* The replicated job record (the jrec body).
+ *
+ *  job | client | key[key_len] | ndc | dcs[ndc] | dc_status[ndc] | final | version
+ */
+struct hl_gate_rec {
+	uint64_t job, client, token, version;
+	uint8_t key[HL_IDEM_KEY_MAX];
+	uint8_t key_len;
+	uint8_t ndc;
+	uint8_t final; /* HL_WS_NONE until resolved */
+	uint8_t dc_status[HL_GATE_JOB_DCS];
+	uint64_t dcs[HL_GATE_JOB_DCS];
+};
+
+struct hl_gmsg {
+	uint8_t type;
+	uint8_t kind;
+	uint8_t status;
+	uint8_t key_len;
+	int32_t code;
+	uint64_t from, to;
+	uint64_t job, token, version, seq, leader, dc;
+	uint8_t key[HL_IDEM_KEY_MAX];
+	struct hl_gate_rec rec;
+};
+
+struct hl_gate_cfg {
+	uint64_t self;
+	uint64_t gates[HL_GATE_MAX_GATES]; /* the configured tier, self included */
+	uint32_t ngates;
+	uint32_t max_jobs; /* 4096 */
+	uint64_t dc_timeout_ns; /* a DC silent this long after dispatch counts TIMEOUT; 120 s */
+	uint64_t cache_ttl_ns; /* leader-query answers; 5 s */
+	uint64_t resend_ns; /* record puts, fetches, DC submits; 1 s */
+	struct hl_lease_cfg lease;
+	struct hl_retry_cfg retry;
+};
+void hl_gate_cfg_default(struct hl_gate_cfg *cfg);
+
+enum hl_gjob_phase {
+	HL_GJ_FETCH = 1, /* new holder: reading the record from a quorum */
+	HL_GJ_ACK_REPL, /* v1 replicating; the client is acked at commit */
+	HL_GJ_RUNNING, /* waiting for DC results */
+	HL_GJ_FINAL_REPL, /* final resolved, replicating */
+	HL_GJ_PUSHING, /* final pushed; waiting for the client's ack */
+};
+
+struct hl_gate_job {
+	struct hl_gate_rec rec;
+	uint8_t phase;
+	bool dc_accepted[HL_GATE_JOB_DCS];
+	uint64_t dc_deadline_ns; /* TIMEOUT for silent DCs (D.7) */
+	uint64_t resend_at_ns;
+	uint64_t final_seq; /* pushlog seq of the final push */
+	uint32_t fetch_from; /* bitmap over cfg gates that answered a fetch */
+	struct hl_gate_rec best; /* latest record seen in the fetch */
+	bool have_best;
+};
+
+struct hl_gate_dc {
+	uint64_t id;
+	bool healthy;
+	uint32_t capacity; /* jobs the DC reports room for */
+	uint32_t load; /* jobs this gate leads there */
+};
+
+struct hl_gate_cache {
+	uint64_t leader, token, until_ns;
+};
+
+struct hl_gate {
+	struct hl_gate_cfg cfg;
+	struct hl_prng *rng;
+	uint64_t tier_leader; /* from hl_elect (host) */
+	uint32_t term; /* our term while we are tier leader, else 0 */
+	uint64_t next_sweep_ns, next_cache_sweep_ns, next_orphan_ns; /* periodic scans */
+	/* tier leader */
+	struct hl_lease_table leases;
+	struct hl_idem idem;
+	/* job leader */
+	struct hl_lease_holder held;
+	struct hl_jrec_repl repl;
+	struct hl_idmap jmap;
+	struct hl_gate_job *jobs;
+	struct hl_pushlog plog;
+	struct hl_retry pushes; /* id = job (one outstanding final push per job) */
+	/* every gate */
+	struct hl_jrec_store store;
+	struct hl_idmap cmap;
+	struct hl_gate_cache *cache;
+	struct hl_gate_dc dcs[HL_GATE_MAX_DCS];
+	uint32_t ndcs;
+	struct hl_gmsg *outq;
+	uint32_t out_head, out_len;
+	/* counters */
+	uint64_t n_out_full, n_forwarded, n_dup_results, n_stale, n_handoffs, n_dc_timeouts,
+	        n_takeovers, n_redirects, n_orphans;
+};
+
+int hl_gate_init(struct hl_gate *g, const struct hl_gate_cfg *cfg, struct hl_prng *rng);
+void hl_gate_fini(struct hl_gate *g);
+/** Register or update a DC (host: federated health); -ENOSPC past HL_GATE_MAX_DCS. */
+int hl_gate_dc_set(struct hl_gate *g, uint64_t dc, bool healthy, uint32_t capacity);
+/** Gate tier leader from hl_elect: leader id and, when it is self, the term (issues tokens). */
+int hl_gate_set_tier_leader(struct hl_gate *g, uint64_t leader, uint32_t term, uint64_t now_ns);
+/** SWIM among gates: a gate is dead (its leases are re-issued by the tier leader). */
+void hl_gate_peer_dead(struct hl_gate *g, uint64_t gate);
+void hl_gate_peer_alive(struct hl_gate *g, uint64_t gate);
+int hl_gate_recv(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns);
+/** Timers (renewals, resends, DC timeouts, push retries); call every 100 ms or so. */
+void hl_gate_tick(struct hl_gate *g, uint64_t now_ns);
+/** Next message to send: 1 with *m, 0 if none. */
+int hl_gate_next_tx(struct hl_gate *g, struct hl_gmsg *m);
+/** Per-job structures held (jobs, leases, records, pushlogs, retries, idem, cache). */
+uint64_t hl_gate_retained(const struct hl_gate *g, bool with_idem);
+static inline uint32_t
+hl_gate_jobs(const struct hl_gate *g)
+{
+	return hl_idmap_count(&g->jmap);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Client: submits with an idempotency key until acked (following NOT_LEADER redirects), follows
+ * the job leader (pushes or answers with a greater token), registers with its last sequence on
+ * (re)connect (D.2), acks pushes, and hands the final result to the application once.
+ */
+struct hl_gclient_job {
+	uint64_t job;
+	uint8_t key[HL_IDEM_KEY_MAX];
+	uint8_t key_len, ndc;
+	bool acked, final_seen;
+	uint8_t final;
+	uint64_t leader, token, last_seq; /* last_seq under token */
+	uint64_t ask; /* gate to send the next request to */
+	uint64_t resend_at_ns;
+};
+
+struct hl_gclient {
+	uint64_t self;
+	uint64_t gates[HL_GATE_MAX_GATES];
+	uint32_t ngates;
+	uint64_t resend_ns;
+	bool connected;
+	struct hl_idmap map;
+	struct hl_gclient_job *j;
+	struct hl_gmsg *outq;
+	uint32_t out_head, out_len;
+	uint64_t n_dup_pushes, n_out_full, n_leader_changes;
+	/* finals for the application: ring of (job, status) */
+	uint64_t fin_job[64];
+	uint8_t fin_status[64];
+	uint32_t fin_head, fin_len;
+};
+
+int hl_gclient_init(struct hl_gclient *c, uint64_t self, const uint64_t *gates, uint32_t ngates,
+        uint32_t max_jobs);
+void hl_gclient_fini(struct hl_gclient *c);
+/** Submit job with key to ndc DCs. -EINVAL, -HL_E_EXISTS, -HL_E_FULL. */
+int hl_gclient_submit(struct hl_gclient *c, uint64_t job, const void *key, uint8_t key_len,
+        uint8_t ndc, uint64_t now_ns);
+/** Connection lost / back: on reconnect every open job registers with its last sequence. */
+void hl_gclient_set_connected(struct hl_gclient *c, bool up, uint64_t now_ns);
+int hl_gclient_recv(struct hl_gclient *c, const struct hl_gmsg *m, uint64_t now_ns);
+void hl_gclient_tick(struct hl_gclient *c, uint64_t now_ns);
+int hl_gclient_next_tx(struct hl_gclient *c, struct hl_gmsg *m);
+/** Next final result for the application (exactly once per job): 1 with job/status, 0. */
+int hl_gclient_next_final(struct hl_gclient *c, uint64_t *job, uint8_t *status);
+/** Forget a finished job (after its final was taken). -ENOENT. */
+int hl_gclient_forget(struct hl_gclient *c, uint64_t job);
+static inline uint32_t
+hl_gclient_jobs(const struct hl_gclient *c)
+{
+	return hl_idmap_count(&c->map);
+}
+
+#endif

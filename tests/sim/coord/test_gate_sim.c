@@ -1,0 +1,333 @@
+/* test_gate_sim.c — the gate tier in the simulator: 1–3 gates (hl_elect + hl_gate), clients
+ * (hl_gclient) and stand-in DCs over a lossy network. Invariants after every event (gate_world.c):
+ * one tier leader, at most one valid lease holder per (job, token), tokens only grow, no final
+ * handed to the application twice; at the end every submitted (so every acknowledged) job got
+ * its final exactly once and nothing is retained. Replay a seed with SIM_SEED=<seed>. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "gate_world.h"
+#include "hl_msg_table.h"
+
+#define S GW_S
+#define MS GW_MS
+
+static struct gw_world W;
+
+static void
+start(struct gw_opts *o)
+{
+	assert_int_equal(gw_init(&W, o), 0);
+	assert_int_equal(gw_run(&W, 20 * S, false), 0); /* first gate tier leader */
+	if (gw_tier_leader(&W) < 0)
+		assert_int_equal(gw_run(&W, 20 * S, false), 0);
+	assert_true(gw_tier_leader(&W) >= 0);
+}
+
+static void
+deliver_all(uint64_t budget)
+{
+	char why[512];
+	int rc = gw_run(&W, budget, true);
+
+	if (rc != 0) {
+		gw_retained(&W, why, sizeof(why));
+		print_error("seed %llu rc %d: %s; submitted %llu delivered %llu; %s\n",
+		        (unsigned long long)W.o.seed, rc, W.violations ? W.why : "-",
+		        (unsigned long long)W.nsubmitted, (unsigned long long)W.ndelivered, why);
+		for (int c = 0; c < W.o.nclients; c++)
+			for (uint32_t k = 0; k < W.cl[c].c.map.max; k++) {
+				const struct hl_gclient_job *j = &W.cl[c].c.j[k];
+				if (j->job != 0)
+					print_error("client %d job %llu acked %d token %llx leader "
+					            "%llu "
+					            "seq %llu up %d\n",
+					        c, (unsigned long long)j->job, j->acked,
+					        (unsigned long long)j->token,
+					        (unsigned long long)j->leader,
+					        (unsigned long long)j->last_seq,
+					        W.cl[c].c.connected);
+			}
+		for (int g = 0; g < W.o.ngates; g++)
+			print_error("gate %d up %d tier %llu term %u store %u leases %u held %u "
+			            "orphans %llu takeovers %llu\n",
+			        g, W.gt[g].up, (unsigned long long)W.gt[g].g.tier_leader,
+			        W.gt[g].g.term, hl_jrec_store_count(&W.gt[g].g.store),
+			        hl_lease_count(&W.gt[g].g.leases),
+			        hl_lease_holder_count(&W.gt[g].g.held),
+			        (unsigned long long)W.gt[g].g.n_orphans,
+			        (unsigned long long)W.gt[g].g.n_takeovers);
+		for (int g = 0; g < W.o.ngates; g++)
+			for (uint32_t k = 0; W.gt[g].up && k < W.gt[g].g.jmap.max; k++) {
+				const struct hl_gate_job *j = &W.gt[g].g.jobs[k];
+				if (j->rec.job != 0)
+					print_error(
+					        "gate %d job %llu phase %u token %llx final %u\n",
+					        g, (unsigned long long)j->rec.job, j->phase,
+					        (unsigned long long)j->rec.token, j->rec.final);
+			}
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(W.violations, 0);
+}
+
+/* Idempotency keys live 300 s after commit; everything else ends with the job. */
+static void
+assert_nothing_retained(void)
+{
+	char why[512];
+	uint64_t n;
+
+	assert_int_equal(gw_run(&W, 320 * S, false), 0);
+	n = gw_retained(&W, why, sizeof(why));
+	if (n != 0)
+		print_error("seed %llu: %llu retained: %s\n", (unsigned long long)W.o.seed,
+		        (unsigned long long)n, why);
+	assert_int_equal(n, 0);
+	for (uint64_t j = 1; j < GW_MAX_JOBS; j++)
+		assert_int_equal(W.finals[j], W.submitted[j] ? 1 : 0);
+}
+
+/* scenarios.md A (submit → result); seed-defects D.6, D.7, E.1, B.1; 1, 2 and 3 gates. */
+static void
+test_jobs_complete_and_clean(void **state)
+{
+	(void)state;
+	for (int ng = 1; ng <= 3; ng++) {
+		struct gw_opts o;
+		gw_opts_default(&o);
+		o.ngates = ng;
+		o.nclients = 2;
+		start(&o);
+		for (uint64_t j = 1; j <= 20; j++)
+			assert_int_equal(gw_submit(&W, (int)(j % 2), j, (uint8_t)(1 + j % 2)), 0);
+		deliver_all(120 * S);
+		for (uint64_t j = 1; j <= 20; j++)
+			assert_int_equal(W.final_status[j], HL_WS_COMPLETED);
+		assert_nothing_retained();
+		gw_fini(&W);
+	}
+}
+
+/* D.6: a job over two DCs where one fails is FAILED, never COMPLETED. */
+static void
+test_partial_failure_is_failed(void **state)
+{
+	struct gw_opts o;
+	int failed = 0, completed = 0;
+
+	(void)state;
+	gw_opts_default(&o);
+	o.fail_per_mille = 300;
+	start(&o);
+	for (uint64_t j = 1; j <= 40; j++)
+		assert_int_equal(gw_submit(&W, 0, j, 2), 0);
+	deliver_all(120 * S);
+	for (uint64_t j = 1; j <= 40; j++) {
+		failed += W.final_status[j] == HL_WS_FAILED;
+		completed += W.final_status[j] == HL_WS_COMPLETED;
+	}
+	assert_int_equal(failed + completed, 40);
+	assert_true(failed > 0 && completed > 0);
+	assert_nothing_retained();
+	gw_fini(&W);
+}
+
+/* D.7: a DC that never reports is timed out: the job ends TIMEOUT. */
+static void
+test_silent_dc_times_out(void **state)
+{
+	struct gw_opts o;
+
+	(void)state;
+	gw_opts_default(&o);
+	o.ndcs = 1;
+	o.dc_timeout_ns = 20 * S;
+	start(&o);
+	W.dc[0].silent = true;
+	assert_int_equal(gw_submit(&W, 0, 7, 1), 0);
+	deliver_all(60 * S);
+	assert_int_equal(W.final_status[7], HL_WS_TIMEOUT);
+	uint64_t timeouts = 0;
+	for (int i = 0; i < W.o.ngates; i++)
+		timeouts += W.gt[i].g.n_dc_timeouts;
+	assert_int_equal(timeouts, 1);
+	assert_nothing_retained();
+	gw_fini(&W);
+}
+
+static int
+run_until_leader(uint64_t job, uint64_t budget)
+{
+	uint64_t end = W.now + budget;
+
+	while (W.now < end) {
+		assert_int_equal(gw_run(&W, 100 * MS, false), 0);
+		int g = gw_job_leader(&W, job);
+		if (g >= 0 &&
+		        W.gt[g].g.jobs[hl_idmap_find(&W.gt[g].g.jmap, job)].phase == HL_GJ_RUNNING)
+			return g;
+	}
+	return -1;
+}
+
+/* Issue 6 "gate job-leader crash with a connected client"; E.1, E.2 (re-issue with a greater
+ * token), D.5 (client told / finds the new leader). The client gets the result exactly once. */
+static void
+test_gate_job_leader_crash(void **state)
+{
+	(void)state;
+	for (int variant = 0; variant < 2; variant++) {
+		struct gw_opts o;
+		gw_opts_default(&o);
+		o.run_ns = 15 * S;
+		o.seed = 11 + (uint64_t)variant;
+		start(&o);
+		int tl = gw_tier_leader(&W);
+		/* variant 0: the job leader is not the tier leader; 1: it is (any job id works) */
+		uint64_t job = 0;
+		int g = -1;
+		for (uint64_t j = 1; j <= 8 && job == 0; j++) {
+			assert_int_equal(gw_submit(&W, 0, j, 1), 0);
+			g = run_until_leader(j, 10 * S);
+			assert_true(g >= 0);
+			if ((variant == 0) == (g != tl))
+				job = j;
+		}
+		assert_true(job != 0);
+		uint32_t s = hl_idmap_find(&W.cl[0].c.map, job);
+		assert_true(s != HL_IDMAP_NONE);
+		W.probe_job = job;
+		W.probe_token = W.cl[0].c.j[s].token;
+		assert_true(W.probe_token != 0);
+		gw_crash_gate(&W, g, 60 * S);
+		deliver_all(120 * S);
+		assert_true(W.probe_told_at != 0); /* the client was told the new leader */
+		assert_true(W.cl[0].c.n_leader_changes >= 1);
+		assert_int_equal(W.finals[job], 1);
+		assert_nothing_retained();
+		gw_fini(&W);
+	}
+}
+
+/* Issue 6 "client disconnect and replay"; D.2 (registration replays), D.3 (push retries, then
+ * hand-off to a peer gate), E.2 (the hand-off transfers the lease with a greater token). */
+static void
+test_client_disconnect_and_replay(void **state)
+{
+	struct gw_opts o;
+
+	(void)state;
+	gw_opts_default(&o);
+	o.run_ns = 5 * S;
+	start(&o);
+	assert_int_equal(gw_submit(&W, 0, 3, 1), 0);
+	assert_true(run_until_leader(3, 10 * S) >= 0);
+	uint32_t s = hl_idmap_find(&W.cl[0].c.map, 3);
+	uint64_t tok0 = W.cl[0].c.j[s].token;
+	gw_disconnect_client(&W, 0, 30 * S);
+	assert_int_equal(gw_run(&W, 20 * S, false), 0);
+	assert_int_equal(W.finals[3], 0);
+	uint64_t handoffs = 0;
+	for (int i = 0; i < W.o.ngates; i++)
+		handoffs += W.gt[i].g.n_handoffs;
+	assert_true(handoffs >= 1); /* 3 unacked pushes, then a peer took over */
+	int g = -1; /* a hand-off may be in flight at this instant: wait for the grant */
+	for (int k = 0; k < 50 && (g = gw_job_leader(&W, 3)) < 0; k++)
+		assert_int_equal(gw_run(&W, 100 * MS, false), 0);
+	assert_true(g >= 0);
+	uint64_t tok;
+	assert_true(hl_lease_holder_valid(&W.gt[g].g.held, 3, W.now, &tok));
+	assert_true(tok > tok0);
+	deliver_all(60 * S); /* reconnect: registration replays the final */
+	assert_int_equal(W.finals[3], 1);
+	assert_int_equal(W.final_status[3], HL_WS_COMPLETED);
+	assert_nothing_retained();
+	gw_fini(&W);
+}
+
+/* Randomized chaos: 1–3 gates, 1 % loss, 5 % duplicates, gate crashes (job leaders and tier
+ * leaders), client disconnects, failing DCs. CHAOS_SEEDS=<n> (default 10), SIM_SEED replays. */
+static void
+chaos_seed(uint64_t seed)
+{
+	struct gw_opts o;
+	struct hl_prng r;
+
+	hl_prng_seed(&r, seed * 7919 + 1);
+	gw_opts_default(&o);
+	o.seed = seed;
+	o.ngates = 1 + (int)hl_prng_below(&r, 3);
+	o.ndcs = 1 + (int)hl_prng_below(&r, 2);
+	o.nclients = 2;
+	o.loss = 0.01;
+	o.dup = 0.05;
+	o.fail_per_mille = 100;
+	o.run_ns = (1 + hl_prng_below(&r, 8)) * S;
+	start(&o);
+	for (uint64_t j = 1; j <= 12; j++) {
+		assert_int_equal(
+		        gw_submit(&W, (int)(j % 2), j, (uint8_t)(1 + hl_prng_below(&r, 2))), 0);
+		assert_int_equal(gw_run(&W, hl_prng_below(&r, 2 * S), false), 0);
+		uint64_t dice = hl_prng_below(&r, 10);
+		if (dice == 0 && o.ngates > 1)
+			gw_crash_gate(&W, (int)hl_prng_below(&r, (uint64_t)o.ngates),
+			        (2 + hl_prng_below(&r, 20)) * S);
+		else if (dice == 1 && o.ngates > 1 && gw_tier_leader(&W) >= 0)
+			gw_crash_gate(&W, gw_tier_leader(&W), (2 + hl_prng_below(&r, 20)) * S);
+		else if (dice == 2)
+			gw_disconnect_client(
+			        &W, (int)hl_prng_below(&r, 2), hl_prng_below(&r, 20 * S));
+	}
+	deliver_all(600 * S);
+	assert_nothing_retained();
+	gw_fini(&W);
+}
+
+/* Seeds that failed along the way, kept as regressions:
+ * 2: two gates crash one after the other; the in-memory record stores lost both copies of an
+ *    acknowledged job (fixed: the store is durable, restarted gates are re-sent every record,
+ *    and a stored record nobody leads is reported to the tier leader and leased again). */
+static void
+test_chaos_regressions(void **state)
+{
+	(void)state;
+	chaos_seed(2);
+}
+
+static void
+test_chaos(void **state)
+{
+	const char *env = getenv("CHAOS_SEEDS");
+	uint64_t n = env != NULL ? strtoull(env, NULL, 0) : 10;
+
+	(void)state;
+	if (getenv("SIM_SEED") != NULL) {
+		chaos_seed(strtoull(getenv("SIM_SEED"), NULL, 0));
+		return;
+	}
+	for (uint64_t s = 1; s <= n; s++)
+		chaos_seed(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_jobs_complete_and_clean),
+	        cmocka_unit_test(test_partial_failure_is_failed),
+	        cmocka_unit_test(test_silent_dc_times_out),
+	        cmocka_unit_test(test_gate_job_leader_crash),
+	        cmocka_unit_test(test_client_disconnect_and_replay),
+	        cmocka_unit_test(test_chaos_regressions),
+	        cmocka_unit_test(test_chaos),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
