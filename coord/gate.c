@@ -688,6 +688,30 @@ on_orphan(struct hl_gate *g, uint64_t job, uint64_t now_ns)
 	}
 }
 
+/* Stepped down: the issuer state (leases, idempotency keys, parked duplicates) belongs to the
+ * term that ended; the next tier leader rebuilds leases by adoption and orphan reports, and the
+ * clients of parked duplicates resend. Keeping it would retain it forever. */
+static int
+reset_issuer(struct hl_gate *g)
+{
+	struct hl_idem_cfg icfg = g->idem.cfg;
+	int rc;
+
+	hl_lease_table_fini(&g->leases);
+	hl_idem_fini(&g->idem);
+	if ((rc = hl_lease_table_init(&g->leases, &g->cfg.lease)) < 0 ||
+	        (rc = hl_idem_init(&g->idem, &icfg)) < 0) {
+		HL_LOG(HL_LOG_ERR, "gate", "gate %llu: issuer state not rebuilt: %s",
+		        (unsigned long long)g->cfg.self, hl_errname(rc));
+		return rc;
+	}
+	for (uint32_t i = 0; i < g->cfg.ngates; i++)
+		if (!(g->dead & (1u << i)) &&
+		        (rc = hl_lease_member_set(&g->leases, g->cfg.gates[i], true)) < 0)
+			return rc;
+	return 0;
+}
+
 int
 hl_gate_set_tier_leader(struct hl_gate *g, uint64_t leader, uint32_t term, uint64_t now_ns)
 {
@@ -695,15 +719,26 @@ hl_gate_set_tier_leader(struct hl_gate *g, uint64_t leader, uint32_t term, uint6
 
 	g->tier_leader = leader;
 	if (leader != g->cfg.self || term == 0) {
+		/* Our leader lease may only have lapsed (same term may come back: keep the
+		 * table, its counter must not restart); another leader means our term ended. */
 		g->term = 0;
-		(void)hl_lease_set_term(&g->leases, 0);
+		if (leader != 0 && leader != g->cfg.self && g->issued_term != 0) {
+			g->issued_term = 0;
+			if ((rc = reset_issuer(g)) < 0)
+				return rc;
+		}
 		return 0;
 	}
-	if (term == g->term)
-		return 0;
-	if ((rc = hl_lease_set_term(&g->leases, term)) < 0)
-		return rc;
 	g->term = term;
+	if (term == g->issued_term)
+		return 0;
+	if (g->issued_term != 0 && (rc = reset_issuer(g)) < 0)
+		return rc;
+	if ((rc = hl_lease_set_term(&g->leases, term)) < 0) {
+		g->term = 0;
+		return rc;
+	}
+	g->issued_term = term;
 	hl_lease_start_grace(&g->leases, now_ns);
 	return 0;
 }
@@ -711,12 +746,14 @@ hl_gate_set_tier_leader(struct hl_gate *g, uint64_t leader, uint32_t term, uint6
 void
 hl_gate_peer_dead(struct hl_gate *g, uint64_t gate)
 {
+	g->dead |= gate_bit(g, gate);
 	(void)hl_lease_member_remove(&g->leases, gate);
 }
 
 void
 hl_gate_peer_alive(struct hl_gate *g, uint64_t gate)
 {
+	g->dead &= ~gate_bit(g, gate);
 	(void)hl_lease_member_set(&g->leases, gate, true);
 	/* A restarted gate lost its record store: give it the current version of every job we
 	 * lead, so the quorum copies survive the next failure. */

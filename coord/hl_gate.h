@@ -128,6 +128,8 @@ struct hl_gate {
 	struct hl_prng *rng;
 	uint64_t tier_leader; /* from hl_elect (host) */
 	uint32_t term; /* our term while we are tier leader, else 0 */
+	uint32_t issued_term; /* term our lease table issues in (kept across a lease lapse) */
+	uint32_t dead; /* bitmap over cfg.gates: SWIM says dead */
 	uint64_t next_sweep_ns, next_cache_sweep_ns, next_orphan_ns; /* periodic scans */
 	/* tier leader */
 	struct hl_lease_table leases;
