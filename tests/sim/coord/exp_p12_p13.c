@@ -1,5 +1,6 @@
 /* exp_p12_p13.c — simulator experiments: P12 failover time per tier (worker crash, job-leader
- * manager crash, tier-leader crash, gate job-leader crash with a connected client) and P13 per-job entries retained after 100 000 jobs.
+ * manager crash, tier-leader crash, gate job-leader crash with a connected client) and P13
+ * per-job entries retained after 100 000 jobs.
  * Usage: exp_p12_p13 [--smoke]. Prints a table; last line is the RESULT line (performance.md).
  * Detection: workers and job leaders by an oracle with a fixed 1.5 s delay (SWIM stand-in); the
  * tier leader by the election itself (time until a new leader holds a lease). "Over detection"
