@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coord_world.h"
 #include "gate_world.h"
 #include "hl_err.h"
 #include "hl_msg_table.h"
@@ -314,6 +315,11 @@ dc_recv(struct gw_world *w, struct gw_dc *d, const struct hl_gmsg *m)
 			return; /* full: the gate resends */
 		*free_slot = (struct gw_dc_job){.job = m->job, .gate = m->from, .token = m->token};
 		free_slot->done_at = w->now + w->o.run_ns;
+		if (d == &w->dc[0] && w->cw != NULL) {
+			/* the real DC runs it: 2 workflows, layered, on its workers */
+			free_slot->done_at = UINT64_MAX;
+			cw_submit(w->cw, m->job, 2, w->now);
+		}
 		free_slot->status = hl_prng_below(&w->rng, 1000) < w->o.fail_per_mille
 		                            ? HL_WS_FAILED
 		                            : HL_WS_COMPLETED;
@@ -336,6 +342,10 @@ dc_tick(struct gw_world *w, struct gw_dc *d)
 {
 	for (uint32_t i = 0; i < GW_DC_HELD; i++) {
 		struct gw_dc_job *j = &d->j[i];
+		if (j->job != 0 && j->done_at == UINT64_MAX && w->cw->delivered[j->job] != 0) {
+			j->done_at = w->now; /* the real DC's job leader emitted JOB_DONE */
+			j->status = w->cw->final_status[j->job];
+		}
 		if (j->job == 0 || w->now < j->done_at)
 			continue;
 		if (d->silent) {
@@ -407,6 +417,16 @@ gw_init(struct gw_world *w, const struct gw_opts *o)
 		             &w->cl[i].c, w->cl[i].id, ids, (uint32_t)o->ngates, GW_MAX_JOBS)) < 0)
 			return rc;
 	}
+	if (o->real_dc) {
+		struct cw_opts co;
+		cw_opts_default(&co);
+		co.seed = o->seed ^ 0x5eed;
+		co.max_job = GW_MAX_JOBS;
+		if ((w->cw = calloc(1, sizeof(*w->cw))) == NULL)
+			return -ENOMEM;
+		if ((rc = cw_init(w->cw, &co)) < 0)
+			return rc;
+	}
 	w->next_tick = 100 * GW_MS;
 	return 0;
 }
@@ -423,6 +443,10 @@ gw_fini(struct gw_world *w)
 	for (int i = 0; i < w->o.nclients; i++)
 		hl_gclient_fini(&w->cl[i].c);
 	hl_lease_checker_fini(&w->chk);
+	if (w->cw != NULL) {
+		cw_fini(w->cw);
+		free(w->cw);
+	}
 	free(w->heap);
 	memset(w, 0, sizeof(*w));
 }
@@ -566,6 +590,12 @@ gw_run(struct gw_world *w, uint64_t ns, bool stop_when_done)
 			w->now = end;
 			return stop_when_done ? -ETIMEDOUT : 0;
 		}
+		if (w->cw != NULL) {
+			/* co-simulation: the DC's clock catches up first */
+			(void)hl_sim_run_until(w->cw->sim, t, NULL, NULL);
+			if (w->cw->violated)
+				violate(w, w->cw->violation);
+		}
 		w->now = t;
 		if (msg) {
 			heap_pop(w, &e);
@@ -628,6 +658,13 @@ gw_retained(struct gw_world *w, char *why, size_t len)
 		if (hl_gclient_jobs(&w->cl[i].c) != 0 && off < len)
 			off += (size_t)snprintf(why + off, len - off, "client%d: jobs %u; ", i,
 			        hl_gclient_jobs(&w->cl[i].c));
+	}
+	if (w->cw != NULL) {
+		char cwhy[400];
+		uint64_t n = cw_retained(w->cw, true, cwhy, sizeof(cwhy));
+		total += n;
+		if (n != 0 && off < len)
+			off += (size_t)snprintf(why + off, len - off, "real DC: %s; ", cwhy);
 	}
 	for (int i = 0; i < w->o.ndcs; i++)
 		for (uint32_t k = 0; k < GW_DC_HELD; k++) {

@@ -13,6 +13,8 @@
 #include "hl_lease.h"
 #include "hl_prng.h"
 
+struct cw_world;
+
 #define GW_MAX_G 3
 #define GW_MAX_DC 3
 #define GW_MAX_C 2
@@ -77,6 +79,7 @@ struct gw_opts {
 	uint32_t fail_per_mille; /* DC reports FAILED */
 	uint64_t dc_timeout_ns;
 	uint64_t detect_ns; /* SWIM oracle delay */
+	bool real_dc; /* DC 0 is the coord_world DC (3 managers, 10 workers, hl_dc) */
 };
 
 struct gw_world {
@@ -102,6 +105,7 @@ struct gw_world {
 	uint64_t violations;
 	char why[256];
 	uint64_t n_msgs, n_lost;
+	struct cw_world *cw; /* real_dc: DC 0, co-simulated on its own hl_sim clock */
 	/* P12 probe */
 	uint64_t probe_job, probe_token, probe_told_at;
 };

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "coord_world.h"
 #include "gate_world.h"
 #include "hl_msg_table.h"
 
@@ -263,6 +264,40 @@ test_client_disconnect_and_replay(void **state)
 	gw_fini(&W);
 }
 
+/* The whole chain: 3 gates + the coord_world DC (3 managers, 10 workers, hl_dc, hl_jrec,
+ * DC-tier leases), co-simulated. A gate job leader crashes and the DC job leader of another job
+ * is killed; every client still gets each final exactly once, and nothing is retained in either
+ * tier. Issue 6 "gate job-leader crash with a connected client" over the real DC; E.3, E.1. */
+static void
+test_gates_over_real_dc(void **state)
+{
+	struct gw_opts o;
+
+	(void)state;
+	gw_opts_default(&o);
+	o.ndcs = 1;
+	o.real_dc = true;
+	start(&o);
+	W.cw->wf_duration_ns = 4 * S;
+	for (uint64_t j = 1; j <= 10; j++)
+		assert_int_equal(gw_submit(&W, 0, j, 1), 0);
+	int g = run_until_leader(1, 10 * S);
+	assert_true(g >= 0);
+	run_ok(1 * S);
+	gw_crash_gate(&W, g, 10 * S);
+	int dl = -1;
+	for (uint64_t j = 2; j <= 10 && dl < 0; j++)
+		dl = cw_job_leader(W.cw, j);
+	if (dl >= 0)
+		cw_kill(W.cw, (uint32_t)dl);
+	deliver_all(300 * S);
+	for (uint64_t j = 1; j <= 10; j++)
+		assert_int_equal(W.final_status[j], HL_WS_COMPLETED);
+	assert_true(W.cw->completed >= 10);
+	assert_nothing_retained();
+	gw_fini(&W);
+}
+
 /* Randomized chaos: 1–3 gates, 1 % loss, 5 % duplicates, gate crashes (job leaders and tier
  * leaders), client disconnects, failing DCs. CHAOS_SEEDS=<n> (default 10), SIM_SEED replays. */
 static void
@@ -281,6 +316,7 @@ chaos_seed(uint64_t seed)
 	o.dup = 0.05;
 	o.fail_per_mille = 100;
 	o.run_ns = (1 + hl_prng_below(&r, 8)) * S;
+	o.real_dc = seed % 4 == 3; /* a quarter of the seeds run DC 0 as the real coord_world DC */
 	start(&o);
 	for (uint64_t j = 1; j <= 12; j++) {
 		assert_int_equal(
@@ -345,6 +381,7 @@ main(void)
 	        cmocka_unit_test(test_silent_dc_times_out),
 	        cmocka_unit_test(test_gate_job_leader_crash),
 	        cmocka_unit_test(test_client_disconnect_and_replay),
+	        cmocka_unit_test(test_gates_over_real_dc),
 	        cmocka_unit_test(test_chaos_regressions),
 	        cmocka_unit_test(test_chaos),
 	};
