@@ -197,10 +197,13 @@ hl_gclient_recv(struct hl_gclient *c, const struct hl_gmsg *m, uint64_t now_ns)
 			uint64_t next = m->leader != 0 && m->leader != m->from
 			                        ? m->leader
 			                        : c->gates[(k + 1) % c->ngates];
-			/* Follow a redirect at once, but only to another gate: two gates that
-			 * disagree during an election must not make us spin. */
-			if (j->ask == m->from && next != m->from) {
-				j->ask = next;
+			if (j->ask != m->from)
+				return 0; /* answer to an older attempt */
+			j->ask = next;
+			/* Follow at once, but at most every resend/4: two gates that disagree
+			 * during an election must not make us spin between them. */
+			if (now_ns >= j->redirect_at_ns + c->resend_ns / 4) {
+				j->redirect_at_ns = now_ns;
 				send_submit(c, j, now_ns);
 			}
 			return 0;

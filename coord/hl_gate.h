@@ -190,6 +190,7 @@ struct hl_gclient_job {
 	uint64_t leader, token, last_seq; /* last_seq under token */
 	uint64_t ask; /* gate to send the next request to */
 	uint64_t resend_at_ns;
+	uint64_t redirect_at_ns; /* last redirect followed at once */
 };
 
 struct hl_gclient {

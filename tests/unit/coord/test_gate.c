@@ -420,6 +420,109 @@ test_job_leader_death(void **state)
 			hl_gate_fini(&G[i]);
 }
 
+static int
+client_pop(struct hl_gclient *c, uint8_t type, struct hl_gmsg *out)
+{
+	struct hl_gmsg m;
+	int n = 0;
+
+	while (hl_gclient_next_tx(c, &m) == 1)
+		if (m.type == type) {
+			if (out != NULL)
+				*out = m;
+			n++;
+		}
+	return n;
+}
+
+static int
+client_push(struct hl_gclient *c, uint64_t from, uint64_t job, uint64_t token, uint64_t seq,
+        uint8_t kind, uint8_t status)
+{
+	struct hl_gmsg m = {.type = HL_GM_PUSH, .from = from, .to = CLIENT, .job = job};
+
+	m.token = token;
+	m.seq = seq;
+	m.kind = kind;
+	m.status = status;
+	m.leader = from;
+	return hl_gclient_recv(c, &m, now);
+}
+
+/* Client: redirect, duplicate pushes detected, the final handed over once, a greater token is a
+ * new leader (sequence restarts), a lower one ignored, reconnect registers with the last seq. */
+static void
+test_client(void **state)
+{
+	struct hl_gclient c;
+	uint64_t gates[3] = {1, 2, 3};
+	struct hl_gmsg m = {0};
+	uint64_t job;
+	uint8_t st;
+
+	(void)state;
+	assert_int_equal(hl_gclient_init(&c, CLIENT, gates, 3, 8), 0);
+	assert_int_equal(hl_gclient_submit(&c, 4, "c:4", 3, 1, now), 0);
+	assert_int_equal(client_pop(&c, HL_GM_SUBMIT, &m), 1);
+	uint64_t asked = m.to;
+	struct hl_gmsg a = {.type = HL_GM_SUBMIT_ACK, .from = asked, .to = CLIENT, .job = 4};
+	a.code = -HL_E_NOT_LEADER;
+	a.leader = 1 + (asked % 3);
+	assert_int_equal(hl_gclient_recv(&c, &a, now), 0);
+	assert_int_equal(client_pop(&c, HL_GM_SUBMIT, &m), 1);
+	assert_int_equal(m.to, a.leader); /* followed the redirect at once */
+	a.from = a.leader; /* a second redirect at once (gates disagree): no immediate resend */
+	a.leader = asked;
+	assert_int_equal(hl_gclient_recv(&c, &a, now), 0);
+	assert_int_equal(client_pop(&c, HL_GM_SUBMIT, NULL), 0);
+	hl_gclient_tick(&c, now + 1000000000ull); /* the resend goes to the last named gate */
+	assert_int_equal(client_pop(&c, HL_GM_SUBMIT, &m), 1);
+	assert_int_equal(m.to, asked);
+	a.from = asked;
+	a.code = 0;
+	a.leader = 2;
+	a.token = hl_fence_make(1, 1);
+	assert_int_equal(hl_gclient_recv(&c, &a, now), 0);
+
+	assert_int_equal(client_push(&c, 2, 4, a.token, 1, HL_PUSH_K_STATUS, HL_WS_RUNNING), 0);
+	assert_int_equal(client_pop(&c, HL_GM_PUSH_ACK, NULL), 1);
+	assert_int_equal(client_push(&c, 2, 4, a.token, 1, HL_PUSH_K_STATUS, HL_WS_RUNNING), 0);
+	assert_int_equal(c.n_dup_pushes, 1);
+	/* a new leader with a greater token: followed, sequence restarts */
+	uint64_t t2 = hl_fence_make(1, 5);
+	assert_int_equal(client_push(&c, 3, 4, t2, 1, HL_PUSH_K_STATUS, HL_WS_RUNNING), 0);
+	assert_int_equal(c.n_leader_changes, 1);
+	assert_int_equal(c.n_dup_pushes, 1);
+	/* the deposed leader is ignored, not acked */
+	(void)client_pop(&c, HL_GM_PUSH_ACK, NULL);
+	assert_int_equal(client_push(&c, 2, 4, a.token, 2, HL_PUSH_K_RESULT, HL_WS_FAILED), 0);
+	assert_int_equal(client_pop(&c, HL_GM_PUSH_ACK, NULL), 0);
+	assert_int_equal(hl_gclient_next_final(&c, &job, &st), 0);
+	/* reconnect: registers with the new leader and its last sequence */
+	hl_gclient_set_connected(&c, false, now);
+	hl_gclient_set_connected(&c, true, now);
+	assert_int_equal(client_pop(&c, HL_GM_REGISTER, &m), 1);
+	assert_int_equal(m.to, 3);
+	assert_int_equal(m.seq, 1);
+	assert_int_equal(m.token, t2);
+	/* the final, twice: handed over once, both acked */
+	assert_int_equal(client_push(&c, 3, 4, t2, 2, HL_PUSH_K_RESULT, HL_WS_COMPLETED), 0);
+	assert_int_equal(client_push(&c, 3, 4, t2, 2, HL_PUSH_K_RESULT, HL_WS_COMPLETED), 0);
+	assert_int_equal(client_pop(&c, HL_GM_PUSH_ACK, NULL), 2);
+	assert_int_equal(hl_gclient_next_final(&c, &job, &st), 1);
+	assert_int_equal(job, 4);
+	assert_int_equal(st, HL_WS_COMPLETED);
+	assert_int_equal(hl_gclient_next_final(&c, &job, &st), 0);
+	assert_int_equal(hl_gclient_forget(&c, 4), 0);
+	assert_int_equal(hl_gclient_forget(&c, 4), -ENOENT);
+	/* a late final for a forgotten job: acked, counted, not handed over again */
+	assert_int_equal(client_push(&c, 1, 4, hl_fence_make(2, 1), 1, HL_PUSH_K_RESULT, 4), 0);
+	assert_int_equal(client_pop(&c, HL_GM_PUSH_ACK, NULL), 1);
+	assert_int_equal(hl_gclient_next_final(&c, &job, &st), 0);
+	assert_int_equal(hl_gclient_jobs(&c), 0);
+	hl_gclient_fini(&c);
+}
+
 int
 main(void)
 {
@@ -431,6 +534,7 @@ main(void)
 	        cmocka_unit_test(test_leader_query),
 	        cmocka_unit_test(test_push_give_up_hands_off),
 	        cmocka_unit_test(test_job_leader_death),
+	        cmocka_unit_test(test_client),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
