@@ -299,7 +299,8 @@ test_gates_over_real_dc(void **state)
 }
 
 /* Randomized chaos: 1–3 gates, 1 % loss, 5 % duplicates, gate crashes (job leaders and tier
- * leaders), client disconnects, failing DCs. CHAOS_SEEDS=<n> (default 10), SIM_SEED replays. */
+ * leaders), client disconnects, failing DCs; seeds over the real DC also crash up to 2 of its
+ * workers and 1 of its managers. CHAOS_SEEDS=<n> (default 10), SIM_SEED replays. */
 static void
 chaos_seed(uint64_t seed)
 {
@@ -318,6 +319,8 @@ chaos_seed(uint64_t seed)
 	o.run_ns = (1 + hl_prng_below(&r, 8)) * S;
 	o.real_dc = seed % 4 == 3; /* a quarter of the seeds run DC 0 as the real coord_world DC */
 	start(&o);
+	int wk_killed = 0;
+	bool mgr_killed = false;
 	for (uint64_t j = 1; j <= 12; j++) {
 		assert_int_equal(
 		        gw_submit(&W, (int)(j % 2), j, (uint8_t)(1 + hl_prng_below(&r, 2))), 0);
@@ -331,6 +334,19 @@ chaos_seed(uint64_t seed)
 		else if (dice == 2)
 			gw_disconnect_client(
 			        &W, (int)hl_prng_below(&r, 2), hl_prng_below(&r, 20 * S));
+		else if (dice == 3 && W.cw != NULL && wk_killed < 2) {
+			/* inside the real DC: a worker crash mid-workflow */
+			int k = (int)hl_prng_below(&r, (uint64_t)W.cw->nw);
+			if (W.cw->wk[k].up) {
+				cw_kill(W.cw, W.cw->wk[k].sid);
+				wk_killed++;
+			}
+		} else if (dice == 4 && W.cw != NULL && !mgr_killed) {
+			/* inside the real DC: a manager (maybe the DC leader or a job leader) */
+			int k = (int)hl_prng_below(&r, (uint64_t)W.cw->nm);
+			cw_kill(W.cw, W.cw->m[k].sid);
+			mgr_killed = true;
+		}
 	}
 	deliver_all(600 * S);
 	assert_nothing_retained();
