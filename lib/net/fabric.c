@@ -205,7 +205,10 @@ rx_arp(struct hl_fabric *f, const struct hl_pkt *p, uint64_t now_ns)
 	if (p->arp_op != HL_PKT_ARP_REQUEST)
 		return;
 	if (!for_us) {
-		f->st.arp_for_others++;
+		if (p->arp_spa == p->arp_tpa)
+			f->st.arp_rx_gratuitous++;
+		else
+			f->st.arp_for_others++;
 		return;
 	}
 	if (tx_arp(f, HL_PKT_ARP_REPLY, p->arp_sha, p->arp_sha, p->arp_spa) == 0)
@@ -219,6 +222,10 @@ rx_udp(struct hl_fabric *f, const struct hl_pkt *p, uint64_t now_ns)
 		f->st.rx_not_our_ip++;
 		return;
 	}
+	/* Traffic from a known peer keeps its entry fresh (refresh only: an IPv4 source is not
+	 * proof enough to create an entry). */
+	if ((p->eth_src[0] & 1) == 0)
+		(void)hl_arp_learn(f->arp, p->ip_src, p->eth_src, now_ns, false);
 	for (uint32_t i = 0; i < f->nbind; i++) {
 		if (f->binds[i].port != p->dport)
 			continue;

@@ -50,7 +50,8 @@ struct hl_fabric_stats {
 	uint64_t rx_not_ours; /* UDP to a port nobody bound (e.g. stray test traffic) */
 	uint64_t rx_delivered[HL_FABRIC_MAX_BINDS]; /* per bind slot */
 	uint64_t arp_rx_requests, arp_rx_replies;
-	uint64_t arp_for_others; /* requests for another address (answered by no one here) */
+	uint64_t arp_for_others; /* requests for another address (not answered) */
+	uint64_t arp_rx_gratuitous; /* announcements (sender = target address) */
 	uint64_t arp_tx_requests, arp_tx_replies, arp_tx_gratuitous;
 	uint64_t arp_conflicts; /* someone else claims our address */
 	uint64_t tx_pkts, tx_bytes; /* frames handed to the port */
