@@ -606,6 +606,89 @@ test_pair_arp_udp(void **state)
 	assert_int_equal(rte_mempool_in_use_count(g_mp), 0);
 }
 
+/* Send failures through the fabric: pool empty, port TX queue full, ARP table and destination
+ * queue full. Each returns its error and is counted; nothing leaks. */
+static void
+test_tx_failures(void **state)
+{
+	(void)state;
+	struct hub h;
+	hub_make(&h, 2);
+	struct rte_mempool *small = rte_pktmbuf_pool_create(
+	        "hl_net_small", 8, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	assert_non_null(small);
+	struct hl_fabric_cfg c;
+	hl_fabric_cfg_default(&c);
+	c.gratuitous_arp = false;
+	c.arp.entries = 2;
+	c.arp.pending_per_dst = 2;
+	const uint32_t ipa = IP(10, 99, 0, 1), ipb = IP(10, 99, 0, 2);
+	struct hl_fabric *f;
+	assert_int_equal(hl_fabric_create(&f, h.port[0], 0, ipa, mac_a, small, &c), 0);
+	const struct hl_fabric_stats *s = hl_fabric_stats(f);
+	uint64_t now = 1000 * MS;
+	/* B asks for A: A answers (one mbuf, now in the TX ring) and learns B. */
+	uint8_t fr[64];
+	size_t n = hl_pkt_build_arp(
+	        fr, sizeof(fr), HL_PKT_ARP_REQUEST, hl_pkt_bcast_mac, mac_b, ipb, NULL, ipa);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(g_mp);
+	assert_non_null(m);
+	memcpy(rte_pktmbuf_append(m, (uint16_t)n), fr, n);
+	assert_int_equal(rte_ring_enqueue(h.rx[0], m), 0);
+	hl_fabric_poll(f, now);
+	assert_int_equal(s->arp_tx_replies, 1);
+	assert_non_null(hl_arp_lookup(hl_fabric_arp(f), ipb, now));
+	/* Nobody drains the TX ring: the 8-mbuf pool runs dry. */
+	int rc = 0;
+	unsigned ok = 0;
+	for (unsigned i = 0; i < 16 && rc == 0; i++) {
+		rc = hl_fabric_send(f, now, ipb, 7946, 7946, "x", 1);
+		ok += rc == 0;
+	}
+	assert_int_equal(rc, -ENOBUFS);
+	assert_int_equal(ok, 7); /* 8 mbufs, one holds the ARP reply */
+	assert_int_equal(s->tx_nombuf, 1);
+	hl_fabric_destroy(f);
+
+	/* Big pool; the port's TX ring (1024 slots) is never drained. */
+	assert_int_equal(hl_fabric_create(&f, h.port[1], 0, ipb, mac_b, g_mp, &c), 0);
+	s = hl_fabric_stats(f);
+	m = rte_pktmbuf_alloc(g_mp);
+	n = hl_pkt_build_arp(
+	        fr, sizeof(fr), HL_PKT_ARP_REPLY, mac_c, mac_a, ipa, mac_c, IP(10, 99, 0, 3));
+	memcpy(rte_pktmbuf_append(m, (uint16_t)n), fr, n);
+	assert_int_equal(rte_ring_enqueue(h.rx[1], m), 0);
+	hl_fabric_poll(f, now); /* a reply to someone else: not learned */
+	assert_int_equal(s->rx_not_our_mac, 1);
+	assert_null(hl_arp_lookup(hl_fabric_arp(f), ipa, now));
+	/* Unresolved destination: queue of 2, then refused. */
+	assert_int_equal(hl_fabric_send(f, now, ipa, 7946, 7946, "q", 1), 0);
+	assert_int_equal(hl_fabric_send(f, now, ipa, 7946, 7946, "q", 1), 0);
+	assert_int_equal(hl_fabric_send(f, now, ipa, 7946, 7946, "q", 1), -ENOBUFS);
+	assert_int_equal(hl_fabric_send(f, now, IP(10, 99, 0, 3), 7946, 7946, "q", 1), 0);
+	assert_int_equal(hl_fabric_send(f, now, IP(10, 99, 0, 4), 7946, 7946, "q", 1), -ENOSPC);
+	assert_int_equal(s->tx_arp_refused, 2);
+	assert_int_equal(s->tx_queued, 3);
+	/* Resolve A: its two queued datagrams go out; then fill the TX ring. */
+	n = hl_pkt_build_arp(fr, sizeof(fr), HL_PKT_ARP_REPLY, mac_b, mac_a, ipa, mac_b, ipb);
+	m = rte_pktmbuf_alloc(g_mp);
+	memcpy(rte_pktmbuf_append(m, (uint16_t)n), fr, n);
+	assert_int_equal(rte_ring_enqueue(h.rx[1], m), 0);
+	hl_fabric_poll(f, now);
+	assert_non_null(hl_arp_lookup(hl_fabric_arp(f), ipa, now));
+	rc = 0;
+	for (unsigned i = 0; i < 2048 && rc == 0; i++)
+		rc = hl_fabric_send(f, now, ipa, 7946, 7946, "y", 1);
+	assert_int_equal(rc, -EAGAIN);
+	assert_int_equal(s->tx_full, 1);
+	assert_int_equal(s->tx_pkts, rte_ring_count(h.tx[1]));
+	hl_fabric_destroy(f); /* 10.99.0.3's queued datagram is dropped */
+	hub_free(&h);
+	assert_int_equal(rte_mempool_in_use_count(small), 0);
+	rte_mempool_free(small);
+	assert_int_equal(rte_mempool_in_use_count(g_mp), 0);
+}
+
 /* ------------------------------------------------------- SWIM on fabrics ---- */
 
 static unsigned
@@ -746,6 +829,7 @@ main(int argc, char **argv)
 	        cmocka_unit_test(test_parse_random),
 	        cmocka_unit_test(test_arp_table),
 	        cmocka_unit_test(test_pair_arp_udp),
+	        cmocka_unit_test(test_tx_failures),
 	        cmocka_unit_test(test_swim_three),
 	};
 	return cmocka_run_group_tests_name("net", tests, eal_setup, eal_teardown);
