@@ -341,6 +341,15 @@ hl_fabric_send(struct hl_fabric *f, uint64_t now_ns, uint32_t dst_ip, uint16_t d
 	return rc == -EEXIST ? -EAGAIN : rc;
 }
 
+void
+hl_fabric_mac_distinct(const uint8_t port_mac[6], uint8_t out[6])
+{
+	memcpy(out, port_mac, 6);
+	out[0] = (uint8_t)((port_mac[0] | 0x02) & ~0x01);
+	if (memcmp(out, port_mac, 6) == 0)
+		out[0] ^= 0x04; /* already locally administered: change another bit */
+}
+
 const struct hl_fabric_stats *
 hl_fabric_stats(const struct hl_fabric *f)
 {

@@ -95,6 +95,12 @@ int hl_fabric_send(struct hl_fabric *f, uint64_t now_ns, uint32_t dst_ip, uint16
 /** Broadcast a gratuitous ARP for our address (also done at create). 0 or -ENOBUFS/-EAGAIN. */
 int hl_fabric_announce(struct hl_fabric *f);
 
+/** A locally administered unicast MAC that differs from port_mac, for a fabric on a net_tap
+ * interface enslaved to a bridge (the bridge keeps frames to a port's own MAC for the local
+ * stack; see docs/fabric.md). Enable promiscuous mode on such a port. On a real NIC use the
+ * port's own MAC. */
+void hl_fabric_mac_distinct(const uint8_t port_mac[6], uint8_t out[6]);
+
 const struct hl_fabric_stats *hl_fabric_stats(const struct hl_fabric *f);
 struct hl_arp *hl_fabric_arp(struct hl_fabric *f);
 uint32_t hl_fabric_ip(const struct hl_fabric *f);

@@ -484,6 +484,14 @@ test_pair_arp_udp(void **state)
 	assert_int_equal(hl_fabric_create(&f[0], h.port[0], 0, ipa, mac_a, g_mp, &c), 0);
 	assert_int_equal(hl_fabric_create(&f[1], h.port[1], 0, ipb, mac_b, g_mp, &c), 0);
 	assert_int_equal(hl_fabric_stats(f[0])->arp_tx_gratuitous, 1);
+	uint8_t dm[6];
+	hl_fabric_mac_distinct(mac_a, dm); /* 02:..: already local, another bit changes */
+	assert_memory_not_equal(dm, mac_a, 6);
+	assert_int_equal(dm[0] & 3, 2);
+	const uint8_t global[6] = {0x00, 0x1b, 0x21, 1, 2, 3};
+	hl_fabric_mac_distinct(global, dm);
+	assert_int_equal(dm[0], 0x02);
+	assert_memory_equal(dm + 1, global + 1, 5);
 	/* Bad arguments. */
 	struct hl_fabric *bad;
 	assert_int_equal(hl_fabric_create(&bad, h.port[2], 0, 0, mac_c, g_mp, &c), -EINVAL);

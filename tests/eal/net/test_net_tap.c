@@ -128,14 +128,12 @@ main(int argc, char **argv)
 		}
 		/* The fabric's MAC must differ from the kernel tap's own MAC: the bridge delivers
 		 * frames addressed to a port's own MAC to the local stack instead of forwarding
-		 * them out of that port. A locally administered address of our own does it. */
+		 * them out of that port. */
 		struct rte_ether_addr kmac;
 		rte_eth_macaddr_get(port[i], &kmac);
-		mac[i] = kmac;
-		mac[i].addr_bytes[0] = 0x02;
-		mac[i].addr_bytes[1] = 0x99;
-		mac[i].addr_bytes[5] = (uint8_t)(0x10 + i);
+		hl_fabric_mac_distinct(kmac.addr_bytes, mac[i].addr_bytes);
 		CHECK(memcmp(&mac[i], &kmac, 6) != 0, "fabric MAC equals the tap's");
+		CHECK((mac[i].addr_bytes[0] & 3) == 2, "not a local unicast MAC");
 		(void)rte_eth_promiscuous_enable(port[i]);
 		/* The tap exists only now: put it on the test's bridge (in our namespace). */
 		char cmd[160];
