@@ -9,6 +9,7 @@
 #include "hl_err.h"
 #include "hl_log.h"
 #include "hl_mp.h"
+#include "hl_msg_table.h"
 #include "hl_prng.h"
 #include "hl_swim.h"
 #include "swim_int.h"
@@ -148,7 +149,7 @@ hl_swim_config_lan(struct hl_swim_config *c)
 	c->join_retry_ns = 1000000000ULL;
 	c->reap_interval_ns = 60000000000ULL;
 	c->max_members = 4096;
-	c->max_packet = 1400;
+	c->max_packet = HL_WIRE_SWIM_MAX; /* the frame layer's opaque `swim` body limit */
 	c->tx_slots = 64;
 	c->event_slots = 1024;
 	c->max_relays = 64;
@@ -579,7 +580,13 @@ susp_bounds(const struct hl_swim *sw, uint64_t *min, uint64_t *max, uint32_t *k)
 	if (!sw->cfg.lifeguard) {
 		*max = *min;
 		*k = 0;
+		return;
 	}
+	/* A member in poor local health suspects slowly: Min and Max are stretched by the LHM in
+	 * force when the suspicion starts (the reference's hierarchical detector does the same),
+	 * so a starved member's accusations outlast its own pauses. */
+	*min *= sw->lhm + 1;
+	*max *= sw->lhm + 1;
 }
 
 static uint64_t

@@ -155,7 +155,18 @@ main(int argc, char **argv)
 	       "%.0f ms, timeout %.0f ms\n",
 	        n, wan ? "wan" : "lan", cfg.probe_interval_ns / 1e6, cfg.probe_timeout_ns / 1e6);
 	if (t_mesh == 0) {
-		printf("# no full mesh within %.0f s\n", timeout_s);
+		uint32_t amin = n, s_tot = 0, d_tot = 0, lhm_max = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t al = hl_swim_count(m[i].sw, HL_SWIM_ALIVE);
+			amin = al < amin ? al : amin;
+			s_tot += hl_swim_count(m[i].sw, HL_SWIM_SUSPECT);
+			d_tot += hl_swim_count(m[i].sw, HL_SWIM_DEAD);
+			lhm_max = hl_swim_lhm(m[i].sw) > lhm_max ? hl_swim_lhm(m[i].sw) : lhm_max;
+		}
+		printf("# no full mesh within %.0f s: fewest alive seen %u, suspect entries %u, "
+		       "dead "
+		       "entries %u, highest LHM %u (is the host loop keeping up?)\n",
+		        timeout_s, amin, s_tot, d_tot, lhm_max);
 		return 1;
 	}
 	qsort(det, seen, sizeof(double), cmp_d);

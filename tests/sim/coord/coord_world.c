@@ -7,11 +7,12 @@
 
 #include "coord_world.h"
 #include "hl_err.h"
+#include "hl_log.h"
 
 #define MS HL_SIM_MS
 #define TICK (50 * MS)
 
-enum { P_ELECT = 1, P_GRANT, P_RENEW, P_RELEASE, P_DC };
+enum { P_ELECT = 1, P_GRANT, P_RENEW, P_RELEASE, P_DC, P_JREC, P_JREC_ACK };
 
 struct cw_pkt {
 	uint8_t plane;
@@ -21,6 +22,11 @@ struct cw_pkt {
 		struct hl_lease_grant g;
 		struct hl_lease_ref r;
 		struct hl_dc_msg d;
+		struct {
+			uint64_t job, token, version;
+			uint32_t len;
+			uint8_t body[CW_SIM_MAX_WF * sizeof(struct hl_dc_wf_record)];
+		} jr;
 	} u;
 };
 
@@ -78,18 +84,23 @@ mgr_of(struct cw_world *w, uint64_t id)
 
 /* ------------------------------------------------------------------------------ manager */
 
-static void m_on_grant(struct cw_mgr *m, const struct hl_lease_grant *g, uint64_t t0, uint64_t now);
+static void m_on_grant(
+        struct cw_mgr *m, const struct hl_lease_grant *g, uint64_t t0, uint64_t now, uint32_t from);
 
 static void
 send_grant(struct cw_mgr *m, const struct hl_lease_grant *g, uint64_t t0, uint64_t now)
 {
 	struct cw_mgr *h = mgr_of(m->w, g->holder);
 	struct cw_pkt p = {.plane = P_GRANT, .t0 = t0};
+	struct cw_rec *rec = rec_find(m->w, g->job);
+
+	if (rec != NULL)
+		rec->holder = g->holder;
 
 	if (h == NULL)
 		return;
 	if (h == m) {
-		m_on_grant(m, g, t0, now);
+		m_on_grant(m, g, t0, now, m->sid);
 		return;
 	}
 	p.u.g = *g;
@@ -102,6 +113,8 @@ checker_grant(struct cw_world *w, const struct hl_lease_grant *g, bool renewal)
 	if (hl_lease_checker_grant(&w->ck, g, renewal) == -HL_E_STALE_TOKEN)
 		violate(w, w->ck.why);
 }
+
+static void jrec_check_takeover(struct cw_mgr *m, struct cw_rec *rec);
 
 static void
 lt_reset(struct cw_mgr *m)
@@ -138,18 +151,28 @@ m_on_renew(
 }
 
 static void
-m_on_grant(struct cw_mgr *m, const struct hl_lease_grant *g, uint64_t t0, uint64_t now)
+m_on_grant(
+        struct cw_mgr *m, const struct hl_lease_grant *g, uint64_t t0, uint64_t now, uint32_t from)
 {
 	struct cw_rec *rec = rec_find(m->w, g->job);
 	const struct hl_dc_job *j;
 
-	if (hl_lease_holder_apply(&m->lh, g, t0) < 0)
-		return;
 	if (rec == NULL) {
-		/* The job is over: nothing to lead. */
+		/* The job is over (its release was lost, so the issuer re-issued it at expiry):
+		 * release again. This is what makes a lost release heal instead of leak. */
+		struct hl_lease_ref r = {g->job, g->token};
 		hl_lease_holder_drop(&m->lh, g->job);
+		if (from == m->sid) {
+			hl_lease_release(&m->lt, r.job, r.token);
+		} else {
+			struct cw_pkt p = {.plane = P_RELEASE};
+			p.u.r = r;
+			out_push(&m->out, from, &p);
+		}
 		return;
 	}
+	if (hl_lease_holder_apply(&m->lh, g, t0) < 0)
+		return;
 	if (!hl_lease_holder_valid(&m->lh, g->job, now, NULL))
 		return; /* arrived too late to be of use: the issuer will re-issue */
 	j = hl_dc_job_find(&m->dm, g->job);
@@ -157,10 +180,12 @@ m_on_grant(struct cw_mgr *m, const struct hl_lease_grant *g, uint64_t t0, uint64
 		return; /* renewal */
 	if (j != NULL)
 		hl_dc_job_drop(&m->dm, g->job);
-	if (!rec->started)
+	if (!rec->started) {
 		hl_dc_job_start(&m->dm, &rec->spec, g->token, now);
-	else
+	} else {
+		jrec_check_takeover(m, rec);
 		hl_dc_job_takeover(&m->dm, &rec->spec, rec->wf, g->token, now);
+	}
 	rec->started = true;
 }
 
@@ -192,6 +217,12 @@ m_report_done(struct cw_mgr *m, const struct hl_dc_event *ev, uint64_t now)
 	}
 	w->completed++;
 	rec_free(w, ev->job);
+	/* The job's records leave every member with the release (modelled as immediate). */
+	for (int i = 0; i < w->nm; i++)
+		if (w->m[i].up) {
+			hl_jrec_store_forget(&w->m[i].st, ev->job);
+			hl_jrec_repl_forget(&w->m[i].rp, ev->job);
+		}
 	hl_lease_checker_forget(&w->ck, ev->job);
 	/* Release at job end (E.1). */
 	uint64_t lid = hl_elect_leader(&m->el, now);
@@ -204,6 +235,75 @@ m_report_done(struct cw_mgr *m, const struct hl_dc_event *ev, uint64_t now)
 		out_push(&m->out, (uint32_t)(lid - 1), &p);
 	}
 	hl_lease_holder_drop(&m->lh, ev->job);
+}
+
+/* Replicate a new record version through hl_jrec: own store, then every other member. */
+static void
+jrec_send(struct cw_mgr *m, uint32_t to_sid, const struct hl_jrec *r)
+{
+	struct cw_pkt p = {.plane = P_JREC};
+
+	p.u.jr.job = r->job;
+	p.u.jr.token = r->token;
+	p.u.jr.version = r->version;
+	p.u.jr.len = r->len;
+	memcpy(p.u.jr.body, r->body, r->len);
+	out_push(&m->out, to_sid, &p);
+}
+
+static void
+jrec_committed(struct cw_mgr *m, uint64_t job, uint64_t token, uint64_t version)
+{
+	struct cw_rec *rec = rec_find(m->w, job);
+
+	m->w->jrec_commits++;
+	if (rec != NULL && (token > rec->committed_token ||
+	                           (token == rec->committed_token && version > rec->committed))) {
+		rec->committed = version;
+		rec->committed_token = token;
+	}
+}
+
+static void
+jrec_write(struct cw_mgr *m, struct cw_rec *rec, uint32_t nwf, uint64_t now)
+{
+	uint32_t len = nwf * (uint32_t)sizeof(struct hl_dc_wf_record);
+	uint64_t v = ++rec->version;
+	const struct hl_jrec *own;
+
+	if (hl_jrec_store_put(&m->st, rec->job, rec->token, v, rec->wf, len) < 0)
+		return;
+	if (hl_jrec_repl_begin(&m->rp, rec->job, rec->token, v, now) == 1)
+		jrec_committed(m, rec->job, rec->token, v);
+	own = hl_jrec_store_get(&m->st, rec->job);
+	for (int i = 0; i < m->w->nm; i++)
+		if (&m->w->m[i] != m)
+			jrec_send(m, m->w->m[i].sid, own);
+}
+
+/* A new job leader must find, in the stores of the live members (a quorum of them), a version
+ * at least as new as the last one committed: no acknowledged state lost. */
+static void
+jrec_check_takeover(struct cw_mgr *m, struct cw_rec *rec)
+{
+	struct cw_world *w = m->w;
+	const struct hl_jrec *rs[CW_MAX_M];
+	size_t n = 0;
+	char why[160];
+
+	for (int i = 0; i < w->nm; i++)
+		if (w->m[i].up)
+			rs[n++] = hl_jrec_store_get(&w->m[i].st, rec->job);
+	if (n < (size_t)(w->nm / 2 + 1) || rec->committed == 0)
+		return;
+	w->jrec_checks++;
+	const struct hl_jrec *l = hl_jrec_latest(rs, n);
+	if (l == NULL || l->token < rec->committed_token ||
+	        (l->token == rec->committed_token && l->version < rec->committed)) {
+		snprintf(why, sizeof(why), "job %llu: committed record v%llu lost at takeover",
+		        (unsigned long long)rec->job, (unsigned long long)rec->committed);
+		violate(w, why);
+	}
 }
 
 static void
@@ -249,10 +349,17 @@ m_drain(struct cw_mgr *m, uint64_t now)
 		        tok != j->token || (rec = rec_find(m->w, j->job)) == NULL ||
 		        rec->token > tok)
 			continue;
-		rec->token = tok;
+		struct hl_dc_wf_record snap[HL_DC_MAX_WF];
 		for (uint32_t i = 0; i < j->nwf; i++)
-			rec->wf[i] = (struct hl_dc_wf_record){
+			snap[i] = (struct hl_dc_wf_record){
 			        j->wf[i].state, j->wf[i].worker, j->wf[i].sub};
+		bool changed = rec->token != tok ||
+		               memcmp(rec->wf, snap, j->nwf * sizeof(snap[0])) != 0 ||
+		               rec->version == 0;
+		rec->token = tok;
+		memcpy(rec->wf, snap, j->nwf * sizeof(snap[0]));
+		if (changed && j->nwf <= CW_SIM_MAX_WF)
+			jrec_write(m, rec, j->nwf, now);
 	}
 }
 
@@ -278,6 +385,22 @@ m_leader_duty(struct cw_mgr *m, uint64_t now)
 			if (!known_dead(w, w->m[i].sid))
 				hl_lease_member_set(&m->lt, w->m[i].id, true);
 		hl_lease_start_grace(&m->lt, now);
+	}
+	if (!m->rebuilt && hl_lease_in_grace(&m->lt, now)) {
+		/* Only live holders need the grace: the jobs of a holder SWIM declared dead are
+		 * re-issued at once (fencing covers a false death, as for any re-issue on death). */
+		for (uint32_t s = 0; s < CW_MAX_REC; s++) {
+			struct hl_lease_grant g;
+			struct cw_rec *r = &w->rec[s];
+			if (r->job == 0 || r->holder == 0 ||
+			        !known_dead(w, (uint32_t)(r->holder - 1)) ||
+			        hl_lease_find(&m->lt, r->job) != NULL)
+				continue;
+			if (hl_lease_issue(&m->lt, r->job, 0, now, &g) == 0) {
+				checker_grant(w, &g, false);
+				send_grant(m, &g, now, now);
+			}
+		}
 	}
 	if (!m->rebuilt && !hl_lease_in_grace(&m->lt, now)) {
 		/* After the grace no lease of an older term can still run: re-issue the live
@@ -333,6 +456,13 @@ m_tick_work(struct cw_mgr *m, uint64_t now)
 			out_push(&m->out, (uint32_t)(lid - 1), &p);
 		}
 	}
+	uint64_t rj[32], rto[32];
+	n = hl_jrec_repl_resends(&m->rp, now, rj, rto, 32);
+	for (size_t i = 0; i < n; i++) {
+		const struct hl_jrec *r = hl_jrec_store_get(&m->st, rj[i]);
+		if (r != NULL)
+			jrec_send(m, (uint32_t)(rto[i] - 1), r);
+	}
 	hl_dc_mgr_tick(&m->dm, now);
 	hl_dc_mgr_stats_drained(&m->dm, UINT32_MAX); /* the stats consumer keeps up */
 	m_drain(m, now);
@@ -361,6 +491,11 @@ m_init(struct cw_mgr *m, uint64_t seed, uint64_t now)
 	dc.tomb_ttl_ns = 60 * HL_SIM_S;
 	if ((rc = hl_dc_mgr_init(&m->dm, &dc)) < 0)
 		return rc;
+	if ((rc = hl_jrec_store_init(&m->st, CW_MAX_REC)) < 0)
+		return rc;
+	if ((rc = hl_jrec_repl_init(&m->rp, m->id, w->elect_cfg.members, w->elect_cfg.nmembers,
+	             w->lease_cfg.max_jobs, 500 * MS)) < 0)
+		return rc;
 	for (int i = 0; i < w->nw; i++)
 		if (!known_dead(w, w->wk[i].sid))
 			hl_dc_worker_update(&m->dm, w->wk[i].id, w->wk[i].wn.cfg.cores, 0, now);
@@ -377,6 +512,8 @@ m_fini(struct cw_mgr *m)
 	hl_lease_table_fini(&m->lt);
 	hl_lease_holder_fini(&m->lh);
 	hl_dc_mgr_fini(&m->dm);
+	hl_jrec_store_fini(&m->st);
+	hl_jrec_repl_fini(&m->rp);
 	m->out.n = 0;
 	m->up = false;
 }
@@ -396,7 +533,7 @@ m_recv(void *node, uint64_t now, uint32_t from, const uint8_t *buf, size_t len)
 		rc = hl_elect_recv(&m->el, &p.u.e, now);
 		break;
 	case P_GRANT:
-		m_on_grant(m, &p.u.g, p.t0, now);
+		m_on_grant(m, &p.u.g, p.t0, now, from);
 		break;
 	case P_RENEW:
 		m_on_renew(m, (uint64_t)from + 1, &p.u.r, p.t0, now);
@@ -405,7 +542,42 @@ m_recv(void *node, uint64_t now, uint32_t from, const uint8_t *buf, size_t len)
 		if (hl_elect_is_leader(&m->el, now))
 			hl_lease_release(&m->lt, p.u.r.job, p.u.r.token);
 		break;
+	case P_JREC: {
+		/* A copy still in flight when the job ended (members learn the end with the
+		 * release; modelled by the record being gone) is not stored again. */
+		if (rec_find(m->w, p.u.jr.job) == NULL)
+			break;
+		int prc = hl_jrec_store_put(
+		        &m->st, p.u.jr.job, p.u.jr.token, p.u.jr.version, p.u.jr.body, p.u.jr.len);
+		if (prc == 0 || prc == -EALREADY) {
+			struct cw_pkt a = {.plane = P_JREC_ACK};
+			a.u.jr.job = p.u.jr.job;
+			a.u.jr.token = p.u.jr.token;
+			a.u.jr.version = p.u.jr.version;
+			out_push(&m->out, from, &a);
+		}
+		break;
+	}
+	case P_JREC_ACK:
+		if (hl_jrec_repl_ack(&m->rp, p.u.jr.job, p.u.jr.version, (uint64_t)from + 1) == 1)
+			jrec_committed(m, p.u.jr.job, p.u.jr.token, p.u.jr.version);
+		break;
 	case P_DC:
+		if (p.u.d.kind == HL_DC_RESULT && hl_dc_job_find(&m->dm, p.u.d.job) == NULL &&
+		        !hl_dc_mgr_finished(&m->dm, p.u.d.job) && hl_elect_is_leader(&m->el, now) &&
+		        m->lt_term == m->el.term) {
+			/* An orphaned result reached the tier leader: forward it to the job's lease
+			 * holder (D.1), or, when no lease covers the job after the grace and no
+			 * record is live, tell the worker the job is over. */
+			const struct hl_lease_entry *le = hl_lease_find(&m->lt, p.u.d.job);
+			if (le != NULL && le->holder != 0 && le->holder != m->id) {
+				out_push(&m->out, (uint32_t)(le->holder - 1), &p);
+			} else if (le == NULL && !hl_lease_in_grace(&m->lt, now) &&
+			           rec_find(m->w, p.u.d.job) == NULL) {
+				hl_dc_mgr_ack_gone(&m->dm, &p.u.d);
+			}
+			break;
+		}
 		rc = hl_dc_mgr_recv(&m->dm, &p.u.d, now);
 		if (p.u.d.kind == HL_DC_PROGRESS)
 			rc == 0 ? m->w->progress_accepted++ : m->w->progress_refused++;
@@ -514,6 +686,9 @@ w_tick(void *node, uint64_t now)
 	if (now < k->next_tick)
 		return 0;
 	k->next_tick = now + TICK;
+	/* Stand-in for the tier leader announcement (wire: dc_leader_announce). */
+	int l = cw_leader(k->w);
+	hl_dc_wnode_set_tier_leader(&k->wn, l >= 0 ? (uint64_t)l + 1 : 0);
 	hl_dc_wnode_tick(&k->wn, now);
 	if (now >= k->next_progress) {
 		k->next_progress = now + k->w->progress_ns;
@@ -643,6 +818,12 @@ cw_opts_default(struct cw_opts *o)
 	o->job_lease_ns = 6 * HL_SIM_S;
 }
 
+static uint64_t
+log_clock(void *arg)
+{
+	return hl_sim_now(arg);
+}
+
 int
 cw_init(struct cw_world *w, const struct cw_opts *o)
 {
@@ -659,6 +840,7 @@ cw_init(struct cw_world *w, const struct cw_opts *o)
 	w->sim = hl_sim_create(&sc);
 	if (w->sim == NULL)
 		return -ENOMEM;
+	hl_log_set_clock(log_clock, w->sim); /* log rate limits follow virtual time */
 	w->nm = o->managers;
 	w->nw = o->workers;
 	w->max_job = o->max_job;
@@ -725,6 +907,7 @@ cw_fini(struct cw_world *w)
 	hl_lease_checker_fini(&w->ck);
 	free(w->delivered);
 	free(w->final_status);
+	hl_log_set_clock(NULL, NULL);
 	hl_sim_destroy(w->sim);
 }
 
@@ -789,6 +972,34 @@ cw_submit(struct cw_world *w, uint64_t job, uint32_t nwf, uint64_t at)
 	hl_sim_call_at(w->sim, at, do_submit, call_new(w, job, nwf));
 }
 
+static void detect_workers(struct cw_world *w, uint32_t sid, uint64_t now);
+
+static void
+do_cancel(struct hl_sim *sim, void *arg)
+{
+	struct cw_call *c = arg;
+	struct cw_world *w = c->w;
+	uint64_t now = hl_sim_now(sim);
+	int jl;
+
+	if (c->job <= w->max_job && w->delivered[c->job])
+		return; /* completion won the race: the cancel is answered "already done" */
+	jl = cw_job_leader(w, c->job);
+	if (jl < 0) {
+		hl_sim_call_at(sim, now + 100 * MS, do_cancel, call_new(w, c->job, 0));
+		return;
+	}
+	hl_dc_job_cancel(&w->m[jl].dm, c->job, now);
+	m_drain(&w->m[jl], now);
+	hl_sim_poke(sim, w->m[jl].sid);
+}
+
+void
+cw_cancel(struct cw_world *w, uint64_t job, uint64_t at)
+{
+	hl_sim_call_at(w->sim, at, do_cancel, call_new(w, job, 0));
+}
+
 static void
 do_detect(struct hl_sim *sim, void *arg)
 {
@@ -798,6 +1009,8 @@ do_detect(struct hl_sim *sim, void *arg)
 	uint64_t now = hl_sim_now(sim);
 
 	dead_flag[sid] = true;
+	if (sid < (uint32_t)w->nm)
+		detect_workers(w, sid, now);
 	for (int i = 0; i < w->nm; i++) {
 		struct cw_mgr *m = &w->m[i];
 		if (!m->up)
@@ -809,6 +1022,19 @@ do_detect(struct hl_sim *sim, void *arg)
 		m_leader_duty(m, now);
 		m_drain(m, now);
 		hl_sim_poke(sim, m->sid);
+	}
+}
+
+static void
+detect_workers(struct cw_world *w, uint32_t sid, uint64_t now)
+{
+	for (int i = 0; i < w->nw; i++) {
+		struct cw_wrk *k = &w->wk[i];
+		if (!k->up)
+			continue;
+		hl_dc_wnode_peer_dead(&k->wn, (uint64_t)sid + 1, now);
+		w_drain(k);
+		hl_sim_poke(w->sim, k->sid);
 	}
 }
 
@@ -843,7 +1069,8 @@ cw_retained(struct cw_world *w, bool with_tombs, char *why, size_t cap)
 		if (!m->up)
 			continue;
 		hl_dc_mgr_census(&m->dm, &c);
-		uint64_t t = (uint64_t)c.jobs + c.progress_jobs + c.progress_sources + c.fences +
+		uint64_t t = (uint64_t)hl_jrec_store_count(&m->st) + hl_jrec_repl_count(&m->rp) +
+		             c.jobs + c.progress_jobs + c.progress_sources + c.fences +
 		             c.cores_reserved + c.inflight + (with_tombs ? c.tombs : 0) +
 		             hl_lease_count(&m->lt) + hl_lease_holder_count(&m->lh);
 		if (t && off < (int)cap)

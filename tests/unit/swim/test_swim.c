@@ -509,6 +509,36 @@ test_suspicion_timeout_shrinks_with_confirmations(void **state)
 }
 
 static void
+test_poor_local_health_stretches_suspicion(void **state)
+{
+	(void)state;
+	struct hl_swim_config c;
+	cfg_default(&c);
+	struct hl_swim *sw = mk(&c, 1);
+	uint32_t ids[] = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+	add_members(sw, 0, ids, 10);
+	struct hl_swim_packet g;
+	memset(&g, 0, sizeof(g));
+	g.type = HL_SWIM_MSG_GOSSIP;
+	g.n_updates = 1;
+	/* Two accusations about ourselves, both refuted: LHM 2. */
+	for (int i = 0; i < 2; i++) {
+		upd(&g.updates[0], 1, HL_SWIM_SUSPECT, hl_swim_incarnation(sw), 2);
+		feed(sw, MS, 2, &g);
+	}
+	assert_int_equal(hl_swim_lhm(sw), 2);
+	upd(&g.updates[0], 2, HL_SWIM_SUSPECT, 0, 3);
+	feed(sw, S, 3, &g);
+	struct hl_swim_addr a2 = A(2);
+	struct hl_swim_member_info mi;
+	assert_int_equal(hl_swim_member(sw, &a2, &mi), 0);
+	double max = 6 * 4.0 * 1.0413926851582251 * 100e6;
+	uint64_t d = mi.suspect_deadline - S;
+	assert_true(d > (uint64_t)(2.99 * max) && d < (uint64_t)(3.01 * max));
+	hl_swim_destroy(sw);
+}
+
+static void
 test_refutation_and_buddy(void **state)
 {
 	(void)state;
@@ -741,6 +771,54 @@ test_join_and_paged_sync(void **state)
 	hl_swim_destroy(j);
 }
 
+static void
+test_sync_merge_rules_and_dead_notice(void **state)
+{
+	(void)state;
+	struct hl_swim_config c;
+	cfg_default(&c);
+	struct hl_swim *sw = mk(&c, 1);
+	uint32_t ids[] = {2, 3, 4};
+	add_members(sw, 0, ids, 3);
+	drain(sw);
+	/* A sync page's `dead` only makes a suspicion (anti-entropy never kills directly). */
+	struct hl_swim_packet p;
+	memset(&p, 0, sizeof(p));
+	p.type = HL_SWIM_MSG_SYNC_REQ;
+	upd(&p.updates[0], 3, HL_SWIM_ALIVE, 0, UINT32_MAX);
+	upd(&p.updates[1], 2, HL_SWIM_DEAD, 0, 3);
+	p.n_updates = 2;
+	feed(sw, MS, 3, &p);
+	struct hl_swim_addr a2 = A(2);
+	struct hl_swim_member_info mi;
+	hl_swim_member(sw, &a2, &mi);
+	assert_int_equal(mi.state, HL_SWIM_SUSPECT);
+	/* ...and is answered with a page of our own, ourselves first. */
+	uint32_t to;
+	assert_true(pop(sw, &P, &to));
+	assert_int_equal(P.type, HL_SWIM_MSG_SYNC_RESP);
+	assert_int_equal(to, 3);
+	assert_true(P.n_updates >= 4);
+	assert_int_equal(ID(&P.updates[0].addr), 1);
+	/* A member we hold dead that still pings us is told so, to make it refute. */
+	struct hl_swim_packet g;
+	memset(&g, 0, sizeof(g));
+	g.type = HL_SWIM_MSG_GOSSIP;
+	g.n_updates = 1;
+	upd(&g.updates[0], 4, HL_SWIM_DEAD, 0, 3);
+	feed(sw, 2 * MS, 3, &g);
+	drain(sw);
+	struct hl_swim_packet ping = {.type = HL_SWIM_MSG_PING, .seq = 5};
+	feed(sw, 3 * MS, 4, &ping);
+	assert_true(pop(sw, &P, &to));
+	assert_int_equal(to, 4);
+	assert_int_equal(P.type, HL_SWIM_MSG_ACK);
+	assert_true(P.n_updates >= 1);
+	assert_int_equal(ID(&P.updates[0].addr), 4);
+	assert_int_equal(P.updates[0].state, HL_SWIM_DEAD);
+	hl_swim_destroy(sw);
+}
+
 /* ---- bounds, reaping, leave, job suspicion ---- */
 
 static void
@@ -920,11 +998,13 @@ main(void)
 	        cmocka_unit_test(test_lhm_stretches_probe_interval),
 	        cmocka_unit_test(test_relay_forwards_ack_or_nacks),
 	        cmocka_unit_test(test_suspicion_timeout_shrinks_with_confirmations),
+	        cmocka_unit_test(test_poor_local_health_stretches_suspicion),
 	        cmocka_unit_test(test_refutation_and_buddy),
 	        cmocka_unit_test(test_incarnation_precedence_and_restart),
 	        cmocka_unit_test(test_dissemination_limits_and_superseding),
 	        cmocka_unit_test(test_gossip_rounds_and_packet_cap),
 	        cmocka_unit_test(test_join_and_paged_sync),
+	        cmocka_unit_test(test_sync_merge_rules_and_dead_notice),
 	        cmocka_unit_test(test_bounds_are_visible),
 	        cmocka_unit_test(test_dead_members_are_reaped_and_slots_reused),
 	        cmocka_unit_test(test_leave_and_set_meta),
