@@ -125,7 +125,7 @@ hl_fabric_create(struct hl_fabric **out, uint16_t port_id, uint16_t queue, uint3
 		free(f);
 		return rc;
 	}
-	f->arp_next = UINT64_MAX;
+	f->arp_next = 0; /* first poll runs the ARP timers and arms the periodic look */
 	if (cfg->gratuitous_arp && hl_fabric_announce(f) != 0)
 		HL_LOG(HL_LOG_WARN, "fabric", "gratuitous ARP not sent port=%u", port_id);
 	*out = f;

@@ -607,6 +607,14 @@ test_pair_arp_udp(void **state)
 	assert_int_equal(sA->tx_arp_dropped, 3);
 	assert_int_equal(hl_arp_stats(hl_fabric_arp(f[0]))->failed, 1);
 	assert_int_equal(hl_arp_stats(hl_fabric_arp(f[0]))->retries, c.arp.max_tries - 1);
+	/* Entries learned from traffic age out ttl after the peer was last heard, through poll
+	 * alone (no send involved). */
+	assert_int_equal(hl_arp_count(hl_fabric_arp(f[1])), 1);
+	now += c.arp.ttl_ns + 1000 * MS;
+	run(&h, f, 2, &now, 2);
+	assert_int_equal(hl_arp_count(hl_fabric_arp(f[0])), 0);
+	assert_int_equal(hl_arp_count(hl_fabric_arp(f[1])), 0);
+	assert_int_equal(hl_arp_stats(hl_fabric_arp(f[1]))->expired, 1);
 	/* Pool accounting: every mbuf came back. */
 	hl_fabric_destroy(f[0]);
 	hl_fabric_destroy(f[1]);
