@@ -95,7 +95,10 @@ hl_fabric_swim_step(struct hl_fabric *f, struct hl_swim *sw, uint64_t now_ns)
 	}
 	if (hl_swim_next_deadline(sw) <= now_ns) {
 		f->st.swim_ticks++;
-		(void)hl_swim_tick(sw, now_ns);
+		int rc = hl_swim_tick(sw, now_ns);
+		if (rc != 0)
+			HL_LOG(HL_LOG_WARN, "fabric", "SWIM tick failed port=%u rc=%d", f->port_id,
+			        rc);
 	}
 	struct hl_frame_cfg fc;
 	frame_cfg(f, &fc);
@@ -132,10 +135,16 @@ hl_fabric_swim_step(struct hl_fabric *f, struct hl_swim *sw, uint64_t now_ns)
 			continue;
 		}
 		rc = hl_fabric_send(f, now_ns, ip, port, f->cfg.swim_port, frame, (uint16_t)flen);
-		if (rc != 0)
+		if (rc != 0) {
+			/* SWIM copes with a lost datagram; the log says which and why. */
 			f->st.swim_tx_err++;
-		else
+			HL_LOG(HL_LOG_WARN, "fabric",
+			        "SWIM datagram not sent port=%u to=%u.%u.%u.%u:%u len=%zu rc=%d",
+			        f->port_id, ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
+			        ip & 0xff, port, flen, rc);
+		} else {
 			f->st.swim_tx++;
+		}
 	}
 	return got;
 }
