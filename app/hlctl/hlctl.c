@@ -48,7 +48,8 @@ exit_for(int rc)
 	if (rc == -EAGAIN)
 		return EX_NOTREADY;
 	if (rc == -ECONNRESET || rc == -ETIMEDOUT || rc == -ECONNREFUSED || rc == -EPIPE ||
-	        rc == -HL_E_BAD_CRC || rc == -HL_E_BAD_MAGIC || rc == -HL_E_BAD_VERSION)
+	        rc == -EBUSY || rc == -HL_E_BAD_CRC || rc == -HL_E_BAD_MAGIC ||
+	        rc == -HL_E_BAD_VERSION)
 		return EX_CONN;
 	return EX_REJECTED;
 }

@@ -26,13 +26,23 @@
 #include "hl_log.h"
 #include "node.h"
 
+/* Client API bounds. Memory per connection stays under FRAME_MAX of input (read high-water
+ * mark) plus OUT_PAUSE + one reply frame of output: past OUT_PAUSE queued the node stops reading
+ * that client (back-pressure: its further requests wait in its own socket) and skips its progress
+ * pushes; reading resumes once the client drained the queue to OUT_RESUME. A client that
+ * drains nothing for STALL_S seconds while output is queued is disconnected (logged, counted). */
 #define MAX_CONNS 64
-#define OUT_LIMIT (8u << 20) /* progress pushes to a client with more queued are skipped */
+#define MAX_CONNS_PER_PEER 16 /* per source IPv4 address */
+#define RETRY_AFTER_S 1 /* told to an over-cap connection */
+#define OUT_PAUSE (1u << 20)
+#define OUT_RESUME (256u << 10)
+#define STALL_S 10
 #define FRAME_MAX (HL_CPROTO_MAX_BODY + HL_CPROTO_HDR + HL_CPROTO_TRAILER)
 
 struct hl_conn {
-	bool used, closing;
+	bool used, closing, paused;
 	uint64_t id;
+	struct in_addr addr;
 	struct bufferevent *bev;
 	char peer[64];
 };
@@ -43,7 +53,8 @@ static uint64_t conn_seq;
 static uint8_t *txbuf; /* one frame being built (control core only) */
 static char client_bound[64], http_bound[64];
 static struct {
-	uint64_t accepted, refused, frames_in, frames_bad, errors_sent, pushes, pushes_skipped;
+	uint64_t accepted, refused, refused_peer, frames_in, frames_bad, errors_sent, pushes,
+	        pushes_skipped, reads_paused, stalled_closed, send_errors;
 } ctr;
 
 /* ---- sending ---- */
@@ -58,8 +69,25 @@ send_frame(struct hl_conn *c, unsigned type, int body_len)
 	}
 	int n = hl_cproto_frame(
 	        txbuf, FRAME_MAX, type, 0, txbuf + HL_CPROTO_HDR, (uint32_t)body_len);
-	if (n > 0)
-		bufferevent_write(c->bev, txbuf, (size_t)n);
+	if (n <= 0) {
+		ctr.send_errors++;
+		HL_LOG(HL_LOG_ERR, "control", "conn=%" PRIu64 " peer=%s %s: framing failed: %s",
+		        c->id, c->peer, hl_cproto_type_name(type),
+		        hl_strerror(n < 0 ? n : -EINVAL));
+		return;
+	}
+	if (bufferevent_write(c->bev, txbuf, (size_t)n) != 0) {
+		ctr.send_errors++;
+		HL_LOG(HL_LOG_ERR, "control",
+		        "conn=%" PRIu64 " peer=%s %s: queueing %d bytes failed (out of memory?)",
+		        c->id, c->peer, hl_cproto_type_name(type), n);
+	}
+}
+
+static size_t
+out_len(const struct hl_conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
 }
 
 static uint8_t *
@@ -97,7 +125,7 @@ hl_control_push_progress(struct hl_job *j)
 	j->prog.seq++;
 	for (uint32_t i = 0; i < j->n_watchers; i++) {
 		struct hl_conn *c = j->watchers[i];
-		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > OUT_LIMIT) {
+		if (out_len(c) > OUT_PAUSE) {
 			ctr.pushes_skipped++; /* slow reader; results stay fetchable */
 			continue;
 		}
@@ -123,7 +151,7 @@ conn_close_after_flush(struct hl_conn *c)
 {
 	c->closing = true;
 	bufferevent_disable(c->bev, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+	if (out_len(c) == 0)
 		conn_free(c);
 }
 
@@ -252,6 +280,18 @@ read_cb(struct bufferevent *bev, void *arg)
 	struct hl_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	while (!c->closing) {
+		if (out_len(c) > OUT_PAUSE) {
+			/* back-pressure: answer nothing more until the client reads */
+			if (!c->paused) {
+				c->paused = true;
+				ctr.reads_paused++;
+				bufferevent_disable(bev, EV_READ);
+				HL_LOG(HL_LOG_DEBUG, "control",
+				        "conn=%" PRIu64 " peer=%s reads paused: %zu bytes queued",
+				        c->id, c->peer, out_len(c));
+			}
+			return;
+		}
 		size_t have = evbuffer_get_length(in);
 		if (have == 0)
 			return;
@@ -298,16 +338,56 @@ static void
 write_cb(struct bufferevent *bev, void *arg)
 {
 	struct hl_conn *c = arg;
-	if (c->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		conn_free(c);
+	if (c->closing) {
+		if (out_len(c) == 0)
+			conn_free(c);
+		return;
+	}
+	if (c->paused && out_len(c) <= OUT_RESUME) {
+		c->paused = false;
+		if (bufferevent_enable(bev, EV_READ) != 0)
+			HL_LOG(HL_LOG_ERR, "control",
+			        "conn=%" PRIu64 " peer=%s cannot resume reads", c->id, c->peer);
+		read_cb(bev, c); /* requests already buffered get no new read event */
+	}
 }
 
 static void
 event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	(void)bev;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		conn_free(arg);
+	struct hl_conn *c = arg;
+	if (what & BEV_EVENT_TIMEOUT) {
+		ctr.stalled_closed++;
+		HL_LOG(HL_LOG_WARN, "control",
+		        "conn=%" PRIu64 " peer=%s closed: read nothing for %d s with %zu bytes "
+		        "queued (stalled client)",
+		        c->id, c->peer, STALL_S, evbuffer_get_length(bufferevent_get_output(bev)));
+		conn_free(c);
+	} else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		conn_free(c);
+	}
+}
+
+/* Over-cap connection: one ERROR frame saying when to retry, written straight to the new socket
+ * (a small frame fits an empty socket buffer), then close. */
+static void
+refuse(evutil_socket_t fd, const char *peer, unsigned open, unsigned limit, const char *what)
+{
+	struct hl_cp_error e = {.code = EBUSY, .actual = open, .limit = limit};
+	snprintf(e.msg, sizeof(e.msg), "node %s has %u %s open (limit %u): retry in %d s",
+	        hl_node.prof.name, open, what, limit, RETRY_AFTER_S);
+	HL_LOG(HL_LOG_WARN, "control", "peer=%s refused: %u %s open (limit %u)", peer, open, what,
+	        limit);
+	int bl = hl_cp_enc_error(txbuf + HL_CPROTO_HDR, HL_CPROTO_MAX_BODY, &e);
+	int n = bl < 0 ? bl
+	               : hl_cproto_frame(txbuf, FRAME_MAX, HL_CP_ERROR, 0, txbuf + HL_CPROTO_HDR,
+	                         (uint32_t)bl);
+	if (n <= 0 || send(fd, txbuf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) != n) {
+		ctr.send_errors++;
+		HL_LOG(HL_LOG_WARN, "control", "peer=%s: over-cap rejection not sent: %s", peer,
+		        n <= 0 ? hl_strerror(n) : strerror(errno));
+	}
+	evutil_closesocket(fd);
 }
 
 static void
@@ -317,32 +397,58 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	(void)len;
 	(void)arg;
 	struct hl_conn *c = NULL;
-	for (int i = 0; i < MAX_CONNS && c == NULL; i++)
-		if (!conns[i].used)
-			c = &conns[i];
 	struct sockaddr_in *sin = (struct sockaddr_in *)sa;
+	unsigned open = 0, same_peer = 0;
+	for (int i = 0; i < MAX_CONNS; i++) {
+		if (!conns[i].used) {
+			if (c == NULL)
+				c = &conns[i];
+			continue;
+		}
+		open++;
+		if (conns[i].addr.s_addr == sin->sin_addr.s_addr)
+			same_peer++;
+	}
 	char peer[64];
 	snprintf(peer, sizeof(peer), "%s:%u", inet_ntoa(sin->sin_addr), ntohs(sin->sin_port));
 	if (c == NULL) {
 		ctr.refused++;
-		HL_LOG(HL_LOG_WARN, "control", "peer=%s refused: %d client connections open", peer,
-		        MAX_CONNS);
-		evutil_closesocket(fd);
+		refuse(fd, peer, open, MAX_CONNS, "client connections");
+		return;
+	}
+	if (same_peer >= MAX_CONNS_PER_PEER) {
+		ctr.refused_peer++;
+		refuse(fd, peer, same_peer, MAX_CONNS_PER_PEER,
+		        "client connections from this address");
 		return;
 	}
 	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+		HL_LOG(HL_LOG_WARN, "control", "peer=%s TCP_NODELAY: %s (replies may be delayed)",
+		        peer, strerror(errno));
 	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
+		ctr.send_errors++;
+		HL_LOG(HL_LOG_ERR, "control", "peer=%s refused: no memory for a bufferevent", peer);
 		evutil_closesocket(fd);
 		return;
 	}
 	c->used = true;
 	c->id = ++conn_seq;
+	c->addr = sin->sin_addr;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	ctr.accepted++;
+	struct timeval stall = {STALL_S, 0};
 	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, FRAME_MAX);
+	bufferevent_setwatermark(c->bev, EV_WRITE, OUT_RESUME, 0);
+	if (bufferevent_set_timeouts(c->bev, NULL, &stall) != 0 ||
+	        bufferevent_enable(c->bev, EV_READ | EV_WRITE) != 0) {
+		ctr.send_errors++;
+		HL_LOG(HL_LOG_ERR, "control", "conn=%" PRIu64 " peer=%s cannot arm its events",
+		        c->id, peer);
+		conn_free(c);
+	}
 }
 
 /* ---- HTTP ---- */
@@ -420,6 +526,10 @@ http_cb(struct evhttp_request *req, void *arg)
 		        {"hyperline_results_persist_errors_total", hl_jobs_persist_errors},
 		        {"hyperline_client_accepted_total", ctr.accepted},
 		        {"hyperline_client_refused_total", ctr.refused},
+		        {"hyperline_client_refused_per_peer_total", ctr.refused_peer},
+		        {"hyperline_client_reads_paused_total", ctr.reads_paused},
+		        {"hyperline_client_stalled_closed_total", ctr.stalled_closed},
+		        {"hyperline_client_send_errors_total", ctr.send_errors},
 		        {"hyperline_client_frames_total", ctr.frames_in},
 		        {"hyperline_client_frames_bad_total", ctr.frames_bad},
 		        {"hyperline_client_errors_sent_total", ctr.errors_sent},

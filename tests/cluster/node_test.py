@@ -3,7 +3,7 @@
 net_ring loopback test port (no hugepages), driven through hlctl and raw sockets.
 
 usage: node_test.py HYPERLINE HLCTL TEST [TELEMETRY_PY]
-tests: jobs, reconnect, cancel, telemetry, badinput, badprofile, hugemem, examples, jobtable, lanes, persist
+tests: jobs, reconnect, cancel, slowreader, telemetry, badinput, badprofile, hugemem, examples, jobtable, lanes, persist
 Every test bounds its own duration and stops every process it started (SIGTERM, then SIGKILL).
 """
 import json
@@ -387,6 +387,123 @@ def t_badinput(tmp):
     node.stop()
 
 
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    fail("no VmRSS for pid %d" % pid)
+
+
+def metric(node, name):
+    text = urllib.request.urlopen("http://%s/metrics" % node.http, timeout=5).read().decode()
+    m = re.search(r"^%s (\d+)" % name, text, re.M)
+    if not m:
+        fail("metric %s missing" % name)
+    return int(m.group(1))
+
+
+def t_slowreader(tmp):
+    """S2: a client that pipelines requests and never reads. The node must bound what it queues
+    for it (back-pressure, then disconnect after its stall timeout, counted), keep serving other
+    clients, and refuse connections over its caps with an ERROR saying when to retry."""
+    node = Node(tmp).wait_up()
+    pid = node.p.pid
+    rc, out, err = hlctl(node, "submit", write(tmp, "job.ini", two_wf(200)), "--wait",
+                         "--format", "json")
+    check(rc == 0, "a job completed (its result is what the flood asks for)")
+    job_id = json.loads(out)["job_id"]
+    host, port = node.client.rsplit(":", 1)
+    req = frame(9, b"\x81\x01\xcf" + struct.pack(">Q", job_id), good_crc=True)
+    s = socket.create_connection((host, int(port)), timeout=5)
+    s.sendall(req)
+    t, body = read_frame(s)
+    check(t == 10 and len(body) > len(req), "RESULTS_REQ (%d B) answers a RESULT of %d B" % (
+        len(req), len(body)))
+    s.close()
+    flood = socket.socket()
+    flood.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    flood.connect((host, int(port)))
+    flood.setblocking(False)
+    batch = req * 2048
+    base = rss_kb(pid)
+    peak, sent, served, next_probe = base, 0, 0, 0.0
+    t_end = time.monotonic() + 6
+    while time.monotonic() < t_end:
+        try:
+            sent += flood.send(batch)
+        except BlockingIOError:
+            time.sleep(0.01)
+        peak = max(peak, rss_kb(pid))
+        if time.monotonic() > next_probe:
+            rc, out, _ = hlctl(node, "status", timeout=5)
+            served += rc == 0 and "completed" in out
+            next_probe = time.monotonic() + 1
+    print("flood: sent %d requests (%d B); node VmRSS %d kB before, peak %d kB (+%d kB)" % (
+        sent // len(req), sent, base, peak, peak - base))
+    # per connection the node holds at most ~4 MiB of input + 1 MiB + one reply of output
+    check(peak - base < 32 * 1024, "node RSS bounded under a non-reading client (+%d kB)" % (
+        peak - base))
+    check(served >= 5, "another client was served during the flood (%d status replies)" % served)
+    check(metric(node, "hyperline_client_reads_paused_total") >= 1,
+          "the node stopped reading the flooding client (counted)")
+    stall_end = time.monotonic() + 15
+    while metric(node, "hyperline_client_stalled_closed_total") < 1:
+        if time.monotonic() > stall_end:
+            fail("the stalled client was not disconnected within 15 s")
+        time.sleep(0.5)
+    check(metric(node, "hyperline_client_stalled_closed_total") == 1,
+          "the stalled client was disconnected, counted once")
+    flood.close()
+    node.log.flush()
+    with open(node.log.name) as f:
+        check("closed: read nothing for" in f.read(), "...and the reason is logged")
+    # connection caps: 16 per source address, 64 in total; over-cap gets ERROR + retry hint
+    socks = []
+
+    def conn_from(src):
+        c = socket.socket()
+        c.bind((src, 0))
+        c.settimeout(5)
+        c.connect((host, int(port)))
+        c.sendall(frame(11, b"\x80", good_crc=True))
+        t, body = read_frame(c)
+        return c, t, body
+    for i in range(16):
+        c, t, _ = conn_from("127.0.0.1")
+        socks.append(c)
+        if t != 12:
+            fail("connection %d from 127.0.0.1 not served" % (i + 1))
+    c, t, body = conn_from("127.0.0.1")
+    check(t == 3 and b"from this address open (limit 16): retry in" in body,
+          "17th connection from one address: ERROR with retry hint (%s)" % body[-80:])
+    c.close()
+    rc, _, err = hlctl(node, "status")
+    check(rc == 3 and "retry in" in err, "hlctl over the cap: exit 3 and the hint (%s)" %
+          err.strip())
+    for src in ("127.0.0.2", "127.0.0.3", "127.0.0.4"):
+        for i in range(16):
+            c, t, _ = conn_from(src)
+            socks.append(c)
+            if t != 12:
+                fail("connection %d from %s not served" % (len(socks), src))
+    c, t, body = conn_from("127.0.0.5")
+    check(t == 3 and b"64 client connections open (limit 64): retry in" in body,
+          "65th connection: ERROR with retry hint")
+    c.close()
+    for c in socks:
+        c.close()
+    while True:
+        rc, _, _ = hlctl(node, "status")
+        if rc == 0:
+            break
+        time.sleep(0.2)
+    check(metric(node, "hyperline_client_refused_per_peer_total") == 2 and
+          metric(node, "hyperline_client_refused_total") == 1,
+          "refusals counted (2 per address, 1 total)")
+    node.stop()
+
+
 def t_badprofile(tmp):
     base = node_ini()
     cases = [
@@ -535,7 +652,8 @@ def t_examples(tmp):
 
 def main():
     tests = {"hugemem": t_hugemem, "examples": t_examples, "jobtable": t_jobtable, "lanes": t_lanes, "persist": t_persist, "jobs": t_jobs, "reconnect": t_reconnect, "cancel": t_cancel,
-             "telemetry": t_telemetry, "badinput": t_badinput, "badprofile": t_badprofile}
+             "telemetry": t_telemetry, "badinput": t_badinput, "badprofile": t_badprofile,
+             "slowreader": t_slowreader}
     global STATE_DIR
     with tempfile.TemporaryDirectory(prefix="hl-test-") as tmp:
         STATE_DIR = os.path.join(tmp, "state")
