@@ -9,12 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/http.h>
 #include <event2/listener.h>
 #include <jansson.h>
 
@@ -56,6 +56,9 @@ static struct {
 	uint64_t accepted, refused, refused_peer, frames_in, frames_bad, errors_sent, pushes,
 	        pushes_skipped, reads_paused, stalled_closed, send_errors;
 } ctr;
+static struct {
+	uint64_t requests, refused, rejected, timeouts;
+} hctr; /* HTTP endpoint */
 
 /* ---- sending ---- */
 
@@ -490,26 +493,21 @@ status_json(void)
 	return root;
 }
 
-static void
-http_cb(struct evhttp_request *req, void *arg)
+/* The page for PATH into OUT; returns the HTTP status. */
+static int
+http_page(const char *path, struct evbuffer *out, const char **ctype)
 {
-	(void)arg;
-	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
-	struct evbuffer *out = evbuffer_new();
-	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
-	if (out == NULL) {
-		evhttp_send_error(req, 500, "out of memory");
-		return;
-	}
-	if (path && strcmp(path, "/status") == 0) {
+	*ctype = "text/plain";
+	if (strcmp(path, "/status") == 0) {
 		json_t *j = status_json();
 		char *s = json_dumps(j, JSON_INDENT(1));
 		evbuffer_add_printf(out, "%s\n", s ? s : "{}");
 		free(s);
 		json_decref(j);
-		evhttp_add_header(hdr, "Content-Type", "application/json");
-		evhttp_send_reply(req, 200, "OK", out);
-	} else if (path && strcmp(path, "/metrics") == 0) {
+		*ctype = "application/json";
+		return 200;
+	}
+	if (strcmp(path, "/metrics") == 0) {
 		uint64_t cnt[5];
 		hl_jobs_count(cnt);
 		evbuffer_add_printf(out, "# TYPE hyperline_jobs gauge\n");
@@ -530,6 +528,10 @@ http_cb(struct evhttp_request *req, void *arg)
 		        {"hyperline_client_reads_paused_total", ctr.reads_paused},
 		        {"hyperline_client_stalled_closed_total", ctr.stalled_closed},
 		        {"hyperline_client_send_errors_total", ctr.send_errors},
+		        {"hyperline_http_requests_total", hctr.requests},
+		        {"hyperline_http_refused_total", hctr.refused},
+		        {"hyperline_http_rejected_total", hctr.rejected},
+		        {"hyperline_http_timeouts_total", hctr.timeouts},
 		        {"hyperline_client_frames_total", ctr.frames_in},
 		        {"hyperline_client_frames_bad_total", ctr.frames_bad},
 		        {"hyperline_client_errors_sent_total", ctr.errors_sent},
@@ -556,13 +558,191 @@ http_cb(struct evhttp_request *req, void *arg)
 			        "hyperline_port_imissed{port=\"%s\"} %" PRIu64 "\n",
 			        pn, st.opackets, pn, st.ipackets, pn, st.oerrors, pn, st.imissed);
 		}
-		evhttp_add_header(hdr, "Content-Type", "text/plain; version=0.0.4");
-		evhttp_send_reply(req, 200, "OK", out);
-	} else {
-		evbuffer_add_printf(out, "not found: try /status or /metrics\n");
-		evhttp_send_reply(req, 404, "Not Found", out);
+		*ctype = "text/plain; version=0.0.4";
+		return 200;
 	}
-	evbuffer_free(out);
+	evbuffer_add_printf(out, "not found: try /status or /metrics\n");
+	return 404;
+}
+
+/* A minimal HTTP/1.1 server for GET /status and /metrics (libevent 2.1's evhttp has no
+ * connection cap and unbounded defaults). Bounds: HTTP_MAX_CONNS connections (over-cap: 503
+ * with Retry-After), request head at most HTTP_MAX_HEAD bytes (431), no request body (413),
+ * GET/HEAD only (405), HTTP_TIMEOUT_S to send the request and to read the reply (then closed,
+ * counted). One request per connection: the reply carries Connection: close. */
+#define HTTP_MAX_CONNS 32
+#define HTTP_MAX_HEAD 8192
+#define HTTP_TIMEOUT_S 5
+
+struct http_conn {
+	bool used, closing;
+	struct bufferevent *bev;
+	char peer[64];
+};
+static struct http_conn hconns[HTTP_MAX_CONNS];
+
+static void
+http_free(struct http_conn *h)
+{
+	bufferevent_free(h->bev);
+	memset(h, 0, sizeof(*h));
+}
+
+static void
+http_reply(struct http_conn *h, int code, const char *reason, const char *ctype,
+        struct evbuffer *body, bool head_only)
+{
+	struct evbuffer *out = bufferevent_get_output(h->bev);
+	size_t n = body ? evbuffer_get_length(body) : 0;
+	if (code >= 400)
+		hctr.rejected++;
+	h->closing = true;
+	bufferevent_disable(h->bev, EV_READ);
+	if (evbuffer_add_printf(out,
+	            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+	            "Connection: close\r\n\r\n",
+	            code, reason, ctype, n) < 0 ||
+	        (body && !head_only && evbuffer_add_buffer(out, body) != 0)) {
+		HL_LOG(HL_LOG_ERR, "http", "peer=%s reply %d: out of memory, closing", h->peer,
+		        code);
+		http_free(h);
+	}
+}
+
+static void
+http_error(struct http_conn *h, int code, const char *reason, const char *why)
+{
+	struct evbuffer *b = evbuffer_new();
+	HL_LOG(HL_LOG_INFO, "http", "peer=%s %d %s: %s", h->peer, code, reason, why);
+	if (b)
+		evbuffer_add_printf(b, "%s\n", why);
+	http_reply(h, code, reason, "text/plain", b, false);
+	if (b)
+		evbuffer_free(b);
+}
+
+static void
+http_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct http_conn *h = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	if (h->closing)
+		return;
+	struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+	size_t have = evbuffer_get_length(in);
+	if (end.pos < 0 || (size_t)end.pos + 4 > HTTP_MAX_HEAD) {
+		if (end.pos >= 0 || have > HTTP_MAX_HEAD)
+			http_error(h, 431, "Request Header Fields Too Large",
+			        "request head over 8192 bytes");
+		return; /* else wait for the rest of the head */
+	}
+	char head[HTTP_MAX_HEAD + 1];
+	size_t hl = (size_t)end.pos + 4;
+	if (evbuffer_remove(in, head, hl) != (int)hl) {
+		http_error(h, 500, "Internal Server Error", "cannot read the request head");
+		return;
+	}
+	head[hl] = '\0';
+	hctr.requests++;
+	char method[8], path[256];
+	if (sscanf(head, "%7s %255s HTTP/1.%*c", method, path) != 2) {
+		http_error(h, 400, "Bad Request", "malformed request line");
+		return;
+	}
+	/* a body is never read: announce-and-refuse rather than buffer it */
+	for (char *l = strstr(head, "\r\n"); l && l[2]; l = strstr(l + 2, "\r\n")) {
+		unsigned long long cl = 0;
+		if (strncasecmp(l + 2, "Transfer-Encoding:", 18) == 0 ||
+		        (strncasecmp(l + 2, "Content-Length:", 15) == 0 &&
+		                (sscanf(l + 17, " %llu", &cl) != 1 || cl > 0))) {
+			http_error(h, 413, "Payload Too Large", "request bodies are not accepted");
+			return;
+		}
+	}
+	bool head_only = strcmp(method, "HEAD") == 0;
+	if (!head_only && strcmp(method, "GET") != 0) {
+		http_error(h, 405, "Method Not Allowed", "only GET and HEAD");
+		return;
+	}
+	char *q = strchr(path, '?');
+	if (q)
+		*q = '\0';
+	struct evbuffer *b = evbuffer_new();
+	if (b == NULL) {
+		http_error(h, 500, "Internal Server Error", "out of memory");
+		return;
+	}
+	const char *ctype;
+	int code = http_page(path, b, &ctype);
+	http_reply(h, code, code == 200 ? "OK" : "Not Found", ctype, b, head_only);
+	evbuffer_free(b);
+}
+
+static void
+http_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct http_conn *h = arg;
+	if (h->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		http_free(h);
+}
+
+static void
+http_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct http_conn *h = arg;
+	(void)bev;
+	if (what & BEV_EVENT_TIMEOUT) {
+		hctr.timeouts++;
+		HL_LOG(HL_LOG_INFO, "http", "peer=%s closed: no complete request/read within %d s",
+		        h->peer, HTTP_TIMEOUT_S);
+		http_free(h);
+	} else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		http_free(h);
+	}
+}
+
+static void
+http_accept_cb(
+        struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len, void *arg)
+{
+	(void)l;
+	(void)len;
+	(void)arg;
+	struct sockaddr_in *sin = (struct sockaddr_in *)sa;
+	struct http_conn *h = NULL;
+	char peer[64];
+	snprintf(peer, sizeof(peer), "%s:%u", inet_ntoa(sin->sin_addr), ntohs(sin->sin_port));
+	for (int i = 0; i < HTTP_MAX_CONNS && h == NULL; i++)
+		if (!hconns[i].used)
+			h = &hconns[i];
+	if (h == NULL) {
+		static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
+		                           "Content-Length: 0\r\nConnection: close\r\n\r\n";
+		hctr.refused++;
+		HL_LOG(HL_LOG_WARN, "http", "peer=%s refused: %d HTTP connections open", peer,
+		        HTTP_MAX_CONNS);
+		if (send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			HL_LOG(HL_LOG_WARN, "http", "peer=%s: 503 not sent: %s", peer,
+			        strerror(errno));
+		evutil_closesocket(fd);
+		return;
+	}
+	h->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (h->bev == NULL) {
+		HL_LOG(HL_LOG_ERR, "http", "peer=%s refused: no memory for a bufferevent", peer);
+		evutil_closesocket(fd);
+		return;
+	}
+	h->used = true;
+	snprintf(h->peer, sizeof(h->peer), "%s", peer);
+	struct timeval to = {HTTP_TIMEOUT_S, 0};
+	bufferevent_setcb(h->bev, http_read_cb, http_write_cb, http_event_cb, h);
+	bufferevent_setwatermark(h->bev, EV_READ, 0, HTTP_MAX_HEAD + 1);
+	if (bufferevent_set_timeouts(h->bev, &to, &to) != 0 ||
+	        bufferevent_enable(h->bev, EV_READ | EV_WRITE) != 0) {
+		HL_LOG(HL_LOG_ERR, "http", "peer=%s cannot arm its events", peer);
+		http_free(h);
+	}
 }
 
 /* ---- tick, start, stop ---- */
@@ -650,7 +830,7 @@ hl_control_run(int demo)
 	uint16_t port;
 	int rc = 0;
 	struct evconnlistener *lis = NULL;
-	struct evhttp *http = NULL;
+	struct evconnlistener *http = NULL;
 	pthread_t demo_tid;
 	struct demo_arg darg = {.rc = 1};
 	bool demo_started = false;
@@ -687,18 +867,17 @@ hl_control_run(int demo)
 			rc = 2;
 			goto out;
 		}
-		http = evhttp_new(base);
-		struct evhttp_bound_socket *hs =
-		        http ? evhttp_bind_socket_with_handle(http, host, port) : NULL;
-		if (hs == NULL) {
+		http = evconnlistener_new_bind(base, http_accept_cb, NULL,
+		        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 64,
+		        (struct sockaddr *)&sin, sizeof(sin));
+		if (http == NULL) {
 			fprintf(stderr, "hyperline: HTTP: cannot listen on %s: %s\n", p->http_addr,
 			        strerror(errno));
 			rc = 1;
 			goto out;
 		}
-		evhttp_set_gencb(http, http_cb, NULL);
 		snprintf(http_bound, sizeof(http_bound), "%s:%u", host,
-		        bound_port(evhttp_bound_socket_get_fd(hs)));
+		        bound_port(evconnlistener_get_fd(http)));
 		printf("hyperline: node %s HTTP status/metrics on http://%s/status /metrics\n",
 		        p->name, http_bound);
 	}
@@ -741,8 +920,11 @@ out:
 		event_free(tick_ev);
 	if (push_ev)
 		event_free(push_ev);
+	for (int i = 0; i < HTTP_MAX_CONNS; i++)
+		if (hconns[i].used)
+			http_free(&hconns[i]);
 	if (http)
-		evhttp_free(http);
+		evconnlistener_free(http);
 	if (lis)
 		evconnlistener_free(lis);
 	event_base_free(base);

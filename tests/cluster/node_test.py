@@ -3,12 +3,13 @@
 net_ring loopback test port (no hugepages), driven through hlctl and raw sockets.
 
 usage: node_test.py HYPERLINE HLCTL TEST [TELEMETRY_PY]
-tests: jobs, reconnect, cancel, slowreader, telemetry, badinput, badprofile, hugemem, examples, jobtable, lanes, persist
+tests: jobs, reconnect, cancel, slowreader, httplimits, telemetry, badinput, badprofile, hugemem, examples, jobtable, lanes, persist
 Every test bounds its own duration and stops every process it started (SIGTERM, then SIGKILL).
 """
 import json
 import os
 import re
+import select
 import signal
 import socket
 import struct
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 HYPERLINE, HLCTL, TEST = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -504,6 +506,87 @@ def t_slowreader(tmp):
     node.stop()
 
 
+def http_raw(node, data, stream_for=0.0):
+    """Send DATA to the HTTP port (then stream zeros for STREAM_FOR s while the node accepts
+    them); return (response bytes, peak node VmRSS kB)."""
+    host, port = node.http.rsplit(":", 1)
+    s = socket.create_connection((host, int(port)), timeout=5)
+    s.sendall(data)
+    peak = rss_kb(node.p.pid)
+    end = time.monotonic() + stream_for
+    s.setblocking(False)
+    chunk = b"\0" * 65536
+    while time.monotonic() < end:
+        try:
+            s.send(chunk)
+        except BlockingIOError:
+            time.sleep(0.01)
+        except (BrokenPipeError, ConnectionResetError):
+            break
+        peak = max(peak, rss_kb(node.p.pid))
+    s.setblocking(True)
+    s.settimeout(5)
+    resp = b""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            resp += d
+    except (ConnectionResetError, socket.timeout):
+        pass
+    s.close()
+    return resp, peak
+
+
+def t_httplimits(tmp):
+    """S3: the HTTP endpoint bounds request size, connections and idle time."""
+    node = Node(tmp).wait_up()
+    st = json.loads(urllib.request.urlopen("http://%s/status" % node.http, timeout=5).read())
+    check(st["node"]["name"].startswith("t"), "GET /status answers JSON")
+    base = rss_kb(node.p.pid)
+    resp, peak = http_raw(node, b"POST /status HTTP/1.1\r\nHost: x\r\n"
+                          b"Content-Length: 4000000000\r\n\r\n", stream_for=4)
+    print("POST 4 GB body streamed 4 s: VmRSS %d kB before, peak %d kB" % (base, peak))
+    check(resp.startswith(b"HTTP/1.1 413 "), "POST with a 4 GB body: 413 (%r)" % resp[:40])
+    check(peak - base < 16 * 1024, "node RSS bounded while the body streams (+%d kB)" % (
+        peak - base))
+    resp, _ = http_raw(node, b"GET /status HTTP/1.1\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
+    check(resp.startswith(b"HTTP/1.1 431 "), "20 kB of headers: 431 (%r)" % resp[:40])
+    resp, _ = http_raw(node, b"DELETE /status HTTP/1.1\r\n\r\n")
+    check(resp.startswith(b"HTTP/1.1 405 "), "DELETE: 405")
+    host, port = node.http.rsplit(":", 1)
+    idle = [socket.create_connection((host, int(port)), timeout=5) for _ in range(40)]
+    busy = 0
+    ready, _, _ = select.select(idle, [], [], 1.0)  # well inside the node's 5 s idle timeout
+    for c in ready:
+        d = c.recv(4096)
+        busy += d.startswith(b"HTTP/1.1 503 ") and b"Retry-After: 1" in d
+    check(busy == 8, "40 idle connections: the 8 over the cap of 32 get 503 Retry-After (%d)" %
+          busy)
+    try:
+        urllib.request.urlopen("http://%s/status" % node.http, timeout=5)
+        fail("GET /status succeeded while 32 idle connections hold every slot")
+    except urllib.error.HTTPError as e:
+        check(e.code == 503, "a real request while the cap is held: 503")
+    closed_by_node = 0
+    for c in idle:
+        c.settimeout(10)
+        try:
+            d = c.recv(4096)
+            closed_by_node += d == b""
+        except (socket.timeout, ConnectionResetError):
+            pass
+        c.close()
+    check(closed_by_node >= 32, "idle connections closed by the node's timeout (%d)" %
+          closed_by_node)
+    check(metric(node, "hyperline_http_timeouts_total") >= 32 and
+          metric(node, "hyperline_http_refused_total") == 9 and
+          metric(node, "hyperline_http_rejected_total") == 3,
+          "HTTP timeouts, refusals and rejections are counted")
+    node.stop()
+
+
 def t_badprofile(tmp):
     base = node_ini()
     cases = [
@@ -653,7 +736,7 @@ def t_examples(tmp):
 def main():
     tests = {"hugemem": t_hugemem, "examples": t_examples, "jobtable": t_jobtable, "lanes": t_lanes, "persist": t_persist, "jobs": t_jobs, "reconnect": t_reconnect, "cancel": t_cancel,
              "telemetry": t_telemetry, "badinput": t_badinput, "badprofile": t_badprofile,
-             "slowreader": t_slowreader}
+             "slowreader": t_slowreader, "httplimits": t_httplimits}
     global STATE_DIR
     with tempfile.TemporaryDirectory(prefix="hl-test-") as tmp:
         STATE_DIR = os.path.join(tmp, "state")
