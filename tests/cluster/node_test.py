@@ -225,7 +225,8 @@ def t_reconnect(tmp):
         left()
     c.kill()  # the client dies mid-job
     c.wait()
-    check(True, "client killed mid-job (job %s)" % job_id)
+    check(c.returncode == -signal.SIGKILL,
+          "client killed mid-job (job %s, hlctl status %s)" % (job_id, c.returncode))
     rc, out, _ = hlctl(node, "status", job_id)
     check(rc == 0 and "running" in out, "the job keeps running without its client")
     rc, _, err = hlctl(node, "results", job_id)
