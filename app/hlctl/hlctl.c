@@ -79,8 +79,18 @@ print_result(const struct hl_cp_result *r, const char *format, const char *out)
 		hl_report_table(f, r);
 		hl_report_check_ports(f, r);
 	}
-	if (f != stdout)
-		fclose(f);
+	/* a result that did not reach its file (disk full, I/O error) must not look delivered */
+	int bad = fflush(f) != 0 || ferror(f);
+	int werr = errno;
+	if (f != stdout && fclose(f) != 0 && !bad) {
+		bad = 1;
+		werr = errno;
+	}
+	if (bad) {
+		fprintf(stderr, "hlctl: writing the result to %s failed: %s\n",
+		        out ? out : "stdout", strerror(werr));
+		return EX_USAGE;
+	}
 	return r->state == HL_JOB_COMPLETED ? EX_OK : EX_JOB;
 }
 

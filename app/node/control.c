@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,7 @@ static uint8_t *txbuf; /* one frame being built (control core only) */
 static char client_bound[64], http_bound[64];
 static struct {
 	uint64_t accepted, refused, refused_peer, frames_in, frames_bad, errors_sent, pushes,
-	        pushes_skipped, reads_paused, stalled_closed, send_errors;
+	        pushes_skipped, reads_paused, stalled_closed, send_errors, internal;
 } ctr;
 static struct {
 	uint64_t requests, refused, rejected, timeouts;
@@ -190,7 +191,14 @@ handle(struct hl_conn *c, const struct hl_cproto_hdr *h, const uint8_t *b)
 			send_error(c, rc, 0, 0, 0, err);
 			return;
 		}
-		hl_jobs_watch(hl_jobs_get(id), c); /* the submitter sees progress from the start */
+		/* the submitter sees progress from the start; a fresh job has no watcher yet, so
+		 * failing here is a bug: logged and counted, the submit itself stands */
+		if ((rc = hl_jobs_watch(hl_jobs_get(id), c)) < 0) {
+			ctr.internal++;
+			HL_LOG(HL_LOG_ERR, "control",
+			        "conn=%" PRIu64 " job=%" PRIu64 " submitter cannot watch: %s",
+			        c->id, id, hl_strerror(rc));
+		}
 		send_frame(c, HL_CP_SUBMIT_ACK, hl_cp_enc_job_id(body(), HL_CPROTO_MAX_BODY, id));
 		return;
 	}
@@ -457,11 +465,12 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 /* ---- HTTP ---- */
 
 static json_t *
-status_json(void)
+status_json(bool *ok)
 {
+	int bad = 0;
 	const struct hl_node_cfg *p = &hl_node.prof;
 	json_t *root = json_object(), *jobs = json_array(), *ports = json_array();
-	json_object_set_new(root, "node",
+	bad |= json_object_set_new(root, "node",
 	        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "name", p->name, "roles", p->roles_str,
 	                "dc", p->dc, "cluster_id", p->cluster_id, "environment", p->environment,
 	                "client", client_bound, "polling", p->adaptive ? "adaptive" : "busy"));
@@ -469,7 +478,7 @@ status_json(void)
 		const struct hl_job *j = &hl_jobs[i];
 		if (!j->used)
 			continue;
-		json_array_append_new(jobs,
+		bad |= json_array_append_new(jobs,
 		        json_pack("{s:I,s:s,s:s,s:i,s:i,s:b,s:I,s:I,s:I}", "id", (json_int_t)j->id,
 		                "name", j->spec->name, "state", hl_job_state_name(j->state),
 		                "workflows_done", (int)j->wf_done, "workflows",
@@ -479,8 +488,8 @@ status_json(void)
 	}
 	for (uint32_t i = 0; i < hl_node.n_ports; i++) {
 		struct rte_eth_stats st;
-		rte_eth_stats_get(hl_node.ports[i].port_id, &st);
-		json_array_append_new(ports,
+		hl_port_stats(i, &st, "HTTP /status"); /* zeroed, logged and counted on failure */
+		bad |= json_array_append_new(ports,
 		        json_pack("{s:s,s:s,s:i,s:I,s:I,s:I,s:I}", "name",
 		                hl_node.ports[i].cfg.name, "device", hl_node.ports[i].cfg.device,
 		                "port_id", (int)hl_node.ports[i].port_id, "opackets",
@@ -488,31 +497,49 @@ status_json(void)
 		                "oerrors", (json_int_t)st.oerrors, "imissed",
 		                (json_int_t)st.imissed));
 	}
-	json_object_set_new(root, "jobs", jobs);
-	json_object_set_new(root, "ports", ports);
+	bad |= json_object_set_new(root, "jobs", jobs);
+	bad |= json_object_set_new(root, "ports", ports);
+	*ok = bad == 0;
 	return root;
 }
 
-/* The page for PATH into OUT; returns the HTTP status. */
+static void
+outf(struct evbuffer *out, bool *ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+outf(struct evbuffer *out, bool *ok, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (evbuffer_add_vprintf(out, fmt, ap) < 0)
+		*ok = false;
+	va_end(ap);
+}
+
+/* The page for PATH into OUT; returns the HTTP status (500, logged and counted, when memory
+ * ran out while building it). */
 static int
 http_page(const char *path, struct evbuffer *out, const char **ctype)
 {
+	bool ok = true;
+	int code = 200;
 	*ctype = "text/plain";
 	if (strcmp(path, "/status") == 0) {
-		json_t *j = status_json();
-		char *s = json_dumps(j, JSON_INDENT(1));
-		evbuffer_add_printf(out, "%s\n", s ? s : "{}");
+		json_t *j = status_json(&ok);
+		char *s = j ? json_dumps(j, JSON_INDENT(1)) : NULL;
+		if (s == NULL)
+			ok = false;
+		else
+			outf(out, &ok, "%s\n", s);
 		free(s);
 		json_decref(j);
 		*ctype = "application/json";
-		return 200;
-	}
-	if (strcmp(path, "/metrics") == 0) {
+	} else if (strcmp(path, "/metrics") == 0) {
 		uint64_t cnt[5];
 		hl_jobs_count(cnt);
-		evbuffer_add_printf(out, "# TYPE hyperline_jobs gauge\n");
+		outf(out, &ok, "# TYPE hyperline_jobs gauge\n");
 		for (int s = 0; s < 5; s++)
-			evbuffer_add_printf(out, "hyperline_jobs{state=\"%s\"} %" PRIu64 "\n",
+			outf(out, &ok, "hyperline_jobs{state=\"%s\"} %" PRIu64 "\n",
 			        hl_job_state_name((unsigned)s), cnt[s]);
 		struct {
 			const char *name;
@@ -532,6 +559,8 @@ http_page(const char *path, struct evbuffer *out, const char **ctype)
 		        {"hyperline_http_refused_total", hctr.refused},
 		        {"hyperline_http_rejected_total", hctr.rejected},
 		        {"hyperline_http_timeouts_total", hctr.timeouts},
+		        {"hyperline_port_stats_errors_total", hl_ports_stats_errors},
+		        {"hyperline_internal_errors_total", ctr.internal},
 		        {"hyperline_client_frames_total", ctr.frames_in},
 		        {"hyperline_client_frames_bad_total", ctr.frames_bad},
 		        {"hyperline_client_errors_sent_total", ctr.errors_sent},
@@ -545,13 +574,13 @@ http_page(const char *path, struct evbuffer *out, const char **ctype)
 		                __atomic_load_n(&hl_node.ring_full, __ATOMIC_RELAXED)},
 		};
 		for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
-			evbuffer_add_printf(out, "# TYPE %s counter\n%s %" PRIu64 "\n", m[i].name,
-			        m[i].name, m[i].v);
+			outf(out, &ok, "# TYPE %s counter\n%s %" PRIu64 "\n", m[i].name, m[i].name,
+			        m[i].v);
 		for (uint32_t i = 0; i < hl_node.n_ports; i++) {
 			struct rte_eth_stats st;
-			rte_eth_stats_get(hl_node.ports[i].port_id, &st);
+			hl_port_stats(i, &st, "HTTP /metrics");
 			const char *pn = hl_node.ports[i].cfg.name;
-			evbuffer_add_printf(out,
+			outf(out, &ok,
 			        "hyperline_port_opackets{port=\"%s\"} %" PRIu64 "\n"
 			        "hyperline_port_ipackets{port=\"%s\"} %" PRIu64 "\n"
 			        "hyperline_port_oerrors{port=\"%s\"} %" PRIu64 "\n"
@@ -559,10 +588,16 @@ http_page(const char *path, struct evbuffer *out, const char **ctype)
 			        pn, st.opackets, pn, st.ipackets, pn, st.oerrors, pn, st.imissed);
 		}
 		*ctype = "text/plain; version=0.0.4";
-		return 200;
+	} else {
+		outf(out, &ok, "not found: try /status or /metrics\n");
+		code = 404;
 	}
-	evbuffer_add_printf(out, "not found: try /status or /metrics\n");
-	return 404;
+	if (!ok) {
+		ctr.internal++;
+		HL_LOG(HL_LOG_ERR, "http", "page %s: out of memory while building it", path);
+		return 500;
+	}
+	return code;
 }
 
 /* A minimal HTTP/1.1 server for GET /status and /metrics (libevent 2.1's evhttp has no
@@ -674,7 +709,11 @@ http_read_cb(struct bufferevent *bev, void *arg)
 	}
 	const char *ctype;
 	int code = http_page(path, b, &ctype);
-	http_reply(h, code, code == 200 ? "OK" : "Not Found", ctype, b, head_only);
+	http_reply(h, code,
+	        code == 200   ? "OK"
+	        : code == 404 ? "Not Found"
+	                      : "Internal Server Error",
+	        ctype, b, head_only);
 	evbuffer_free(b);
 }
 
@@ -896,8 +935,12 @@ hl_control_run(int demo)
 	                                           (suseconds_t)(p->push_ms % 1000) * 1000};
 	tick_ev = event_new(base, -1, EV_PERSIST, tick_cb, NULL);
 	push_ev = event_new(base, -1, EV_PERSIST, push_cb, NULL);
-	event_add(tick_ev, &one_ms);
-	event_add(push_ev, &push);
+	if (tick_ev == NULL || push_ev == NULL || event_add(tick_ev, &one_ms) != 0 ||
+	        event_add(push_ev, &push) != 0) {
+		fprintf(stderr, "hyperline: control core: cannot arm the tick/push timers\n");
+		rc = 1;
+		goto out;
+	}
 	if (demo) {
 		snprintf(darg.addr, sizeof(darg.addr), "%s", client_bound);
 		if (pthread_create(&demo_tid, NULL, demo_thread, &darg) != 0) {
@@ -909,8 +952,10 @@ hl_control_run(int demo)
 	}
 	event_base_dispatch(base);
 	if (demo_started) {
-		pthread_join(demo_tid, NULL);
-		rc = darg.rc;
+		int jrc = pthread_join(demo_tid, NULL);
+		rc = jrc == 0 ? darg.rc : 1;
+		if (jrc != 0)
+			fprintf(stderr, "hyperline: demo client thread: join: %s\n", strerror(jrc));
 	}
 out:
 	for (int i = 0; i < MAX_CONNS; i++)

@@ -203,6 +203,9 @@ def t_jobs(tmp):
             s["workflow"], s["stream"], s["tx_pkts"], want))
     rc, out, _ = hlctl(node, "results", str(res["job_id"]), "--format", "csv")
     check(rc == 0 and len(out.strip().splitlines()) == 4, "results again as CSV (kept)")
+    rc, _, err = hlctl(node, "results", str(res["job_id"]), "--out", "/dev/full")
+    check(rc == 2 and "writing the result to /dev/full failed" in err,
+          "a result that cannot be written: exit 2 and why (%s)" % err.strip())
     node.stop()
 
 
