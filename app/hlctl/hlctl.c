@@ -275,10 +275,10 @@ main(int argc, char **argv)
 			snprintf(err, sizeof(err), "malformed STATUS: %s", hl_strerror(rc));
 			goto fail;
 		}
-		printf("%-8s %-20s %-10s %-10s %s\n", "job", "name", "state", "workflows",
+		printf("%-14s %-20s %-10s %-10s %s\n", "job", "name", "state", "workflows",
 		        "result");
 		for (uint32_t i = 0; i < st.n; i++)
-			printf("%-8" PRIu64 " %-20s %-10s %4u/%-5u %s\n", st.jobs[i].job_id,
+			printf("%-14" PRIu64 " %-20s %-10s %4u/%-5u %s\n", st.jobs[i].job_id,
 			        st.jobs[i].name, hl_job_state_name(st.jobs[i].state),
 			        st.jobs[i].wf_done, st.jobs[i].wf_total,
 			        st.jobs[i].state < HL_JOB_COMPLETED ? "-"
