@@ -191,6 +191,10 @@ reg(const char *name, rte_service_func fn, uint32_t *id, char *err, size_t errle
 		rc = rte_service_component_runstate_set(*id, 1);
 	if (rc == 0)
 		rc = rte_service_runstate_set(*id, 1);
+	/* call and cycle counts for /hyperline/services (two TSC reads per call; these services
+	 * are not the traffic path) */
+	if (rc == 0)
+		rc = rte_service_set_stats_enable(*id, 1);
 	if (rc < 0)
 		snprintf(err, errlen, "service %s: %s", name, rte_strerror(-rc));
 	return rc;

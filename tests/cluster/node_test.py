@@ -274,6 +274,9 @@ def t_telemetry(tmp):
         check(m is not None, "%s answers through dpdk-telemetry.py" % cmd)
         data = json.loads(m.group(1))
         check(cmd in data and want in json.dumps(data[cmd]), "%s shows %r" % (cmd, want))
+        if cmd == "/hyperline/services":
+            calls = int(re.search(r"calls=(\d+)", data[cmd]["hl_dispatch"]).group(1))
+            check(calls > 0, "service call counts are real (hl_dispatch called %d times)" % calls)
     node.stop()
 
 
