@@ -728,21 +728,48 @@ def t_persist(tmp):
     node.stop()
 
 
-def t_examples(tmp):
-    """The operator's guide examples (app/examples/) stay valid: the node profile starts a node
-    (addresses switched to ephemeral ports) and the job profile completes on it."""
-    ex = os.path.join(ROOT, "app", "examples")
-    with open(os.path.join(ex, "node-allinone.ini")) as f:
+def example_node(tmp, name, lcores="(0-2)@(0-1)", extra=()):
+    """A node from app/examples/NAME with its addresses switched to ephemeral test ports."""
+    with open(os.path.join(ROOT, "app", "examples", name)) as f:
         ini = f.read()
     ini = re.sub(r"client = 127.0.0.1:\d+", "client = 127.0.0.1:%d" % BASE_PORT, ini)
     ini = re.sub(r"http = 127.0.0.1:\d+", "http = 127.0.0.1:%d" % (BASE_PORT + 1), ini)
+    ini = re.sub(r"swim = 127.0.0.1:\d+", "swim = 127.0.0.1:%d" % (BASE_PORT + 2), ini)
     ini = re.sub(r"pmd_config_dir = \S+", "pmd_config_dir = " + PMD_DIR, ini)
     ini = re.sub(r"state_dir = \S+", "state_dir = " + STATE_DIR, ini)
-    node = Node(tmp, ini=ini).wait_up()
-    rc, out, err = hlctl(node, "submit", os.path.join(ex, "two-workflows.ini"), "--wait",
-                         "--format", "json")
+    return Node(tmp, ini=ini, lcores=lcores, extra=extra).wait_up()
+
+
+def t_examples(tmp):
+    """The operator's guide examples stay valid: app/examples/node-allinone.ini starts a node
+    and app/examples/two-workflows.ini completes on it; app/examples/node-lab.ini starts a node
+    that accepts and runs every job profile of docs/examples/ (each cancelled once running)."""
+    node = example_node(tmp, "node-allinone.ini")
+    rc, out, err = hlctl(node, "submit", os.path.join(ROOT, "app", "examples",
+                                                      "two-workflows.ini"),
+                         "--wait", "--format", "json")
     check(rc == 0, "the example job completes (%s)" % err[-200:])
     check_result(json.loads(out))
+    node.stop()
+    node = example_node(tmp, "node-lab.ini", lcores="(0-5)@(0-1)",
+                        extra=("--vdev", "net_ring1", "-m", "512"))
+    docs_ex = os.path.join(ROOT, "docs", "examples")
+    for name in sorted(os.listdir(docs_ex)):
+        if not name.endswith(".ini"):
+            continue
+        rc, out, err = hlctl(node, "submit", os.path.join(docs_ex, name))
+        check(rc == 0 and out.strip().isdigit(),
+              "docs/examples/%s is accepted (%s)" % (name, err.strip()[-200:]))
+        job_id = out.strip()
+        while True:
+            rc, st, _ = hlctl(node, "status", job_id)
+            if rc != 0 or " running " in st or " completed " in st:
+                break
+            time.sleep(0.1)
+        check(rc == 0 and (" running " in st or " completed " in st),
+              "docs/examples/%s runs" % name)
+        rc, _, err = hlctl(node, "cancel", job_id)
+        check(rc == 0 or "already" in err, "...and is cancelled")
     node.stop()
 
 
