@@ -226,7 +226,11 @@ stream_free(struct hl_tx_stream *tx, uint16_t port_id, uint16_t queue)
 {
 	if (hl_tx_stream_free(tx) == 0)
 		return;
-	rte_eth_tx_done_cleanup(port_id, queue, 0);
+	/* best effort: a PMD without it (-ENOTSUP) leaves the pool to the deferred retry */
+	int rc = rte_eth_tx_done_cleanup(port_id, queue, 0);
+	if (rc < 0 && rc != -ENOTSUP)
+		HL_LOG(HL_LOG_DEBUG, "jobs", "port id %u queue %u: tx_done_cleanup: %s", port_id,
+		        queue, rte_strerror(-rc));
 	if (hl_tx_stream_free(tx) == 0)
 		return;
 	if (n_deferred == DEFERRED_MAX) {
@@ -439,16 +443,22 @@ hl_jobs_restore(const char *state_dir)
 	snprintf(dirpath, sizeof(dirpath), "%s/results", state_dir);
 	if ((mkdir(state_dir, 0750) != 0 && errno != EEXIST) ||
 	        (mkdir(dirpath, 0750) != 0 && errno != EEXIST)) {
+		int e = errno;
 		HL_LOG(HL_LOG_WARN, "jobs",
 		        "state_dir=%s unusable (%s): results are kept in memory "
 		        "only",
-		        state_dir, strerror(errno));
-		return -errno;
+		        state_dir, strerror(e));
+		return -e;
 	}
 	snprintf(results_dir, sizeof(results_dir), "%s", dirpath);
 	DIR *d = opendir(results_dir);
-	if (d == NULL)
-		return -errno;
+	if (d == NULL) {
+		int e = errno;
+		HL_LOG(HL_LOG_WARN, "jobs",
+		        "%s unreadable (%s): earlier unfetched results are not restored",
+		        results_dir, strerror(e));
+		return -e;
+	}
 	struct dirent *e;
 	int restored = 0;
 	while ((e = readdir(d)) != NULL) {
