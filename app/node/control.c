@@ -329,6 +329,11 @@ read_cb(struct bufferevent *bev, void *arg)
 				        "limit",
 				        h.body_len, h.type, hl_cproto_type_name(h.type),
 				        HL_CPROTO_MAX_BODY);
+			else if (rc == -HL_E_BAD_VALUE)
+				snprintf(err, sizeof(err),
+				        "bad frame: flags 0x%04x, reserved 0x%04x: version %u "
+				        "defines none, both must be 0 (closing connection)",
+				        h.flags, h.reserved, HL_CPROTO_VERSION);
 			else
 				snprintf(err, sizeof(err), "bad frame: %s (closing connection)",
 				        hl_strerror(rc));

@@ -289,8 +289,8 @@ def crc32c(data):
     return crc ^ 0xFFFFFFFF
 
 
-def frame(ftype, body, version=1, magic=b"HL", length=None, good_crc=False):
-    hdr = magic + bytes([version, ftype]) + b"\0\0\0\0" + struct.pack(">II", 0, len(body)
+def frame(ftype, body, version=1, magic=b"HL", length=None, good_crc=False, flags=b"\0\0\0\0"):
+    hdr = magic + bytes([version, ftype]) + flags + struct.pack(">II", 0, len(body)
                                                                         if length is None else length)
     crc = struct.pack(">I", crc32c(hdr + body)) if good_crc else b"\0\0\0\0"
     return hdr + body + crc
@@ -346,6 +346,13 @@ def t_badinput(tmp):
     t, body = read_frame(s)
     check(t == 3 and b"checksum" in body, "bad CRC: ERROR frame")
     s.close()
+    # 3b. flags or reserved bytes set: version 1 defines none
+    s = socket.create_connection((host, int(port)), timeout=5)
+    s.sendall(frame(11, b"\x80", good_crc=True, flags=b"\0\x01\0\0"))
+    t, body = read_frame(s)
+    check(t == 3 and b"flags 0x0001" in body and b"must be 0" in body,
+          "non-zero frame flags: ERROR naming them")
+    check(closed(s), "...and the connection is closed")
     # 4. well-formed frames with hostile bodies: error replies, the connection stays usable
     s = socket.create_connection((host, int(port)), timeout=5)
     s.sendall(frame(1, b"\x93\x01\x02\x03", good_crc=True))  # SUBMIT whose body is an array
