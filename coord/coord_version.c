@@ -1,8 +1,8 @@
-/* coord_version.c — placeholder translation unit of the coordination core (issue 6 fills it). */
+/* coord_version.c — version of the coordination core. */
 #include "hl_coord.h"
 
 const char *
 hl_coord_version(void)
 {
-	return "coord-0";
+	return "coord-1";
 }

@@ -1077,6 +1077,38 @@ test_rx_forged(void **state)
 	lb_free(&l);
 }
 
+/* Bounded collections say so when full: generator streams and tracked RX streams. */
+static void
+test_bounds(void **state)
+{
+	(void)state;
+	struct lb l;
+	lb_make(&l, 256, false, NULL);
+	struct hl_rxmeas *r = hl_rxmeas_create(l.port, 0, 0, SOCKET_ID_ANY);
+	assert_non_null(r);
+	for (unsigned i = 0; i < HL_RX_MAX_STREAMS; i++)
+		assert_int_equal(hl_rxmeas_track(r, (uint16_t)(1000 + i)), 0);
+	assert_int_equal(hl_rxmeas_track(r, 7), -ENOSPC);
+	assert_null(hl_rxmeas_stats(r, 7));
+	assert_non_null(hl_rxmeas_stats(r, 1000 + HL_RX_MAX_STREAMS - 1));
+	hl_rxmeas_free(r);
+
+	struct hl_txgen *g = gen_new();
+	struct hl_stream_spec s;
+	hl_stream_spec_default(&s);
+	struct hl_tx_opts o = {.socket = -1, .pool_mbufs = 255};
+	char err[128];
+	struct hl_tx_stream *ts = hl_tx_stream_create(&s, l.port, 0, &o, err, sizeof(err));
+	if (ts == NULL)
+		fail_msg("%s", err);
+	for (unsigned i = 0; i < HL_TXGEN_MAX_STREAMS; i++)
+		assert_int_equal(hl_txgen_add(g, ts), 0);
+	assert_int_equal(hl_txgen_add(g, ts), -ENOSPC);
+	assert_int_equal(hl_tx_stream_free(ts), 0);
+	rte_free(g);
+	lb_free(&l);
+}
+
 static int
 gen_lcore(void *arg)
 {
@@ -1180,6 +1212,7 @@ main(int argc, char **argv)
 	        cmocka_unit_test(test_two_lcores),
 	        cmocka_unit_test(test_sig_locate_hostile),
 	        cmocka_unit_test(test_rx_forged),
+	        cmocka_unit_test(test_bounds),
 	};
 	return cmocka_run_group_tests_name("txgen", tests, eal_setup, eal_teardown);
 }

@@ -12,7 +12,7 @@
 #define MS HL_SIM_MS
 #define TICK (50 * MS)
 
-enum { P_ELECT = 1, P_GRANT, P_RENEW, P_RELEASE, P_DC };
+enum { P_ELECT = 1, P_GRANT, P_RENEW, P_RELEASE, P_DC, P_JREC, P_JREC_ACK };
 
 struct cw_pkt {
 	uint8_t plane;
@@ -22,6 +22,11 @@ struct cw_pkt {
 		struct hl_lease_grant g;
 		struct hl_lease_ref r;
 		struct hl_dc_msg d;
+		struct {
+			uint64_t job, token, version;
+			uint32_t len;
+			uint8_t body[CW_SIM_MAX_WF * sizeof(struct hl_dc_wf_record)];
+		} jr;
 	} u;
 };
 
@@ -109,6 +114,8 @@ checker_grant(struct cw_world *w, const struct hl_lease_grant *g, bool renewal)
 		violate(w, w->ck.why);
 }
 
+static void jrec_check_takeover(struct cw_mgr *m, struct cw_rec *rec);
+
 static void
 lt_reset(struct cw_mgr *m)
 {
@@ -173,10 +180,12 @@ m_on_grant(
 		return; /* renewal */
 	if (j != NULL)
 		hl_dc_job_drop(&m->dm, g->job);
-	if (!rec->started)
+	if (!rec->started) {
 		hl_dc_job_start(&m->dm, &rec->spec, g->token, now);
-	else
+	} else {
+		jrec_check_takeover(m, rec);
 		hl_dc_job_takeover(&m->dm, &rec->spec, rec->wf, g->token, now);
+	}
 	rec->started = true;
 }
 
@@ -208,6 +217,12 @@ m_report_done(struct cw_mgr *m, const struct hl_dc_event *ev, uint64_t now)
 	}
 	w->completed++;
 	rec_free(w, ev->job);
+	/* The job's records leave every member with the release (modelled as immediate). */
+	for (int i = 0; i < w->nm; i++)
+		if (w->m[i].up) {
+			hl_jrec_store_forget(&w->m[i].st, ev->job);
+			hl_jrec_repl_forget(&w->m[i].rp, ev->job);
+		}
 	hl_lease_checker_forget(&w->ck, ev->job);
 	/* Release at job end (E.1). */
 	uint64_t lid = hl_elect_leader(&m->el, now);
@@ -220,6 +235,75 @@ m_report_done(struct cw_mgr *m, const struct hl_dc_event *ev, uint64_t now)
 		out_push(&m->out, (uint32_t)(lid - 1), &p);
 	}
 	hl_lease_holder_drop(&m->lh, ev->job);
+}
+
+/* Replicate a new record version through hl_jrec: own store, then every other member. */
+static void
+jrec_send(struct cw_mgr *m, uint32_t to_sid, const struct hl_jrec *r)
+{
+	struct cw_pkt p = {.plane = P_JREC};
+
+	p.u.jr.job = r->job;
+	p.u.jr.token = r->token;
+	p.u.jr.version = r->version;
+	p.u.jr.len = r->len;
+	memcpy(p.u.jr.body, r->body, r->len);
+	out_push(&m->out, to_sid, &p);
+}
+
+static void
+jrec_committed(struct cw_mgr *m, uint64_t job, uint64_t token, uint64_t version)
+{
+	struct cw_rec *rec = rec_find(m->w, job);
+
+	m->w->jrec_commits++;
+	if (rec != NULL && (token > rec->committed_token ||
+	                           (token == rec->committed_token && version > rec->committed))) {
+		rec->committed = version;
+		rec->committed_token = token;
+	}
+}
+
+static void
+jrec_write(struct cw_mgr *m, struct cw_rec *rec, uint32_t nwf, uint64_t now)
+{
+	uint32_t len = nwf * (uint32_t)sizeof(struct hl_dc_wf_record);
+	uint64_t v = ++rec->version;
+	const struct hl_jrec *own;
+
+	if (hl_jrec_store_put(&m->st, rec->job, rec->token, v, rec->wf, len) < 0)
+		return;
+	if (hl_jrec_repl_begin(&m->rp, rec->job, rec->token, v, now) == 1)
+		jrec_committed(m, rec->job, rec->token, v);
+	own = hl_jrec_store_get(&m->st, rec->job);
+	for (int i = 0; i < m->w->nm; i++)
+		if (&m->w->m[i] != m)
+			jrec_send(m, m->w->m[i].sid, own);
+}
+
+/* A new job leader must find, in the stores of the live members (a quorum of them), a version
+ * at least as new as the last one committed: no acknowledged state lost. */
+static void
+jrec_check_takeover(struct cw_mgr *m, struct cw_rec *rec)
+{
+	struct cw_world *w = m->w;
+	const struct hl_jrec *rs[CW_MAX_M];
+	size_t n = 0;
+	char why[160];
+
+	for (int i = 0; i < w->nm; i++)
+		if (w->m[i].up)
+			rs[n++] = hl_jrec_store_get(&w->m[i].st, rec->job);
+	if (n < (size_t)(w->nm / 2 + 1) || rec->committed == 0)
+		return;
+	w->jrec_checks++;
+	const struct hl_jrec *l = hl_jrec_latest(rs, n);
+	if (l == NULL || l->token < rec->committed_token ||
+	        (l->token == rec->committed_token && l->version < rec->committed)) {
+		snprintf(why, sizeof(why), "job %llu: committed record v%llu lost at takeover",
+		        (unsigned long long)rec->job, (unsigned long long)rec->committed);
+		violate(w, why);
+	}
 }
 
 static void
@@ -265,10 +349,17 @@ m_drain(struct cw_mgr *m, uint64_t now)
 		        tok != j->token || (rec = rec_find(m->w, j->job)) == NULL ||
 		        rec->token > tok)
 			continue;
-		rec->token = tok;
+		struct hl_dc_wf_record snap[HL_DC_MAX_WF];
 		for (uint32_t i = 0; i < j->nwf; i++)
-			rec->wf[i] = (struct hl_dc_wf_record){
+			snap[i] = (struct hl_dc_wf_record){
 			        j->wf[i].state, j->wf[i].worker, j->wf[i].sub};
+		bool changed = rec->token != tok ||
+		               memcmp(rec->wf, snap, j->nwf * sizeof(snap[0])) != 0 ||
+		               rec->version == 0;
+		rec->token = tok;
+		memcpy(rec->wf, snap, j->nwf * sizeof(snap[0]));
+		if (changed && j->nwf <= CW_SIM_MAX_WF)
+			jrec_write(m, rec, j->nwf, now);
 	}
 }
 
@@ -365,6 +456,13 @@ m_tick_work(struct cw_mgr *m, uint64_t now)
 			out_push(&m->out, (uint32_t)(lid - 1), &p);
 		}
 	}
+	uint64_t rj[32], rto[32];
+	n = hl_jrec_repl_resends(&m->rp, now, rj, rto, 32);
+	for (size_t i = 0; i < n; i++) {
+		const struct hl_jrec *r = hl_jrec_store_get(&m->st, rj[i]);
+		if (r != NULL)
+			jrec_send(m, (uint32_t)(rto[i] - 1), r);
+	}
 	hl_dc_mgr_tick(&m->dm, now);
 	hl_dc_mgr_stats_drained(&m->dm, UINT32_MAX); /* the stats consumer keeps up */
 	m_drain(m, now);
@@ -393,6 +491,11 @@ m_init(struct cw_mgr *m, uint64_t seed, uint64_t now)
 	dc.tomb_ttl_ns = 60 * HL_SIM_S;
 	if ((rc = hl_dc_mgr_init(&m->dm, &dc)) < 0)
 		return rc;
+	if ((rc = hl_jrec_store_init(&m->st, CW_MAX_REC)) < 0)
+		return rc;
+	if ((rc = hl_jrec_repl_init(&m->rp, m->id, w->elect_cfg.members, w->elect_cfg.nmembers,
+	             w->lease_cfg.max_jobs, 500 * MS)) < 0)
+		return rc;
 	for (int i = 0; i < w->nw; i++)
 		if (!known_dead(w, w->wk[i].sid))
 			hl_dc_worker_update(&m->dm, w->wk[i].id, w->wk[i].wn.cfg.cores, 0, now);
@@ -409,6 +512,8 @@ m_fini(struct cw_mgr *m)
 	hl_lease_table_fini(&m->lt);
 	hl_lease_holder_fini(&m->lh);
 	hl_dc_mgr_fini(&m->dm);
+	hl_jrec_store_fini(&m->st);
+	hl_jrec_repl_fini(&m->rp);
 	m->out.n = 0;
 	m->up = false;
 }
@@ -436,6 +541,26 @@ m_recv(void *node, uint64_t now, uint32_t from, const uint8_t *buf, size_t len)
 	case P_RELEASE:
 		if (hl_elect_is_leader(&m->el, now))
 			hl_lease_release(&m->lt, p.u.r.job, p.u.r.token);
+		break;
+	case P_JREC: {
+		/* A copy still in flight when the job ended (members learn the end with the
+		 * release; modelled by the record being gone) is not stored again. */
+		if (rec_find(m->w, p.u.jr.job) == NULL)
+			break;
+		int prc = hl_jrec_store_put(
+		        &m->st, p.u.jr.job, p.u.jr.token, p.u.jr.version, p.u.jr.body, p.u.jr.len);
+		if (prc == 0 || prc == -EALREADY) {
+			struct cw_pkt a = {.plane = P_JREC_ACK};
+			a.u.jr.job = p.u.jr.job;
+			a.u.jr.token = p.u.jr.token;
+			a.u.jr.version = p.u.jr.version;
+			out_push(&m->out, from, &a);
+		}
+		break;
+	}
+	case P_JREC_ACK:
+		if (hl_jrec_repl_ack(&m->rp, p.u.jr.job, p.u.jr.version, (uint64_t)from + 1) == 1)
+			jrec_committed(m, p.u.jr.job, p.u.jr.token, p.u.jr.version);
 		break;
 	case P_DC:
 		if (p.u.d.kind == HL_DC_RESULT && hl_dc_job_find(&m->dm, p.u.d.job) == NULL &&
@@ -944,7 +1069,8 @@ cw_retained(struct cw_world *w, bool with_tombs, char *why, size_t cap)
 		if (!m->up)
 			continue;
 		hl_dc_mgr_census(&m->dm, &c);
-		uint64_t t = (uint64_t)c.jobs + c.progress_jobs + c.progress_sources + c.fences +
+		uint64_t t = (uint64_t)hl_jrec_store_count(&m->st) + hl_jrec_repl_count(&m->rp) +
+		             c.jobs + c.progress_jobs + c.progress_sources + c.fences +
 		             c.cores_reserved + c.inflight + (with_tombs ? c.tombs : 0) +
 		             hl_lease_count(&m->lt) + hl_lease_holder_count(&m->lh);
 		if (t && off < (int)cap)

@@ -9,11 +9,13 @@
 
 #include "hl_dc.h"
 #include "hl_elect.h"
+#include "hl_jrec.h"
 #include "hl_lease.h"
 #include "hl_sim.h"
 
 #define CW_MAX_M 5
 #define CW_MAX_W 16
+#define CW_SIM_MAX_WF 4 /* workflows per simulated job (record body fits a datagram) */
 #define CW_MAX_REC 256 /* live job records */
 #define CW_Q 2048 /* per-node datagram queue */
 
@@ -40,6 +42,8 @@ struct cw_mgr {
 	struct hl_lease_table lt;
 	struct hl_lease_holder lh;
 	struct hl_dc_mgr dm;
+	struct hl_jrec_store st; /* this member's copy of the job records */
+	struct hl_jrec_repl rp; /* replication of the records this member writes */
 	uint32_t lt_term;
 	bool rebuilt; /* after the grace: live records re-issued */
 	uint64_t next_tick;
@@ -63,6 +67,9 @@ struct cw_rec {
 	struct hl_dc_wf_record wf[HL_DC_MAX_WF];
 	bool started; /* a job leader has dispatched from it */
 	uint64_t holder; /* lease holder last granted (the record names its job leader) */
+	uint64_t version; /* last version written through hl_jrec */
+	uint64_t committed; /* highest version a job leader saw committed (quorum of stores) */
+	uint64_t committed_token;
 };
 
 struct cw_world {
@@ -91,6 +98,7 @@ struct cw_world {
 	char violation[200];
 	bool violated;
 	uint64_t max_valid_holders_seen;
+	uint64_t jrec_commits, jrec_checks;
 };
 
 struct cw_opts {
