@@ -201,8 +201,10 @@ mode_rx(void)
 		unsigned have = 0;
 		while (have < fill) {
 			struct rte_mbuf *b[32];
+			/* one TX stamp per burst of 32, as hl_txgen_poll stamps */
+			uint64_t stamp = rte_rdtsc();
 			for (unsigned k = 0; k < 32; k++) {
-				b[k] = hl_tx_stream_build_one(ts[ours ? 0 : 1], rte_rdtsc());
+				b[k] = hl_tx_stream_build_one(ts[ours ? 0 : 1], stamp);
 				if (b[k] == NULL)
 					die("fill", "pool empty");
 			}
