@@ -58,7 +58,8 @@ tp_run_primary() {
 	tp_pre=$(readelf -d "$(readlink -f "$(command -v dpdk-testpmd)")" |
 		sed -n 's/.*NEEDED.*\[\(librte[^]]*\)\]/\1/p' | tr '\n' ' ')
 	tp_rc=0
-	LD_PRELOAD="$tp_pre" "$@" </dev/null || tp_rc=$?
+	# a hung testpmd would block the primary reading its answers: bounded
+	LD_PRELOAD="$tp_pre" timeout -k 5 300 "$@" </dev/null || tp_rc=$?
 	rm -f /dev/hugepages/"${tp_fp}"map_* 2>/dev/null || true
 	rm -rf "/var/run/dpdk/$tp_fp" "${XDG_RUNTIME_DIR:-/nonexistent}/dpdk/$tp_fp" 2>/dev/null ||
 		true
