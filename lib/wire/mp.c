@@ -1,26 +1,9 @@
 /* mp.c — bounded msgpack reader and buffer writer (see hl_mp.h). */
 #include <string.h>
 
+#include "hl_be.h"
 #include "hl_err.h"
 #include "hl_mp.h"
-
-static inline uint16_t
-ld16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static inline uint32_t
-ld32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static inline uint64_t
-ld64(const uint8_t *p)
-{
-	return ((uint64_t)ld32(p) << 32) | ld32(p + 4);
-}
 
 enum hl_mp_kind
 hl_mp_peek(const struct hl_mp_rd *r)
@@ -119,7 +102,7 @@ hl_mp_peek_len(const struct hl_mp_rd *r, uint32_t *n)
 	if ((size_t)(r->end - r->p) < 1 + lb)
 		return -HL_E_TRUNCATED;
 	const uint8_t *p = r->p + 1;
-	*n = lb == 1 ? p[0] : lb == 2 ? ld16(p) : ld32(p);
+	*n = lb == 1 ? p[0] : lb == 2 ? hl_ld16(p) : hl_ld32(p);
 	return 0;
 }
 
@@ -196,7 +179,7 @@ rd_int(struct hl_mp_rd *r, bool *neg, uint64_t *u, int64_t *s)
 	if (need(r, 1 + n) < 0)
 		return -HL_E_TRUNCATED;
 	const uint8_t *p = r->p + 1;
-	uint64_t raw = n == 1 ? p[0] : n == 2 ? ld16(p) : n == 4 ? ld32(p) : ld64(p);
+	uint64_t raw = n == 1 ? p[0] : n == 2 ? hl_ld16(p) : n == 4 ? hl_ld32(p) : hl_ld64(p);
 	r->p += 1 + n;
 	if (b >= 0xcc && b <= 0xcf) {
 		*u = raw;
@@ -265,7 +248,7 @@ hl_mp_rd_f64(struct hl_mp_rd *r, double *v)
 	if (b == 0xca) {
 		if (need(r, 5) < 0)
 			return -HL_E_TRUNCATED;
-		uint32_t raw = ld32(r->p + 1);
+		uint32_t raw = hl_ld32(r->p + 1);
 		float f;
 		memcpy(&f, &raw, sizeof(f));
 		*v = f;
@@ -275,7 +258,7 @@ hl_mp_rd_f64(struct hl_mp_rd *r, double *v)
 	if (b == 0xcb) {
 		if (need(r, 9) < 0)
 			return -HL_E_TRUNCATED;
-		uint64_t raw = ld64(r->p + 1);
+		uint64_t raw = hl_ld64(r->p + 1);
 		memcpy(v, &raw, sizeof(*v));
 		r->p += 9;
 		return 0;
@@ -301,7 +284,7 @@ rd_len(const struct hl_mp_rd *r, size_t lenbytes, uint32_t *len)
 	if (need(r, 1 + lenbytes) < 0)
 		return -HL_E_TRUNCATED;
 	const uint8_t *p = r->p + 1;
-	*len = lenbytes == 1 ? p[0] : lenbytes == 2 ? ld16(p) : ld32(p);
+	*len = lenbytes == 1 ? p[0] : lenbytes == 2 ? hl_ld16(p) : hl_ld32(p);
 	return 0;
 }
 
@@ -498,29 +481,6 @@ wr_reserve(struct hl_mp_wr *w, size_t n, bool *ok)
 	return p;
 }
 
-static inline void
-st16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-st32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static inline void
-st64(uint8_t *p, uint64_t v)
-{
-	st32(p, (uint32_t)(v >> 32));
-	st32(p + 4, (uint32_t)v);
-}
-
 /* One tag byte followed by a big-endian value of vbytes (0, 1, 2, 4 or 8). */
 static void
 wr_tagged(struct hl_mp_wr *w, uint8_t tag, uint64_t v, size_t vbytes)
@@ -535,13 +495,13 @@ wr_tagged(struct hl_mp_wr *w, uint8_t tag, uint64_t v, size_t vbytes)
 		p[1] = (uint8_t)v;
 		break;
 	case 2:
-		st16(p + 1, (uint16_t)v);
+		hl_st16(p + 1, (uint16_t)v);
 		break;
 	case 4:
-		st32(p + 1, (uint32_t)v);
+		hl_st32(p + 1, (uint32_t)v);
 		break;
 	case 8:
-		st64(p + 1, v);
+		hl_st64(p + 1, v);
 		break;
 	default:
 		break;
