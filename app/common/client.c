@@ -55,8 +55,15 @@ hl_client_connect(struct hl_client *c, const char *addr, int timeout_ms, char *e
 		}
 		if (connect(c->fd, res->ai_addr, res->ai_addrlen) == 0) {
 			int one = 1;
-			setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-			rc = 0;
+			/* without it each request waits ~40 ms on Nagle: a failure is a broken
+			 * socket, reported like a failed connect */
+			rc = setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0
+			             ? 0
+			             : -errno;
+			if (rc < 0) {
+				close(c->fd);
+				c->fd = -1;
+			}
 			break;
 		}
 		rc = -errno;

@@ -82,12 +82,15 @@ hl_cproto_parse(const void *buf, size_t len, uint32_t max_body, struct hl_cproto
 	hdr->version = b[2];
 	hdr->type = b[3];
 	hdr->flags = (uint16_t)((b[4] << 8) | b[5]);
+	hdr->reserved = (uint16_t)((b[6] << 8) | b[7]);
 	hdr->cluster = get32(b + 8);
 	hdr->body_len = get32(b + 12);
 	if (hdr->version != HL_CPROTO_VERSION)
 		return -HL_E_BAD_VERSION;
 	if (hdr->body_len > max_body)
 		return -HL_E_OVERSIZE;
+	if (hdr->flags != 0 || hdr->reserved != 0)
+		return -HL_E_BAD_VALUE;
 	size_t total = (size_t)HL_CPROTO_HDR + hdr->body_len + HL_CPROTO_TRAILER;
 	if (len < total)
 		return 0;

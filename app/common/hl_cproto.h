@@ -57,7 +57,7 @@ const char *hl_cproto_type_name(unsigned type);
 struct hl_cproto_hdr {
 	uint8_t version;
 	uint8_t type;
-	uint16_t flags;
+	uint16_t flags, reserved; /* version 1 defines none: both must be 0 */
 	uint32_t cluster;
 	uint32_t body_len;
 };
@@ -68,7 +68,8 @@ int hl_cproto_frame(void *out, size_t cap, unsigned type, uint32_t cluster, cons
 
 /** Parse one frame at the head of buf. Returns the frame's total length (> 0), 0 when more bytes
  * are needed, or -HL_E_BAD_MAGIC / -HL_E_BAD_VERSION / -HL_E_OVERSIZE (body over max_body; hdr
- * is filled so the caller can report size and type) / -HL_E_BAD_CRC. */
+ * is filled so the caller can report size and type) / -HL_E_BAD_VALUE (non-zero flags or
+ * reserved bytes: hdr is filled) / -HL_E_BAD_CRC. */
 int hl_cproto_parse(const void *buf, size_t len, uint32_t max_body, struct hl_cproto_hdr *hdr,
         const uint8_t **body);
 

@@ -48,7 +48,8 @@ exit_for(int rc)
 	if (rc == -EAGAIN)
 		return EX_NOTREADY;
 	if (rc == -ECONNRESET || rc == -ETIMEDOUT || rc == -ECONNREFUSED || rc == -EPIPE ||
-	        rc == -HL_E_BAD_CRC || rc == -HL_E_BAD_MAGIC || rc == -HL_E_BAD_VERSION)
+	        rc == -EBUSY || rc == -HL_E_BAD_CRC || rc == -HL_E_BAD_MAGIC ||
+	        rc == -HL_E_BAD_VERSION)
 		return EX_CONN;
 	return EX_REJECTED;
 }
@@ -78,8 +79,18 @@ print_result(const struct hl_cp_result *r, const char *format, const char *out)
 		hl_report_table(f, r);
 		hl_report_check_ports(f, r);
 	}
-	if (f != stdout)
-		fclose(f);
+	/* a result that did not reach its file (disk full, I/O error) must not look delivered */
+	int bad = fflush(f) != 0 || ferror(f);
+	int werr = errno;
+	if (f != stdout && fclose(f) != 0 && !bad) {
+		bad = 1;
+		werr = errno;
+	}
+	if (bad) {
+		fprintf(stderr, "hlctl: writing the result to %s failed: %s\n",
+		        out ? out : "stdout", strerror(werr));
+		return EX_USAGE;
+	}
 	return r->state == HL_JOB_COMPLETED ? EX_OK : EX_JOB;
 }
 
@@ -264,10 +275,10 @@ main(int argc, char **argv)
 			snprintf(err, sizeof(err), "malformed STATUS: %s", hl_strerror(rc));
 			goto fail;
 		}
-		printf("%-8s %-20s %-10s %-10s %s\n", "job", "name", "state", "workflows",
+		printf("%-14s %-20s %-10s %-10s %s\n", "job", "name", "state", "workflows",
 		        "result");
 		for (uint32_t i = 0; i < st.n; i++)
-			printf("%-8" PRIu64 " %-20s %-10s %4u/%-5u %s\n", st.jobs[i].job_id,
+			printf("%-14" PRIu64 " %-20s %-10s %4u/%-5u %s\n", st.jobs[i].job_id,
 			        st.jobs[i].name, hl_job_state_name(st.jobs[i].state),
 			        st.jobs[i].wf_done, st.jobs[i].wf_total,
 			        st.jobs[i].state < HL_JOB_COMPLETED ? "-"

@@ -6,15 +6,16 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/http.h>
 #include <event2/listener.h>
 #include <jansson.h>
 
@@ -26,13 +27,23 @@
 #include "hl_log.h"
 #include "node.h"
 
+/* Client API bounds. Memory per connection stays under FRAME_MAX of input (read high-water
+ * mark) plus OUT_PAUSE + one reply frame of output: past OUT_PAUSE queued the node stops reading
+ * that client (back-pressure: its further requests wait in its own socket) and skips its progress
+ * pushes; reading resumes once the client drained the queue to OUT_RESUME. A client that
+ * drains nothing for STALL_S seconds while output is queued is disconnected (logged, counted). */
 #define MAX_CONNS 64
-#define OUT_LIMIT (8u << 20) /* progress pushes to a client with more queued are skipped */
+#define MAX_CONNS_PER_PEER 16 /* per source IPv4 address */
+#define RETRY_AFTER_S 1 /* told to an over-cap connection */
+#define OUT_PAUSE (1u << 20)
+#define OUT_RESUME (256u << 10)
+#define STALL_S 10
 #define FRAME_MAX (HL_CPROTO_MAX_BODY + HL_CPROTO_HDR + HL_CPROTO_TRAILER)
 
 struct hl_conn {
-	bool used, closing;
+	bool used, closing, paused;
 	uint64_t id;
+	struct in_addr addr;
 	struct bufferevent *bev;
 	char peer[64];
 };
@@ -43,8 +54,12 @@ static uint64_t conn_seq;
 static uint8_t *txbuf; /* one frame being built (control core only) */
 static char client_bound[64], http_bound[64];
 static struct {
-	uint64_t accepted, refused, frames_in, frames_bad, errors_sent, pushes, pushes_skipped;
+	uint64_t accepted, refused, refused_peer, frames_in, frames_bad, errors_sent, pushes,
+	        pushes_skipped, reads_paused, stalled_closed, send_errors, internal;
 } ctr;
+static struct {
+	uint64_t requests, refused, rejected, timeouts;
+} hctr; /* HTTP endpoint */
 
 /* ---- sending ---- */
 
@@ -58,8 +73,25 @@ send_frame(struct hl_conn *c, unsigned type, int body_len)
 	}
 	int n = hl_cproto_frame(
 	        txbuf, FRAME_MAX, type, 0, txbuf + HL_CPROTO_HDR, (uint32_t)body_len);
-	if (n > 0)
-		bufferevent_write(c->bev, txbuf, (size_t)n);
+	if (n <= 0) {
+		ctr.send_errors++;
+		HL_LOG(HL_LOG_ERR, "control", "conn=%" PRIu64 " peer=%s %s: framing failed: %s",
+		        c->id, c->peer, hl_cproto_type_name(type),
+		        hl_strerror(n < 0 ? n : -EINVAL));
+		return;
+	}
+	if (bufferevent_write(c->bev, txbuf, (size_t)n) != 0) {
+		ctr.send_errors++;
+		HL_LOG(HL_LOG_ERR, "control",
+		        "conn=%" PRIu64 " peer=%s %s: queueing %d bytes failed (out of memory?)",
+		        c->id, c->peer, hl_cproto_type_name(type), n);
+	}
+}
+
+static size_t
+out_len(const struct hl_conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
 }
 
 static uint8_t *
@@ -97,7 +129,7 @@ hl_control_push_progress(struct hl_job *j)
 	j->prog.seq++;
 	for (uint32_t i = 0; i < j->n_watchers; i++) {
 		struct hl_conn *c = j->watchers[i];
-		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > OUT_LIMIT) {
+		if (out_len(c) > OUT_PAUSE) {
 			ctr.pushes_skipped++; /* slow reader; results stay fetchable */
 			continue;
 		}
@@ -123,7 +155,7 @@ conn_close_after_flush(struct hl_conn *c)
 {
 	c->closing = true;
 	bufferevent_disable(c->bev, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+	if (out_len(c) == 0)
 		conn_free(c);
 }
 
@@ -159,7 +191,14 @@ handle(struct hl_conn *c, const struct hl_cproto_hdr *h, const uint8_t *b)
 			send_error(c, rc, 0, 0, 0, err);
 			return;
 		}
-		hl_jobs_watch(hl_jobs_get(id), c); /* the submitter sees progress from the start */
+		/* the submitter sees progress from the start; a fresh job has no watcher yet, so
+		 * failing here is a bug: logged and counted, the submit itself stands */
+		if ((rc = hl_jobs_watch(hl_jobs_get(id), c)) < 0) {
+			ctr.internal++;
+			HL_LOG(HL_LOG_ERR, "control",
+			        "conn=%" PRIu64 " job=%" PRIu64 " submitter cannot watch: %s",
+			        c->id, id, hl_strerror(rc));
+		}
 		send_frame(c, HL_CP_SUBMIT_ACK, hl_cp_enc_job_id(body(), HL_CPROTO_MAX_BODY, id));
 		return;
 	}
@@ -252,6 +291,18 @@ read_cb(struct bufferevent *bev, void *arg)
 	struct hl_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	while (!c->closing) {
+		if (out_len(c) > OUT_PAUSE) {
+			/* back-pressure: answer nothing more until the client reads */
+			if (!c->paused) {
+				c->paused = true;
+				ctr.reads_paused++;
+				bufferevent_disable(bev, EV_READ);
+				HL_LOG(HL_LOG_DEBUG, "control",
+				        "conn=%" PRIu64 " peer=%s reads paused: %zu bytes queued",
+				        c->id, c->peer, out_len(c));
+			}
+			return;
+		}
 		size_t have = evbuffer_get_length(in);
 		if (have == 0)
 			return;
@@ -278,6 +329,11 @@ read_cb(struct bufferevent *bev, void *arg)
 				        "limit",
 				        h.body_len, h.type, hl_cproto_type_name(h.type),
 				        HL_CPROTO_MAX_BODY);
+			else if (rc == -HL_E_BAD_VALUE)
+				snprintf(err, sizeof(err),
+				        "bad frame: flags 0x%04x, reserved 0x%04x: version %u "
+				        "defines none, both must be 0 (closing connection)",
+				        h.flags, h.reserved, HL_CPROTO_VERSION);
 			else
 				snprintf(err, sizeof(err), "bad frame: %s (closing connection)",
 				        hl_strerror(rc));
@@ -298,16 +354,56 @@ static void
 write_cb(struct bufferevent *bev, void *arg)
 {
 	struct hl_conn *c = arg;
-	if (c->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		conn_free(c);
+	if (c->closing) {
+		if (out_len(c) == 0)
+			conn_free(c);
+		return;
+	}
+	if (c->paused && out_len(c) <= OUT_RESUME) {
+		c->paused = false;
+		if (bufferevent_enable(bev, EV_READ) != 0)
+			HL_LOG(HL_LOG_ERR, "control",
+			        "conn=%" PRIu64 " peer=%s cannot resume reads", c->id, c->peer);
+		read_cb(bev, c); /* requests already buffered get no new read event */
+	}
 }
 
 static void
 event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	(void)bev;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		conn_free(arg);
+	struct hl_conn *c = arg;
+	if (what & BEV_EVENT_TIMEOUT) {
+		ctr.stalled_closed++;
+		HL_LOG(HL_LOG_WARN, "control",
+		        "conn=%" PRIu64 " peer=%s closed: read nothing for %d s with %zu bytes "
+		        "queued (stalled client)",
+		        c->id, c->peer, STALL_S, evbuffer_get_length(bufferevent_get_output(bev)));
+		conn_free(c);
+	} else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		conn_free(c);
+	}
+}
+
+/* Over-cap connection: one ERROR frame saying when to retry, written straight to the new socket
+ * (a small frame fits an empty socket buffer), then close. */
+static void
+refuse(evutil_socket_t fd, const char *peer, unsigned open, unsigned limit, const char *what)
+{
+	struct hl_cp_error e = {.code = EBUSY, .actual = open, .limit = limit};
+	snprintf(e.msg, sizeof(e.msg), "node %s has %u %s open (limit %u): retry in %d s",
+	        hl_node.prof.name, open, what, limit, RETRY_AFTER_S);
+	HL_LOG(HL_LOG_WARN, "control", "peer=%s refused: %u %s open (limit %u)", peer, open, what,
+	        limit);
+	int bl = hl_cp_enc_error(txbuf + HL_CPROTO_HDR, HL_CPROTO_MAX_BODY, &e);
+	int n = bl < 0 ? bl
+	               : hl_cproto_frame(txbuf, FRAME_MAX, HL_CP_ERROR, 0, txbuf + HL_CPROTO_HDR,
+	                         (uint32_t)bl);
+	if (n <= 0 || send(fd, txbuf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) != n) {
+		ctr.send_errors++;
+		HL_LOG(HL_LOG_WARN, "control", "peer=%s: over-cap rejection not sent: %s", peer,
+		        n <= 0 ? hl_strerror(n) : strerror(errno));
+	}
+	evutil_closesocket(fd);
 }
 
 static void
@@ -317,42 +413,69 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	(void)len;
 	(void)arg;
 	struct hl_conn *c = NULL;
-	for (int i = 0; i < MAX_CONNS && c == NULL; i++)
-		if (!conns[i].used)
-			c = &conns[i];
 	struct sockaddr_in *sin = (struct sockaddr_in *)sa;
+	unsigned open = 0, same_peer = 0;
+	for (int i = 0; i < MAX_CONNS; i++) {
+		if (!conns[i].used) {
+			if (c == NULL)
+				c = &conns[i];
+			continue;
+		}
+		open++;
+		if (conns[i].addr.s_addr == sin->sin_addr.s_addr)
+			same_peer++;
+	}
 	char peer[64];
 	snprintf(peer, sizeof(peer), "%s:%u", inet_ntoa(sin->sin_addr), ntohs(sin->sin_port));
 	if (c == NULL) {
 		ctr.refused++;
-		HL_LOG(HL_LOG_WARN, "control", "peer=%s refused: %d client connections open", peer,
-		        MAX_CONNS);
-		evutil_closesocket(fd);
+		refuse(fd, peer, open, MAX_CONNS, "client connections");
+		return;
+	}
+	if (same_peer >= MAX_CONNS_PER_PEER) {
+		ctr.refused_peer++;
+		refuse(fd, peer, same_peer, MAX_CONNS_PER_PEER,
+		        "client connections from this address");
 		return;
 	}
 	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+		HL_LOG(HL_LOG_WARN, "control", "peer=%s TCP_NODELAY: %s (replies may be delayed)",
+		        peer, strerror(errno));
 	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
+		ctr.send_errors++;
+		HL_LOG(HL_LOG_ERR, "control", "peer=%s refused: no memory for a bufferevent", peer);
 		evutil_closesocket(fd);
 		return;
 	}
 	c->used = true;
 	c->id = ++conn_seq;
+	c->addr = sin->sin_addr;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	ctr.accepted++;
+	struct timeval stall = {STALL_S, 0};
 	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, FRAME_MAX);
+	bufferevent_setwatermark(c->bev, EV_WRITE, OUT_RESUME, 0);
+	if (bufferevent_set_timeouts(c->bev, NULL, &stall) != 0 ||
+	        bufferevent_enable(c->bev, EV_READ | EV_WRITE) != 0) {
+		ctr.send_errors++;
+		HL_LOG(HL_LOG_ERR, "control", "conn=%" PRIu64 " peer=%s cannot arm its events",
+		        c->id, peer);
+		conn_free(c);
+	}
 }
 
 /* ---- HTTP ---- */
 
 static json_t *
-status_json(void)
+status_json(bool *ok)
 {
+	int bad = 0;
 	const struct hl_node_cfg *p = &hl_node.prof;
 	json_t *root = json_object(), *jobs = json_array(), *ports = json_array();
-	json_object_set_new(root, "node",
+	bad |= json_object_set_new(root, "node",
 	        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "name", p->name, "roles", p->roles_str,
 	                "dc", p->dc, "cluster_id", p->cluster_id, "environment", p->environment,
 	                "client", client_bound, "polling", p->adaptive ? "adaptive" : "busy"));
@@ -360,7 +483,7 @@ status_json(void)
 		const struct hl_job *j = &hl_jobs[i];
 		if (!j->used)
 			continue;
-		json_array_append_new(jobs,
+		bad |= json_array_append_new(jobs,
 		        json_pack("{s:I,s:s,s:s,s:i,s:i,s:b,s:I,s:I,s:I}", "id", (json_int_t)j->id,
 		                "name", j->spec->name, "state", hl_job_state_name(j->state),
 		                "workflows_done", (int)j->wf_done, "workflows",
@@ -370,8 +493,8 @@ status_json(void)
 	}
 	for (uint32_t i = 0; i < hl_node.n_ports; i++) {
 		struct rte_eth_stats st;
-		rte_eth_stats_get(hl_node.ports[i].port_id, &st);
-		json_array_append_new(ports,
+		hl_port_stats(i, &st, "HTTP /status"); /* zeroed, logged and counted on failure */
+		bad |= json_array_append_new(ports,
 		        json_pack("{s:s,s:s,s:i,s:I,s:I,s:I,s:I}", "name",
 		                hl_node.ports[i].cfg.name, "device", hl_node.ports[i].cfg.device,
 		                "port_id", (int)hl_node.ports[i].port_id, "opackets",
@@ -379,36 +502,49 @@ status_json(void)
 		                "oerrors", (json_int_t)st.oerrors, "imissed",
 		                (json_int_t)st.imissed));
 	}
-	json_object_set_new(root, "jobs", jobs);
-	json_object_set_new(root, "ports", ports);
+	bad |= json_object_set_new(root, "jobs", jobs);
+	bad |= json_object_set_new(root, "ports", ports);
+	*ok = bad == 0;
 	return root;
 }
 
 static void
-http_cb(struct evhttp_request *req, void *arg)
+outf(struct evbuffer *out, bool *ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+outf(struct evbuffer *out, bool *ok, const char *fmt, ...)
 {
-	(void)arg;
-	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
-	struct evbuffer *out = evbuffer_new();
-	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
-	if (out == NULL) {
-		evhttp_send_error(req, 500, "out of memory");
-		return;
-	}
-	if (path && strcmp(path, "/status") == 0) {
-		json_t *j = status_json();
-		char *s = json_dumps(j, JSON_INDENT(1));
-		evbuffer_add_printf(out, "%s\n", s ? s : "{}");
+	va_list ap;
+	va_start(ap, fmt);
+	if (evbuffer_add_vprintf(out, fmt, ap) < 0)
+		*ok = false;
+	va_end(ap);
+}
+
+/* The page for PATH into OUT; returns the HTTP status (500, logged and counted, when memory
+ * ran out while building it). */
+static int
+http_page(const char *path, struct evbuffer *out, const char **ctype)
+{
+	bool ok = true;
+	int code = 200;
+	*ctype = "text/plain";
+	if (strcmp(path, "/status") == 0) {
+		json_t *j = status_json(&ok);
+		char *s = j ? json_dumps(j, JSON_INDENT(1)) : NULL;
+		if (s == NULL)
+			ok = false;
+		else
+			outf(out, &ok, "%s\n", s);
 		free(s);
 		json_decref(j);
-		evhttp_add_header(hdr, "Content-Type", "application/json");
-		evhttp_send_reply(req, 200, "OK", out);
-	} else if (path && strcmp(path, "/metrics") == 0) {
+		*ctype = "application/json";
+	} else if (strcmp(path, "/metrics") == 0) {
 		uint64_t cnt[5];
 		hl_jobs_count(cnt);
-		evbuffer_add_printf(out, "# TYPE hyperline_jobs gauge\n");
+		outf(out, &ok, "# TYPE hyperline_jobs gauge\n");
 		for (int s = 0; s < 5; s++)
-			evbuffer_add_printf(out, "hyperline_jobs{state=\"%s\"} %" PRIu64 "\n",
+			outf(out, &ok, "hyperline_jobs{state=\"%s\"} %" PRIu64 "\n",
 			        hl_job_state_name((unsigned)s), cnt[s]);
 		struct {
 			const char *name;
@@ -420,6 +556,16 @@ http_cb(struct evhttp_request *req, void *arg)
 		        {"hyperline_results_persist_errors_total", hl_jobs_persist_errors},
 		        {"hyperline_client_accepted_total", ctr.accepted},
 		        {"hyperline_client_refused_total", ctr.refused},
+		        {"hyperline_client_refused_per_peer_total", ctr.refused_peer},
+		        {"hyperline_client_reads_paused_total", ctr.reads_paused},
+		        {"hyperline_client_stalled_closed_total", ctr.stalled_closed},
+		        {"hyperline_client_send_errors_total", ctr.send_errors},
+		        {"hyperline_http_requests_total", hctr.requests},
+		        {"hyperline_http_refused_total", hctr.refused},
+		        {"hyperline_http_rejected_total", hctr.rejected},
+		        {"hyperline_http_timeouts_total", hctr.timeouts},
+		        {"hyperline_port_stats_errors_total", hl_ports_stats_errors},
+		        {"hyperline_internal_errors_total", ctr.internal},
 		        {"hyperline_client_frames_total", ctr.frames_in},
 		        {"hyperline_client_frames_bad_total", ctr.frames_bad},
 		        {"hyperline_client_errors_sent_total", ctr.errors_sent},
@@ -433,26 +579,214 @@ http_cb(struct evhttp_request *req, void *arg)
 		                __atomic_load_n(&hl_node.ring_full, __ATOMIC_RELAXED)},
 		};
 		for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
-			evbuffer_add_printf(out, "# TYPE %s counter\n%s %" PRIu64 "\n", m[i].name,
-			        m[i].name, m[i].v);
+			outf(out, &ok, "# TYPE %s counter\n%s %" PRIu64 "\n", m[i].name, m[i].name,
+			        m[i].v);
 		for (uint32_t i = 0; i < hl_node.n_ports; i++) {
 			struct rte_eth_stats st;
-			rte_eth_stats_get(hl_node.ports[i].port_id, &st);
+			hl_port_stats(i, &st, "HTTP /metrics");
 			const char *pn = hl_node.ports[i].cfg.name;
-			evbuffer_add_printf(out,
+			outf(out, &ok,
 			        "hyperline_port_opackets{port=\"%s\"} %" PRIu64 "\n"
 			        "hyperline_port_ipackets{port=\"%s\"} %" PRIu64 "\n"
 			        "hyperline_port_oerrors{port=\"%s\"} %" PRIu64 "\n"
 			        "hyperline_port_imissed{port=\"%s\"} %" PRIu64 "\n",
 			        pn, st.opackets, pn, st.ipackets, pn, st.oerrors, pn, st.imissed);
 		}
-		evhttp_add_header(hdr, "Content-Type", "text/plain; version=0.0.4");
-		evhttp_send_reply(req, 200, "OK", out);
+		*ctype = "text/plain; version=0.0.4";
 	} else {
-		evbuffer_add_printf(out, "not found: try /status or /metrics\n");
-		evhttp_send_reply(req, 404, "Not Found", out);
+		outf(out, &ok, "not found: try /status or /metrics\n");
+		code = 404;
 	}
-	evbuffer_free(out);
+	if (!ok) {
+		ctr.internal++;
+		HL_LOG(HL_LOG_ERR, "http", "page %s: out of memory while building it", path);
+		return 500;
+	}
+	return code;
+}
+
+/* A minimal HTTP/1.1 server for GET /status and /metrics (libevent 2.1's evhttp has no
+ * connection cap and unbounded defaults). Bounds: HTTP_MAX_CONNS connections (over-cap: 503
+ * with Retry-After), request head at most HTTP_MAX_HEAD bytes (431), no request body (413),
+ * GET/HEAD only (405), HTTP_TIMEOUT_S to send the request and to read the reply (then closed,
+ * counted). One request per connection: the reply carries Connection: close. */
+#define HTTP_MAX_CONNS 32
+#define HTTP_MAX_HEAD 8192
+#define HTTP_TIMEOUT_S 5
+
+struct http_conn {
+	bool used, closing;
+	struct bufferevent *bev;
+	char peer[64];
+};
+static struct http_conn hconns[HTTP_MAX_CONNS];
+
+static void
+http_free(struct http_conn *h)
+{
+	bufferevent_free(h->bev);
+	memset(h, 0, sizeof(*h));
+}
+
+static void
+http_reply(struct http_conn *h, int code, const char *reason, const char *ctype,
+        struct evbuffer *body, bool head_only)
+{
+	struct evbuffer *out = bufferevent_get_output(h->bev);
+	size_t n = body ? evbuffer_get_length(body) : 0;
+	if (code >= 400)
+		hctr.rejected++;
+	h->closing = true;
+	bufferevent_disable(h->bev, EV_READ);
+	if (evbuffer_add_printf(out,
+	            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+	            "Connection: close\r\n\r\n",
+	            code, reason, ctype, n) < 0 ||
+	        (body && !head_only && evbuffer_add_buffer(out, body) != 0)) {
+		HL_LOG(HL_LOG_ERR, "http", "peer=%s reply %d: out of memory, closing", h->peer,
+		        code);
+		http_free(h);
+	}
+}
+
+static void
+http_error(struct http_conn *h, int code, const char *reason, const char *why)
+{
+	struct evbuffer *b = evbuffer_new();
+	HL_LOG(HL_LOG_INFO, "http", "peer=%s %d %s: %s", h->peer, code, reason, why);
+	if (b)
+		evbuffer_add_printf(b, "%s\n", why);
+	http_reply(h, code, reason, "text/plain", b, false);
+	if (b)
+		evbuffer_free(b);
+}
+
+static void
+http_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct http_conn *h = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	if (h->closing)
+		return;
+	struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+	size_t have = evbuffer_get_length(in);
+	if (end.pos < 0 || (size_t)end.pos + 4 > HTTP_MAX_HEAD) {
+		if (end.pos >= 0 || have > HTTP_MAX_HEAD)
+			http_error(h, 431, "Request Header Fields Too Large",
+			        "request head over 8192 bytes");
+		return; /* else wait for the rest of the head */
+	}
+	char head[HTTP_MAX_HEAD + 1];
+	size_t hl = (size_t)end.pos + 4;
+	if (evbuffer_remove(in, head, hl) != (int)hl) {
+		http_error(h, 500, "Internal Server Error", "cannot read the request head");
+		return;
+	}
+	head[hl] = '\0';
+	hctr.requests++;
+	char method[8], path[256];
+	if (sscanf(head, "%7s %255s HTTP/1.%*c", method, path) != 2) {
+		http_error(h, 400, "Bad Request", "malformed request line");
+		return;
+	}
+	/* a body is never read: announce-and-refuse rather than buffer it */
+	for (char *l = strstr(head, "\r\n"); l && l[2]; l = strstr(l + 2, "\r\n")) {
+		unsigned long long cl = 0;
+		if (strncasecmp(l + 2, "Transfer-Encoding:", 18) == 0 ||
+		        (strncasecmp(l + 2, "Content-Length:", 15) == 0 &&
+		                (sscanf(l + 17, " %llu", &cl) != 1 || cl > 0))) {
+			http_error(h, 413, "Payload Too Large", "request bodies are not accepted");
+			return;
+		}
+	}
+	bool head_only = strcmp(method, "HEAD") == 0;
+	if (!head_only && strcmp(method, "GET") != 0) {
+		http_error(h, 405, "Method Not Allowed", "only GET and HEAD");
+		return;
+	}
+	char *q = strchr(path, '?');
+	if (q)
+		*q = '\0';
+	struct evbuffer *b = evbuffer_new();
+	if (b == NULL) {
+		http_error(h, 500, "Internal Server Error", "out of memory");
+		return;
+	}
+	const char *ctype;
+	int code = http_page(path, b, &ctype);
+	http_reply(h, code,
+	        code == 200   ? "OK"
+	        : code == 404 ? "Not Found"
+	                      : "Internal Server Error",
+	        ctype, b, head_only);
+	evbuffer_free(b);
+}
+
+static void
+http_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct http_conn *h = arg;
+	if (h->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		http_free(h);
+}
+
+static void
+http_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct http_conn *h = arg;
+	(void)bev;
+	if (what & BEV_EVENT_TIMEOUT) {
+		hctr.timeouts++;
+		HL_LOG(HL_LOG_INFO, "http", "peer=%s closed: no complete request/read within %d s",
+		        h->peer, HTTP_TIMEOUT_S);
+		http_free(h);
+	} else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		http_free(h);
+	}
+}
+
+static void
+http_accept_cb(
+        struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len, void *arg)
+{
+	(void)l;
+	(void)len;
+	(void)arg;
+	struct sockaddr_in *sin = (struct sockaddr_in *)sa;
+	struct http_conn *h = NULL;
+	char peer[64];
+	snprintf(peer, sizeof(peer), "%s:%u", inet_ntoa(sin->sin_addr), ntohs(sin->sin_port));
+	for (int i = 0; i < HTTP_MAX_CONNS && h == NULL; i++)
+		if (!hconns[i].used)
+			h = &hconns[i];
+	if (h == NULL) {
+		static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
+		                           "Content-Length: 0\r\nConnection: close\r\n\r\n";
+		hctr.refused++;
+		HL_LOG(HL_LOG_WARN, "http", "peer=%s refused: %d HTTP connections open", peer,
+		        HTTP_MAX_CONNS);
+		if (send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			HL_LOG(HL_LOG_WARN, "http", "peer=%s: 503 not sent: %s", peer,
+			        strerror(errno));
+		evutil_closesocket(fd);
+		return;
+	}
+	h->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (h->bev == NULL) {
+		HL_LOG(HL_LOG_ERR, "http", "peer=%s refused: no memory for a bufferevent", peer);
+		evutil_closesocket(fd);
+		return;
+	}
+	h->used = true;
+	snprintf(h->peer, sizeof(h->peer), "%s", peer);
+	struct timeval to = {HTTP_TIMEOUT_S, 0};
+	bufferevent_setcb(h->bev, http_read_cb, http_write_cb, http_event_cb, h);
+	bufferevent_setwatermark(h->bev, EV_READ, 0, HTTP_MAX_HEAD + 1);
+	if (bufferevent_set_timeouts(h->bev, &to, &to) != 0 ||
+	        bufferevent_enable(h->bev, EV_READ | EV_WRITE) != 0) {
+		HL_LOG(HL_LOG_ERR, "http", "peer=%s cannot arm its events", peer);
+		http_free(h);
+	}
 }
 
 /* ---- tick, start, stop ---- */
@@ -540,7 +874,7 @@ hl_control_run(int demo)
 	uint16_t port;
 	int rc = 0;
 	struct evconnlistener *lis = NULL;
-	struct evhttp *http = NULL;
+	struct evconnlistener *http = NULL;
 	pthread_t demo_tid;
 	struct demo_arg darg = {.rc = 1};
 	bool demo_started = false;
@@ -577,18 +911,17 @@ hl_control_run(int demo)
 			rc = 2;
 			goto out;
 		}
-		http = evhttp_new(base);
-		struct evhttp_bound_socket *hs =
-		        http ? evhttp_bind_socket_with_handle(http, host, port) : NULL;
-		if (hs == NULL) {
+		http = evconnlistener_new_bind(base, http_accept_cb, NULL,
+		        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 64,
+		        (struct sockaddr *)&sin, sizeof(sin));
+		if (http == NULL) {
 			fprintf(stderr, "hyperline: HTTP: cannot listen on %s: %s\n", p->http_addr,
 			        strerror(errno));
 			rc = 1;
 			goto out;
 		}
-		evhttp_set_gencb(http, http_cb, NULL);
 		snprintf(http_bound, sizeof(http_bound), "%s:%u", host,
-		        bound_port(evhttp_bound_socket_get_fd(hs)));
+		        bound_port(evconnlistener_get_fd(http)));
 		printf("hyperline: node %s HTTP status/metrics on http://%s/status /metrics\n",
 		        p->name, http_bound);
 	}
@@ -607,8 +940,12 @@ hl_control_run(int demo)
 	                                           (suseconds_t)(p->push_ms % 1000) * 1000};
 	tick_ev = event_new(base, -1, EV_PERSIST, tick_cb, NULL);
 	push_ev = event_new(base, -1, EV_PERSIST, push_cb, NULL);
-	event_add(tick_ev, &one_ms);
-	event_add(push_ev, &push);
+	if (tick_ev == NULL || push_ev == NULL || event_add(tick_ev, &one_ms) != 0 ||
+	        event_add(push_ev, &push) != 0) {
+		fprintf(stderr, "hyperline: control core: cannot arm the tick/push timers\n");
+		rc = 1;
+		goto out;
+	}
 	if (demo) {
 		snprintf(darg.addr, sizeof(darg.addr), "%s", client_bound);
 		if (pthread_create(&demo_tid, NULL, demo_thread, &darg) != 0) {
@@ -620,8 +957,10 @@ hl_control_run(int demo)
 	}
 	event_base_dispatch(base);
 	if (demo_started) {
-		pthread_join(demo_tid, NULL);
-		rc = darg.rc;
+		int jrc = pthread_join(demo_tid, NULL);
+		rc = jrc == 0 ? darg.rc : 1;
+		if (jrc != 0)
+			fprintf(stderr, "hyperline: demo client thread: join: %s\n", strerror(jrc));
 	}
 out:
 	for (int i = 0; i < MAX_CONNS; i++)
@@ -631,8 +970,11 @@ out:
 		event_free(tick_ev);
 	if (push_ev)
 		event_free(push_ev);
+	for (int i = 0; i < HTTP_MAX_CONNS; i++)
+		if (hconns[i].used)
+			http_free(&hconns[i]);
 	if (http)
-		evhttp_free(http);
+		evconnlistener_free(http);
 	if (lis)
 		evconnlistener_free(lis);
 	event_base_free(base);

@@ -226,7 +226,11 @@ stream_free(struct hl_tx_stream *tx, uint16_t port_id, uint16_t queue)
 {
 	if (hl_tx_stream_free(tx) == 0)
 		return;
-	rte_eth_tx_done_cleanup(port_id, queue, 0);
+	/* best effort: a PMD without it (-ENOTSUP) leaves the pool to the deferred retry */
+	int rc = rte_eth_tx_done_cleanup(port_id, queue, 0);
+	if (rc < 0 && rc != -ENOTSUP)
+		HL_LOG(HL_LOG_DEBUG, "jobs", "port id %u queue %u: tx_done_cleanup: %s", port_id,
+		        queue, rte_strerror(-rc));
 	if (hl_tx_stream_free(tx) == 0)
 		return;
 	if (n_deferred == DEFERRED_MAX) {
@@ -319,7 +323,12 @@ start_wf(struct hl_job *j, int wf, char *err, size_t errlen)
 			rc = -EINVAL;
 			break;
 		}
-		hl_txgen_add(r->gen[rs->lane], rs->tx);
+		if ((rc = hl_txgen_add(r->gen[rs->lane], rs->tx)) < 0) {
+			snprintf(err, errlen,
+			        "stream %s: lane %u's generator is full (%d streams): %s", js->name,
+			        rs->lane, HL_TXGEN_MAX_STREAMS, hl_strerror(rc));
+			break; /* run_free frees rs->tx */
+		}
 		struct hl_rxmeas **rx = &r->rx[rs->lane][rs->port_idx];
 		/* the lane reads live stats: no periodic RX snapshot (window of an hour) */
 		if (*rx == NULL && (*rx = hl_rxmeas_create(port_id, rs->lane,
@@ -361,8 +370,9 @@ port_snapshot(struct hl_job *j, bool base)
 	struct hl_cp_result *res = j->result;
 	for (uint32_t p = 0; p < hl_node.n_ports && p < HL_CPROTO_MAX_PORTS; p++) {
 		struct rte_eth_stats st;
-		if (rte_eth_stats_get(hl_node.ports[p].port_id, &st) != 0)
-			memset(&st, 0, sizeof(st));
+		if (hl_port_stats(p, &st, "a job result") != 0)
+			HL_LOG(HL_LOG_ERR, "jobs", "job=%" PRIu64 " port counters of %s are wrong",
+			        j->id, hl_node.ports[p].cfg.name);
 		if (base) {
 			j->port_base_o[p] = st.opackets;
 			j->port_base_i[p] = st.ipackets;
@@ -401,14 +411,16 @@ persist(const struct hl_job *j)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	int fd = n < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	bool ok = fd >= 0 && write(fd, buf, (size_t)n) == n && fsync(fd) == 0;
-	if (fd >= 0)
-		close(fd);
+	if (fd >= 0 && close(fd) != 0)
+		ok = false;
 	if (ok && rename(tmp, path) == 0)
 		return;
 	hl_jobs_persist_errors++;
 	HL_LOG(HL_LOG_WARN, "jobs", "job=%" PRIu64 " result not persisted to %s: %s", j->id, path,
 	        n < 0 ? hl_strerror(n) : strerror(errno));
-	unlink(tmp);
+	if (unlink(tmp) != 0 && errno != ENOENT)
+		HL_LOG(HL_LOG_WARN, "jobs", "job=%" PRIu64 " cannot remove %s: %s", j->id, tmp,
+		        strerror(errno));
 }
 
 void
@@ -431,16 +443,22 @@ hl_jobs_restore(const char *state_dir)
 	snprintf(dirpath, sizeof(dirpath), "%s/results", state_dir);
 	if ((mkdir(state_dir, 0750) != 0 && errno != EEXIST) ||
 	        (mkdir(dirpath, 0750) != 0 && errno != EEXIST)) {
+		int e = errno;
 		HL_LOG(HL_LOG_WARN, "jobs",
 		        "state_dir=%s unusable (%s): results are kept in memory "
 		        "only",
-		        state_dir, strerror(errno));
-		return -errno;
+		        state_dir, strerror(e));
+		return -e;
 	}
 	snprintf(results_dir, sizeof(results_dir), "%s", dirpath);
 	DIR *d = opendir(results_dir);
-	if (d == NULL)
-		return -errno;
+	if (d == NULL) {
+		int e = errno;
+		HL_LOG(HL_LOG_WARN, "jobs",
+		        "%s unreadable (%s): earlier unfetched results are not restored",
+		        results_dir, strerror(e));
+		return -e;
+	}
 	struct dirent *e;
 	int restored = 0;
 	while ((e = readdir(d)) != NULL) {

@@ -171,7 +171,11 @@ hl_lanes_launch(char *err, size_t errlen)
 void
 hl_lanes_wait(void)
 {
-	for (uint32_t l = 0; l < (uint32_t)hl_node.lanes_started; l++)
-		rte_eal_wait_lcore(hl_node.prof.traffic_lcores[l]);
+	for (uint32_t l = 0; l < (uint32_t)hl_node.lanes_started; l++) {
+		int rc = rte_eal_wait_lcore(hl_node.prof.traffic_lcores[l]);
+		if (rc != 0)
+			HL_LOG(HL_LOG_WARN, "node", "traffic lcore %u ended with %d",
+			        hl_node.prof.traffic_lcores[l], rc);
+	}
 	hl_node.lanes_started = 0;
 }

@@ -174,9 +174,15 @@ main(int argc, char **argv)
 	if ((rc = hl_lanes_launch(err, sizeof(err))) < 0)
 		goto fail;
 	stage = 4;
-	hl_telemetry_register();
-	if (!demo) /* the demo keeps nothing: results of a profiled node survive restarts */
-		hl_jobs_restore(hl_node.prof.state_dir);
+	/* both log their failure with its reason; the node runs on without telemetry commands,
+	 * or with results kept in memory only */
+	if (hl_telemetry_register() < 0)
+		fprintf(stderr,
+		        "hyperline: warning: /hyperline/* telemetry commands unavailable\n");
+	if (!demo && /* the demo keeps nothing: results of a profiled node survive restarts */
+	        hl_jobs_restore(hl_node.prof.state_dir) < 0)
+		fprintf(stderr, "hyperline: warning: %s: results will not survive a restart\n",
+		        hl_node.prof.state_dir);
 	printf("hyperline: node %s up (roles %s, dc %s, %u test port(s), %u traffic lane(s), "
 	       "%s polling)\n",
 	        hl_node.prof.name, hl_node.prof.roles_str, hl_node.prof.dc, hl_node.n_ports,

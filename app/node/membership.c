@@ -121,8 +121,9 @@ hl_membership_service(void *arg)
 	int got = swim_udp_read(&su, now);
 	if (got < 0)
 		HL_LOG(HL_LOG_WARN, "swim", "udp read: %s", strerror(-got));
-	if (now >= hl_swim_next_deadline(su.sw))
-		hl_swim_tick(su.sw, now);
+	int trc;
+	if (now >= hl_swim_next_deadline(su.sw) && (trc = hl_swim_tick(su.sw, now)) < 0)
+		HL_LOG(HL_LOG_WARN, "swim", "tick: %s", hl_strerror(trc));
 	int sent = swim_udp_flush(&su);
 	struct hl_swim_event ev;
 	while (hl_swim_next_event(su.sw, &ev) == 1) {
@@ -234,12 +235,18 @@ hl_membership_stop(void)
 		return;
 	/* the service lcore has stopped: main owns the instance now. Announce the leave and keep
 	 * gossiping it for a few rounds. */
-	hl_swim_leave(su.sw, swim_udp_now());
-	for (int i = 0; i < 4; i++) {
+	int rc = hl_swim_leave(su.sw, swim_udp_now());
+	if (rc < 0)
+		HL_LOG(HL_LOG_WARN, "swim", "leave not announced: %s (members will see us dead)",
+		        hl_strerror(rc));
+	for (int i = 0; i < 4 && rc >= 0; i++) {
 		uint64_t now = swim_udp_now();
-		swim_udp_read(&su, now);
-		hl_swim_tick(su.sw, now);
-		swim_udp_flush(&su);
+		int got = swim_udp_read(&su, now); /* acks and gossip; datagram errors are logged */
+		if (got < 0)
+			HL_LOG(HL_LOG_WARN, "swim", "udp read while leaving: %s", strerror(-got));
+		if ((rc = hl_swim_tick(su.sw, now)) < 0)
+			HL_LOG(HL_LOG_WARN, "swim", "tick while leaving: %s", hl_strerror(rc));
+		swim_udp_flush(&su); /* returns datagrams sent; send failures are logged */
 		usleep(50000);
 	}
 	swim_udp_close(&su);

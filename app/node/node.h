@@ -155,8 +155,13 @@ void hl_services_stop(void);
 int hl_rings_create(char *err, size_t errlen);
 void hl_rings_free(void);
 /* ports.c */
+struct rte_eth_stats;
 int hl_ports_start(char *err, size_t errlen);
 void hl_ports_stop(void);
+/* Test port I's counters into ST; on failure ST is zeroed, the failure logged (naming WHO
+ * asked) and counted in hl_ports_stats_errors, and the ethdev error returned. */
+int hl_port_stats(uint32_t i, struct rte_eth_stats *st, const char *who);
+extern uint64_t hl_ports_stats_errors;
 /* lane.c: traffic lcore body */
 int hl_lane_main(void *arg);
 int hl_lanes_launch(char *err, size_t errlen);

@@ -78,6 +78,21 @@ hl_ports_start(char *err, size_t errlen)
 	return 0;
 }
 
+uint64_t hl_ports_stats_errors;
+
+int
+hl_port_stats(uint32_t i, struct rte_eth_stats *st, const char *who)
+{
+	int rc = rte_eth_stats_get(hl_node.ports[i].port_id, st);
+	if (rc != 0) {
+		hl_ports_stats_errors++;
+		HL_LOG(HL_LOG_ERR, "node", "port=%s: reading its counters for %s failed: %s",
+		        hl_node.ports[i].cfg.name, who, rte_strerror(-rc));
+		memset(st, 0, sizeof(*st));
+	}
+	return rc;
+}
+
 void
 hl_ports_stop(void)
 {

@@ -68,13 +68,17 @@ hl_self_check(void)
 		rte_pktmbuf_free_bulk(rx, r);
 	}
 	struct rte_eth_stats st;
-	rte_eth_stats_get(port, &st);
+	int src = rte_eth_stats_get(port, &st);
+	if (src != 0) {
+		fprintf(stderr, "self-check: port counters: %s\n", rte_strerror(-src));
+		memset(&st, 0, sizeof(st)); /* the comparison below then fails */
+	}
 	printf("self-check: net_ring loopback sent %" PRIu64 " received %" PRIu64
 	       " (port counters opackets %" PRIu64 " ipackets %" PRIu64 ")\n",
 	        sent, recvd, st.opackets, st.ipackets);
 	printf("self-check: cores %s %s; the traffic engine and node land in later issues\n",
 	        hl_swim_version(), hl_coord_version());
-	rte_eth_dev_stop(port);
-	rte_eth_dev_close(port);
+	if ((src = rte_eth_dev_stop(port)) != 0 || (src = rte_eth_dev_close(port)) != 0)
+		fprintf(stderr, "self-check: port stop/close: %s\n", rte_strerror(-src));
 	return (sent == recvd && st.opackets == sent && st.ipackets == recvd) ? 0 : 1;
 }

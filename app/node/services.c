@@ -191,6 +191,10 @@ reg(const char *name, rte_service_func fn, uint32_t *id, char *err, size_t errle
 		rc = rte_service_component_runstate_set(*id, 1);
 	if (rc == 0)
 		rc = rte_service_runstate_set(*id, 1);
+	/* call and cycle counts for /hyperline/services (two TSC reads per call; these services
+	 * are not the traffic path) */
+	if (rc == 0)
+		rc = rte_service_set_stats_enable(*id, 1);
 	if (rc < 0)
 		snprintf(err, errlen, "service %s: %s", name, rte_strerror(-rc));
 	return rc;
@@ -264,18 +268,32 @@ hl_services_stop(void)
 	if (n->have_svc_swim)
 		ids[nids++] = n->svc_swim;
 	/* services first: an lcore that is the only one running a service refuses to stop */
-	for (int i = 0; i < nids; i++)
-		rte_service_runstate_set(ids[i], 0);
+	for (int i = 0; i < nids; i++) {
+		int rc = rte_service_runstate_set(ids[i], 0);
+		if (rc < 0)
+			HL_LOG(HL_LOG_WARN, "node", "service %u stop: %s", ids[i],
+			        rte_strerror(-rc));
+	}
 	for (uint32_t i = 0; i < n->prof.n_svc; i++) {
 		int rc = rte_service_lcore_stop(n->prof.svc_lcores[i]);
 		if (rc < 0 && rc != -EALREADY)
 			HL_LOG(HL_LOG_WARN, "node", "service lcore %u stop: %s",
 			        n->prof.svc_lcores[i], rte_strerror(-rc));
-		rte_eal_wait_lcore(n->prof.svc_lcores[i]);
-		rte_service_lcore_del(n->prof.svc_lcores[i]);
+		int lrc = rte_eal_wait_lcore(n->prof.svc_lcores[i]);
+		if (lrc != 0)
+			HL_LOG(HL_LOG_WARN, "node", "service lcore %u returned %d",
+			        n->prof.svc_lcores[i], lrc);
+		rc = rte_service_lcore_del(n->prof.svc_lcores[i]);
+		if (rc < 0)
+			HL_LOG(HL_LOG_WARN, "node", "service lcore %u remove: %s",
+			        n->prof.svc_lcores[i], rte_strerror(-rc));
 	}
 	for (int i = 0; i < nids; i++) {
-		rte_service_component_runstate_set(ids[i], 0);
-		rte_service_component_unregister(ids[i]);
+		int rc = rte_service_component_runstate_set(ids[i], 0);
+		if (rc == 0)
+			rc = rte_service_component_unregister(ids[i]);
+		if (rc < 0)
+			HL_LOG(HL_LOG_WARN, "node", "service %u unregister: %s", ids[i],
+			        rte_strerror(-rc));
 	}
 }

@@ -66,8 +66,7 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 	for (uint32_t i = 0; i < hl_node.n_ports; i++) {
 		struct rte_eth_stats st;
 		char key[128], val[160];
-		memset(&st, 0, sizeof(st));
-		rte_eth_stats_get(hl_node.ports[i].port_id, &st);
+		hl_port_stats(i, &st, "telemetry"); /* zeroed, logged and counted on failure */
 		snprintf(key, sizeof(key), "%s", hl_node.ports[i].cfg.name);
 		snprintf(val, sizeof(val),
 		        "device=%s port_id=%u opackets=%" PRIu64 " ipackets=%" PRIu64
@@ -119,8 +118,11 @@ tel_services(const char *cmd, const char *params, struct rte_tel_data *d)
 		char val[128];
 		if (name == NULL)
 			continue;
-		rte_service_attr_get(id, RTE_SERVICE_ATTR_CALL_COUNT, &calls);
-		rte_service_attr_get(id, RTE_SERVICE_ATTR_CYCLES, &cycles);
+		if (rte_service_attr_get(id, RTE_SERVICE_ATTR_CALL_COUNT, &calls) != 0 ||
+		        rte_service_attr_get(id, RTE_SERVICE_ATTR_CYCLES, &cycles) != 0)
+			HL_LOG(HL_LOG_WARN, "telemetry",
+			        "service %s: call/cycle statistics unavailable (reported as 0)",
+			        name);
 		snprintf(val, sizeof(val), "id=%u running=%d calls=%" PRIu64 " cycles=%" PRIu64, id,
 		        rte_service_runstate_get(id), calls, cycles);
 		rte_tel_data_add_dict_string(d, name, val);

@@ -4,36 +4,9 @@
 
 #include <isa-l/crc.h>
 
+#include "hl_be.h"
 #include "hl_err.h"
 #include "hl_frame.h"
-
-static inline void
-st16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-st32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static inline uint16_t
-ld16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static inline uint32_t
-ld32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
 
 uint32_t
 hl_crc32c(const void *buf, size_t len)
@@ -97,15 +70,15 @@ check_type(const struct hl_frame_cfg *cfg, unsigned type, struct hl_wire_err *er
 static void
 put_header(const struct hl_frame_cfg *cfg, unsigned type, uint8_t *p, uint32_t body_len)
 {
-	st16(p, HL_FRAME_MAGIC);
+	hl_st16(p, HL_FRAME_MAGIC);
 	p[2] = HL_FRAME_VERSION;
 	p[3] = 0;
-	st16(p + 4, (uint16_t)type);
+	hl_st16(p + 4, (uint16_t)type);
 	p[6] = 0;
 	p[7] = 0;
-	st32(p + 8, cfg->cluster);
-	st32(p + 12, body_len);
-	st32(p + HL_FRAME_HDR + body_len, hl_crc32c(p, HL_FRAME_HDR + (size_t)body_len));
+	hl_st32(p + 8, cfg->cluster);
+	hl_st32(p + 12, body_len);
+	hl_st32(p + HL_FRAME_HDR + body_len, hl_crc32c(p, HL_FRAME_HDR + (size_t)body_len));
 }
 
 static size_t
@@ -168,20 +141,20 @@ hl_frame_parse(const struct hl_frame_cfg *cfg, const void *buf, size_t len,
 		hl_wire_err_clear(err);
 	if (len < HL_FRAME_HDR)
 		return efail(err, -HL_E_TRUNCATED, 0, len, HL_FRAME_HDR, 0);
-	if (ld16(p) != HL_FRAME_MAGIC)
-		return efail(err, -HL_E_BAD_MAGIC, 0, ld16(p), HL_FRAME_MAGIC, 0);
+	if (hl_ld16(p) != HL_FRAME_MAGIC)
+		return efail(err, -HL_E_BAD_MAGIC, 0, hl_ld16(p), HL_FRAME_MAGIC, 0);
 	hdr->version = p[2];
 	hdr->flags = p[3];
-	hdr->type = ld16(p + 4);
-	hdr->cluster = ld32(p + 8);
-	hdr->body_len = ld32(p + 12);
+	hdr->type = hl_ld16(p + 4);
+	hdr->cluster = hl_ld32(p + 8);
+	hdr->body_len = hl_ld32(p + 12);
 	if (hdr->version != HL_FRAME_VERSION)
 		return efail(err, -HL_E_BAD_VERSION, hdr->type, hdr->version, HL_FRAME_VERSION, 2);
 	if (hdr->flags & HL_FRAME_F_SEALED)
 		return efail(err, -HL_E_UNSUPPORTED, hdr->type, hdr->flags, 0, 3);
 	if (hdr->flags != 0 || p[6] != 0 || p[7] != 0)
 		return efail(err, -HL_E_BAD_VALUE, hdr->type,
-		        hdr->flags != 0 ? hdr->flags : ld16(p + 6), 0, hdr->flags != 0 ? 3 : 6);
+		        hdr->flags != 0 ? hdr->flags : hl_ld16(p + 6), 0, hdr->flags != 0 ? 3 : 6);
 	uint64_t flen = (uint64_t)hdr->body_len + HL_FRAME_OVERHEAD;
 	if (flen > cfg->max_frame)
 		return efail(err, -HL_E_OVERSIZE, hdr->type, flen, cfg->max_frame, 12);
@@ -189,7 +162,7 @@ hl_frame_parse(const struct hl_frame_cfg *cfg, const void *buf, size_t len,
 		return efail(err, -HL_E_TRUNCATED, hdr->type, len, flen, (uint32_t)len);
 	if (len > flen)
 		return efail(err, -HL_E_TRAILING, hdr->type, len, flen, (uint32_t)flen);
-	uint32_t want = ld32(p + HL_FRAME_HDR + hdr->body_len);
+	uint32_t want = hl_ld32(p + HL_FRAME_HDR + hdr->body_len);
 	uint32_t got = hl_crc32c(p, HL_FRAME_HDR + (size_t)hdr->body_len);
 	if (want != got)
 		return efail(
@@ -225,7 +198,7 @@ hl_frame_decode(const struct hl_frame_cfg *cfg, const void *buf, size_t len, uns
 void
 hl_frame_prefix(uint8_t out[HL_FRAME_PREFIX], uint32_t frame_len)
 {
-	st32(out, frame_len);
+	hl_st32(out, frame_len);
 }
 
 int
@@ -276,7 +249,7 @@ hl_frame_stream_feed(struct hl_frame_stream *s, const void *data, size_t len, si
 			s->pfx[s->have++] = in[pos++];
 			if (s->have < HL_FRAME_PREFIX)
 				continue;
-			uint32_t n = ld32(s->pfx);
+			uint32_t n = hl_ld32(s->pfx);
 			s->have = 0;
 			/* Reject before buffering a single byte of the frame. */
 			if (n > s->max_frame) {

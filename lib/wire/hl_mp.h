@@ -3,8 +3,9 @@
  * The reader never allocates and never trusts a declared length: every string/bin/array/map
  * length is checked against a caller limit and against the bytes left before it is used, and
  * nesting is capped (HL_MP_MAX_DEPTH). msgpack-c's generic unpacker is never fed untrusted input.
- * The writer wraps msgpack-c's packer over a fixed caller buffer; errors are sticky so that an
- * encoder can emit a whole message and check once at the end.
+ * The writer writes msgpack (smallest encodings, byte-identical to msgpack-c's packer) into a
+ * fixed caller buffer; errors are sticky so that an encoder can emit a whole message and check
+ * once at the end. A NULL buffer counts bytes only.
  *
  * All reader functions return 0 or a negative error: -HL_E_TRUNCATED, -HL_E_OVERSIZE,
  * -HL_E_BAD_TYPE, -HL_E_TOO_DEEP, -HL_E_BAD_VALUE. On error the cursor position is unspecified.
@@ -88,7 +89,6 @@ struct hl_mp_wr {
 	size_t cap;
 	size_t len;
 	int err; /* sticky: first error (-HL_E_OVERSIZE when the buffer is full) */
-	msgpack_packer pk;
 };
 
 /** buf NULL: nothing is stored, w->len counts the bytes an encoding needs (cap still applies). */

@@ -1,26 +1,9 @@
 /* mp.c — bounded msgpack reader and buffer writer (see hl_mp.h). */
 #include <string.h>
 
+#include "hl_be.h"
 #include "hl_err.h"
 #include "hl_mp.h"
-
-static inline uint16_t
-ld16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static inline uint32_t
-ld32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static inline uint64_t
-ld64(const uint8_t *p)
-{
-	return ((uint64_t)ld32(p) << 32) | ld32(p + 4);
-}
 
 enum hl_mp_kind
 hl_mp_peek(const struct hl_mp_rd *r)
@@ -119,7 +102,7 @@ hl_mp_peek_len(const struct hl_mp_rd *r, uint32_t *n)
 	if ((size_t)(r->end - r->p) < 1 + lb)
 		return -HL_E_TRUNCATED;
 	const uint8_t *p = r->p + 1;
-	*n = lb == 1 ? p[0] : lb == 2 ? ld16(p) : ld32(p);
+	*n = lb == 1 ? p[0] : lb == 2 ? hl_ld16(p) : hl_ld32(p);
 	return 0;
 }
 
@@ -196,7 +179,7 @@ rd_int(struct hl_mp_rd *r, bool *neg, uint64_t *u, int64_t *s)
 	if (need(r, 1 + n) < 0)
 		return -HL_E_TRUNCATED;
 	const uint8_t *p = r->p + 1;
-	uint64_t raw = n == 1 ? p[0] : n == 2 ? ld16(p) : n == 4 ? ld32(p) : ld64(p);
+	uint64_t raw = n == 1 ? p[0] : n == 2 ? hl_ld16(p) : n == 4 ? hl_ld32(p) : hl_ld64(p);
 	r->p += 1 + n;
 	if (b >= 0xcc && b <= 0xcf) {
 		*u = raw;
@@ -265,7 +248,7 @@ hl_mp_rd_f64(struct hl_mp_rd *r, double *v)
 	if (b == 0xca) {
 		if (need(r, 5) < 0)
 			return -HL_E_TRUNCATED;
-		uint32_t raw = ld32(r->p + 1);
+		uint32_t raw = hl_ld32(r->p + 1);
 		float f;
 		memcpy(&f, &raw, sizeof(f));
 		*v = f;
@@ -275,7 +258,7 @@ hl_mp_rd_f64(struct hl_mp_rd *r, double *v)
 	if (b == 0xcb) {
 		if (need(r, 9) < 0)
 			return -HL_E_TRUNCATED;
-		uint64_t raw = ld64(r->p + 1);
+		uint64_t raw = hl_ld64(r->p + 1);
 		memcpy(v, &raw, sizeof(*v));
 		r->p += 9;
 		return 0;
@@ -301,7 +284,7 @@ rd_len(const struct hl_mp_rd *r, size_t lenbytes, uint32_t *len)
 	if (need(r, 1 + lenbytes) < 0)
 		return -HL_E_TRUNCATED;
 	const uint8_t *p = r->p + 1;
-	*len = lenbytes == 1 ? p[0] : lenbytes == 2 ? ld16(p) : ld32(p);
+	*len = lenbytes == 1 ? p[0] : lenbytes == 2 ? hl_ld16(p) : hl_ld32(p);
 	return 0;
 }
 
@@ -477,21 +460,77 @@ hl_mp_rd_skip(struct hl_mp_rd *r)
 }
 
 /* ---- writer ---- */
+/* Direct writes (smallest encoding, as msgpack-c's packer produces): the packer's per-value
+ * callback cost 2-4x the decoder's time per message. */
 
-static int
-wr_cb(void *data, const char *buf, size_t len)
+/* Reserve n bytes: a pointer to write them to, or NULL when nothing must be written (sticky
+ * error, or count-only mode with a NULL buffer, where len still advances). */
+static inline uint8_t *
+wr_reserve(struct hl_mp_wr *w, size_t n, bool *ok)
 {
-	struct hl_mp_wr *w = data;
+	*ok = false;
 	if (w->err != 0)
-		return -1;
-	if (w->cap - w->len < len) {
+		return NULL;
+	if (w->cap - w->len < n) {
 		w->err = -HL_E_OVERSIZE;
-		return -1;
+		return NULL;
 	}
-	if (w->buf != NULL) /* NULL buffer: count only (encoded-size queries) */
-		memcpy(w->buf + w->len, buf, len);
-	w->len += len;
-	return 0;
+	uint8_t *p = w->buf != NULL ? w->buf + w->len : NULL;
+	w->len += n;
+	*ok = true;
+	return p;
+}
+
+/* One tag byte followed by a big-endian value of vbytes (0, 1, 2, 4 or 8). */
+static void
+wr_tagged(struct hl_mp_wr *w, uint8_t tag, uint64_t v, size_t vbytes)
+{
+	bool ok;
+	uint8_t *p = wr_reserve(w, 1 + vbytes, &ok);
+	if (p == NULL)
+		return;
+	p[0] = tag;
+	switch (vbytes) {
+	case 1:
+		p[1] = (uint8_t)v;
+		break;
+	case 2:
+		hl_st16(p + 1, (uint16_t)v);
+		break;
+	case 4:
+		hl_st32(p + 1, (uint32_t)v);
+		break;
+	case 8:
+		hl_st64(p + 1, v);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Header of a sized object: fix form below fix_lim (tag fix_base | n), else 8/16/32-bit forms
+ * (t8 == 0: no 8-bit form). */
+static void
+wr_sized(struct hl_mp_wr *w, uint32_t n, uint8_t fix_base, uint32_t fix_lim, uint8_t t8,
+        uint8_t t16, uint8_t t32)
+{
+	if (n < fix_lim)
+		wr_tagged(w, (uint8_t)(fix_base | n), 0, 0);
+	else if (t8 != 0 && n <= 0xff)
+		wr_tagged(w, t8, n, 1);
+	else if (n <= 0xffff)
+		wr_tagged(w, t16, n, 2);
+	else
+		wr_tagged(w, t32, n, 4);
+}
+
+static void
+wr_bytes(struct hl_mp_wr *w, const void *b, uint32_t len)
+{
+	bool ok;
+	uint8_t *p = wr_reserve(w, len, &ok);
+	if (p != NULL && len > 0)
+		memcpy(p, b, len);
 }
 
 void
@@ -501,44 +540,65 @@ hl_mp_wr_init(struct hl_mp_wr *w, void *buf, size_t cap)
 	w->cap = cap;
 	w->len = 0;
 	w->err = 0;
-	msgpack_packer_init(&w->pk, w, wr_cb);
 }
 
 void
 hl_mp_wr_nil(struct hl_mp_wr *w)
 {
-	(void)msgpack_pack_nil(&w->pk);
+	wr_tagged(w, 0xc0, 0, 0);
 }
 
 void
 hl_mp_wr_bool(struct hl_mp_wr *w, bool v)
 {
-	(void)(v ? msgpack_pack_true(&w->pk) : msgpack_pack_false(&w->pk));
+	wr_tagged(w, v ? 0xc3 : 0xc2, 0, 0);
 }
 
 void
 hl_mp_wr_u64(struct hl_mp_wr *w, uint64_t v)
 {
-	(void)msgpack_pack_uint64(&w->pk, v);
+	if (v <= 0x7f)
+		wr_tagged(w, (uint8_t)v, 0, 0);
+	else if (v <= 0xff)
+		wr_tagged(w, 0xcc, v, 1);
+	else if (v <= 0xffff)
+		wr_tagged(w, 0xcd, v, 2);
+	else if (v <= 0xffffffffu)
+		wr_tagged(w, 0xce, v, 4);
+	else
+		wr_tagged(w, 0xcf, v, 8);
 }
 
 void
 hl_mp_wr_i64(struct hl_mp_wr *w, int64_t v)
 {
-	(void)msgpack_pack_int64(&w->pk, v);
+	if (v >= 0)
+		hl_mp_wr_u64(w, (uint64_t)v);
+	else if (v >= -32)
+		wr_tagged(w, (uint8_t)v, 0, 0); /* negative fixint 0xe0..0xff */
+	else if (v >= INT8_MIN)
+		wr_tagged(w, 0xd0, (uint64_t)v, 1);
+	else if (v >= INT16_MIN)
+		wr_tagged(w, 0xd1, (uint64_t)v, 2);
+	else if (v >= INT32_MIN)
+		wr_tagged(w, 0xd2, (uint64_t)v, 4);
+	else
+		wr_tagged(w, 0xd3, (uint64_t)v, 8);
 }
 
 void
 hl_mp_wr_f64(struct hl_mp_wr *w, double v)
 {
-	(void)msgpack_pack_double(&w->pk, v);
+	uint64_t raw;
+	memcpy(&raw, &v, sizeof(raw));
+	wr_tagged(w, 0xcb, raw, 8);
 }
 
 void
 hl_mp_wr_str(struct hl_mp_wr *w, const char *s, uint32_t len)
 {
-	if (msgpack_pack_str(&w->pk, len) == 0 && len > 0)
-		(void)msgpack_pack_str_body(&w->pk, s, len);
+	wr_sized(w, len, 0xa0, 32, 0xd9, 0xda, 0xdb);
+	wr_bytes(w, s, len);
 }
 
 void
@@ -550,18 +610,18 @@ hl_mp_wr_cstr(struct hl_mp_wr *w, const char *s)
 void
 hl_mp_wr_bin(struct hl_mp_wr *w, const void *b, uint32_t len)
 {
-	if (msgpack_pack_bin(&w->pk, len) == 0 && len > 0)
-		(void)msgpack_pack_bin_body(&w->pk, b, len);
+	wr_sized(w, len, 0, 0, 0xc4, 0xc5, 0xc6);
+	wr_bytes(w, b, len);
 }
 
 void
 hl_mp_wr_array(struct hl_mp_wr *w, uint32_t n)
 {
-	(void)msgpack_pack_array(&w->pk, n);
+	wr_sized(w, n, 0x90, 16, 0, 0xdc, 0xdd);
 }
 
 void
 hl_mp_wr_map(struct hl_mp_wr *w, uint32_t n)
 {
-	(void)msgpack_pack_map(&w->pk, n);
+	wr_sized(w, n, 0x80, 16, 0, 0xde, 0xdf);
 }

@@ -417,6 +417,28 @@ hl_msg_encoded_size(unsigned type, const void *msg, size_t *len, struct hl_wire_
 
 /* ---- decoder ---- */
 
+/* Unsigned read with the common encodings inline (keys and most values are fixints or
+ * uint8..uint64); everything else goes through the cursor. */
+static inline int
+rd_u64_fast(struct hl_mp_rd *r, uint64_t *v)
+{
+	size_t left = hl_mp_rd_left(r);
+	if (left >= 1 && r->p[0] <= 0x7f) {
+		*v = r->p[0];
+		r->p++;
+		return 0;
+	}
+	if (left >= 9 && r->p[0] == 0xcf) {
+		const uint8_t *q = r->p + 1;
+		*v = ((uint64_t)q[0] << 56) | ((uint64_t)q[1] << 48) | ((uint64_t)q[2] << 40) |
+		     ((uint64_t)q[3] << 32) | ((uint64_t)q[4] << 24) | ((uint64_t)q[5] << 16) |
+		     ((uint64_t)q[6] << 8) | q[7];
+		r->p += 9;
+		return 0;
+	}
+	return hl_mp_rd_u64(r, v);
+}
+
 struct dctx {
 	struct ctx c;
 	struct hl_mp_rd r;
@@ -426,18 +448,20 @@ static int dec_rec(struct dctx *d, const struct hl_wire_rec *rec, uint8_t *out, 
 
 /* A length-checked read failed: report the declared length when it is known. */
 static int
-fail_len(struct dctx *d, int rc, const struct hl_wire_field *f, int depth, const uint8_t *at,
-        const struct hl_mp_rd *before)
+fail_len(struct dctx *d, int rc, const struct hl_wire_field *f, int depth, const uint8_t *at)
 {
+	/* Rebuilt here rather than copied per field: copying the cursor right after the read
+	 * that moved it stalls on store forwarding in the hot path. */
+	struct hl_mp_rd before = {.p = at, .end = d->r.end};
 	uint32_t n = 0;
 	uint64_t actual = 0;
 	uint64_t limit = 0;
-	if (hl_mp_peek_len(before, &n) == 0)
+	if (hl_mp_peek_len(&before, &n) == 0)
 		actual = n;
 	if (rc == -HL_E_OVERSIZE)
 		limit = f->max;
 	else if (rc == -HL_E_TRUNCATED)
-		limit = hl_mp_rd_left(before);
+		limit = hl_mp_rd_left(&before);
 	return fail(&d->c, rc, f->key, depth, at, actual, limit);
 }
 
@@ -446,14 +470,13 @@ dec_field(struct dctx *d, const struct hl_wire_field *f, uint8_t *s, int depth)
 {
 	uint8_t *p = s + f->off;
 	const uint8_t *at = d->r.p;
-	struct hl_mp_rd before = d->r;
 	uint64_t u;
 	uint32_t n;
 	int rc;
 
 	switch (f->kind) {
 	case HL_WK_U64:
-		rc = hl_mp_rd_u64(&d->r, &u);
+		rc = rd_u64_fast(&d->r, &u);
 		if (rc < 0)
 			return fail(&d->c, rc, f->key, depth, at, 0, 0);
 		if (f->max != 0 && u > f->max)
@@ -485,7 +508,7 @@ dec_field(struct dctx *d, const struct hl_wire_field *f, uint8_t *s, int depth)
 		const char *str;
 		rc = hl_mp_rd_str(&d->r, &str, &n, (uint32_t)f->max);
 		if (rc < 0)
-			return fail_len(d, rc, f, depth, at, &before);
+			return fail_len(d, rc, f, depth, at);
 		/* A NUL inside would make the C string lie about its length. */
 		if (memchr(str, 0, n) != NULL)
 			return fail(&d->c, -HL_E_BAD_VALUE, f->key, depth, at, n, 0);
@@ -497,19 +520,19 @@ dec_field(struct dctx *d, const struct hl_wire_field *f, uint8_t *s, int depth)
 		struct hl_wire_view *v = (struct hl_wire_view *)p;
 		rc = hl_mp_rd_bin(&d->r, &v->p, &v->len, (uint32_t)f->max);
 		if (rc < 0)
-			return fail_len(d, rc, f, depth, at, &before);
+			return fail_len(d, rc, f, depth, at);
 		return 0;
 	}
 	case HL_WK_U64L:
 	case HL_WK_RECL:
 		rc = hl_mp_rd_array(&d->r, &n, (uint32_t)f->max);
 		if (rc < 0)
-			return fail_len(d, rc, f, depth, at, &before);
+			return fail_len(d, rc, f, depth, at);
 		for (uint32_t k = 0; k < n; k++) {
 			uint8_t *e = s + f->off_v + (size_t)k * f->elem;
 			if (f->kind == HL_WK_U64L) {
 				const uint8_t *eat = d->r.p;
-				rc = hl_mp_rd_u64(&d->r, &u);
+				rc = rd_u64_fast(&d->r, &u);
 				if (rc < 0)
 					return fail(&d->c, rc, f->key, depth, eat, k, 0);
 				memcpy(e, &u, sizeof(u));
@@ -531,14 +554,15 @@ static int
 dec_rec(struct dctx *d, const struct hl_wire_rec *rec, uint8_t *out, int depth)
 {
 	const uint8_t *at = d->r.p;
-	struct hl_mp_rd before = d->r;
 	uint32_t n;
 	uint64_t seen[2] = {0, 0};
+	uint32_t next = 0; /* index of the field expected next */
 
 	if (depth >= HL_MP_MAX_DEPTH)
 		return fail(&d->c, -HL_E_TOO_DEEP, 0, depth, at, (uint64_t)depth, HL_MP_MAX_DEPTH);
 	int rc = hl_mp_rd_map(&d->r, &n, rec->nfields + UNKNOWN_KEYS_MAX);
 	if (rc < 0) {
+		struct hl_mp_rd before = {.p = at, .end = d->r.end};
 		uint32_t decl = 0;
 		(void)hl_mp_peek_len(&before, &decl);
 		return fail(&d->c, rc, 0, depth, at, decl,
@@ -547,7 +571,7 @@ dec_rec(struct dctx *d, const struct hl_wire_rec *rec, uint8_t *out, int depth)
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *kat = d->r.p;
 		uint64_t key;
-		rc = hl_mp_rd_u64(&d->r, &key);
+		rc = rd_u64_fast(&d->r, &key);
 		if (rc < 0)
 			return fail(&d->c, rc == -HL_E_BAD_VALUE ? -HL_E_BAD_TYPE : rc, 0, depth,
 			        kat, 0, 0);
@@ -560,7 +584,14 @@ dec_rec(struct dctx *d, const struct hl_wire_rec *rec, uint8_t *out, int depth)
 		}
 		if (depth == 0)
 			d->c.top_key = k16;
-		const struct hl_wire_field *f = find_field(rec, key);
+		/* Senders write fields in table order: try the field after the last one first. */
+		const struct hl_wire_field *f;
+		if (next < rec->nfields && rec->fields[next].key == key)
+			f = &rec->fields[next];
+		else
+			f = find_field(rec, key);
+		if (f != NULL)
+			next = (uint32_t)(f - rec->fields) + 1;
 		if (f == NULL) {
 			/* Unknown key from a newer sender: skip its value, nesting capped. */
 			const uint8_t *vat = d->r.p;

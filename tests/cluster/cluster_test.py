@@ -96,7 +96,7 @@ def wait_for(what, pred):
     while not pred():
         left()
         time.sleep(0.2)
-    check(True, what)
+    print("ok:", what)  # left() fails the test if pred never held
 
 
 def main():

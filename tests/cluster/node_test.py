@@ -3,12 +3,13 @@
 net_ring loopback test port (no hugepages), driven through hlctl and raw sockets.
 
 usage: node_test.py HYPERLINE HLCTL TEST [TELEMETRY_PY]
-tests: jobs, reconnect, cancel, telemetry, badinput, badprofile, hugemem, examples, jobtable, lanes, persist
+tests: jobs, reconnect, cancel, slowreader, httplimits, telemetry, badinput, badprofile, hugemem, examples, jobtable, lanes, persist
 Every test bounds its own duration and stops every process it started (SIGTERM, then SIGKILL).
 """
 import json
 import os
 import re
+import select
 import signal
 import socket
 import struct
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 HYPERLINE, HLCTL, TEST = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -201,6 +203,9 @@ def t_jobs(tmp):
             s["workflow"], s["stream"], s["tx_pkts"], want))
     rc, out, _ = hlctl(node, "results", str(res["job_id"]), "--format", "csv")
     check(rc == 0 and len(out.strip().splitlines()) == 4, "results again as CSV (kept)")
+    rc, _, err = hlctl(node, "results", str(res["job_id"]), "--out", "/dev/full")
+    check(rc == 2 and "writing the result to /dev/full failed" in err,
+          "a result that cannot be written: exit 2 and why (%s)" % err.strip())
     node.stop()
 
 
@@ -223,7 +228,8 @@ def t_reconnect(tmp):
         left()
     c.kill()  # the client dies mid-job
     c.wait()
-    check(True, "client killed mid-job (job %s)" % job_id)
+    check(c.returncode == -signal.SIGKILL,
+          "client killed mid-job (job %s, hlctl status %s)" % (job_id, c.returncode))
     rc, out, _ = hlctl(node, "status", job_id)
     check(rc == 0 and "running" in out, "the job keeps running without its client")
     rc, _, err = hlctl(node, "results", job_id)
@@ -268,6 +274,9 @@ def t_telemetry(tmp):
         check(m is not None, "%s answers through dpdk-telemetry.py" % cmd)
         data = json.loads(m.group(1))
         check(cmd in data and want in json.dumps(data[cmd]), "%s shows %r" % (cmd, want))
+        if cmd == "/hyperline/services":
+            calls = int(re.search(r"calls=(\d+)", data[cmd]["hl_dispatch"]).group(1))
+            check(calls > 0, "service call counts are real (hl_dispatch called %d times)" % calls)
     node.stop()
 
 
@@ -280,8 +289,8 @@ def crc32c(data):
     return crc ^ 0xFFFFFFFF
 
 
-def frame(ftype, body, version=1, magic=b"HL", length=None, good_crc=False):
-    hdr = magic + bytes([version, ftype]) + b"\0\0\0\0" + struct.pack(">II", 0, len(body)
+def frame(ftype, body, version=1, magic=b"HL", length=None, good_crc=False, flags=b"\0\0\0\0"):
+    hdr = magic + bytes([version, ftype]) + flags + struct.pack(">II", 0, len(body)
                                                                         if length is None else length)
     crc = struct.pack(">I", crc32c(hdr + body)) if good_crc else b"\0\0\0\0"
     return hdr + body + crc
@@ -337,6 +346,13 @@ def t_badinput(tmp):
     t, body = read_frame(s)
     check(t == 3 and b"checksum" in body, "bad CRC: ERROR frame")
     s.close()
+    # 3b. flags or reserved bytes set: version 1 defines none
+    s = socket.create_connection((host, int(port)), timeout=5)
+    s.sendall(frame(11, b"\x80", good_crc=True, flags=b"\0\x01\0\0"))
+    t, body = read_frame(s)
+    check(t == 3 and b"flags 0x0001" in body and b"must be 0" in body,
+          "non-zero frame flags: ERROR naming them")
+    check(closed(s), "...and the connection is closed")
     # 4. well-formed frames with hostile bodies: error replies, the connection stays usable
     s = socket.create_connection((host, int(port)), timeout=5)
     s.sendall(frame(1, b"\x93\x01\x02\x03", good_crc=True))  # SUBMIT whose body is an array
@@ -384,6 +400,210 @@ def t_badinput(tmp):
     st = json.loads(urllib.request.urlopen("http://%s/status" % node.http, timeout=5).read())
     check(st["node"]["roles"] == "gate,manager,worker" and st["jobs"][0]["state"] == "completed",
           "HTTP /status is JSON with node and jobs")
+    node.stop()
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    fail("no VmRSS for pid %d" % pid)
+
+
+def metric(node, name):
+    text = urllib.request.urlopen("http://%s/metrics" % node.http, timeout=5).read().decode()
+    m = re.search(r"^%s (\d+)" % name, text, re.M)
+    if not m:
+        fail("metric %s missing" % name)
+    return int(m.group(1))
+
+
+def t_slowreader(tmp):
+    """S2: a client that pipelines requests and never reads. The node must bound what it queues
+    for it (back-pressure, then disconnect after its stall timeout, counted), keep serving other
+    clients, and refuse connections over its caps with an ERROR saying when to retry."""
+    node = Node(tmp).wait_up()
+    pid = node.p.pid
+    rc, out, err = hlctl(node, "submit", write(tmp, "job.ini", two_wf(200)), "--wait",
+                         "--format", "json")
+    check(rc == 0, "a job completed (its result is what the flood asks for)")
+    job_id = json.loads(out)["job_id"]
+    host, port = node.client.rsplit(":", 1)
+    req = frame(9, b"\x81\x01\xcf" + struct.pack(">Q", job_id), good_crc=True)
+    s = socket.create_connection((host, int(port)), timeout=5)
+    s.sendall(req)
+    t, body = read_frame(s)
+    check(t == 10 and len(body) > len(req), "RESULTS_REQ (%d B) answers a RESULT of %d B" % (
+        len(req), len(body)))
+    s.close()
+    flood = socket.socket()
+    flood.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    flood.connect((host, int(port)))
+    flood.setblocking(False)
+    batch = req * 2048
+    base = rss_kb(pid)
+    peak, sent, served, next_probe = base, 0, 0, 0.0
+    t_end = time.monotonic() + 6
+    while time.monotonic() < t_end:
+        try:
+            sent += flood.send(batch)
+        except BlockingIOError:
+            time.sleep(0.01)
+        peak = max(peak, rss_kb(pid))
+        if time.monotonic() > next_probe:
+            rc, out, _ = hlctl(node, "status", timeout=5)
+            served += rc == 0 and "completed" in out
+            next_probe = time.monotonic() + 1
+    print("flood: sent %d requests (%d B); node VmRSS %d kB before, peak %d kB (+%d kB)" % (
+        sent // len(req), sent, base, peak, peak - base))
+    # per connection the node holds at most ~4 MiB of input + 1 MiB + one reply of output
+    check(peak - base < 32 * 1024, "node RSS bounded under a non-reading client (+%d kB)" % (
+        peak - base))
+    check(served >= 5, "another client was served during the flood (%d status replies)" % served)
+    check(metric(node, "hyperline_client_reads_paused_total") >= 1,
+          "the node stopped reading the flooding client (counted)")
+    stall_end = time.monotonic() + 15
+    while metric(node, "hyperline_client_stalled_closed_total") < 1:
+        if time.monotonic() > stall_end:
+            fail("the stalled client was not disconnected within 15 s")
+        time.sleep(0.5)
+    check(metric(node, "hyperline_client_stalled_closed_total") == 1,
+          "the stalled client was disconnected, counted once")
+    flood.close()
+    node.log.flush()
+    with open(node.log.name) as f:
+        check("closed: read nothing for" in f.read(), "...and the reason is logged")
+    # connection caps: 16 per source address, 64 in total; over-cap gets ERROR + retry hint
+    socks = []
+
+    def conn_from(src):
+        c = socket.socket()
+        c.bind((src, 0))
+        c.settimeout(5)
+        c.connect((host, int(port)))
+        c.sendall(frame(11, b"\x80", good_crc=True))
+        t, body = read_frame(c)
+        return c, t, body
+    for i in range(16):
+        c, t, _ = conn_from("127.0.0.1")
+        socks.append(c)
+        if t != 12:
+            fail("connection %d from 127.0.0.1 not served" % (i + 1))
+    c, t, body = conn_from("127.0.0.1")
+    check(t == 3 and b"from this address open (limit 16): retry in" in body,
+          "17th connection from one address: ERROR with retry hint (%s)" % body[-80:])
+    c.close()
+    rc, _, err = hlctl(node, "status")
+    check(rc == 3 and "retry in" in err, "hlctl over the cap: exit 3 and the hint (%s)" %
+          err.strip())
+    for src in ("127.0.0.2", "127.0.0.3", "127.0.0.4"):
+        for i in range(16):
+            c, t, _ = conn_from(src)
+            socks.append(c)
+            if t != 12:
+                fail("connection %d from %s not served" % (len(socks), src))
+    c, t, body = conn_from("127.0.0.5")
+    check(t == 3 and b"64 client connections open (limit 64): retry in" in body,
+          "65th connection: ERROR with retry hint")
+    c.close()
+    for c in socks:
+        c.close()
+    while True:
+        rc, _, _ = hlctl(node, "status")
+        if rc == 0:
+            break
+        time.sleep(0.2)
+    check(metric(node, "hyperline_client_refused_per_peer_total") == 2 and
+          metric(node, "hyperline_client_refused_total") == 1,
+          "refusals counted (2 per address, 1 total)")
+    node.stop()
+
+
+def http_raw(node, data, stream_for=0.0):
+    """Send DATA to the HTTP port (then stream zeros for STREAM_FOR s while the node accepts
+    them); return (response bytes, peak node VmRSS kB)."""
+    host, port = node.http.rsplit(":", 1)
+    s = socket.create_connection((host, int(port)), timeout=5)
+    s.sendall(data)
+    peak = rss_kb(node.p.pid)
+    end = time.monotonic() + stream_for
+    s.setblocking(False)
+    chunk = b"\0" * 65536
+    while time.monotonic() < end:
+        try:
+            s.send(chunk)
+        except BlockingIOError:
+            time.sleep(0.01)
+        except (BrokenPipeError, ConnectionResetError):
+            break
+        peak = max(peak, rss_kb(node.p.pid))
+    s.setblocking(True)
+    s.settimeout(5)
+    resp = b""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            resp += d
+    except (ConnectionResetError, socket.timeout):
+        pass
+    s.close()
+    return resp, peak
+
+
+def t_httplimits(tmp):
+    """S3: the HTTP endpoint bounds request size, connections and idle time."""
+    node = Node(tmp).wait_up()
+    st = json.loads(urllib.request.urlopen("http://%s/status" % node.http, timeout=5).read())
+    check(st["node"]["name"].startswith("t"), "GET /status answers JSON")
+    base = rss_kb(node.p.pid)
+    resp, peak = http_raw(node, b"POST /status HTTP/1.1\r\nHost: x\r\n"
+                          b"Content-Length: 4000000000\r\n\r\n", stream_for=4)
+    print("POST 4 GB body streamed 4 s: VmRSS %d kB before, peak %d kB" % (base, peak))
+    check(resp.startswith(b"HTTP/1.1 413 "), "POST with a 4 GB body: 413 (%r)" % resp[:40])
+    check(peak - base < 16 * 1024, "node RSS bounded while the body streams (+%d kB)" % (
+        peak - base))
+    resp, _ = http_raw(node, b"GET /status HTTP/1.1\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
+    check(resp.startswith(b"HTTP/1.1 431 "), "20 kB of headers: 431 (%r)" % resp[:40])
+    resp, _ = http_raw(node, b"DELETE /status HTTP/1.1\r\n\r\n")
+    check(resp.startswith(b"HTTP/1.1 405 "), "DELETE: 405")
+    host, port = node.http.rsplit(":", 1)
+    idle = [socket.create_connection((host, int(port)), timeout=5) for _ in range(40)]
+    busy, pending = 0, list(idle)
+    until = time.monotonic() + 2.0  # well inside the node's 5 s idle timeout
+    while busy < 8 and time.monotonic() < until:
+        ready, _, _ = select.select(pending, [], [], max(0.0, until - time.monotonic()))
+        for c in ready:
+            pending.remove(c)
+            d = c.recv(4096)
+            busy += d.startswith(b"HTTP/1.1 503 ") and b"Retry-After: 1" in d
+    time.sleep(0.2)  # a 9th refusal, if the cap were wrong, would show up here
+    ready, _, _ = select.select(pending, [], [], 0)
+    busy += len(ready)
+    check(busy == 8, "40 idle connections: the 8 over the cap of 32 get 503 Retry-After (%d)" %
+          busy)
+    try:
+        urllib.request.urlopen("http://%s/status" % node.http, timeout=5)
+        fail("GET /status succeeded while 32 idle connections hold every slot")
+    except urllib.error.HTTPError as e:
+        check(e.code == 503, "a real request while the cap is held: 503")
+    closed_by_node = 0
+    for c in idle:
+        c.settimeout(10)
+        try:
+            d = c.recv(4096)
+            closed_by_node += d == b""
+        except (socket.timeout, ConnectionResetError):
+            pass
+        c.close()
+    check(closed_by_node >= 32, "idle connections closed by the node's timeout (%d)" %
+          closed_by_node)
+    check(metric(node, "hyperline_http_timeouts_total") >= 32 and
+          metric(node, "hyperline_http_refused_total") == 9 and
+          metric(node, "hyperline_http_rejected_total") == 3,
+          "HTTP timeouts, refusals and rejections are counted")
     node.stop()
 
 
@@ -515,27 +735,55 @@ def t_persist(tmp):
     node.stop()
 
 
-def t_examples(tmp):
-    """The operator's guide examples (app/examples/) stay valid: the node profile starts a node
-    (addresses switched to ephemeral ports) and the job profile completes on it."""
-    ex = os.path.join(ROOT, "app", "examples")
-    with open(os.path.join(ex, "node-allinone.ini")) as f:
+def example_node(tmp, name, lcores="(0-2)@(0-1)", extra=()):
+    """A node from app/examples/NAME with its addresses switched to ephemeral test ports."""
+    with open(os.path.join(ROOT, "app", "examples", name)) as f:
         ini = f.read()
     ini = re.sub(r"client = 127.0.0.1:\d+", "client = 127.0.0.1:%d" % BASE_PORT, ini)
     ini = re.sub(r"http = 127.0.0.1:\d+", "http = 127.0.0.1:%d" % (BASE_PORT + 1), ini)
+    ini = re.sub(r"swim = 127.0.0.1:\d+", "swim = 127.0.0.1:%d" % (BASE_PORT + 2), ini)
     ini = re.sub(r"pmd_config_dir = \S+", "pmd_config_dir = " + PMD_DIR, ini)
     ini = re.sub(r"state_dir = \S+", "state_dir = " + STATE_DIR, ini)
-    node = Node(tmp, ini=ini).wait_up()
-    rc, out, err = hlctl(node, "submit", os.path.join(ex, "two-workflows.ini"), "--wait",
-                         "--format", "json")
+    return Node(tmp, ini=ini, lcores=lcores, extra=extra).wait_up()
+
+
+def t_examples(tmp):
+    """The operator's guide examples stay valid: app/examples/node-allinone.ini starts a node
+    and app/examples/two-workflows.ini completes on it; app/examples/node-lab.ini starts a node
+    that accepts and runs every job profile of docs/examples/ (each cancelled once running)."""
+    node = example_node(tmp, "node-allinone.ini")
+    rc, out, err = hlctl(node, "submit", os.path.join(ROOT, "app", "examples",
+                                                      "two-workflows.ini"),
+                         "--wait", "--format", "json")
     check(rc == 0, "the example job completes (%s)" % err[-200:])
     check_result(json.loads(out))
+    node.stop()
+    node = example_node(tmp, "node-lab.ini", lcores="(0-5)@(0-1)",
+                        extra=("--vdev", "net_ring1", "-m", "512"))
+    docs_ex = os.path.join(ROOT, "docs", "examples")
+    for name in sorted(os.listdir(docs_ex)):
+        if not name.endswith(".ini"):
+            continue
+        rc, out, err = hlctl(node, "submit", os.path.join(docs_ex, name))
+        check(rc == 0 and out.strip().isdigit(),
+              "docs/examples/%s is accepted (%s)" % (name, err.strip()[-200:]))
+        job_id = out.strip()
+        while True:
+            rc, st, _ = hlctl(node, "status", job_id)
+            if rc != 0 or " running " in st or " completed " in st:
+                break
+            time.sleep(0.1)
+        check(rc == 0 and (" running " in st or " completed " in st),
+              "docs/examples/%s runs" % name)
+        rc, _, err = hlctl(node, "cancel", job_id)
+        check(rc == 0 or "already" in err, "...and is cancelled")
     node.stop()
 
 
 def main():
     tests = {"hugemem": t_hugemem, "examples": t_examples, "jobtable": t_jobtable, "lanes": t_lanes, "persist": t_persist, "jobs": t_jobs, "reconnect": t_reconnect, "cancel": t_cancel,
-             "telemetry": t_telemetry, "badinput": t_badinput, "badprofile": t_badprofile}
+             "telemetry": t_telemetry, "badinput": t_badinput, "badprofile": t_badprofile,
+             "slowreader": t_slowreader, "httplimits": t_httplimits}
     global STATE_DIR
     with tempfile.TemporaryDirectory(prefix="hl-test-") as tmp:
         STATE_DIR = os.path.join(tmp, "state")

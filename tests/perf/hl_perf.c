@@ -2,6 +2,7 @@
  *   tx      generation Mpps on port 0 (net_null) from a worker lcore, src IP + port varied
  *   rx      RX measurement cost: drain a pre-filled net_ring with hl_rxmeas vs testpmd's rxonly
  *           loop (rx_burst + free_bulk), alternating rounds on the same lcore
+ *   rxtp    the same against dpdk-testpmd rxonly as a secondary process on this primary's ring
  *   rate    paced TX accuracy: achieved vs requested rate, per-burst gap error
  *   lat     latency through a net_ring loopback: timestamp resolution, histogram error
  * Usage: hl_perf <EAL args> -- <mode> [--seconds S] [--rate PPS] [--rounds N] [--sig none|probes|all]
@@ -12,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -34,6 +37,8 @@ static unsigned opt_rounds = 200;
 static unsigned opt_sig = HL_SIG_NONE;
 static unsigned opt_vars = 2;
 static unsigned opt_fill = 512;
+static const char *opt_prefix = "";
+static unsigned opt_cpu = 0;
 
 static void
 die(const char *what, const char *why)
@@ -201,8 +206,10 @@ mode_rx(void)
 		unsigned have = 0;
 		while (have < fill) {
 			struct rte_mbuf *b[32];
+			/* one TX stamp per burst of 32, as hl_txgen_poll stamps */
+			uint64_t stamp = rte_rdtsc();
 			for (unsigned k = 0; k < 32; k++) {
-				b[k] = hl_tx_stream_build_one(ts[ours ? 0 : 1], rte_rdtsc());
+				b[k] = hl_tx_stream_build_one(ts[ours ? 0 : 1], stamp);
 				if (b[k] == NULL)
 					die("fill", "pool empty");
 			}
@@ -254,6 +261,238 @@ mode_rx(void)
 	        opt_rounds, pk_ours, mp_ours, mp_ref, (double)cyc_ours / (double)pk_ours,
 	        (double)cyc_ref / (double)pk_ref, st->rx_pkts, hl_rx_loss_now(st), st->dup,
 	        st->reorder, unk, st->lat_ns.count);
+}
+
+/* rxtp: the P2 reference is dpdk-testpmd itself. This process is the DPDK primary (hugepages,
+ * own --file-prefix) owning the net_ring; it starts `dpdk-testpmd --proc-type=secondary` in
+ * interactive mode, rxonly, attached to the same port and the same mbuf pools. Each round fills
+ * the ring with `fill` of the generator's signed packets (one stamp per burst of 32, as hl_txgen),
+ * then has it drained, in turn, by:
+ *   - testpmd: "start", and "stop" while the ring still holds packets, so that its forwarding
+ *     lcore never polls an empty ring: --record-core-cycles counts every poll's cycles ("total
+ *     cycles"), idle ones included, so its cycles / packets is its per-packet cost only if no
+ *     poll came back empty, which --record-burst-stats shows (rounds with an empty poll are
+ *     discarded and counted). The rest of the ring is drained untimed.
+ *   - this process's hl_rxmeas_poll loop (whole ring, timed);
+ *   - the in-process rx_burst + free_bulk loop (whole ring, timed), for continuity with `rx`.
+ * The fill is large (default 32768: ~80 MB of mbufs) so that testpmd's drain lasts long enough
+ * to be stopped before the ring empties; at that size the packets are out of the caches for
+ * all three (the regime of a NIC writing into memory), unlike the L1/L2-sized fills of `rx`.
+ * Cross-process frees go through the pool's ops index, which is only meaningful if both
+ * processes registered the mempool drivers in the same order: p2-rx runs hl_perf with
+ * LD_PRELOAD set to testpmd's own DT_NEEDED libraries for that (a mismatch sends testpmd's frees
+ * to another driver; the pools then run dry and the fill dies with "pool empty"). */
+struct tp {
+	FILE *in, *out;
+	pid_t pid;
+};
+
+static void
+tp_cmd(struct tp *t, const char *cmd)
+{
+	if (fprintf(t->in, "%s\n", cmd) < 0 || fflush(t->in) != 0)
+		die("testpmd", "write to its stdin failed");
+}
+
+/* Read testpmd's output until a line containing want; optionally capture a number after key. */
+static uint64_t tp_bursts; /* RX bursts (polls) in the last "stop" report */
+
+static void
+tp_wait(struct tp *t, const char *want, const char *key, double *val, uint64_t *pkts)
+{
+	char line[512];
+	tp_bursts = 0;
+	while (fgets(line, sizeof(line), t->out) != NULL) {
+		if (getenv("HL_PERF_TP_DEBUG"))
+			fputs(line, stderr);
+		const char *k;
+		if (key != NULL && (k = strstr(line, key)) != NULL)
+			*val = atof(k + strlen(key));
+		if (pkts != NULL && (k = strstr(line, "total rxonly packets=")) != NULL)
+			*pkts = strtoull(k + strlen("total rxonly packets="), NULL, 10);
+		if ((k = strstr(line, "RX-bursts : ")) != NULL)
+			tp_bursts = strtoull(k + strlen("RX-bursts : "), NULL, 10);
+		if (strstr(line, want) != NULL)
+			return;
+	}
+	die("testpmd", "exited or closed its output (see its messages above)");
+}
+
+static void
+tp_spawn(struct tp *t, const char *prefix, unsigned cpu)
+{
+	int pin[2], pout[2];
+	if (pipe(pin) != 0 || pipe(pout) != 0)
+		die("pipe", strerror(errno));
+	char lcores[64], fp[128];
+	/* lcore 0 (command line) on the other CPU, lcore 1 (forwarding) on ours; stdbuf: its
+	 * printf output is line-buffered, so each answer reaches us as it is printed */
+	snprintf(lcores, sizeof(lcores), "--lcores=0@%u,1@%u", cpu ^ 1u, cpu);
+	snprintf(fp, sizeof(fp), "--file-prefix=%s", prefix);
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork", strerror(errno));
+	if (pid == 0) {
+		dup2(pin[0], 0);
+		dup2(pout[1], 1);
+		close(pin[1]);
+		close(pout[0]);
+		execlp("stdbuf", "stdbuf", "-oL", "dpdk-testpmd", lcores, "--proc-type=secondary",
+		        fp, "--no-pci", "--log-level=lib.eal:error", "--", "-i",
+		        "--forward-mode=rxonly", "--record-core-cycles", "--record-burst-stats",
+		        "--no-flush-rx", "--nb-cores=1", "--burst=32", (char *)NULL);
+		fprintf(stderr, "hl_perf: exec stdbuf dpdk-testpmd: %s\n", strerror(errno));
+		_exit(127);
+	}
+	close(pin[0]);
+	close(pout[1]);
+	t->pid = pid;
+	t->in = fdopen(pin[1], "w");
+	t->out = fdopen(pout[0], "r");
+	if (t->in == NULL || t->out == NULL)
+		die("fdopen", strerror(errno));
+	tp_cmd(t, "show config fwd");
+	tp_wait(t, "packet forwarding - ports=", NULL, NULL, NULL);
+}
+
+static void
+rxtp_fill(uint16_t port, struct hl_tx_stream *ts, unsigned fill)
+{
+	unsigned have = 0;
+	while (have < fill) {
+		struct rte_mbuf *b[32];
+		uint64_t stamp = rte_rdtsc(); /* one TX stamp per burst of 32, as hl_txgen_poll */
+		for (unsigned k = 0; k < 32; k++) {
+			b[k] = hl_tx_stream_build_one(ts, stamp);
+			if (b[k] == NULL)
+				die("fill", "pool empty");
+		}
+		uint16_t sent = rte_eth_tx_burst(port, 0, b, 32);
+		if (sent != 32)
+			die("fill", "ring full");
+		have += sent;
+	}
+}
+
+static void
+mode_rxtp(const char *prefix, unsigned cpu)
+{
+	const unsigned fill = opt_fill;
+	struct rte_ring *r = rte_ring_create(
+	        "hlp_rxtp", fill * 2, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (r == NULL)
+		die("ring", rte_strerror(rte_errno));
+	int p = rte_eth_from_rings("hlp_rxtp", &r, 1, &r, 1, rte_socket_id());
+	if (p < 0)
+		die("net_ring", rte_strerror(rte_errno));
+	uint16_t port = setup_port((uint16_t)p);
+	/* the pool a secondary testpmd looks up by name (it creates none of its own) */
+	char pname[32];
+	snprintf(pname, sizeof(pname), "mb_pool_%u", rte_socket_id());
+	if (rte_pktmbuf_pool_create(
+	            pname, 1023, 32, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id()) == NULL)
+		die("testpmd pool", rte_strerror(rte_errno));
+	struct hl_tx_stream *ts[2];
+	for (int i = 0; i < 2; i++) {
+		struct hl_stream_spec s;
+		p1_spec(&s);
+		s.id = (uint16_t)(1 + i);
+		s.sig_mode = (uint8_t)(opt_sig == HL_SIG_NONE ? HL_SIG_ALL : opt_sig);
+		char err[160];
+		/* testpmd's forwarding lcore keeps up to 1.5 x cache of them in its own
+		 * per-lcore cache of the shared pool, out of the filler's reach */
+		struct hl_tx_opts o = {.socket = -1, .pool_mbufs = fill + 2048};
+		ts[i] = hl_tx_stream_create(&s, port, 0, &o, err, sizeof(err));
+		if (ts[i] == NULL)
+			die("stream", err);
+	}
+	struct hl_rxmeas *m = hl_rxmeas_create(port, 0, 0, (int)rte_socket_id());
+	hl_rxmeas_track(m, 1);
+	struct tp t;
+	tp_spawn(&t, prefix, cpu);
+	double *c_ours = calloc(opt_rounds, sizeof(double)),
+	       *c_loop = calloc(opt_rounds, sizeof(double)),
+	       *c_tp = calloc(opt_rounds, sizeof(double));
+	if (c_ours == NULL || c_loop == NULL || c_tp == NULL)
+		die("calloc", "round arrays");
+	struct rte_mbuf *pk[HL_RX_BURST];
+	unsigned nr = 0, discarded = 0;
+	for (unsigned round = 0; round < opt_rounds; round++) {
+		/* testpmd, stopped while half of the ring is left */
+		rxtp_fill(port, ts[1], fill);
+		tp_cmd(&t, "start");
+		while (rte_ring_count(r) > fill / 2)
+			rte_delay_us_sleep(20);
+		tp_cmd(&t, "stop");
+		double cyc = 0;
+		uint64_t got = 0;
+		tp_wait(&t, "Done.", "CPU cycles/packet=", &cyc, &got);
+		unsigned left = rte_ring_count(r);
+		uint16_t k;
+		while ((k = rte_eth_rx_burst(port, 0, pk, HL_RX_BURST)) > 0) /* untimed */
+			rte_pktmbuf_free_bulk(pk, k);
+		if (getenv("HL_PERF_TP_DEBUG"))
+			fprintf(stderr,
+			        "round %u: testpmd got %" PRIu64 " left %u cyc %.1f bursts %" PRIu64
+			        "\n",
+			        round, got, left, cyc, tp_bursts);
+		if (got + left != fill)
+			die("testpmd", "packets received + left in the ring != filled");
+		/* every poll full (the ring never held fewer than 32): no idle poll was counted */
+		if (tp_bursts * HL_RX_BURST != got || got == 0 || left == 0 || cyc <= 0) {
+			discarded++; /* stopped too late (an idle poll was counted) */
+			continue;
+		}
+		/* ours and the in-process loop: the whole drain, empty last poll included */
+		for (int w = 0; w < 2; w++) {
+			rxtp_fill(port, ts[w == 0 ? 0 : 1], fill);
+			uint64_t t0 = rte_rdtsc(), n = 0;
+			for (;;) {
+				if (w == 0) {
+					k = hl_rxmeas_poll(m);
+				} else {
+					k = rte_eth_rx_burst(port, 0, pk, HL_RX_BURST);
+					if (k)
+						rte_pktmbuf_free_bulk(pk, k);
+				}
+				if (k == 0)
+					break;
+				n += k;
+			}
+			(w == 0 ? c_ours : c_loop)[nr] = (double)(rte_rdtsc() - t0) / (double)n;
+		}
+		c_tp[nr++] = cyc;
+	}
+	if (nr == 0)
+		die("testpmd", "every round polled an empty ring before the stop arrived");
+	tp_cmd(&t, "quit");
+	fclose(t.in);
+	char line[512];
+	while (fgets(line, sizeof(line), t.out) != NULL)
+		;
+	fclose(t.out);
+	int ws;
+	if (waitpid(t.pid, &ws, 0) < 0 || !WIFEXITED(ws))
+		fprintf(stderr, "hl_perf: testpmd did not exit cleanly\n");
+	qsort(c_ours, nr, sizeof(double), cmp_double);
+	qsort(c_loop, nr, sizeof(double), cmp_double);
+	qsort(c_tp, nr, sizeof(double), cmp_double);
+	double hz = (double)rte_get_tsc_hz();
+	unsigned md = nr / 2;
+	const struct hl_rx_stats *st = hl_rxmeas_stats(m, 1);
+	uint64_t tot, uns, unk;
+	hl_rxmeas_totals(m, &tot, &uns, &unk);
+	printf("mode=rxtp rounds=%u discarded=%u ours_med_cyc=%.1f tp_med_cyc=%.1f "
+	       "loop_med_cyc=%.1f "
+	       "ours_min_cyc=%.1f tp_min_cyc=%.1f loop_min_cyc=%.1f ours_med_mpps=%.3f "
+	       "tp_med_mpps=%.3f loop_med_mpps=%.3f signed=%" PRIu64 " loss=%" PRIu64
+	       " dup=%" PRIu64 " reorder=%" PRIu64 " unknown=%" PRIu64 " lat_count=%" PRIu64 "\n",
+	        nr, discarded, c_ours[md], c_tp[md], c_loop[md], c_ours[0], c_tp[0], c_loop[0],
+	        hz / c_ours[md] / 1e6, hz / c_tp[md] / 1e6, hz / c_loop[md] / 1e6, st->rx_pkts,
+	        hl_rx_loss_now(st), st->dup, st->reorder, unk, st->lat_ns.count);
+	free(c_ours);
+	free(c_loop);
+	free(c_tp);
 }
 
 /* rxflow: continuous flow through a net_ring: the generator on a worker lcore (unlimited rate,
@@ -454,6 +693,10 @@ main(int argc, char **argv)
 			opt_rate = atof(argv[i + 1]);
 		else if (!strcmp(argv[i], "--fill"))
 			opt_fill = (unsigned)atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--prefix"))
+			opt_prefix = argv[i + 1];
+		else if (!strcmp(argv[i], "--cpu"))
+			opt_cpu = (unsigned)atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--vars"))
 			opt_vars = (unsigned)atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--rounds"))
@@ -473,6 +716,8 @@ main(int argc, char **argv)
 		mode_rxflow();
 	else if (!strcmp(mode, "rx"))
 		mode_rx();
+	else if (!strcmp(mode, "rxtp"))
+		mode_rxtp(opt_prefix, opt_cpu);
 	else if (!strcmp(mode, "lat"))
 		mode_lat();
 	else

@@ -177,6 +177,72 @@ test_peek_len(void **state)
 	assert_int_equal(hl_mp_peek_len(&r, &n), -HL_E_TRUNCATED);
 }
 
+/* The writer must produce exactly what msgpack-c's packer produces, size class by size class. */
+static int
+sb_cb(void *data, const char *buf, size_t len)
+{
+	return msgpack_sbuffer_write(data, buf, len);
+}
+
+static void
+test_writer_matches_msgpack_c(void **state)
+{
+	(void)state;
+	static const uint64_t us[] = {0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffffffu,
+	        0x100000000ull, UINT64_MAX};
+	static const int64_t is[] = {-1, -32, -33, -128, -129, -32768, -32769, INT32_MIN,
+	        (int64_t)INT32_MIN - 1, INT64_MIN, 5, 300};
+	static const uint32_t lens[] = {0, 1, 15, 16, 31, 32, 255, 256, 65535, 65536};
+	static uint8_t blob[70000];
+	static uint8_t out[1 << 20];
+	memset(blob, 'z', sizeof(blob));
+	msgpack_sbuffer sb;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, &sb, sb_cb);
+	struct hl_mp_wr w;
+	hl_mp_wr_init(&w, out, sizeof(out));
+	for (size_t i = 0; i < sizeof(us) / sizeof(us[0]); i++) {
+		hl_mp_wr_u64(&w, us[i]);
+		msgpack_pack_uint64(&pk, us[i]);
+	}
+	for (size_t i = 0; i < sizeof(is) / sizeof(is[0]); i++) {
+		hl_mp_wr_i64(&w, is[i]);
+		msgpack_pack_int64(&pk, is[i]);
+	}
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		hl_mp_wr_str(&w, (const char *)blob, lens[i]);
+		msgpack_pack_str(&pk, lens[i]);
+		msgpack_pack_str_body(&pk, blob, lens[i]);
+		hl_mp_wr_bin(&w, blob, lens[i]);
+		msgpack_pack_bin(&pk, lens[i]);
+		msgpack_pack_bin_body(&pk, blob, lens[i]);
+		hl_mp_wr_array(&w, lens[i]);
+		msgpack_pack_array(&pk, lens[i]);
+		hl_mp_wr_map(&w, lens[i]);
+		msgpack_pack_map(&pk, lens[i]);
+	}
+	hl_mp_wr_f64(&w, -2.75);
+	msgpack_pack_double(&pk, -2.75);
+	hl_mp_wr_nil(&w);
+	msgpack_pack_nil(&pk);
+	hl_mp_wr_bool(&w, true);
+	msgpack_pack_true(&pk);
+	hl_mp_wr_bool(&w, false);
+	msgpack_pack_false(&pk);
+	assert_int_equal(w.err, 0);
+	assert_int_equal(w.len, sb.size);
+	assert_memory_equal(out, sb.data, sb.size);
+	/* count-only mode: same length, nothing written */
+	struct hl_mp_wr c;
+	hl_mp_wr_init(&c, NULL, SIZE_MAX);
+	hl_mp_wr_str(&c, (const char *)blob, 65536);
+	hl_mp_wr_i64(&c, INT64_MIN);
+	assert_int_equal(c.err, 0);
+	assert_int_equal(c.len, 5 + 65536 + 9);
+	msgpack_sbuffer_destroy(&sb);
+}
+
 int
 main(void)
 {
@@ -187,6 +253,7 @@ main(void)
 	        cmocka_unit_test(test_wrong_types),
 	        cmocka_unit_test(test_deep_nesting_rejected),
 	        cmocka_unit_test(test_peek_len),
+	        cmocka_unit_test(test_writer_matches_msgpack_c),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
