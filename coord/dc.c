@@ -5,6 +5,7 @@
 
 #include "hl_dc.h"
 #include "hl_err.h"
+#include "hl_log.h"
 
 #define SEC 1000000000ULL
 
@@ -80,6 +81,8 @@ tx(struct hl_dc_msg *ring, uint32_t *head, uint32_t *len, uint64_t *nfull,
 	if (*len == HL_DC_OUTBOX) {
 		/* Treated like a lost datagram: every sender here retries on a timer. Counted. */
 		(*nfull)++;
+		HL_LOG(HL_LOG_ERR, "dc", "outbox full: dropped kind=%u job=%016llx to=%llu",
+		        msg->kind, (unsigned long long)msg->job, (unsigned long long)msg->to);
 		return -ENOBUFS;
 	}
 	ring[(*head + (*len)++) % HL_DC_OUTBOX] = *msg;
@@ -243,6 +246,10 @@ retry_or_fail(struct hl_dc_mgr *m, struct hl_dc_job *j, uint32_t i, uint64_t now
 		f->state = HL_WF_CANCELLED;
 		return;
 	}
+	HL_LOG(HL_LOG_INFO, "dc",
+	        "placement failed job=%016llx wf=%u worker=%llu err=%s retries=%u/%u",
+	        (unsigned long long)j->job, f->spec.id, (unsigned long long)old, hl_errname(code),
+	        f->retries, j->retries);
 	if (f->retries < m->cfg.wf_retries && j->retries < m->cfg.job_retries) {
 		f->retries++;
 		j->retries++;
@@ -251,6 +258,8 @@ retry_or_fail(struct hl_dc_mgr *m, struct hl_dc_job *j, uint32_t i, uint64_t now
 		mev(m, HL_DC_EV_REASSIGNED, j->job, f->spec.id, old, 0, code);
 		return;
 	}
+	HL_LOG(HL_LOG_WARN, "dc", "workflow failed job=%016llx wf=%u: retry budget spent",
+	        (unsigned long long)j->job, f->spec.id);
 	f->state = HL_WF_FAILED;
 	mev(m, HL_DC_EV_WF_FAILED, j->job, f->spec.id, old, HL_WS_FAILED, code);
 }
@@ -331,7 +340,7 @@ tomb_add(struct hl_dc_mgr *m, uint64_t job, uint64_t token, uint64_t now_ns)
 }
 
 static const uint64_t *
-tomb_token(struct hl_dc_mgr *m, uint64_t job)
+tomb_token(const struct hl_dc_mgr *m, uint64_t job)
 {
 	if (hl_idmap_find(&m->tomb_map, job) == HL_IDMAP_NONE)
 		return NULL;
@@ -386,7 +395,7 @@ spec_ok(const struct hl_dc_job_spec *spec)
 {
 	if (spec->job == 0 || spec->nwf == 0 || spec->nwf > HL_DC_MAX_WF)
 		return 0;
-	for (uint32_t i = 0; i < spec->nwf; i++) {
+	for (uint32_t i = 0; i < spec->nwf && i < HL_DC_MAX_WF; i++) {
 		/* Dependencies only on earlier workflows: the DAG is given in a topological order,
 		 * which also rules out cycles. */
 		if (spec->wf[i].cores == 0 || (spec->wf[i].deps >> i) != 0)
@@ -634,6 +643,8 @@ on_result(struct hl_dc_mgr *m, const struct hl_dc_msg *r, uint64_t now_ns)
 		}
 		/* Not the leader (any more): the worker keeps the result for the real one. */
 		m->n_unknown_job++;
+		HL_LOG(HL_LOG_INFO, "dc", "result for a job not led here job=%016llx from=%llu",
+		        (unsigned long long)r->job, (unsigned long long)r->from);
 		ack(m, r, HL_DC_RESULT_ACK, 0, false, -HL_E_NOT_LEADER);
 		return -HL_E_NOT_FOUND;
 	}
@@ -665,6 +676,22 @@ on_result(struct hl_dc_mgr *m, const struct hl_dc_msg *r, uint64_t now_ns)
 			try_place(m, j, k, now_ns);
 	check_done(m, j, now_ns);
 	return 0;
+}
+
+bool
+hl_dc_mgr_finished(const struct hl_dc_mgr *m, uint64_t job)
+{
+	return tomb_token(m, job) != NULL;
+}
+
+void
+hl_dc_mgr_ack_gone(struct hl_dc_mgr *m, const struct hl_dc_msg *r)
+{
+	HL_LOG(HL_LOG_INFO, "dc",
+	        "result for a finished job job=%016llx from=%llu: told to drop it",
+	        (unsigned long long)r->job, (unsigned long long)r->from);
+	/* Echo the worker's own token: "over" comes from the tier leader, not a job leader. */
+	ack(m, r, HL_DC_RESULT_ACK, r->token, true, -HL_E_NOT_FOUND);
 }
 
 int
@@ -716,6 +743,11 @@ hl_dc_mgr_recv(struct hl_dc_mgr *m, const struct hl_dc_msg *msg, uint64_t now_ns
 		if (msg->token < j->token) {
 			/* Stale (E.9): refused; the ack tells the worker the current leader. */
 			m->n_stale++;
+			HL_LOG(HL_LOG_WARN, "dc",
+			        "stale progress refused job=%016llx from=%llu token=%016llx "
+			        "current=%016llx",
+			        (unsigned long long)j->job, (unsigned long long)msg->from,
+			        (unsigned long long)msg->token, (unsigned long long)j->token);
 			ack(m, msg, HL_DC_PROGRESS_ACK, j->token, false, -HL_E_STALE_TOKEN);
 			return -HL_E_STALE_TOKEN;
 		}
@@ -956,7 +988,7 @@ send_result(struct hl_dc_wnode *w, struct hl_dc_held *h, uint64_t now_ns)
 	struct hl_dc_wjob *j = wjob(w, h->job);
 	struct hl_dc_msg r = {.kind = HL_DC_RESULT};
 
-	r.to = j != NULL ? j->leader : 0;
+	r.to = j != NULL && j->leader != 0 ? j->leader : w->tier_leader;
 	r.job = h->job;
 	r.workflow = h->workflow;
 	r.sub = h->sub;
@@ -978,6 +1010,11 @@ hl_dc_wnode_recv(struct hl_dc_wnode *w, const struct hl_dc_msg *msg, uint64_t no
 	case HL_DC_DISPATCH: {
 		if (hl_fence_top(&w->fence, msg->job) > msg->token) {
 			w->n_stale++;
+			HL_LOG(HL_LOG_WARN, "dc",
+			        "stale dispatch refused worker=%llu job=%016llx from=%llu "
+			        "token=%016llx",
+			        (unsigned long long)w->cfg.self, (unsigned long long)msg->job,
+			        (unsigned long long)msg->from, (unsigned long long)msg->token);
 			wreply(w, msg, HL_DC_DISPATCH_ACK, false, -HL_E_STALE_TOKEN, 0);
 			return -HL_E_STALE_TOKEN;
 		}
@@ -986,6 +1023,13 @@ hl_dc_wnode_recv(struct hl_dc_wnode *w, const struct hl_dc_msg *msg, uint64_t no
 			wreply(w, msg, HL_DC_DISPATCH_ACK, true, 0, HL_WS_RUNNING);
 			return 0;
 		}
+		for (uint32_t k = 0; k < HL_DC_DONE_RING; k++)
+			if (w->done[k].job == msg->job && w->done[k].sub == msg->sub) {
+				/* A late copy of a dispatch already run: never run traffic twice. */
+				w->n_dup_dispatch++;
+				wreply(w, msg, HL_DC_DISPATCH_ACK, true, 0, HL_WS_COMPLETED);
+				return 0;
+			}
 		struct hl_dc_held *slot = NULL;
 		for (uint32_t k = 0; k < HL_DC_MAX_HELD && slot == NULL; k++)
 			if (w->held[k].state == HL_HELD_FREE)
@@ -1026,6 +1070,9 @@ hl_dc_wnode_recv(struct hl_dc_wnode *w, const struct hl_dc_msg *msg, uint64_t no
 		/* Only the current leader's ack frees a result (a deposed one says !ok). */
 		if (!msg->ok || msg->token < hl_fence_top(&w->fence, msg->job))
 			return 0;
+		w->done[w->done_next].job = h->job;
+		w->done[w->done_next].sub = h->sub;
+		w->done_next = (w->done_next + 1) % HL_DC_DONE_RING;
 		memset(h, 0, sizeof(*h));
 		wjob_gc(w, msg->job);
 		return 0;
@@ -1072,6 +1119,30 @@ hl_dc_wnode_recv(struct hl_dc_wnode *w, const struct hl_dc_msg *msg, uint64_t no
 		return 0;
 	default:
 		return -EINVAL;
+	}
+}
+
+void
+hl_dc_wnode_set_tier_leader(struct hl_dc_wnode *w, uint64_t id)
+{
+	w->tier_leader = id;
+}
+
+void
+hl_dc_wnode_peer_dead(struct hl_dc_wnode *w, uint64_t id, uint64_t now_ns)
+{
+	for (uint32_t s = 0; s < w->cfg.max_jobs; s++) {
+		if (w->jobs[s].job == 0 || w->jobs[s].leader != id)
+			continue;
+		HL_LOG(HL_LOG_INFO, "dc",
+		        "job leader dead worker=%llu job=%016llx leader=%llu: orphaned",
+		        (unsigned long long)w->cfg.self, (unsigned long long)w->jobs[s].job,
+		        (unsigned long long)id);
+		w->jobs[s].leader = 0;
+		/* Resend held results at once, to the tier leader. */
+		for (uint32_t k = 0; k < HL_DC_MAX_HELD; k++)
+			if (w->held[k].state == HL_HELD_RESULT && w->held[k].job == w->jobs[s].job)
+				w->held[k].next_ns = now_ns;
 	}
 }
 

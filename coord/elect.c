@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "hl_elect.h"
+#include "hl_log.h"
 
 #define MS 1000000ULL
 #define SEC 1000000000ULL
@@ -41,6 +42,8 @@ push(struct hl_elect *e, const struct hl_elect_action *a)
 {
 	if (e->out_len == HL_ELECT_OUTBOX) {
 		e->n_outbox_full++;
+		HL_LOG(HL_LOG_ERR, "elect", "outbox full node=%llu term=%u: host not draining",
+		        (unsigned long long)e->cfg.self, e->term);
 		return -ENOBUFS;
 	}
 	e->out[(e->out_head + e->out_len++) % HL_ELECT_OUTBOX] = *a;
@@ -220,6 +223,8 @@ become_leader(struct hl_elect *e, uint64_t now_ns)
 {
 	int rc;
 
+	HL_LOG(HL_LOG_INFO, "elect", "leader node=%llu term=%u votes=%u/%u",
+	        (unsigned long long)e->cfg.self, e->term, popcount(e->grants), e->cfg.nmembers);
 	e->role = HL_ELECT_LEADER;
 	e->leader = e->cfg.self;
 	e->failures = 0;
@@ -232,6 +237,8 @@ become_leader(struct hl_elect *e, uint64_t now_ns)
 static int
 step_down(struct hl_elect *e, uint64_t now_ns)
 {
+	HL_LOG(HL_LOG_WARN, "elect", "step down node=%llu term=%u failed_checks=%u lhm=%u",
+	        (unsigned long long)e->cfg.self, e->term, e->failures, e->lhm);
 	e->n_stepdowns++;
 	e->role = HL_ELECT_FOLLOWER;
 	e->leader = 0;
@@ -344,6 +351,11 @@ hl_elect_recv(struct hl_elect *e, const struct hl_elect_msg *m, uint64_t now_ns)
 
 	if (idx < 0 || m->from == e->cfg.self || (m->to != 0 && m->to != e->cfg.self)) {
 		e->n_nonmember++;
+		HL_LOG(HL_LOG_WARN, "elect",
+		        "message refused node=%llu from=%llu to=%llu kind=%d: %s",
+		        (unsigned long long)e->cfg.self, (unsigned long long)m->from,
+		        (unsigned long long)m->to, (int)m->kind,
+		        idx < 0 ? "not a configured member" : "misaddressed");
 		return -EINVAL;
 	}
 	switch (m->kind) {

@@ -216,6 +216,13 @@ int hl_dc_mgr_next_event(struct hl_dc_mgr *m, struct hl_dc_event *ev);
 
 const struct hl_dc_job *hl_dc_job_find(const struct hl_dc_mgr *m, uint64_t job);
 
+/** True if this manager finished job recently (tombstone): it answers repeats itself. */
+bool hl_dc_mgr_finished(const struct hl_dc_mgr *m, uint64_t job);
+
+/** Tier leader only, for a result of a job that no lease covers any more (after the grace):
+ *  queue an ack that tells the worker the job is over, so it can drop the result. */
+void hl_dc_mgr_ack_gone(struct hl_dc_mgr *m, const struct hl_dc_msg *result);
+
 /* Every per-job and per-peer structure of the manager, for the cleanup test (B.1, B.2). */
 struct hl_dc_mgr_census {
 	uint32_t jobs, progress_jobs, progress_sources, fences, workers, bp_used, tombs;
@@ -254,8 +261,17 @@ struct hl_dc_wjob {
 	uint64_t leader;
 };
 
+#define HL_DC_DONE_RING 256 /* recently finished slices: a late duplicate dispatch is not re-run */
+
 struct hl_dc_wnode {
 	struct hl_dc_worker_cfg cfg;
+	uint64_t tier_leader; /* where orphaned results go (it forwards them or says "job over") */
+	struct {
+		uint64_t job;
+		uint32_t sub;
+	} done[HL_DC_DONE_RING];
+	uint32_t done_next;
+	uint64_t n_dup_dispatch;
 	uint32_t cores_used;
 	struct hl_dc_held held[HL_DC_MAX_HELD];
 	struct hl_fence fence; /* per job: highest token seen */
@@ -278,6 +294,12 @@ int hl_dc_wnode_progress(
 int hl_dc_wnode_tick(struct hl_dc_wnode *w, uint64_t now_ns);
 uint64_t hl_dc_wnode_next_deadline(const struct hl_dc_wnode *w);
 int hl_dc_wnode_next_tx(struct hl_dc_wnode *w, struct hl_dc_msg *msg);
+/** The tier leader changed (SWIM leader announcement): orphaned results go there. */
+void hl_dc_wnode_set_tier_leader(struct hl_dc_wnode *w, uint64_t id);
+/** SWIM says node id is dead: jobs it led are orphaned (their results go to the tier leader
+ *  until a transfer names the new job leader). */
+void hl_dc_wnode_peer_dead(struct hl_dc_wnode *w, uint64_t id, uint64_t now_ns);
+
 /** Slices held (running or with a pending result). */
 uint32_t hl_dc_wnode_held(const struct hl_dc_wnode *w);
 /** Per-job entries (fence + leader) still kept. */

@@ -5,6 +5,7 @@
 
 #include "hl_err.h"
 #include "hl_idem.h"
+#include "hl_log.h"
 
 #define SEC 1000000000ULL
 
@@ -131,12 +132,17 @@ hl_idem_begin(struct hl_idem *t, const void *key, size_t len, uint64_t job, uint
 	e = lookup(t, key, len, &h);
 	if (e != NULL && !same_key(e, key, len)) {
 		t->n_collisions++;
+		HL_LOG(HL_LOG_WARN, "idem", "key hash collision job=%016llx: submission refused",
+		        (unsigned long long)job);
 		return -EBUSY;
 	}
 	if (e == NULL) {
 		s = hl_idmap_insert(&t->map, h);
 		if (s < 0) {
 			t->n_full++;
+			HL_LOG(HL_LOG_WARN, "idem",
+			        "table full entries=%u job=%016llx: submission refused",
+			        hl_idmap_count(&t->map), (unsigned long long)job);
 			return s == -ENOSPC ? -HL_E_FULL : (int)s;
 		}
 		e = &t->e[s];
@@ -156,6 +162,8 @@ hl_idem_begin(struct hl_idem *t, const void *key, size_t len, uint64_t job, uint
 	}
 	if (t->nw_free == 0) {
 		t->n_waiters_full++;
+		HL_LOG(HL_LOG_WARN, "idem", "waiter pool full job=%016llx: duplicate told to retry",
+		        (unsigned long long)e->job);
 		return -HL_E_FULL;
 	}
 	uint32_t wi = t->w_free[--t->nw_free];

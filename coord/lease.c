@@ -6,6 +6,7 @@
 
 #include "hl_err.h"
 #include "hl_lease.h"
+#include "hl_log.h"
 
 #define SEC 1000000000ULL
 
@@ -230,6 +231,13 @@ hl_lease_renew(struct hl_lease_table *t, uint64_t holder, const struct hl_lease_
 		 * the token is unchanged, so no one else can have acted meanwhile. */
 		if (e->holder != holder || e->token != refs[i].token) {
 			t->n_rejected_stale++;
+			HL_LOG(HL_LOG_WARN, "lease",
+			        "renewal refused job=%016llx holder=%llu token=%016llx "
+			        "current=%016llx "
+			        "holder_now=%llu",
+			        (unsigned long long)refs[i].job, (unsigned long long)holder,
+			        (unsigned long long)refs[i].token, (unsigned long long)e->token,
+			        (unsigned long long)e->holder);
 			out_rc[i] = -HL_E_STALE_TOKEN;
 			continue;
 		}
@@ -250,6 +258,10 @@ hl_lease_release(struct hl_lease_table *t, uint64_t job, uint64_t token)
 		return -HL_E_NOT_FOUND;
 	if (t->e[s].token != token) {
 		t->n_rejected_stale++;
+		HL_LOG(HL_LOG_WARN, "lease",
+		        "stale release refused job=%016llx token=%016llx current=%016llx",
+		        (unsigned long long)job, (unsigned long long)token,
+		        (unsigned long long)t->e[s].token);
 		return -HL_E_STALE_TOKEN;
 	}
 	memset(&t->e[s], 0, sizeof(t->e[s]));
@@ -313,6 +325,9 @@ hl_lease_tick(struct hl_lease_table *t, uint64_t now_ns, struct hl_lease_event *
 		if (nh == 0) {
 			if (e->holder == 0)
 				continue; /* already reported orphaned */
+			HL_LOG(HL_LOG_WARN, "lease",
+			        "lease orphaned job=%016llx old_holder=%llu: no eligible member",
+			        (unsigned long long)e->job, (unsigned long long)e->holder);
 			e->holder = 0;
 			ev[nev].kind = HL_LEASE_EV_ORPHANED;
 			grant_of(t, e, &ev[nev].grant);
@@ -327,6 +342,11 @@ hl_lease_tick(struct hl_lease_table *t, uint64_t now_ns, struct hl_lease_event *
 			nev++;
 			continue;
 		}
+		HL_LOG(HL_LOG_INFO, "lease",
+		        "re-issued job=%016llx from=%llu (%s) to=%llu token=%016llx",
+		        (unsigned long long)e->job, (unsigned long long)e->holder,
+		        m == NULL ? "holder gone" : "expired", (unsigned long long)nh,
+		        (unsigned long long)nt);
 		e->holder = nh;
 		e->token = nt;
 		e->expires_ns = now_ns + t->cfg.duration_ns;
@@ -522,6 +542,10 @@ fence_check(struct hl_fence *f, uint64_t job, uint64_t token, bool strict)
 	if (s != HL_IDMAP_NONE) {
 		if (token < f->top[s] || (strict && token == f->top[s])) {
 			f->n_rejected++;
+			HL_LOG(HL_LOG_WARN, "fence",
+			        "stale token refused job=%016llx token=%016llx highest=%016llx%s",
+			        (unsigned long long)job, (unsigned long long)token,
+			        (unsigned long long)f->top[s], strict ? " (claim)" : "");
 			return -HL_E_STALE_TOKEN;
 		}
 		f->top[s] = token;

@@ -5,6 +5,7 @@
 
 #include "hl_err.h"
 #include "hl_winstats.h"
+#include "hl_log.h"
 
 #define MS 1000000ULL
 
@@ -117,6 +118,9 @@ hl_winstats_add(
 	(void)now_ns;
 	if (js == HL_IDMAP_NONE || w->jobs[js].closing) {
 		w->n_no_consumer++;
+		HL_LOG(HL_LOG_DEBUG, "winstats",
+		        "sample dropped job=%016llx source=%llu: no consumer",
+		        (unsigned long long)job, (unsigned long long)smp->source);
 		return -HL_E_NOT_FOUND;
 	}
 	if (w->jobs[js].flushed_upto != UINT64_MAX && bucket <= w->jobs[js].flushed_upto) {
@@ -171,6 +175,9 @@ hl_winstats_flush(
 		if (now_ns - end > w->cfg.max_age_ns) {
 			/* Host fell behind by more than max age: dropped and counted, not kept. */
 			w->n_expired++;
+			HL_LOG(HL_LOG_WARN, "winstats",
+			        "window expired unflushed job=%016llx bucket=%llu",
+			        (unsigned long long)b->job, (unsigned long long)b->bucket);
 			free_bucket(w, s);
 			continue;
 		}

@@ -143,6 +143,7 @@ dec_fields(struct hl_mp_rd *r, void *s, const struct field *f, unsigned n)
 {
 	uint8_t *base = s;
 	uint32_t pairs;
+	uint64_t seen = 0; /* field indexes already decoded: a repeated key is ambiguous */
 	int rc = hl_mp_rd_map(r, &pairs, 64);
 	if (rc < 0)
 		return rc;
@@ -152,8 +153,12 @@ dec_fields(struct hl_mp_rd *r, void *s, const struct field *f, unsigned n)
 			return rc;
 		const struct field *fd = NULL;
 		for (unsigned j = 0; j < n; j++)
-			if (f[j].key == key)
+			if (f[j].key == key) {
+				if (seen & (1ull << j))
+					return -HL_E_BAD_VALUE;
+				seen |= 1ull << j;
 				fd = &f[j];
+			}
 		if (fd == NULL) { /* unknown key: newer peer; skip */
 			if ((rc = hl_mp_rd_skip(r)) < 0)
 				return rc;
@@ -177,9 +182,11 @@ dec_fields(struct hl_mp_rd *r, void *s, const struct field *f, unsigned n)
 			break;
 		case F_STR:
 			rc = hl_mp_rd_str(r, &str, &len, (uint32_t)fd->size - 1);
+			if (rc == 0 && memchr(str, '\0', len) != NULL)
+				rc = -HL_E_BAD_VALUE; /* names and texts are C strings */
 			if (rc == 0) {
+				memset(p, 0, fd->size);
 				memcpy(p, str, len);
-				((char *)p)[len] = '\0';
 			}
 			break;
 		}
@@ -265,6 +272,7 @@ static const struct field stream_fields[] = {
         FLD(16, F_U64, struct hl_cp_stream_result, max_ns),
         FLD(17, F_U64, struct hl_cp_stream_result, jitter_ns),
         FLD(18, F_U64, struct hl_cp_stream_result, duration_ns),
+        FLD(19, F_U32, struct hl_cp_stream_result, sig),
 };
 static const struct field port_fields[] = {
         FLD(1, F_STR, struct hl_cp_port_counters, name),
@@ -278,6 +286,8 @@ static const struct field result_fields[] = {
         FLD(2, F_U32, struct hl_cp_result, state),
         FLD(3, F_STR, struct hl_cp_result, name),
         FLD(4, F_STR, struct hl_cp_result, error),
+        FLD(5, F_U32, struct hl_cp_result, wf_done),
+        FLD(6, F_U32, struct hl_cp_result, wf_total),
 };
 #define NF(t) (sizeof(t) / sizeof(t[0]))
 
@@ -325,6 +335,7 @@ dec_outer(const uint8_t *b, size_t n, void *s, list_cb cb)
 {
 	struct hl_mp_rd r;
 	uint32_t pairs;
+	uint64_t seen = 0;
 	hl_mp_rd_init(&r, b, n);
 	int rc = hl_mp_rd_map(&r, &pairs, 16);
 	if (rc < 0)
@@ -333,6 +344,11 @@ dec_outer(const uint8_t *b, size_t n, void *s, list_cb cb)
 		uint64_t key;
 		if ((rc = hl_mp_rd_u64(&r, &key)) < 0)
 			return rc;
+		if (key < 64) { /* a repeated key is ambiguous: refuse it */
+			if (seen & (1ull << key))
+				return -HL_E_BAD_VALUE;
+			seen |= 1ull << key;
+		}
 		if ((rc = cb(&r, key, s)) < 0)
 			return rc;
 	}

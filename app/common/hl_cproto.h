@@ -107,6 +107,7 @@ struct hl_cp_stream_result {
 	double req_pps, ach_pps;
 	uint64_t lost, reordered, duplicates;
 	uint64_t p50_ns, p90_ns, p99_ns, p999_ns, max_ns, jitter_ns, duration_ns;
+	uint32_t sig; /* signature mode: 0 none (loss unmeasured), 1 probes, 2 every packet */
 };
 
 struct hl_cp_port_counters {
@@ -120,6 +121,7 @@ struct hl_cp_result {
 	uint32_t state;
 	char name[HL_CPROTO_NAME];
 	char error[HL_CPROTO_TEXT];
+	uint32_t wf_done, wf_total;
 	uint32_t n_streams, n_ports;
 	struct hl_cp_stream_result streams[HL_CPROTO_MAX_STREAMS];
 	struct hl_cp_port_counters ports[HL_CPROTO_MAX_PORTS];

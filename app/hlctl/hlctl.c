@@ -10,7 +10,7 @@
 
 #include "hl_client.h"
 #include "hl_err.h"
-#include "hl_jobspec.h"
+#include "hl_readfile.h"
 #include "hl_report.h"
 
 enum {

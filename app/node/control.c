@@ -133,9 +133,9 @@ fill_summary(const struct hl_job *j, struct hl_cp_job_summary *s)
 	s->job_id = j->id;
 	s->state = j->state;
 	s->wf_done = j->wf_done;
-	s->wf_total = j->spec.n_wf;
+	s->wf_total = j->spec->n_workflows;
 	s->result_fetched = j->fetched;
-	snprintf(s->name, sizeof(s->name), "%s", j->spec.name);
+	snprintf(s->name, sizeof(s->name), "%s", j->spec->name);
 }
 
 static void
@@ -207,7 +207,7 @@ handle(struct hl_conn *c, const struct hl_cproto_hdr *h, const uint8_t *b)
 				send_error(c, -EAGAIN, id, 0, 0, err);
 				return;
 			}
-			j->fetched = true;
+			hl_jobs_result_fetched(j);
 			send_frame(c, HL_CP_RESULT,
 			        hl_cp_enc_result(body(), HL_CPROTO_MAX_BODY, j->result));
 		}
@@ -235,14 +235,7 @@ handle(struct hl_conn *c, const struct hl_cproto_hdr *h, const uint8_t *b)
 	}
 	case HL_CP_NODES_REQ: {
 		static struct hl_cp_nodes nd;
-		const struct hl_node_profile *p = &hl_node.prof;
-		memset(&nd, 0, sizeof(nd));
-		nd.n = 1; /* membership core not wired: this node only */
-		snprintf(nd.nodes[0].name, HL_CPROTO_NAME, "%s", p->name);
-		snprintf(nd.nodes[0].roles, HL_CPROTO_NAME, "%s", p->roles_str);
-		snprintf(nd.nodes[0].dc, HL_CPROTO_NAME, "%s", p->dc);
-		snprintf(nd.nodes[0].state, sizeof(nd.nodes[0].state), "alive");
-		snprintf(nd.nodes[0].mgmt, HL_CPROTO_NAME, "%s", client_bound);
+		hl_membership_snapshot(&nd);
 		send_frame(c, HL_CP_NODES, hl_cp_enc_nodes(body(), HL_CPROTO_MAX_BODY, &nd));
 		return;
 	}
@@ -357,7 +350,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 static json_t *
 status_json(void)
 {
-	const struct hl_node_profile *p = &hl_node.prof;
+	const struct hl_node_cfg *p = &hl_node.prof;
 	json_t *root = json_object(), *jobs = json_array(), *ports = json_array();
 	json_object_set_new(root, "node",
 	        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "name", p->name, "roles", p->roles_str,
@@ -369,9 +362,9 @@ status_json(void)
 			continue;
 		json_array_append_new(jobs,
 		        json_pack("{s:I,s:s,s:s,s:i,s:i,s:b,s:I,s:I,s:I}", "id", (json_int_t)j->id,
-		                "name", j->spec.name, "state", hl_job_state_name(j->state),
-		                "workflows_done", (int)j->wf_done, "workflows", (int)j->spec.n_wf,
-		                "result_fetched", j->fetched, "tx_pkts",
+		                "name", j->spec->name, "state", hl_job_state_name(j->state),
+		                "workflows_done", (int)j->wf_done, "workflows",
+		                (int)j->spec->n_workflows, "result_fetched", j->fetched, "tx_pkts",
 		                (json_int_t)j->prog.tx_pkts, "rx_pkts", (json_int_t)j->prog.rx_pkts,
 		                "lost", (json_int_t)j->prog.lost));
 	}
@@ -424,6 +417,7 @@ http_cb(struct evhttp_request *req, void *arg)
 		        {"hyperline_jobs_submitted_total", hl_jobs_submitted},
 		        {"hyperline_jobs_rejected_total", hl_jobs_rejected},
 		        {"hyperline_jobs_evicted_total", hl_jobs_evicted},
+		        {"hyperline_results_persist_errors_total", hl_jobs_persist_errors},
 		        {"hyperline_client_accepted_total", ctr.accepted},
 		        {"hyperline_client_refused_total", ctr.refused},
 		        {"hyperline_client_frames_total", ctr.frames_in},
@@ -540,7 +534,7 @@ demo_thread(void *arg)
 int
 hl_control_run(int demo)
 {
-	const struct hl_node_profile *p = &hl_node.prof;
+	const struct hl_node_cfg *p = &hl_node.prof;
 	struct sockaddr_in sin;
 	char host[40];
 	uint16_t port;
@@ -599,6 +593,16 @@ hl_control_run(int demo)
 		        p->name, http_bound);
 	}
 	fflush(stdout);
+	char merr[256];
+	if (hl_membership_start(client_bound, merr, sizeof(merr)) < 0 ||
+	        (hl_membership_enabled() && hl_services_add_swim(merr, sizeof(merr)) < 0)) {
+		fprintf(stderr, "hyperline: %s\n", merr);
+		rc = 2;
+		goto out;
+	}
+	if (hl_membership_enabled())
+		printf("hyperline: node %s SWIM membership on udp %s\n", p->name,
+		        hl_membership_addr());
 	struct timeval one_ms = {0, 1000}, push = {(time_t)(p->push_ms / 1000),
 	                                           (suseconds_t)(p->push_ms % 1000) * 1000};
 	tick_ev = event_new(base, -1, EV_PERSIST, tick_cb, NULL);

@@ -1,12 +1,17 @@
 /* jobs.c — job records on the control core and the all-in-one job path: a submitted job's
- * workflows run one at a time in dependency order; each run is built here (templates, lanes),
- * sent to dispatch, and its counters are read back when every lane reported DONE. Results stay
- * in the record until a client fetches them. */
+ * workflows run one at a time in dependency order; each run is built here (lib/txgen streams and
+ * RX measurement per lane), sent to dispatch, and its counters are read back when every lane
+ * reported DONE. Results stay in the record until a client fetches them. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
@@ -17,6 +22,7 @@
 
 #include "hl_err.h"
 #include "hl_log.h"
+#include "hl_readfile.h"
 #include "hl_rxmeas.h"
 #include "hl_stream.h"
 #include "hl_txgen.h"
@@ -24,7 +30,12 @@
 
 struct hl_job hl_jobs[HL_NODE_MAX_JOBS];
 uint64_t hl_jobs_submitted, hl_jobs_rejected, hl_jobs_evicted;
-static uint64_t next_job_id = 1;
+/* Job ids start at the node's start time in milliseconds, so that ids stay unique across
+ * restarts (persisted results keep theirs) without persisting a counter. */
+static uint64_t next_job_id;
+static char results_dir[HL_NODE_LONGSTR + 16]; /* "" = results are not persisted */
+uint64_t hl_jobs_persist_errors;
+#define HL_JOB_DEFAULT_TIMEOUT_NS (600ull * 1000000000ull) /* a profile without [job] timeout */
 static uint32_t run_gen;
 static struct hl_job *active; /* the job whose workflow is on the lanes (one at a time) */
 
@@ -55,6 +66,7 @@ static void
 job_free(struct hl_job *j)
 {
 	free(j->result);
+	free(j->spec);
 	memset(j, 0, sizeof(*j));
 }
 
@@ -85,11 +97,11 @@ int
 hl_jobs_submit(const char *ini, size_t len, uint64_t *id, char *err, size_t errlen)
 {
 	struct hl_node *n = &hl_node;
-	struct hl_jobspec *js = malloc(sizeof(*js));
+	struct hl_job_spec *js = calloc(1, sizeof(*js));
 	int rc;
 	if (js == NULL)
 		return -ENOMEM;
-	rc = hl_jobspec_parse(ini, len, "job profile", js, err, errlen);
+	rc = hl_job_profile_parse_buf(js, "job profile", ini, len, err, errlen);
 	if (rc == 0 && !(n->prof.roles & HL_ROLE_WORKER)) {
 		snprintf(err, errlen,
 		        "node %s has no worker role: this build runs jobs only on an "
@@ -98,20 +110,43 @@ hl_jobs_submit(const char *ini, size_t len, uint64_t *id, char *err, size_t errl
 		rc = -HL_E_UNSUPPORTED;
 	}
 	for (uint32_t i = 0; rc == 0 && i < js->n_streams; i++) {
-		if (hl_port_find(js->streams[i].port) < 0) {
-			char list[128] = "";
-			for (uint32_t k = 0; k < n->n_ports; k++) {
-				strncat(list, n->ports[k].cfg.name,
-				        sizeof(list) - strlen(list) - 2);
-				if (k + 1 < n->n_ports)
-					strcat(list, ",");
-			}
+		struct hl_job_stream *st = &js->streams[i];
+		bool found = false;
+		if (st->port_name[0]) { /* by name: resolve to this node's port index */
+			for (uint32_t k = 0; k < n->n_ports && !found; k++)
+				if (strcmp(n->ports[k].cfg.name, st->port_name) == 0) {
+					st->port = (uint16_t)k;
+					found = true;
+				}
+		} else {
+			found = st->port < n->n_ports;
+		}
+		if (!found) {
+			char list[128] = "", want[HL_JOB_NAME_LEN + 8];
+			for (uint32_t k = 0; k < n->n_ports; k++)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list),
+				        "%s%u=%s", k ? ", " : "", k, n->ports[k].cfg.name);
+			if (st->port_name[0])
+				snprintf(want, sizeof(want), "'%s'", st->port_name);
+			else
+				snprintf(want, sizeof(want), "%u", st->port);
 			snprintf(err, errlen,
-			        "job profile: [stream.%s] port: test port '%s' does not exist on "
-			        "node "
-			        "%s (ports: %s)",
-			        js->streams[i].name, js->streams[i].port, n->prof.name, list);
+			        "job profile: [stream %s] port: test port %s does not exist on "
+			        "node %s "
+			        "(ports: %s)",
+			        st->name, want, n->prof.name, list);
 			rc = -ENODEV;
+		}
+	}
+	for (uint32_t i = 0; rc == 0 && i < js->n_workflows; i++) {
+		if (js->workflows[i].cores > n->prof.n_traffic) {
+			snprintf(err, errlen,
+			        "job profile: [workflow %s] cores: %u traffic lcores wanted, node "
+			        "%s has "
+			        "%u",
+			        js->workflows[i].name, js->workflows[i].cores, n->prof.name,
+			        n->prof.n_traffic);
+			rc = -ENOSPC;
 		}
 	}
 	struct hl_job *j = NULL;
@@ -128,27 +163,29 @@ hl_jobs_submit(const char *ini, size_t len, uint64_t *id, char *err, size_t errl
 	if (rc != 0 || j == NULL) {
 		rc = rc < 0 ? rc : -EINVAL;
 		free(js);
+		free(res);
 		hl_jobs_rejected++;
 		HL_LOG(HL_LOG_WARN, "jobs", "submit rejected: %s", err);
 		return rc;
 	}
 	memset(j, 0, sizeof(*j));
 	j->used = true;
+	if (next_job_id == 0)
+		next_job_id = (uint64_t)time(NULL) * 1000;
 	j->id = next_job_id++;
 	j->state = HL_JOB_QUEUED;
-	j->spec = *js;
-	free(js);
+	j->spec = js; /* the record owns it now */
 	j->cur_wf = -1;
 	j->submit_ns = now_ns();
 	j->result = res;
 	res->job_id = j->id;
-	snprintf(res->name, sizeof(res->name), "%s", j->spec.name);
+	snprintf(res->name, sizeof(res->name), "%s", j->spec->name);
 	j->prog.job_id = j->id;
-	j->prog.wf_total = j->spec.n_wf;
+	j->prog.wf_total = j->spec->n_workflows;
 	hl_jobs_submitted++;
 	*id = j->id;
 	HL_LOG(HL_LOG_INFO, "jobs", "job=%" PRIu64 " name=%s queued workflows=%u streams=%u", j->id,
-	        j->spec.name, j->spec.n_wf, j->spec.n_streams);
+	        j->spec->name, j->spec->n_workflows, j->spec->n_streams);
 	return 0;
 }
 
@@ -221,7 +258,7 @@ run_free(struct hl_run *r)
 			stream_free(r->st[k].tx, hl_node.ports[r->st[k].port_idx].port_id,
 			        r->st[k].lane);
 	for (uint32_t l = 0; l < HL_NODE_MAX_TRAFFIC; l++) {
-		for (uint32_t p = 0; p < HL_NODE_MAX_PORTS; p++)
+		for (uint32_t p = 0; p < HL_NODE_MAX_TPORTS; p++)
 			if (r->rx[l][p])
 				hl_rxmeas_free(r->rx[l][p]);
 		rte_free(r->gen[l]);
@@ -229,41 +266,15 @@ run_free(struct hl_run *r)
 	rte_free(r);
 }
 
-static void
-to_spec(const struct hl_js_stream *js, uint16_t id, uint64_t duration_ms, struct hl_stream_spec *sp)
-{
-	hl_stream_spec_default(sp);
-	sp->id = id;
-	sp->src_ip.v4 = rte_cpu_to_be_32(js->src_ip);
-	sp->dst_ip.v4 = rte_cpu_to_be_32(js->dst_ip);
-	sp->src_port = js->src_port;
-	sp->dst_port = js->dst_port;
-	sp->size_mode = HL_SIZE_FIXED;
-	sp->n_sizes = 1;
-	sp->sizes[0].bytes = (uint16_t)js->size;
-	sp->sizes[0].weight = 1;
-	sp->rate_unit = HL_RATE_PPS;
-	sp->rate = js->rate_pps;
-	sp->duration_ns = duration_ms * 1000000ull;
-	sp->packet_count = js->count;
-	sp->sig_mode = HL_SIG_ALL; /* every packet: exact loss, reordering and latency */
-	sp->seed = id;
-	if (js->src_port_count > 1) {
-		struct hl_field_var *v = &sp->vars[sp->n_vars++];
-		v->field = HL_FIELD_SRC_PORT;
-		v->op = HL_VAR_INC;
-		v->min = js->src_port;
-		v->max = (uint64_t)js->src_port + js->src_port_count - 1;
-		v->step = 1;
-	}
-}
-
 static int
 start_wf(struct hl_job *j, int wf, char *err, size_t errlen)
 {
 	struct hl_node *n = &hl_node;
-	const struct hl_js_workflow *w = &j->spec.wf[wf];
+	const struct hl_job_workflow *w = &j->spec->workflows[wf];
 	struct hl_run *r = rte_zmalloc("hl_run", sizeof(*r), 64);
+	uint32_t lanes = w->cores < n->prof.n_traffic ? w->cores : n->prof.n_traffic;
+	if (lanes == 0)
+		lanes = 1;
 	if (r == NULL) {
 		snprintf(err, errlen, "no memory for the run");
 		return -ENOMEM;
@@ -274,15 +285,15 @@ start_wf(struct hl_job *j, int wf, char *err, size_t errlen)
 	r->n_streams = w->n_streams;
 	int rc = 0;
 	for (uint32_t k = 0; k < w->n_streams && rc == 0; k++) {
-		const struct hl_js_stream *js = &j->spec.streams[w->streams[k]];
+		const struct hl_job_stream *js = &j->spec->streams[w->streams[k]];
 		struct hl_run_stream *rs = &r->st[k];
 		struct hl_stream_spec sp;
 		struct hl_tx_opts opts = {.pool_mbufs = 2047, .socket = -1};
 		char terr[HL_STREAM_ERRLEN];
 		rs->js_idx = w->streams[k];
 		rs->sig_id = (uint16_t)((run_gen << 4) | k);
-		rs->port_idx = (uint16_t)hl_port_find(js->port);
-		rs->lane = (uint16_t)(k % n->prof.n_traffic);
+		rs->port_idx = js->port;
+		rs->lane = (uint16_t)(k % lanes);
 		uint16_t port_id = n->ports[rs->port_idx].port_id;
 		int socket = (int)rte_lcore_to_socket_id(n->prof.traffic_lcores[rs->lane]);
 		if (r->gen[rs->lane] == NULL) {
@@ -296,7 +307,12 @@ start_wf(struct hl_job *j, int wf, char *err, size_t errlen)
 			}
 			hl_txgen_init(r->gen[rs->lane], n->prof.window_ms * 1000000ull);
 		}
-		to_spec(js, rs->sig_id, w->duration_ms, &sp);
+		/* the stream as profiled, with this run's signature id; the workflow's duration
+		 * bounds it */
+		sp = js->spec;
+		sp.id = rs->sig_id;
+		if (w->duration_ns && (sp.duration_ns == 0 || sp.duration_ns > w->duration_ns))
+			sp.duration_ns = w->duration_ns;
 		rs->tx = hl_tx_stream_create(&sp, port_id, rs->lane, &opts, terr, sizeof(terr));
 		if (rs->tx == NULL) {
 			snprintf(err, errlen, "stream %s: %s", js->name, terr);
@@ -365,6 +381,118 @@ port_snapshot(struct hl_job *j, bool base)
 }
 
 static void
+result_path(char *out, size_t cap, uint64_t id)
+{
+	snprintf(out, cap, "%s/job-%" PRIu64 ".msgpack", results_dir, id);
+}
+
+/* Write the final result to <state_dir>/results (temporary file, fsync, rename) so that a
+ * restart keeps it until a client fetches it. Failures are logged and counted; the result
+ * stays in memory either way. */
+static void
+persist(const struct hl_job *j)
+{
+	static uint8_t buf[HL_CPROTO_MAX_BODY];
+	char path[HL_NODE_LONGSTR + 64], tmp[HL_NODE_LONGSTR + 72];
+	if (results_dir[0] == '\0')
+		return;
+	int n = hl_cp_enc_result(buf, sizeof(buf), j->result);
+	result_path(path, sizeof(path), j->id);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	int fd = n < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	bool ok = fd >= 0 && write(fd, buf, (size_t)n) == n && fsync(fd) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (ok && rename(tmp, path) == 0)
+		return;
+	hl_jobs_persist_errors++;
+	HL_LOG(HL_LOG_WARN, "jobs", "job=%" PRIu64 " result not persisted to %s: %s", j->id, path,
+	        n < 0 ? hl_strerror(n) : strerror(errno));
+	unlink(tmp);
+}
+
+void
+hl_jobs_result_fetched(struct hl_job *j)
+{
+	char path[HL_NODE_LONGSTR + 64];
+	j->fetched = true;
+	if (results_dir[0] == '\0')
+		return;
+	result_path(path, sizeof(path), j->id);
+	if (unlink(path) != 0 && errno != ENOENT)
+		HL_LOG(HL_LOG_WARN, "jobs", "job=%" PRIu64 " fetched, but %s stays: %s", j->id,
+		        path, strerror(errno));
+}
+
+int
+hl_jobs_restore(const char *state_dir)
+{
+	char dirpath[HL_NODE_LONGSTR + 16];
+	snprintf(dirpath, sizeof(dirpath), "%s/results", state_dir);
+	if ((mkdir(state_dir, 0750) != 0 && errno != EEXIST) ||
+	        (mkdir(dirpath, 0750) != 0 && errno != EEXIST)) {
+		HL_LOG(HL_LOG_WARN, "jobs",
+		        "state_dir=%s unusable (%s): results are kept in memory "
+		        "only",
+		        state_dir, strerror(errno));
+		return -errno;
+	}
+	snprintf(results_dir, sizeof(results_dir), "%s", dirpath);
+	DIR *d = opendir(results_dir);
+	if (d == NULL)
+		return -errno;
+	struct dirent *e;
+	int restored = 0;
+	while ((e = readdir(d)) != NULL) {
+		uint64_t id;
+		char tail[16];
+		if (sscanf(e->d_name, "job-%" SCNu64 ".%15s", &id, tail) != 2 ||
+		        strcmp(tail, "msgpack") != 0)
+			continue;
+		char path[HL_NODE_LONGSTR + 64], err[256];
+		char *text = NULL;
+		size_t len = 0;
+		result_path(path, sizeof(path), id);
+		struct hl_job *j = slot_alloc();
+		struct hl_cp_result *res = calloc(1, sizeof(*res));
+		struct hl_job_spec *spec = calloc(1, sizeof(*spec));
+		int rc = j && res && spec ? hl_read_file(path, HL_CPROTO_MAX_BODY, &text, &len, err,
+		                                    sizeof(err))
+		                          : -ENOMEM;
+		if (rc == 0 && (rc = hl_cp_dec_result((const uint8_t *)text, len, res)) < 0)
+			snprintf(err, sizeof(err), "undecodable: %s", hl_strerror(rc));
+		free(text);
+		if (rc < 0) {
+			HL_LOG(HL_LOG_ERR, "jobs", "result file %s not restored: %s", path,
+			        rc == -ENOMEM && !j ? "job table full" : err);
+			free(res);
+			free(spec);
+			continue;
+		}
+		memset(j, 0, sizeof(*j));
+		j->used = true;
+		j->id = id;
+		j->state = res->state;
+		j->result = res;
+		j->spec = spec; /* only the name and the workflow count survive a restart */
+		size_t nl = strnlen(res->name, sizeof(spec->name) - 1);
+		memcpy(spec->name, res->name, nl); /* job names are at most 47 characters */
+		spec->n_workflows = (uint16_t)res->wf_total;
+		j->wf_done = res->wf_done;
+		j->prog.job_id = id;
+		j->prog.state = res->state;
+		j->prog.wf_done = res->wf_done;
+		j->prog.wf_total = res->wf_total;
+		restored++;
+	}
+	closedir(d);
+	if (restored)
+		HL_LOG(HL_LOG_INFO, "jobs", "%d unfetched result(s) restored from %s", restored,
+		        results_dir);
+	return restored;
+}
+
+static void
 finalize(struct hl_job *j, uint32_t state, const char *why)
 {
 	j->state = state;
@@ -374,6 +502,9 @@ finalize(struct hl_job *j, uint32_t state, const char *why)
 	j->result->state = state;
 	if (j->start_ns)
 		port_snapshot(j, false);
+	j->result->wf_done = j->wf_done;
+	j->result->wf_total = j->spec->n_workflows;
+	persist(j);
 	j->prog.state = state;
 	j->prog.wf_done = j->wf_done;
 	j->prog.elapsed_ms = j->start_ns ? (j->end_ns - j->start_ns) / 1000000 : 0;
@@ -391,12 +522,13 @@ static void
 finish_run(struct hl_job *j)
 {
 	struct hl_run *r = j->run;
-	const struct hl_js_workflow *w = &j->spec.wf[r->wf_idx];
+	const struct hl_job_workflow *w = &j->spec->workflows[r->wf_idx];
 	double ns_per_tsc = 1e9 / (double)rte_get_tsc_hz();
 	struct hl_cp_result *res = j->result;
 	for (uint32_t k = 0; k < r->n_streams; k++) {
 		struct hl_run_stream *s = &r->st[k];
-		const char *sname = j->spec.streams[s->js_idx].name;
+		const char *sname = j->spec->streams[s->js_idx].name;
+		uint8_t sig = j->spec->streams[s->js_idx].spec.sig_mode;
 		if (res->n_streams == HL_CPROTO_MAX_STREAMS) {
 			HL_LOG(HL_LOG_WARN, "jobs",
 			        "job=%" PRIu64 " result holds %d streams; stream "
@@ -414,6 +546,7 @@ finish_run(struct hl_job *j)
 		o->tx_pkts = tc->tx_pkts;
 		o->tx_bytes = tc->tx_bytes;
 		o->req_pps = tc->requested_pps;
+		o->sig = sig;
 		double dur = tc->tx_pkts ? (double)(tc->last_tsc - tc->start_tsc) * ns_per_tsc : 0;
 		o->duration_ns = (uint64_t)dur;
 		/* n packets span n-1 inter-packet gaps */
@@ -422,7 +555,11 @@ finish_run(struct hl_job *j)
 		if (rs) {
 			o->rx_pkts = rs->rx_pkts;
 			o->rx_bytes = rs->rx_bytes;
-			o->lost = tc->tx_pkts > rs->unique ? tc->tx_pkts - rs->unique : 0;
+			/* every packet signed: exact; probes: probes lost; unsigned: unmeasured */
+			if (sig == HL_SIG_ALL)
+				o->lost = tc->tx_pkts > rs->unique ? tc->tx_pkts - rs->unique : 0;
+			else if (sig == HL_SIG_PROBES)
+				o->lost = hl_rx_loss_final(rs, tc->tx_signed);
 			o->reordered = rs->reorder;
 			o->duplicates = rs->dup;
 			o->p50_ns = hl_hist_percentile(&rs->lat_ns, 50);
@@ -451,7 +588,7 @@ finish_run(struct hl_job *j)
 		j->done_lost += o->lost;
 	}
 	for (uint32_t l = 0; l < HL_NODE_MAX_TRAFFIC; l++)
-		for (uint32_t p = 0; p < HL_NODE_MAX_PORTS; p++) {
+		for (uint32_t p = 0; p < HL_NODE_MAX_TPORTS; p++) {
 			uint64_t total, unsig, unknown;
 			if (r->rx[l][p] == NULL)
 				continue;
@@ -476,10 +613,10 @@ finish_run(struct hl_job *j)
 	j->run = NULL;
 	j->cur_wf = -1;
 	if (j->timed_out)
-		finalize(j, HL_JOB_FAILED, "timeout: job ran longer than its timeout_ms");
+		finalize(j, HL_JOB_FAILED, "timeout: job ran longer than its [job] timeout");
 	else if (j->cancel_req)
 		finalize(j, HL_JOB_CANCELLED, "cancelled by a client");
-	else if (j->wf_done == j->spec.n_wf)
+	else if (j->wf_done == j->spec->n_workflows)
 		finalize(j, HL_JOB_COMPLETED, NULL);
 }
 
@@ -524,20 +661,22 @@ on_msg(const struct hl_msg *m)
 	}
 }
 
+/* Next workflow to run: layer by layer, file order inside a layer, dependencies done. */
 static int
 next_ready_wf(const struct hl_job *j)
 {
-	for (uint32_t k = 0; k < j->spec.n_wf; k++) {
-		int w = j->spec.order[k];
-		if (j->wf_state[w] != HL_WF_PENDING)
-			continue;
-		bool ready = true;
-		for (uint32_t d = 0; d < j->spec.wf[w].n_deps; d++)
-			if (j->wf_state[j->spec.wf[w].deps[d]] != HL_WF_DONE)
-				ready = false;
-		if (ready)
-			return w;
-	}
+	const struct hl_job_spec *js = j->spec;
+	for (uint16_t layer = 0; layer < js->n_layers; layer++)
+		for (uint16_t w = 0; w < js->n_workflows; w++) {
+			if (js->workflows[w].layer != layer || j->wf_state[w] != HL_WF_PENDING)
+				continue;
+			bool ready = true;
+			for (uint16_t d = 0; d < js->workflows[w].n_deps; d++)
+				if (j->wf_state[js->workflows[w].deps[d]] != HL_WF_DONE)
+					ready = false;
+			if (ready)
+				return w;
+		}
 	return -1;
 }
 
@@ -553,7 +692,9 @@ hl_jobs_tick(void)
 		on_msg(&m);
 	}
 	if (active && active->run && !active->timed_out &&
-	        now_ns() - active->start_ns > active->spec.timeout_ms * 1000000ull) {
+	        now_ns() - active->start_ns > (active->spec->timeout_ns
+	                                                      ? active->spec->timeout_ns
+	                                                      : HL_JOB_DEFAULT_TIMEOUT_NS)) {
 		active->timed_out = true;
 		__atomic_store_n(&active->run->cancel, 1, __ATOMIC_RELAXED);
 	}
@@ -579,7 +720,7 @@ hl_jobs_tick(void)
 			char e[200], why[256];
 			if (start_wf(active, w, e, sizeof(e)) < 0) {
 				snprintf(why, sizeof(why), "workflow %s could not start: %s",
-				        active->spec.wf[w].name, e);
+				        active->spec->workflows[w].name, e);
 				finalize(active, HL_JOB_FAILED, why);
 			}
 		}

@@ -26,7 +26,7 @@ struct lane_ctx {
 	uint32_t lane;
 	struct hl_run *r;
 	uint32_t n_rx;
-	struct hl_rxmeas *rx[HL_NODE_MAX_PORTS];
+	struct hl_rxmeas *rx[HL_NODE_MAX_TPORTS];
 	uint32_t n;
 	struct hl_run_stream *s[HL_RUN_MAX_STREAMS];
 };
@@ -93,7 +93,7 @@ run_lane(struct hl_run *r, uint32_t lane)
 	for (uint32_t i = 0; i < r->n_streams; i++)
 		if (r->st[i].lane == lane)
 			c.s[c.n++] = &r->st[i];
-	for (uint32_t p = 0; p < HL_NODE_MAX_PORTS; p++)
+	for (uint32_t p = 0; p < HL_NODE_MAX_TPORTS; p++)
 		if (r->rx[lane][p])
 			c.rx[c.n_rx++] = r->rx[lane][p];
 	uint64_t window = hz * hl_node.prof.window_ms / 1000;

@@ -19,6 +19,17 @@ struct hl_node hl_node;
 
 int hl_self_check(void);
 
+static char *owned[64]; /* arguments we strdup'ed (EAL may reorder eal_argv): freed at exit */
+static int n_owned;
+
+static void
+free_owned(void)
+{
+	for (int i = 0; i < n_owned; i++)
+		free(owned[i]);
+	n_owned = 0;
+}
+
 void
 hl_node_request_quit(void)
 {
@@ -66,6 +77,7 @@ main(int argc, char **argv)
 	int rc = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	atexit(free_owned);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		usage(stdout);
 		return 0;
@@ -77,7 +89,7 @@ main(int argc, char **argv)
 		        prefix, "--lcores", "(0-2)@(0-1)", "--vdev", "net_ring0", "--log-level",
 		        "lib.eal:error", "--", "--demo"};
 		for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)
-			eal_argv[eal_argc++] = strdup(d[i]);
+			eal_argv[eal_argc++] = owned[n_owned++] = strdup(d[i]);
 	} else {
 		if (argc > 60) {
 			fprintf(stderr, "hyperline: too many arguments\n");
@@ -86,7 +98,7 @@ main(int argc, char **argv)
 		eal_argv[eal_argc++] = argv[0];
 		if (!has_arg(argc, argv, "--no-huge") && !has_arg(argc, argv, "--in-memory") &&
 		        !has_arg(argc, argv, "--huge-unlink"))
-			eal_argv[eal_argc++] = strdup("--in-memory");
+			eal_argv[eal_argc++] = owned[n_owned++] = strdup("--in-memory");
 		for (int i = 1; i < argc; i++)
 			eal_argv[eal_argc++] = argv[i];
 	}
@@ -125,22 +137,21 @@ main(int argc, char **argv)
 	hl_node.hz = rte_get_tsc_hz();
 	hl_node.main_lcore = rte_get_main_lcore();
 	if (demo)
-		hl_node_profile_demo(&hl_node.prof);
-	else if ((rc = hl_node_profile_load(profile, &hl_node.prof, err, sizeof(err))) < 0) {
+		hl_node_cfg_demo(&hl_node.prof);
+	else if ((rc = hl_node_cfg_load(profile, &hl_node.prof, err, sizeof(err))) < 0) {
 		fprintf(stderr, "hyperline: %s\n", err);
 		rte_eal_cleanup();
 		return 2;
 	}
-	if (hl_node_profile_check_lcores(&hl_node.prof, err, sizeof(err)) < 0) {
+	if (hl_node_cfg_check_lcores(&hl_node.prof, err, sizeof(err)) < 0) {
 		fprintf(stderr, "hyperline: %s\n", err);
 		rte_eal_cleanup();
 		return 2;
 	}
 	if (hl_node.prof.fabric_device[0])
 		HL_LOG(HL_LOG_WARN, "node",
-		        "fabric port=%s configured but not wired in this build (no "
-		        "SWIM/coordination "
-		        "transport yet): the node runs as a single member",
+		        "fabric port=%s configured but not wired in this build: SWIM runs over "
+		        "kernel UDP on the management address, jobs run on this node",
 		        hl_node.prof.fabric_device);
 
 	struct sigaction sa;
@@ -164,6 +175,8 @@ main(int argc, char **argv)
 		goto fail;
 	stage = 4;
 	hl_telemetry_register();
+	if (!demo) /* the demo keeps nothing: results of a profiled node survive restarts */
+		hl_jobs_restore(hl_node.prof.state_dir);
 	printf("hyperline: node %s up (roles %s, dc %s, %u test port(s), %u traffic lane(s), "
 	       "%s polling)\n",
 	        hl_node.prof.name, hl_node.prof.roles_str, hl_node.prof.dc, hl_node.n_ports,
@@ -177,8 +190,10 @@ stop:
 	hl_node_request_quit();
 	if (stage >= 4)
 		hl_lanes_wait();
-	if (stage >= 3)
+	if (stage >= 3) {
 		hl_services_stop();
+		hl_membership_stop(); /* graceful SWIM leave, once its service lcore stopped */
+	}
 	if (stage >= 2 || stage == 1)
 		hl_ports_stop();
 	hl_rings_free();

@@ -1,4 +1,4 @@
-/* node.h — internal wiring of the hyperline node: the node profile, the ring messages between
+/* node.h — internal wiring of the hyperline node: its settings, the ring messages between
  * lcores, the per-workflow run shared by control, dispatch, traffic lanes and progress, and the
  * entry points of each concern (one file each). */
 #ifndef HL_NODE_H
@@ -9,61 +9,64 @@
 
 #include <rte_ring.h>
 
+#include "hl_cproto.h"
 #include "hl_hist.h"
-#include "hl_jobspec.h"
+#include "hl_job_profile.h"
 #include "hl_pmd_profile.h"
 #include "hl_port.h"
 
-#define HL_NODE_NAME 64
-#define HL_NODE_PATH 256
+#define HL_NODE_STR 64
+#define HL_NODE_LONGSTR 256
 #define HL_NODE_MAX_TRAFFIC 8 /* traffic lanes (lcores) */
-#define HL_NODE_MAX_PORTS 8 /* test ports */
-#define HL_NODE_MAX_SEEDS 16
+#define HL_NODE_MAX_TPORTS 8 /* test ports */
+#define HL_NODE_MAX_PEERS 16
 #define HL_NODE_MAX_SVC_LCORES 4
 #define HL_NODE_RING_SIZE 1024 /* entries per SP/SC ring */
 #define HL_NODE_MAX_JOBS 64 /* job records kept (running, queued, results not yet fetched) */
 
-enum hl_role { HL_ROLE_GATE = 1, HL_ROLE_MANAGER = 2, HL_ROLE_WORKER = 4 };
+enum hl_node_role { HL_ROLE_GATE = 1, HL_ROLE_MANAGER = 2, HL_ROLE_WORKER = 4 };
 
-struct hl_node_port_cfg {
-	char name[HL_NODE_NAME]; /* test port name jobs refer to */
-	char device[HL_NODE_PATH]; /* ethdev name (e.g. net_ring0, 0000:3b:00.0) */
-	char args[HL_NODE_PATH]; /* full devargs to hot-plug it when EAL did not create it */
-	char pmd_config[HL_NODE_PATH]; /* as written in the profile ("" = lib/port defaults) */
+struct hl_node_tport_cfg {
+	char name[HL_NODE_STR]; /* test port name (jobs refer to ports by index: file order) */
+	char device[HL_NODE_LONGSTR]; /* ethdev name (e.g. net_ring0, 0000:3b:00.0) */
+	char args[HL_NODE_LONGSTR]; /* full devargs to hot-plug it when EAL did not create it */
+	char pmd_config[HL_NODE_LONGSTR]; /* as written in the profile ("" = lib/port defaults) */
 	bool have_pmd;
 	struct hl_pmd_profile pmd; /* loaded at profile parse time */
 };
 
-struct hl_node_profile {
-	char origin[HL_NODE_PATH]; /* file name or "built-in demo" */
-	char name[HL_NODE_NAME];
-	char roles_str[HL_NODE_NAME];
-	unsigned roles; /* enum hl_role bits */
-	char dc[HL_NODE_NAME], cluster_id[HL_NODE_NAME], environment[HL_NODE_NAME];
-	char state_dir[HL_NODE_PATH];
-	char pmd_config_dir[HL_NODE_PATH]; /* where bare pmd-config names are looked up */
+struct hl_node_cfg {
+	char origin[HL_NODE_LONGSTR]; /* file name or "built-in demo" */
+	char name[HL_NODE_STR];
+	char roles_str[HL_NODE_STR];
+	unsigned roles; /* enum hl_node_role bits */
+	char dc[HL_NODE_STR], cluster_id[HL_NODE_STR], environment[HL_NODE_STR];
+	char state_dir[HL_NODE_LONGSTR];
+	char pmd_config_dir[HL_NODE_LONGSTR]; /* where bare pmd-config names are looked up */
 	bool adaptive; /* polling of service lcores */
-	char client_addr[HL_NODE_NAME]; /* host:port of the client API */
-	char http_addr[HL_NODE_NAME]; /* host:port of the HTTP endpoint, "" = off */
-	char fabric_device[HL_NODE_PATH], fabric_pmd[HL_NODE_PATH], fabric_addr[HL_NODE_NAME];
+	char client_addr[HL_NODE_STR]; /* host:port of the client API */
+	char http_addr[HL_NODE_STR]; /* host:port of the HTTP endpoint, "" = off */
+	char swim_addr[HL_NODE_STR]; /* IPv4:port of SWIM over kernel UDP, "" = single node */
+	/* reported, not wired */
+	char fabric_device[HL_NODE_LONGSTR], fabric_pmd[HL_NODE_LONGSTR], fabric_addr[HL_NODE_STR];
 	uint32_t n_seeds;
-	char seeds[HL_NODE_MAX_SEEDS][HL_NODE_NAME];
+	char seeds[HL_NODE_MAX_PEERS][HL_NODE_STR];
 	uint32_t n_svc;
 	unsigned svc_lcores[HL_NODE_MAX_SVC_LCORES];
 	unsigned swim_lcore, dispatch_lcore, progress_lcore;
 	uint32_t n_traffic;
 	unsigned traffic_lcores[HL_NODE_MAX_TRAFFIC];
 	uint32_t n_ports;
-	struct hl_node_port_cfg ports[HL_NODE_MAX_PORTS];
+	struct hl_node_tport_cfg ports[HL_NODE_MAX_TPORTS];
 	uint64_t window_ms, push_ms;
 };
 
 /** Parse a node profile. Returns 0 or -HL_E_CONFIG with "file: [section] key: reason" in err. */
-int hl_node_profile_load(const char *path, struct hl_node_profile *p, char *err, size_t errlen);
+int hl_node_cfg_load(const char *path, struct hl_node_cfg *p, char *err, size_t errlen);
 /** The embedded profile of --demo: all roles, net_ring0 as test port "test0", ephemeral ports. */
-void hl_node_profile_demo(struct hl_node_profile *p);
+void hl_node_cfg_demo(struct hl_node_cfg *p);
 /** Check the lcore map against the lcores EAL enabled. 0 or -HL_E_CONFIG with a message. */
-int hl_node_profile_check_lcores(const struct hl_node_profile *p, char *err, size_t errlen);
+int hl_node_cfg_check_lcores(const struct hl_node_cfg *p, char *err, size_t errlen);
 
 /* ---- ring messages: one fixed-size struct on every ring ---- */
 
@@ -80,7 +83,7 @@ struct hl_msg {
 
 /* ---- a workflow run ---- */
 
-#define HL_RUN_MAX_STREAMS HL_JS_MAX_WF_STREAMS
+#define HL_RUN_MAX_STREAMS HL_JOB_MAX_WF_STREAMS
 
 struct hl_tx_stream;
 struct hl_rxmeas;
@@ -107,28 +110,29 @@ struct hl_run {
 	uint64_t win_lost[HL_NODE_MAX_TRAFFIC], win_p99[HL_NODE_MAX_TRAFFIC];
 	uint64_t start_tsc; /* control */
 	struct hl_run_stream st[HL_RUN_MAX_STREAMS];
-	struct hl_rxmeas *rx[HL_NODE_MAX_TRAFFIC][HL_NODE_MAX_PORTS]; /* NULL: port unused */
+	struct hl_rxmeas *rx[HL_NODE_MAX_TRAFFIC][HL_NODE_MAX_TPORTS]; /* NULL: port unused */
 	struct hl_txgen *gen[HL_NODE_MAX_TRAFFIC];
 };
 
 /* ---- the node ---- */
 
-struct hl_node_port {
-	struct hl_node_port_cfg cfg;
+struct hl_node_tport {
+	struct hl_node_tport_cfg cfg;
 	uint16_t port_id;
 	bool started;
 	struct hl_port_info info;
 };
 
 struct hl_node {
-	struct hl_node_profile prof;
+	struct hl_node_cfg prof;
 	uint32_t quit; /* set by the signal handler / demo; everyone polls it (relaxed) */
 	unsigned main_lcore;
 	uint32_t n_ports;
-	struct hl_node_port ports[HL_NODE_MAX_PORTS];
+	struct hl_node_tport ports[HL_NODE_MAX_TPORTS];
 	struct rte_ring *ctl_to_disp, *prog_to_ctl;
 	struct rte_ring *disp_to_lane[HL_NODE_MAX_TRAFFIC], *lane_to_prog[HL_NODE_MAX_TRAFFIC];
-	uint32_t svc_dispatch, svc_progress, svc_backoff;
+	uint32_t svc_dispatch, svc_progress, svc_backoff, svc_swim;
+	bool have_svc_swim;
 	uint64_t hz;
 	/* counters read by HTTP/telemetry (atomics, relaxed: monotonic statistics) */
 	uint64_t windows_total, windows_dropped, ring_full;
@@ -153,11 +157,22 @@ void hl_rings_free(void);
 /* ports.c */
 int hl_ports_start(char *err, size_t errlen);
 void hl_ports_stop(void);
-int hl_port_find(const char *name);
 /* lane.c: traffic lcore body */
 int hl_lane_main(void *arg);
 int hl_lanes_launch(char *err, size_t errlen);
 void hl_lanes_wait(void);
+
+/* membership.c: SWIM over kernel UDP as the hl_swim service */
+int hl_membership_start(const char *client_addr, char *err, size_t errlen);
+bool hl_membership_enabled(void);
+int32_t hl_membership_service(void *arg);
+void hl_membership_snapshot(struct hl_cp_nodes *out);
+void hl_membership_stop(void);
+const char *hl_membership_addr(void);
+/* services.c: a service on this lcore did work (adaptive back-off resets) */
+void hl_svc_worked(void);
+/** Register the hl_swim service on the profile's swim lcore (after hl_membership_start). */
+int hl_services_add_swim(char *err, size_t errlen);
 
 /* control.c (main lcore) */
 int hl_control_run(int demo);
@@ -171,7 +186,6 @@ int hl_demo_client(const char *addr);
 #endif
 
 /* ---- jobs.c: the job table on the control core (single writer: the main lcore) ---- */
-#include "hl_cproto.h"
 
 #define HL_JOB_MAX_WATCHERS 8
 struct hl_conn;
@@ -184,8 +198,8 @@ struct hl_job {
 	uint32_t state; /* enum hl_job_state */
 	bool fetched; /* the result was delivered to a RESULTS request */
 	bool cancel_req, timed_out;
-	struct hl_jobspec spec;
-	uint8_t wf_state[HL_JS_MAX_WF];
+	struct hl_job_spec *spec; /* malloc'ed at submit (large), freed with the record */
+	uint8_t wf_state[HL_JOB_MAX_WORKFLOWS];
 	uint32_t wf_done;
 	int cur_wf; /* -1 when none */
 	struct hl_run *run;
@@ -197,8 +211,8 @@ struct hl_job {
 	struct hl_cp_progress prog;
 	bool prog_dirty;
 	struct hl_cp_result *result; /* malloc'ed at submit, freed with the record */
-	uint64_t port_base_o[HL_NODE_MAX_PORTS], port_base_i[HL_NODE_MAX_PORTS];
-	uint64_t port_base_oe[HL_NODE_MAX_PORTS], port_base_im[HL_NODE_MAX_PORTS];
+	uint64_t port_base_o[HL_NODE_MAX_TPORTS], port_base_i[HL_NODE_MAX_TPORTS];
+	uint64_t port_base_oe[HL_NODE_MAX_TPORTS], port_base_im[HL_NODE_MAX_TPORTS];
 	uint32_t n_watchers;
 	struct hl_conn *watchers[HL_JOB_MAX_WATCHERS];
 };
@@ -221,7 +235,13 @@ void hl_jobs_forget_conn(struct hl_conn *conn);
 bool hl_jobs_shutdown(void);
 /** Job counts per state (metrics). */
 void hl_jobs_count(uint64_t counts[5]);
-extern uint64_t hl_jobs_submitted, hl_jobs_rejected, hl_jobs_evicted;
+extern uint64_t hl_jobs_submitted, hl_jobs_rejected, hl_jobs_evicted, hl_jobs_persist_errors;
+/** Persist final results under <state_dir>/results from now on, and load the unfetched ones a
+ * previous run left there. Returns how many were restored, or a negative errno (then results
+ * live in memory only; logged). */
+int hl_jobs_restore(const char *state_dir);
+/** A client received the result: mark it fetched and drop its file. */
+void hl_jobs_result_fetched(struct hl_job *j);
 
 /* control.c: push the job's progress to its watchers (called by jobs.c). */
 void hl_control_push_progress(struct hl_job *j);

@@ -16,23 +16,14 @@
 #include "node.h"
 
 int
-hl_port_find(const char *name)
-{
-	for (uint32_t i = 0; i < hl_node.n_ports; i++)
-		if (strcmp(hl_node.ports[i].cfg.name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
-int
 hl_ports_start(char *err, size_t errlen)
 {
 	struct hl_node *n = &hl_node;
-	const struct hl_node_profile *p = &n->prof;
+	const struct hl_node_cfg *p = &n->prof;
 	int rc;
 
 	for (uint32_t i = 0; i < p->n_ports; i++) {
-		struct hl_node_port *np = &n->ports[i];
+		struct hl_node_tport *np = &n->ports[i];
 		uint16_t pid;
 		np->cfg = p->ports[i];
 		n->n_ports = i + 1;

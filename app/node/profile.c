@@ -11,6 +11,7 @@
 #include "hl_err.h"
 #include "hl_ini.h"
 #include "hl_strlist.h"
+#include "hl_swim.h"
 #include "node.h"
 
 struct ctx {
@@ -20,7 +21,7 @@ struct ctx {
 };
 
 static void
-defaults(struct hl_node_profile *p)
+defaults(struct hl_node_cfg *p)
 {
 	memset(p, 0, sizeof(*p));
 	strcpy(p->name, "node");
@@ -71,7 +72,7 @@ lcore_list(struct ctx *c, int sec, const char *key, unsigned *out, uint32_t max,
 }
 
 static int
-one_lcore(struct ctx *c, int sec, const char *key, const struct hl_node_profile *p, unsigned *v)
+one_lcore(struct ctx *c, int sec, const char *key, const struct hl_node_cfg *p, unsigned *v)
 {
 	uint32_t x = *v;
 	int rc =
@@ -88,7 +89,7 @@ one_lcore(struct ctx *c, int sec, const char *key, const struct hl_node_profile 
 }
 
 static int
-parse_port(struct ctx *c, int sec, struct hl_node_profile *p, struct hl_node_port_cfg *pc)
+parse_port(struct ctx *c, int sec, struct hl_node_cfg *p, struct hl_node_tport_cfg *pc)
 {
 	const char *s = hl_ini_section(c->ini, (unsigned)sec);
 	int rc;
@@ -117,7 +118,7 @@ parse_port(struct ctx *c, int sec, struct hl_node_profile *p, struct hl_node_por
 }
 
 static int
-parse(struct ctx *c, struct hl_node_profile *p)
+parse(struct ctx *c, struct hl_node_cfg *p)
 {
 	static const char *const known[] = {
 	        "node", "management", "fabric", "seeds", "lcores", "timers", NULL};
@@ -149,10 +150,14 @@ parse(struct ctx *c, struct hl_node_profile *p)
 	                 sizeof(p->pmd_config_dir))) < 0 ||
 	        (rc = str(c, mgmt, "client", p->client_addr, sizeof(p->client_addr))) < 0 ||
 	        (rc = str(c, mgmt, "http", p->http_addr, sizeof(p->http_addr))) < 0 ||
+	        (rc = str(c, mgmt, "swim", p->swim_addr, sizeof(p->swim_addr))) < 0 ||
 	        (rc = str(c, fab, "port", p->fabric_device, sizeof(p->fabric_device))) < 0 ||
 	        (rc = str(c, fab, "pmd_config", p->fabric_pmd, sizeof(p->fabric_pmd))) < 0 ||
 	        (rc = str(c, fab, "address", p->fabric_addr, sizeof(p->fabric_addr))) < 0)
 		return rc;
+	if (strlen(p->dc) > HL_SWIM_DC_MAX)
+		return hl_ini_err(c->ini, node, "dc", c->err, c->errlen,
+		        "longer than %d characters (gossiped in SWIM metadata)", HL_SWIM_DC_MAX);
 	const char *roles = hl_ini_get(c->ini, (unsigned)node, "roles");
 	if (roles == NULL)
 		return hl_ini_err(c->ini, node, "roles", c->err, c->errlen,
@@ -161,7 +166,7 @@ parse(struct ctx *c, struct hl_node_profile *p)
 		return hl_ini_err(c->ini, node, "roles", c->err, c->errlen, "value too long");
 	strcpy(p->roles_str, roles);
 	snprintf(buf, sizeof(buf), "%s", roles);
-	char *items[HL_NODE_MAX_SEEDS + 1];
+	char *items[HL_NODE_MAX_PEERS + 1];
 	int n = hl_strlist_split(buf, items, 3);
 	if (n <= 0)
 		return hl_ini_err(c->ini, node, "roles", c->err, c->errlen, "need 1..3 roles");
@@ -176,6 +181,14 @@ parse(struct ctx *c, struct hl_node_profile *p)
 			return hl_ini_err(c->ini, node, "roles", c->err, c->errlen,
 			        "unknown role '%s' (gate, manager, worker)", items[i]);
 	}
+	/* canonical form for status and metrics: "gate,manager,worker" */
+	snprintf(p->roles_str, sizeof(p->roles_str), "%s%s%s%s%s",
+	        p->roles & HL_ROLE_GATE ? "gate" : "",
+	        (p->roles & HL_ROLE_GATE) && (p->roles & (HL_ROLE_MANAGER | HL_ROLE_WORKER)) ? ","
+	                                                                                     : "",
+	        p->roles & HL_ROLE_MANAGER ? "manager" : "",
+	        (p->roles & HL_ROLE_MANAGER) && (p->roles & HL_ROLE_WORKER) ? "," : "",
+	        p->roles & HL_ROLE_WORKER ? "worker" : "");
 	const char *pol = hl_ini_get(c->ini, (unsigned)node, "polling");
 	if (pol && strcmp(pol, "busy") == 0)
 		p->adaptive = false;
@@ -185,12 +198,12 @@ parse(struct ctx *c, struct hl_node_profile *p)
 	if (seeds >= 0) {
 		const char *v = hl_ini_get(c->ini, (unsigned)seeds, "list");
 		snprintf(buf, sizeof(buf), "%s", v ? v : "");
-		n = hl_strlist_split(buf, items, HL_NODE_MAX_SEEDS);
+		n = hl_strlist_split(buf, items, HL_NODE_MAX_PEERS);
 		if (n < 0)
 			return hl_ini_err(c->ini, seeds, "list", c->err, c->errlen,
-			        "more than %d seeds", HL_NODE_MAX_SEEDS);
+			        "more than %d seeds", HL_NODE_MAX_PEERS);
 		for (int i = 0; i < n; i++) {
-			if (strlen(items[i]) >= HL_NODE_NAME || strchr(items[i], ':') == NULL)
+			if (strlen(items[i]) >= HL_NODE_STR || strchr(items[i], ':') == NULL)
 				return hl_ini_err(c->ini, seeds, "list", c->err, c->errlen,
 				        "'%s' is not host:port", items[i]);
 			strcpy(p->seeds[p->n_seeds++], items[i]);
@@ -216,9 +229,9 @@ parse(struct ctx *c, struct hl_node_profile *p)
 		const char *s = hl_ini_section(c->ini, i);
 		if (strncmp(s, "port.", 5) != 0)
 			continue;
-		if (p->n_ports == HL_NODE_MAX_PORTS)
+		if (p->n_ports == HL_NODE_MAX_TPORTS)
 			return hl_ini_err(c->ini, (int)i, NULL, c->err, c->errlen,
-			        "more than %d test ports", HL_NODE_MAX_PORTS);
+			        "more than %d test ports", HL_NODE_MAX_TPORTS);
 		if ((rc = parse_port(c, (int)i, p, &p->ports[p->n_ports++])) < 0)
 			return rc;
 	}
@@ -245,7 +258,7 @@ parse(struct ctx *c, struct hl_node_profile *p)
 }
 
 int
-hl_node_profile_load(const char *path, struct hl_node_profile *p, char *err, size_t errlen)
+hl_node_cfg_load(const char *path, struct hl_node_cfg *p, char *err, size_t errlen)
 {
 	struct ctx c = {NULL, err, errlen};
 	int rc = hl_ini_load_file(&c.ini, path, err, errlen);
@@ -259,7 +272,7 @@ hl_node_profile_load(const char *path, struct hl_node_profile *p, char *err, siz
 }
 
 int
-hl_node_profile_check_lcores(const struct hl_node_profile *p, char *err, size_t errlen)
+hl_node_cfg_check_lcores(const struct hl_node_cfg *p, char *err, size_t errlen)
 {
 	unsigned main_lc = rte_get_main_lcore();
 	for (uint32_t i = 0; i < p->n_svc + p->n_traffic; i++) {
@@ -280,7 +293,7 @@ hl_node_profile_check_lcores(const struct hl_node_profile *p, char *err, size_t 
 }
 
 void
-hl_node_profile_demo(struct hl_node_profile *p)
+hl_node_cfg_demo(struct hl_node_cfg *p)
 {
 	defaults(p);
 	strcpy(p->origin, "built-in demo profile");

@@ -1,5 +1,5 @@
 /* services.c — the node's rte_service components (dispatch, progress ingestion, adaptive
- * back-off) on the profile's service lcores, and the SP/SC rings that connect the lcores:
+ * back-off; SWIM is in membership.c) on the profile's service lcores, and the SP/SC rings that connect the lcores:
  *
  *   control --ctl_to_disp--> dispatch --disp_to_lane[i]--> lane i
  *   lane i --lane_to_prog[i]--> progress --prog_to_ctl--> control
@@ -23,6 +23,12 @@
 /* Work seen this round by the services of an lcore; written and read on that lcore only. */
 static uint32_t svc_work[RTE_MAX_LCORE];
 static uint32_t svc_idle_rounds[RTE_MAX_LCORE];
+
+void
+hl_svc_worked(void)
+{
+	svc_work[rte_lcore_id()] = 1;
+}
 
 static struct rte_ring *
 mkring(const char *what, unsigned i)
@@ -194,7 +200,7 @@ int
 hl_services_start(char *err, size_t errlen)
 {
 	struct hl_node *n = &hl_node;
-	const struct hl_node_profile *p = &n->prof;
+	const struct hl_node_cfg *p = &n->prof;
 	int rc;
 	for (uint32_t i = 0; i < p->n_svc; i++) {
 		rc = rte_service_lcore_add(p->svc_lcores[i]);
@@ -227,10 +233,23 @@ hl_services_start(char *err, size_t errlen)
 			return rc;
 		}
 	}
-	HL_LOG(HL_LOG_INFO, "node",
-	        "services dispatch@%u progress@%u polling=%s (swim: not wired, "
-	        "no membership core in this build)",
+	HL_LOG(HL_LOG_INFO, "node", "services dispatch@%u progress@%u polling=%s",
 	        p->dispatch_lcore, p->progress_lcore, p->adaptive ? "adaptive" : "busy");
+	return 0;
+}
+
+int
+hl_services_add_swim(char *err, size_t errlen)
+{
+	struct hl_node *n = &hl_node;
+	int rc = reg("hl_swim", hl_membership_service, &n->svc_swim, err, errlen);
+	if (rc < 0)
+		return rc;
+	n->have_svc_swim = true;
+	if ((rc = rte_service_map_lcore_set(n->svc_swim, n->prof.swim_lcore, 1)) < 0) {
+		snprintf(err, errlen, "service map hl_swim: %s", rte_strerror(-rc));
+		return rc;
+	}
 	return 0;
 }
 
@@ -238,8 +257,12 @@ void
 hl_services_stop(void)
 {
 	struct hl_node *n = &hl_node;
-	uint32_t ids[] = {n->svc_dispatch, n->svc_progress, n->svc_backoff};
-	int nids = n->prof.adaptive ? 3 : 2;
+	uint32_t ids[4] = {n->svc_dispatch, n->svc_progress};
+	int nids = 2;
+	if (n->prof.adaptive)
+		ids[nids++] = n->svc_backoff;
+	if (n->have_svc_swim)
+		ids[nids++] = n->svc_swim;
 	/* services first: an lcore that is the only one running a service refuses to stop */
 	for (int i = 0; i < nids; i++)
 		rte_service_runstate_set(ids[i], 0);

@@ -33,9 +33,9 @@ hl_telemetry_publish_jobs(const char *unused)
 			continue;
 		jobs_snap[jobs_n].id = j->id;
 		snprintf(jobs_snap[jobs_n].text, sizeof(jobs_snap[0].text),
-		        "%s %s workflows %u/%u tx %" PRIu64 " rx %" PRIu64 "%s", j->spec.name,
-		        hl_job_state_name(j->state), j->wf_done, j->spec.n_wf, j->prog.tx_pkts,
-		        j->prog.rx_pkts, j->fetched ? " (result fetched)" : "");
+		        "%s %s workflows %u/%u tx %" PRIu64 " rx %" PRIu64 "%s", j->spec->name,
+		        hl_job_state_name(j->state), j->wf_done, j->spec->n_workflows,
+		        j->prog.tx_pkts, j->prog.rx_pkts, j->fetched ? " (result fetched)" : "");
 		jobs_n++;
 	}
 	pthread_mutex_unlock(&jobs_lock);
@@ -92,7 +92,7 @@ tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	(void)params;
-	const struct hl_node_profile *p = &hl_node.prof;
+	const struct hl_node_cfg *p = &hl_node.prof;
 	char buf[128];
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_int(d, "control", (int)rte_get_main_lcore());
@@ -133,12 +133,17 @@ tel_members(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	(void)params;
-	const struct hl_node_profile *p = &hl_node.prof;
-	char val[256];
+	static struct hl_cp_nodes nd; /* telemetry runs one command at a time */
+	char key[24], val[400];
+	hl_membership_snapshot(&nd);
 	rte_tel_data_start_dict(d);
-	snprintf(val, sizeof(val), "alive (self) roles=%s dc=%s cluster=%s", p->roles_str, p->dc,
-	        p->cluster_id);
-	rte_tel_data_add_dict_string(d, p->name, val);
+	/* keys are restricted to a small character set: index them, the address is in the value */
+	for (uint32_t i = 0; i < nd.n; i++) {
+		snprintf(key, sizeof(key), "member%u", i);
+		snprintf(val, sizeof(val), "%s %s roles=%s dc=%s client=%s", nd.nodes[i].name,
+		        nd.nodes[i].state, nd.nodes[i].roles, nd.nodes[i].dc, nd.nodes[i].mgmt);
+		rte_tel_data_add_dict_string(d, key, val);
+	}
 	return 0;
 }
 

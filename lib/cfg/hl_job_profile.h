@@ -31,8 +31,18 @@
 struct hl_job_stream {
 	char name[HL_JOB_NAME_LEN];
 	uint16_t port; /* test port index on the worker (hl_stream_spec has no port) */
+	char port_name[HL_JOB_NAME_LEN]; /* or the test port's name in the node profile ("" =
+	                                    by index) */
 	struct hl_stream_spec spec; /* spec.id is unique within the job */
 };
+
+/* How a workflow's cores are allocated among workflows of the same layer (scenarios.md E.4). */
+enum hl_job_priority {
+	HL_JOB_PRIO_AUTO = 0, /* cores shared equally among AUTO workflows (default) */
+	HL_JOB_PRIO_EXPLICIT = 1, /* allocated before AUTO, higher priority first */
+	HL_JOB_PRIO_EXCLUSIVE = 2, /* runs alone on its resources */
+};
+#define HL_JOB_MAX_PRIORITY 100
 
 struct hl_job_workflow {
 	char name[HL_JOB_NAME_LEN];
@@ -42,6 +52,8 @@ struct hl_job_workflow {
 	uint16_t deps[HL_JOB_MAX_DEPS]; /* indexes into hl_job_spec.workflows */
 	uint16_t cores; /* traffic lcores, 1..HL_JOB_MAX_CORES */
 	uint64_t duration_ns; /* 0 = until every stream has ended (each then has an end) */
+	uint8_t priority_class; /* enum hl_job_priority */
+	uint8_t priority; /* EXPLICIT: 1..HL_JOB_MAX_PRIORITY; else 0 */
 	uint16_t layer; /* 0 = no dependencies; else 1 + the highest layer of its dependencies */
 };
 
@@ -60,7 +72,8 @@ struct hl_job_spec {
 	uint16_t n_layers; /* 1 + the highest workflow layer */
 };
 
-/** Parse len bytes of job-profile text; label names the source in messages. */
+/** Parse len bytes of job-profile text; label names the source in messages. On error the
+ * contents of *job are unspecified (partly filled). */
 int hl_job_profile_parse_buf(struct hl_job_spec *job, const char *label, const void *buf,
         size_t len, char *err, size_t errlen);
 

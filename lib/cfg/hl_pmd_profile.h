@@ -18,6 +18,7 @@
 #define HL_PMD_DESC_LEN 128
 #define HL_PMD_MAX_QUEUES 4096 /* largest max_rx/max_tx a profile may claim */
 #define HL_PMD_MAX_RING 65535 /* descriptor counts are uint16_t in ethdev */
+#define HL_PMD_MAX_DIR_FILES 256 /* profiles scanned by hl_pmd_profile_match_driver() */
 
 /** Descriptor ring limits of one direction (as rte_eth_desc_lim) plus the profile's default. */
 struct hl_pmd_desc {
@@ -57,7 +58,7 @@ struct hl_pmd_profile {
 };
 
 /** Parse len bytes of profile text; label names the source in messages. The profile name is
- * label's file name without directory and ".ini". */
+ * label's file name without directory and ".ini". On error *p is unspecified. */
 int hl_pmd_profile_parse_buf(struct hl_pmd_profile *p, const char *label, const void *buf,
         size_t len, char *err, size_t errlen);
 
@@ -67,6 +68,13 @@ int hl_pmd_profile_load(struct hl_pmd_profile *p, const char *path, char *err, s
 /** Load profile name from dir ("<dir>/<name>.ini"); name must be a plain name (no '/'). */
 int hl_pmd_profile_find(
         struct hl_pmd_profile *p, const char *dir, const char *name, char *err, size_t errlen);
+
+/** Load the profile of dir whose [pmd] driver equals driver (rte_eth_dev_info.driver_name), to
+ * pick a profile for a discovered device. Every *.ini of dir (at most HL_PMD_MAX_DIR_FILES) is
+ * parsed: a broken one is an error, not skipped. Returns 0, -ENOENT (no profile for driver, err
+ * says so), -EEXIST (two profiles claim it, err names both), or a parse/read error. */
+int hl_pmd_profile_match_driver(
+        struct hl_pmd_profile *p, const char *dir, const char *driver, char *err, size_t errlen);
 
 /** Check a port request against what the profile says the PMD can do, before any device is
  * touched. Returns 0, or -HL_E_UNSUPPORTED / -EINVAL with a message naming the setting. */

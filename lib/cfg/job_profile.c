@@ -46,15 +46,16 @@ classify(struct parse *ps)
 			ps->job_sec = (int)i; /* a second [job] is a duplicate section (hl_ini) */
 			continue;
 		}
-		const char *sp = strpbrk(s, " \t");
-		size_t tl = sp ? (size_t)(sp - s) : strlen(s);
+		/* "[workflow NAME]"; "[workflow.NAME]" is accepted too (app/'s interim format) */
+		size_t tl = strcspn(s, " \t.");
+		const char *sp = s[tl] != '\0' ? s + tl : NULL;
 		bool wf = tl == 8 && strncmp(s, "workflow", 8) == 0;
 		bool st = tl == 6 && strncmp(s, "stream", 6) == 0;
 		if (!wf && !st)
 			return ERR(ps, (int)i, NULL,
 			        "unknown section (expected [job], [workflow NAME] or [stream "
 			        "NAME])");
-		const char *name = sp ? sp : s + tl;
+		const char *name = sp ? sp + (*sp == '.') : s + tl;
 		while (*name == ' ' || *name == '\t')
 			name++;
 		if (*name == '\0')
@@ -464,10 +465,21 @@ parse_stream(struct parse *ps, unsigned t)
 	hl_stream_spec_default(sp);
 	sp->id = (uint16_t)(t + 1);
 	if ((rc = hl_ini_u16(ini, sec, "id", 1, HL_STREAM_MAX_ID, &sp->id, ps->err, ps->errlen)) <
-	                0 ||
-	        (rc = hl_ini_u16(ini, sec, "port", 0, HL_JOB_MAX_PORTS - 1, &js->port, ps->err,
-	                 ps->errlen)) < 0)
+	        0)
 		return rc;
+	/* port: an index on the worker, or the name of a node profile's test port */
+	const char *pv = hl_ini_get(ini, sec, "port");
+	if (pv != NULL && pv[0] >= '0' && pv[0] <= '9') {
+		if ((rc = hl_ini_u16(ini, sec, "port", 0, HL_JOB_MAX_PORTS - 1, &js->port, ps->err,
+		             ps->errlen)) < 0)
+			return rc;
+	} else if (pv != NULL) {
+		if (!hl_cfgval_is_name(pv, NAME_MAX_))
+			return ERR(ps, (int)sec, "port",
+			        "'%s' is neither a port index (0..%u) nor a port name", pv,
+			        HL_JOB_MAX_PORTS - 1);
+		snprintf(js->port_name, sizeof(js->port_name), "%s", pv);
+	}
 	for (unsigned o = 0; o < t; o++)
 		if (ps->job->streams[o].spec.id == sp->id)
 			return ERR(ps, (int)sec, "id", "%u already used by stream '%s'", sp->id,
@@ -647,6 +659,21 @@ parse_workflow(struct parse *ps, unsigned w, bool used[HL_JOB_MAX_STREAMS])
 	        (rc = hl_ini_duration(ps->ini, sec, "duration", 1000000, HL_JOB_MAX_DURATION_NS,
 	                 &wf->duration_ns, ps->err, ps->errlen)) < 0)
 		return rc;
+	const char *prio = hl_ini_get(ps->ini, sec, "priority");
+	if (prio != NULL) {
+		if (strcmp(prio, "auto") == 0) {
+			wf->priority_class = HL_JOB_PRIO_AUTO;
+		} else if (strcmp(prio, "exclusive") == 0) {
+			wf->priority_class = HL_JOB_PRIO_EXCLUSIVE;
+		} else {
+			uint64_t pv;
+			if (hl_cfgval_u64(prio, 1, HL_JOB_MAX_PRIORITY, &pv, why, sizeof(why)) < 0)
+				return ERR(ps, (int)sec, "priority",
+				        "%s (auto, exclusive, or 1..%u)", why, HL_JOB_MAX_PRIORITY);
+			wf->priority_class = HL_JOB_PRIO_EXPLICIT;
+			wf->priority = (uint8_t)pv;
+		}
+	}
 	if (wf->duration_ns == 0) {
 		for (unsigned i = 0; i < wf->n_streams; i++) {
 			const struct hl_job_stream *js = &job->streams[wf->streams[i]];

@@ -1,7 +1,9 @@
 /* pmd_profile.c — pmd-config profile reader: capabilities and port defaults of one PMD / NIC
  * family (schema in docs/profiles.md). Capabilities use DPDK's own offload names; port defaults
  * use hl_port's names, and each default is checked against the capabilities of the same file. */
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -413,6 +415,64 @@ hl_pmd_profile_find(
 		return -ENAMETOOLONG;
 	}
 	return hl_pmd_profile_load(p, path, err, errlen);
+}
+
+int
+hl_pmd_profile_match_driver(
+        struct hl_pmd_profile *p, const char *dir, const char *driver, char *err, size_t errlen)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		int rc = -errno;
+		snprintf(err, errlen, "%s: cannot open pmd-config directory: %s", dir,
+		        strerror(errno));
+		return rc;
+	}
+	struct hl_pmd_profile *cand = malloc(sizeof(*cand));
+	if (cand == NULL) {
+		closedir(d);
+		return -ENOMEM;
+	}
+	char found[HL_PMD_NAME_LEN] = "";
+	unsigned scanned = 0;
+	int rc = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		if (n < 5 || strcmp(e->d_name + n - 4, ".ini") != 0 || e->d_name[0] == '.')
+			continue;
+		if (++scanned > HL_PMD_MAX_DIR_FILES) {
+			snprintf(err, errlen, "%s: more than %u profiles", dir,
+			        HL_PMD_MAX_DIR_FILES);
+			rc = -E2BIG;
+			break;
+		}
+		char path[1024];
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path)) {
+			snprintf(err, errlen, "%s: path too long", dir);
+			rc = -ENAMETOOLONG;
+			break;
+		}
+		if ((rc = hl_pmd_profile_load(cand, path, err, errlen)) < 0)
+			break;
+		if (strcmp(cand->driver, driver) != 0)
+			continue;
+		if (found[0] != '\0') {
+			snprintf(err, errlen, "%s: profiles %s and %s both claim driver %s", dir,
+			        found, cand->name, driver);
+			rc = -EEXIST;
+			break;
+		}
+		snprintf(found, sizeof(found), "%s", cand->name);
+		*p = *cand;
+	}
+	closedir(d);
+	free(cand);
+	if (rc == 0 && found[0] == '\0') {
+		snprintf(err, errlen, "%s: no pmd-config profile for driver %s", dir, driver);
+		rc = -ENOENT;
+	}
+	return rc;
 }
 
 __attribute__((format(printf, 4, 5))) static int

@@ -86,9 +86,10 @@ int hl_port_setup(uint16_t port_id, const struct hl_port_conf *conf, struct hl_p
 /** Stop and close a port set up by hl_port_setup(). Returns 0 or a negative errno. */
 int hl_port_teardown(uint16_t port_id);
 
-/** The per-socket packet pool (created on first use, then shared): n mbufs of data_room bytes
- * on socket. Pools are distinguished by (socket, data_room); at most HL_PORT_MAX_SOCKETS x 2
- * pools exist. Returns NULL with rte_errno set on failure. */
+/** A per-socket packet pool of at least n mbufs of data_room bytes: an existing pool of that
+ * (socket, data_room) that is large enough is shared, otherwise a new one is created. At most
+ * HL_PORT_MAX_SOCKETS x 2 pools exist (then NULL, rte_errno = ENOSPC). Returns NULL with
+ * rte_errno set on failure. */
 struct rte_mempool *hl_port_socket_pool(int socket, uint32_t n, uint16_t data_room);
 
 /** Line rate of a port in Mb/s (link status, else conf->link_mbps, else 0). */

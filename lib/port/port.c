@@ -102,8 +102,10 @@ hl_port_socket_pool(int socket, uint32_t n, uint16_t data_room)
 		socket = 0;
 	struct pool_slot *free_slot = NULL;
 	for (size_t i = 0; i < RTE_DIM(pools); i++) {
+		/* shared by every port of the socket that it is large enough for; a port that
+		 * needs more gets its own larger pool */
 		if (pools[i].mp != NULL && pools[i].socket == socket &&
-		        pools[i].data_room == data_room)
+		        pools[i].data_room == data_room && pools[i].mp->size >= n)
 			return pools[i].mp;
 		if (pools[i].mp == NULL && free_slot == NULL)
 			free_slot = &pools[i];
@@ -113,7 +115,8 @@ hl_port_socket_pool(int socket, uint32_t n, uint16_t data_room)
 		return NULL;
 	}
 	char name[RTE_MEMPOOL_NAMESIZE];
-	snprintf(name, sizeof(name), "hl_rx_s%d_%u", socket, data_room);
+	snprintf(name, sizeof(name), "hl_rx_s%d_%u_%u", socket, data_room,
+	        (unsigned)(free_slot - pools));
 	struct rte_mempool *mp = rte_pktmbuf_pool_create(name, n, POOL_CACHE, 0, data_room, socket);
 	if (mp == NULL)
 		return NULL;

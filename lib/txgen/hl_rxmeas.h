@@ -49,6 +49,12 @@ hl_rx_loss_final(const struct hl_rx_stats *st, uint64_t tx_signed)
 	return tx_signed > st->unique ? tx_signed - st->unique : 0;
 }
 
+/** Merge the stats of one stream measured on several RX lcores (RSS): counts, bytes, dup,
+ * reorder, too_old and unique add, histograms merge exactly, max_seq is the larger, jitter the
+ * larger of the two estimates. Reordering across lcores is not visible to either. dst and src
+ * must be the same stream. */
+void hl_rx_stats_merge(struct hl_rx_stats *dst, const struct hl_rx_stats *src);
+
 struct hl_rx_snapshot {
 	uint64_t window_seq; /* increments at every publication */
 	uint64_t tsc; /* when it was taken */
@@ -62,7 +68,8 @@ struct hl_rx_snapshot {
 struct hl_rxmeas; /* opaque; allocated on a socket */
 
 /** Create the measurement state for (port, queue), snapshot window window_ns (0 = 50 ms).
- * hw_ts_dynfield >= 0 selects NIC RX timestamps (not yet used: software TSC only). */
+ * Returns NULL with rte_errno EINVAL (no such port, or queue not configured) or ENOMEM.
+ * Latency uses the burst's TSC unless hl_rxmeas_hw_timestamps() selects NIC timestamps. */
 struct hl_rxmeas *hl_rxmeas_create(uint16_t port, uint16_t queue, uint64_t window_ns, int socket);
 void hl_rxmeas_free(struct hl_rxmeas *r);
 
@@ -87,6 +94,18 @@ void hl_rxmeas_snapshot(const struct hl_rxmeas *r, struct hl_rx_snapshot *out);
 /** Live stats of a tracked stream (owner lcore, or when the lcore is stopped); NULL if not
  * tracked. */
 const struct hl_rx_stats *hl_rxmeas_stats(const struct hl_rxmeas *r, uint16_t stream_id);
+
+/** Take RX times from the NIC's per-packet timestamps (RTE_ETH_RX_OFFLOAD_TIMESTAMP; dynfield
+ * and flag from hl_port_info) instead of the burst's TSC. A NIC time t maps to the sender's TSC
+ * domain as tsc_ref + (t - nic_ref) x tsc_hz / nic_hz, from a pair (nic_ref, tsc_ref) the caller
+ * sampled together (rte_eth_read_clock() and rte_rdtsc()) and may refresh at any time on the
+ * owner lcore against drift. Packets without the flag keep the TSC. dynfield < 0 turns it off.
+ * Returns -EINVAL for nic_hz <= 0. */
+int hl_rxmeas_hw_timestamps(struct hl_rxmeas *r, int dynfield, uint64_t dynflag, double nic_hz,
+        uint64_t nic_ref, uint64_t tsc_ref);
+
+/** Packets whose RX time came from a NIC timestamp. */
+uint64_t hl_rxmeas_hw_stamped(const struct hl_rxmeas *r);
 
 /** Live queue totals (owner lcore, or when stopped). */
 void hl_rxmeas_totals(

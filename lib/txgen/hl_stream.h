@@ -122,6 +122,12 @@ struct hl_stream_spec {
 
 	uint16_t burst; /* packets per TX burst, 1..HL_STREAM_MAX_BURST; 0 = 32 */
 
+	/* trains (burst patterns): train_pkts packets at the stream's rate (back to back when
+	 * unlimited), then train_gap_ns idle, repeated; train_pkts 0 = continuous. The rate is the
+	 * rate inside a train: the average is train_pkts / (train_pkts / pps + gap). */
+	uint32_t train_pkts;
+	uint64_t train_gap_ns;
+
 	/* measurement */
 	uint8_t sig_mode; /* enum hl_sig_mode */
 	uint32_t probe_ratio; /* PROBES: one signed packet every probe_ratio packets, >= 1 */

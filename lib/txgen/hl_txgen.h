@@ -33,6 +33,9 @@ struct hl_tx_opts {
 	int socket; /* NUMA socket of the pool; <0 = the port's */
 	uint32_t link_mbps; /* line rate for HL_RATE_PERCENT; 0 = 10000 */
 	uint64_t stall_ns; /* no progress this long ends the stream with an error; 0 = 1 s */
+	/* Pace with the NIC's queue rate limiter instead of the TSC: the stream goes unpaced into
+	 * a queue limited to its L2 rate (Mb/s, rounded up); creation fails without a limiter. */
+	bool hw_rate_limit;
 };
 
 /** Counters of one stream, written only by the generator lcore. */
@@ -50,7 +53,6 @@ struct hl_tx_counters {
 	bool done;
 };
 
-struct hl_tx_var;
 struct hl_tx_stream; /* opaque: created on the stream's socket, owns its pool */
 
 /** Compile spec for (port, queue): validate, build the template and the size schedule, create

@@ -224,6 +224,11 @@ hl_stream_spec_validate(const struct hl_stream_spec *s, char *err, size_t errlen
 	}
 	if (s->burst > HL_STREAM_MAX_BURST)
 		return fail(err, errlen, "burst: %u above %u", s->burst, HL_STREAM_MAX_BURST);
+	if (s->train_pkts == 0 && s->train_gap_ns != 0)
+		return fail(err, errlen, "train_gap_ns: set without train_pkts");
+	if (s->train_gap_ns > 3600ull * 1000000000ull)
+		return fail(err, errlen, "train_gap_ns: %llu above one hour",
+		        (unsigned long long)s->train_gap_ns);
 	if (s->sig_mode > HL_SIG_ALL)
 		return fail(err, errlen, "sig_mode: unknown mode %u", s->sig_mode);
 	if (s->sig_mode == HL_SIG_PROBES && s->probe_ratio == 0)

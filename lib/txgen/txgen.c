@@ -46,12 +46,16 @@ struct hl_tx_stream {
 	uint16_t udp_len_off; /* UDP length field or 0 (variable size only) */
 	uint16_t l3_ck_off, l4_ck_off;
 	uint8_t has_l3_ck, has_l4_ck, l4_pseudo, l4_is_udp, sig_mode, n_vars;
+	uint8_t l3_ck_dyn, l4_ck_dyn; /* checksum changes per packet (else baked in the template) */
 	uint32_t l3_base, l4_base; /* ones-complement partial sums of the constant words */
 	uint32_t probe_ratio, probe_left;
 	uint32_t sched_len, sched_idx;
 	uint64_t rng;
 	uint64_t cpp_fp; /* TSC cycles per packet, 40.24 fixed point; 0 = unlimited */
 	uint64_t min_batch; /* paced: wait until this many packets are due (<= burst) */
+	uint64_t train; /* packets per train, 0 = continuous */
+	uint64_t period_fp; /* train period (train x cpp + gap), 40.24 fixed point */
+	bool paced; /* cpp_fp or trains: sends follow due times */
 	uint64_t end_tsc; /* 0 = no duration */
 	uint64_t limit_pkts; /* 0 = no count */
 	uint64_t stall_cycles;
@@ -344,6 +348,17 @@ hl_tx_stream_create(const struct hl_stream_spec *spec, uint16_t port, uint16_t q
 		errf(err, errlen, "stream %u: %s", spec ? spec->id : 0, verr);
 		return NULL;
 	}
+	/* an out-of-range queue would be used unchecked by rte_eth_tx_burst */
+	struct rte_eth_dev_info di;
+	if (!rte_eth_dev_is_valid_port(port) || rte_eth_dev_info_get(port, &di) != 0) {
+		errf(err, errlen, "stream %u: port %u: no such port", spec->id, port);
+		return NULL;
+	}
+	if (queue >= di.nb_tx_queues) {
+		errf(err, errlen, "stream %u: port %u has %u TX queues configured, queue %u asked",
+		        spec->id, port, di.nb_tx_queues, queue);
+		return NULL;
+	}
 	struct hl_tx_opts o = {0};
 	if (opts != NULL)
 		o = *opts;
@@ -405,6 +420,25 @@ hl_tx_stream_create(const struct hl_stream_spec *spec, uint16_t port, uint16_t q
 			v->cur = sv->list[0];
 	}
 	build_template(s);
+	/* A checksum nothing per-packet touches is written once into the template: a constant
+	 * stream then writes no packet byte at all in the hot loop. */
+	bool fixed = s->fixed_len != 0;
+	s->l3_ck_dyn = s->has_l3_ck && !fixed;
+	s->l4_ck_dyn = s->has_l4_ck && (!fixed || s->sig_mode != HL_SIG_NONE);
+	for (unsigned i = 0; i < s->n_vars; i++) {
+		s->l3_ck_dyn |= s->vars[i].in_l3;
+		s->l4_ck_dyn |= s->vars[i].in_l4;
+	}
+	if (s->has_l3_ck && !s->l3_ck_dyn) {
+		uint16_t ck = (uint16_t)~fold(s->l3_base);
+		memcpy(s->tpl + s->l3_ck_off, &ck, 2);
+	}
+	if (s->has_l4_ck && !s->l4_ck_dyn) {
+		uint16_t ck = (uint16_t)~fold(s->l4_base);
+		if (ck == 0 && s->l4_is_udp)
+			ck = 0xffff;
+		memcpy(s->tpl + s->l4_ck_off, &ck, 2);
+	}
 
 	/* rate */
 	double pps = 0;
@@ -439,6 +473,37 @@ hl_tx_stream_create(const struct hl_stream_spec *spec, uint16_t port, uint16_t q
 		double b = pps * HL_TXGEN_BATCH_NS / 1e9;
 		s->min_batch = b < 1 ? 1 : b > s->burst ? s->burst : (uint64_t)b;
 	}
+	if (spec->train_pkts) {
+		s->train = spec->train_pkts;
+		uint64_t gap_fp = (uint64_t)((double)spec->train_gap_ns * (double)hz / 1e9 *
+		                             (double)(1u << 24));
+		s->period_fp = s->train * s->cpp_fp + gap_fp;
+		if (s->period_fp == 0)
+			s->train = 0; /* unlimited trains with no gap: continuous */
+		if (pps == 0)
+			s->min_batch = s->burst;
+	}
+	if (o.hw_rate_limit && pps > 0) {
+		uint32_t mbps = (uint32_t)ceil(pps * s->mean_frame * 8.0 / 1e6);
+		int rc = rte_eth_set_queue_rate_limit(port, queue, mbps ? mbps : 1);
+		if (rc != 0) {
+			errf(err, errlen,
+			        "stream %u: port %u queue %u: queue rate limiter (%u Mb/s) "
+			        "unavailable: %s",
+			        spec->id, port, queue, mbps, rte_strerror(-rc));
+			rte_free(s);
+			return NULL;
+		}
+		s->cpp_fp = 0; /* the NIC paces; duration and count still end the stream */
+		if (s->train) {
+			errf(err, errlen,
+			        "stream %u: trains need the TSC pacer, not a queue limiter",
+			        spec->id);
+			rte_free(s);
+			return NULL;
+		}
+	}
+	s->paced = s->cpp_fp != 0 || s->train != 0;
 	s->limit_pkts = spec->packet_count;
 	s->stall_cycles = (uint64_t)((double)o.stall_ns * (double)hz / 1e9);
 	s->backoff_cycles = (uint64_t)((double)HL_TXGEN_FULL_BACKOFF_NS * (double)hz / 1e9);
@@ -540,7 +605,7 @@ fill_impl(struct hl_tx_stream *s, struct rte_mbuf **pk, unsigned n, uint64_t tsc
 {
 	const uint32_t l3_base = s->l3_base, l4_base = s->l4_base;
 	const unsigned nv = s->n_vars;
-	const bool has_l3 = s->has_l3_ck, has_l4 = s->has_l4_ck, pseudo = s->l4_pseudo,
+	const bool has_l3 = s->l3_ck_dyn, has_l4 = s->l4_ck_dyn, pseudo = s->l4_pseudo,
 	           is_udp = s->l4_is_udp;
 	const uint16_t l3_ck_off = s->l3_ck_off, l4_ck_off = s->l4_ck_off, sig_off = s->sig_off;
 	const uint16_t l3_len_off = s->l3_len_off, l3_len_sub = s->l3_len_sub,
@@ -694,6 +759,29 @@ hl_tx_stream_build_one(struct hl_tx_stream *s, uint64_t tsc)
 	return m;
 }
 
+/* Due time of packet j, in 40.24 fixed-point cycles after the start. */
+static inline unsigned __int128
+due_off(const struct hl_tx_stream *s, uint64_t j)
+{
+	if (s->train == 0)
+		return (unsigned __int128)j * s->cpp_fp;
+	return (unsigned __int128)(j / s->train) * s->period_fp +
+	       (unsigned __int128)(j % s->train) * s->cpp_fp;
+}
+
+/* Packets due at or before elapsed cycles after the start. */
+static inline uint64_t
+due_count(const struct hl_tx_stream *s, uint64_t elapsed)
+{
+	unsigned __int128 e = (unsigned __int128)elapsed << 24;
+	if (s->train == 0)
+		return (uint64_t)(e / s->cpp_fp) + 1;
+	uint64_t g = (uint64_t)(e / s->period_fp);
+	unsigned __int128 r = e - (unsigned __int128)g * s->period_fp;
+	uint64_t w = s->cpp_fp ? (uint64_t)(r / s->cpp_fp) + 1 : s->train;
+	return g * s->train + (w < s->train ? w : s->train);
+}
+
 void
 hl_txgen_init(struct hl_txgen *g, uint64_t window_ns)
 {
@@ -729,9 +817,10 @@ hl_txgen_start(struct hl_txgen *g)
 		/* A paced stream with a duration sends exactly the packets that fall due in it,
 		 * even if the lcore was held up near the end: the budget is a packet count, and
 		 * the end time only stops streams that are not paced. */
-		if (s->cpp_fp && s->spec.duration_ns) {
-			uint64_t budget =
-			        (uint64_t)ceil((double)s->spec.duration_ns * 1e-9 * s->pps);
+		if (s->paced && s->spec.duration_ns) {
+			uint64_t budget = s->train ? due_count(s, s->end_tsc - now - 1)
+			                           : (uint64_t)ceil((double)s->spec.duration_ns *
+			                                            1e-9 * s->pps);
 			if (s->limit_pkts == 0 || budget < s->limit_pkts)
 				s->limit_pkts = budget;
 			s->end_tsc = 0;
@@ -802,16 +891,25 @@ stream_poll(struct hl_txgen *g, struct hl_tx_stream *s, uint64_t now)
 	}
 	uint64_t n = s->burst;
 	uint64_t due_tsc = 0;
-	if (s->cpp_fp) {
-		uint64_t elapsed = now - s->c.start_tsc;
-		uint64_t due = (uint64_t)(((unsigned __int128)elapsed << 24) / s->cpp_fp) + 1;
-		if (due <= s->produced || due - s->produced < s->min_batch)
+	if (s->paced) {
+		/* wait (multiplies; a division only with trains) until the batch's last packet
+		 * is due; a batch never spans two trains */
+		uint64_t want = s->min_batch;
+		if (s->limit_pkts && s->limit_pkts - s->produced < want)
+			want = s->limit_pkts - s->produced;
+		if (s->train && s->train - s->produced % s->train < want)
+			want = s->train - s->produced % s->train;
+		uint64_t ready =
+		        s->c.start_tsc + (uint64_t)(due_off(s, s->produced + want - 1) >> 24);
+		if (now < ready)
 			return true;
+		uint64_t due = due_count(s, now - s->c.start_tsc);
 		if (due - s->produced < n)
 			n = due - s->produced;
+		if (s->train && s->train - s->produced % s->train < n)
+			n = s->train - s->produced % s->train;
 		/* a burst is on time when it leaves as its last packet falls due */
-		due_tsc = s->c.start_tsc +
-		          (uint64_t)(((unsigned __int128)(s->produced + n - 1) * s->cpp_fp) >> 24);
+		due_tsc = s->c.start_tsc + (uint64_t)(due_off(s, s->produced + n - 1) >> 24);
 	}
 	if (s->limit_pkts && s->limit_pkts - s->produced < n)
 		n = s->limit_pkts - s->produced;

@@ -3,7 +3,7 @@
 net_ring loopback test port (no hugepages), driven through hlctl and raw sockets.
 
 usage: node_test.py HYPERLINE HLCTL TEST [TELEMETRY_PY]
-tests: jobs, reconnect, cancel, telemetry, badinput, badprofile, hugemem, examples
+tests: jobs, reconnect, cancel, telemetry, badinput, badprofile, hugemem, examples, jobtable, lanes, persist
 Every test bounds its own duration and stops every process it started (SIGTERM, then SIGKILL).
 """
 import json
@@ -25,14 +25,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PMD_DIR = os.path.join(ROOT, "pmd-config")
 PROCS = []
 
+BASE_PORT = 20000 + (os.getpid() % 4000) * 10  # this test's TCP/UDP ports: BASE_PORT + 0..9
+
 NODE_INI = """[node]
 name = t{pid}
-roles = gate,manager,worker
+roles = gate, manager, worker
 dc = dc1
 polling = adaptive
+state_dir = {state}
+pmd_config_dir = {pmddir}
 [management]
-client = 127.0.0.1:0
-http = 127.0.0.1:0
+client = 127.0.0.1:{port}
+http = 127.0.0.1:{hport}
 [lcores]
 service = 1
 traffic = 2
@@ -43,34 +47,45 @@ device = net_ring0
 pmd_config = {pmd}
 """
 
+
+STATE_DIR = None  # set per run: a directory inside the test's temporary directory
+
+
+def node_ini(pmd="net_ring", port_off=0):
+    return NODE_INI.format(pid=os.getpid(), pmddir=PMD_DIR, pmd=pmd, port=BASE_PORT + port_off,
+                           hport=BASE_PORT + port_off + 1, state=STATE_DIR)
+
+
 TWO_WF = """[job]
 name = twowf
-[workflow.a]
-duration_ms = {adur}
+[workflow a]
 streams = s1
-[workflow.b]
-depends = a
-duration_ms = {dur}
+duration = {adur}ms
+[workflow b]
 streams = s1, s2
-[stream.s1]
-port = test0
-rate_pps = 20000
+depends_on = a
+duration = {dur}ms
+cores = {cores}
+[stream s1]
+rate = 20kpps
+signature = all
 {c1}
-[stream.s2]
-port = test0
-rate_pps = 5000
+[stream s2]
+rate = 5kpps
 size = 512
-src_port_count = 16
+vary.src_port = inc 1024-1039
+signature = all
 {c2}
 """
 
 
-def two_wf(dur, counted=False):
+def two_wf(dur, counted=False, cores=1):
     """Two workflows a -> b. counted: streams end by packet count (6000 and 2500) well before
     their workflow's duration, so the expected counts do not depend on timing."""
     if counted:
-        return TWO_WF.format(adur=5000, dur=5000, c1="count = 6000", c2="count = 2500")
-    return TWO_WF.format(adur=300, dur=dur, c1="", c2="")
+        return TWO_WF.format(adur=5000, dur=5000, c1="count = 6000", c2="count = 2500",
+                             cores=cores)
+    return TWO_WF.format(adur=300, dur=dur, c1="", c2="", cores=cores)
 
 
 def fail(msg):
@@ -92,16 +107,16 @@ def left():
 
 
 class Node:
-    def __init__(self, tmp, ini=None, extra=(), huge=False):
+    def __init__(self, tmp, ini=None, extra=(), huge=False, lcores="(0-2)@(0-1)"):
         self.prefix = "hl-test-%d-%s" % (os.getpid(), TEST)
         path = os.path.join(tmp, "node.ini")
         with open(path, "w") as f:
-            f.write(ini if ini is not None else NODE_INI.format(pid=os.getpid(), pmd=os.path.join(PMD_DIR, "net_ring.ini")))
+            f.write(ini if ini is not None else node_ini())
         self.log = open(os.path.join(tmp, "node.log"), "w+")
         self.p = subprocess.Popen(
             [HYPERLINE, *([] if huge else ["--no-huge", "-m", "256"]), "--no-pci",
              "--file-prefix", self.prefix,
-             "--lcores", "(0-2)@(0-1)", "--vdev", "net_ring0", "--log-level", "lib.eal:error",
+             "--lcores", lcores, "--vdev", "net_ring0", "--log-level", "lib.eal:error",
              *extra, "--", "--profile", path],
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         PROCS.append(self.p)
@@ -344,13 +359,17 @@ def t_badinput(tmp):
     # 6. a job with an unknown field, and one naming a port that does not exist
     bad = two_wf(200).replace("size = 512", "size = 512\nburstiness = 3")
     rc, _, err = hlctl(node, "submit", write(tmp, "bad1.ini", bad))
-    check(rc == 4 and "[stream.s2] burstiness: unknown key" in err,
+    check(rc == 4 and "[stream s2] burstiness: unknown key" in err,
           "unknown job field: exit 4 with section and key (%s)" % err.strip())
-    bad = two_wf(200).replace("port = test0\nrate_pps = 5000", "port = eth9\nrate_pps = 5000")
+    bad = two_wf(200).replace("size = 512", "size = 512\nport = 9")
     rc, _, err = hlctl(node, "submit", write(tmp, "bad2.ini", bad))
-    check(rc == 4 and "'eth9' does not exist" in err, "nonexistent port: exit 4 (%s)" % err.strip())
-    rc, _, err = hlctl(node, "submit", write(tmp, "bad3.ini", "[workflow.x\nduration_ms=1\n"))
-    check(rc == 4 and "job profile:1: section header" in err,
+    check(rc == 4 and "[stream s2] port: test port 9 does not exist" in err,
+          "nonexistent port: exit 4 (%s)" % err.strip())
+    rc, _, err = hlctl(node, "submit", write(tmp, "bad4.ini", two_wf(200, cores=4)))
+    check(rc == 4 and "[workflow b] cores: 4 traffic lcores wanted" in err,
+          "more cores than lanes: exit 4 (%s)" % err.strip())
+    rc, _, err = hlctl(node, "submit", write(tmp, "bad3.ini", "[workflow x\nduration=1ms\n"))
+    check(rc == 4 and "job profile:1:" in err,
           "malformed INI: exit 4 with the line (%s)" % err.strip())
     rc, _, err = hlctl(node, "results", "12345")
     check(rc == 5, "unknown job: exit 5")
@@ -369,21 +388,23 @@ def t_badinput(tmp):
 
 
 def t_badprofile(tmp):
+    base = node_ini()
     cases = [
-        (NODE_INI.format(pid=1, pmd=os.path.join(PMD_DIR, "net_ring.ini")).replace("roles = gate,manager,worker", "roles = gate,boss"),
+        (base.replace("roles = gate, manager, worker", "roles = gate, boss"),
          "[node] roles: unknown role 'boss'"),
-        (NODE_INI.format(pid=1, pmd=os.path.join(PMD_DIR, "net_ring.ini")).replace("polling = adaptive", "polling = lazy"),
+        (base.replace("polling = adaptive", "polling = lazy"),
          "[node] polling: 'lazy': expected busy or adaptive"),
-        (NODE_INI.format(pid=1, pmd=os.path.join(PMD_DIR, "net_ring.ini")) + "[bogus]\nx = 1\n", "[bogus]: unknown section"),
-        (NODE_INI.format(pid=1, pmd=os.path.join(PMD_DIR, "net_ring.ini")).replace("traffic = 2", "traffic = 2\ncolour = red"),
-         "[lcores] colour: unknown key"),
-        (NODE_INI.format(pid=1, pmd=os.path.join(PMD_DIR, "net_ring.ini")).replace("device = net_ring0", "device = net_nothere0"),
+        (base + "[bogus]\nx = 1\n", "[bogus]: unknown section"),
+        (base.replace("traffic = 2", "traffic = 2\ncolour = red"), "[lcores] colour: unknown key"),
+        (base.replace("device = net_ring0", "device = net_nothere0"),
          "[port.test0] device: no ethdev 'net_nothere0'"),
-        (NODE_INI.format(pid=1, pmd=os.path.join(PMD_DIR, "net_ring.ini")).replace("traffic = 2", "traffic = 7"),
+        (base.replace("traffic = 2", "traffic = 7"),
          "[lcores] traffic: lcore 7 is not enabled in EAL"),
-        (NODE_INI.format(pid=1, pmd=os.path.join(PMD_DIR, "net_tap.ini")),
+        (base.replace("service = 1", "service = 0"),
+         "[lcores] service: lcore 0 is the main lcore"),
+        (node_ini(pmd="net_tap"),
          "pmd_config: profile net_tap is for driver net_tap, but net_ring0 is driven by net_ring"),
-        (NODE_INI.format(pid=1, pmd="/nonexistent/x.ini"), "[port.test0] pmd_config:"),
+        (node_ini(pmd="nonexistent"), "[port.test0] pmd_config:"),
     ]
     for ini, want in cases:
         n = Node(tmp, ini=ini)
@@ -420,14 +441,90 @@ def t_hugemem(tmp):
     check(not left_files, "no hugepage file left behind")
 
 
+def t_jobtable(tmp):
+    """The job table is bounded (64 records): with 64 unfetched results a submission is refused
+    with a clear error; fetching a result frees room (the oldest fetched record goes)."""
+    node = Node(tmp).wait_up()
+    tiny = write(tmp, "tiny.ini", "[job]\nname = tiny\n[workflow w]\nduration = 5ms\n"
+                 "streams = s\n[stream s]\nrate = 1kpps\ncount = 2\nsignature = all\n")
+    ids = []
+    for i in range(64):
+        rc, out, err = hlctl(node, "submit", tiny)
+        if rc != 0:
+            fail("submit %d refused: %s" % (i + 1, err))
+        ids.append(out.strip())
+    check(len(set(ids)) == 64, "64 jobs accepted with distinct ids")
+    rc, _, err = hlctl(node, "watch", ids[-1])
+    check(rc == 0, "the last job completes")
+    rc, _, err = hlctl(node, "submit", tiny)
+    check(rc == 4 and "job table full" in err, "65th job refused: %s" % err.strip())
+    rc, out, _ = hlctl(node, "results", ids[0], "--format", "json")
+    check(rc == 0 and json.loads(out)["state"] == "completed", "fetch the first job's result")
+    rc, out, err = hlctl(node, "submit", tiny)
+    check(rc == 0, "after a fetch, a new job is accepted")
+    rc, _, _ = hlctl(node, "status", ids[0])
+    check(rc == 5, "the fetched record was the one freed (status: not found)")
+    rc, _, _ = hlctl(node, "status", ids[1])
+    check(rc == 0, "unfetched results are kept")
+    metrics = urllib.request.urlopen("http://%s/metrics" % node.http, timeout=5).read().decode()
+    check(re.search(r"^hyperline_jobs_evicted_total 1$", metrics, re.M) is not None,
+          "the eviction is counted")
+    node.stop()
+
+
+def t_lanes(tmp):
+    """Two traffic lanes: each has its own TX/RX queue pair on the port; a workflow's streams
+    spread over both, and every packet is accounted for on the lane that sent it."""
+    node = Node(tmp, ini=node_ini().replace("traffic = 2", "traffic = 2, 3"),
+                lcores="(0-3)@(0-1)").wait_up()
+    rc, out, err = hlctl(node, "submit", write(tmp, "job.ini", two_wf(0, counted=True, cores=2)),
+                         "--wait", "--format", "json")
+    check(rc == 0, "job completes on two lanes (%s)" % err[-200:])
+    res = json.loads(out)
+    check_result(res)
+    check(sum(s["tx_pkts"] for s in res["streams"]) == 14500, "all 14500 packets counted")
+    r = subprocess.run([TELEMETRY, "-f", node.prefix], input="/hyperline/lcores\n",
+                       capture_output=True, text=True, timeout=left())
+    check('"traffic": "2,3"' in r.stdout, "telemetry shows two traffic lanes")
+    node.stop()
+
+
+def t_persist(tmp):
+    """A finished job's result survives a node restart until it is fetched, then it is gone."""
+    node = Node(tmp).wait_up()
+    rc, out, _ = hlctl(node, "submit", write(tmp, "job.ini", two_wf(0, counted=True)))
+    job_id = out.strip()
+    rc, _, _ = hlctl(node, "watch", job_id)
+    check(rc == 0, "job %s completed (result not fetched)" % job_id)
+    node.stop()
+    node = Node(tmp).wait_up()
+    rc, out, _ = hlctl(node, "status", job_id)
+    check(rc == 0 and "completed" in out and "ready" in out and "2/2" in out,
+          "after a restart the job is listed with its result ready")
+    rc, out, _ = hlctl(node, "results", job_id, "--format", "json")
+    res = json.loads(out)
+    check(rc == 0 and res["job_id"] == int(job_id), "the result is fetched after the restart")
+    check([s["tx_pkts"] for s in res["streams"]] == [6000, 6000, 2500] and
+          all(s["rx_pkts"] == s["tx_pkts"] for s in res["streams"]),
+          "with every stream's counts intact")
+    check(not os.listdir(os.path.join(STATE_DIR, "results")), "the fetched result's file is gone")
+    node.stop()
+    node = Node(tmp).wait_up()
+    rc, _, _ = hlctl(node, "status", job_id)
+    check(rc == 5, "a fetched result does not come back after another restart")
+    node.stop()
+
+
 def t_examples(tmp):
     """The operator's guide examples (app/examples/) stay valid: the node profile starts a node
     (addresses switched to ephemeral ports) and the job profile completes on it."""
     ex = os.path.join(ROOT, "app", "examples")
     with open(os.path.join(ex, "node-allinone.ini")) as f:
         ini = f.read()
-    ini = re.sub(r"(client|http) = 127.0.0.1:\d+", r"\1 = 127.0.0.1:0", ini)
-    ini = ini.replace("pmd_config_dir = pmd-config", "pmd_config_dir = " + PMD_DIR)
+    ini = re.sub(r"client = 127.0.0.1:\d+", "client = 127.0.0.1:%d" % BASE_PORT, ini)
+    ini = re.sub(r"http = 127.0.0.1:\d+", "http = 127.0.0.1:%d" % (BASE_PORT + 1), ini)
+    ini = re.sub(r"pmd_config_dir = \S+", "pmd_config_dir = " + PMD_DIR, ini)
+    ini = re.sub(r"state_dir = \S+", "state_dir = " + STATE_DIR, ini)
     node = Node(tmp, ini=ini).wait_up()
     rc, out, err = hlctl(node, "submit", os.path.join(ex, "two-workflows.ini"), "--wait",
                          "--format", "json")
@@ -437,9 +534,11 @@ def t_examples(tmp):
 
 
 def main():
-    tests = {"hugemem": t_hugemem, "examples": t_examples, "jobs": t_jobs, "reconnect": t_reconnect, "cancel": t_cancel,
+    tests = {"hugemem": t_hugemem, "examples": t_examples, "jobtable": t_jobtable, "lanes": t_lanes, "persist": t_persist, "jobs": t_jobs, "reconnect": t_reconnect, "cancel": t_cancel,
              "telemetry": t_telemetry, "badinput": t_badinput, "badprofile": t_badprofile}
+    global STATE_DIR
     with tempfile.TemporaryDirectory(prefix="hl-test-") as tmp:
+        STATE_DIR = os.path.join(tmp, "state")
         try:
             tests[TEST](tmp)
         finally:

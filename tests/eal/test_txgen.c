@@ -21,10 +21,12 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_ring.h>
 
 #include "hl_err.h"
 #include "hl_port.h"
+#include "hl_prng.h"
 #include "hl_rxmeas.h"
 #include "hl_stream.h"
 #include "hl_txgen.h"
@@ -86,6 +88,10 @@ lb_free(struct lb *l)
 
 /* Middlebox policy applied to packet number k (0-based, in TX order). */
 struct mbox {
+	int ts_off; /* >= 0: stamp packets like a NIC with a 1 GHz clock */
+	uint64_t ts_flag; /* ol_flags bit for a valid stamp */
+	uint64_t ts_tsc0; /* TSC at NIC time 0 */
+	uint64_t ts_delay_ns; /* NIC time = sender's stamp + this */
 	unsigned drop_every; /* drop k % drop_every == drop_every - 1 */
 	unsigned dup_every; /* send twice */
 	unsigned swap_every; /* swap packet k with k+1 when k % swap_every == 0 */
@@ -101,6 +107,18 @@ mbox_move(struct lb *l, struct mbox *mb)
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = in[i];
 		uint64_t k = mb->k++;
+		if (mb->ts_flag) {
+			const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+			int so = hl_sig_locate(d, m->data_len);
+			assert_true(so > 0);
+			struct hl_sig sg;
+			memcpy(&sg, d + so, sizeof(sg));
+			double ns =
+			        (double)(sg.tx_tsc - mb->ts_tsc0) * 1e9 / (double)rte_get_tsc_hz();
+			*RTE_MBUF_DYNFIELD(m, mb->ts_off, uint64_t *) =
+			        (uint64_t)ns + mb->ts_delay_ns;
+			m->ol_flags |= mb->ts_flag;
+		}
 		if (mb->drop_every && k % mb->drop_every == mb->drop_every - 1) {
 			rte_pktmbuf_free(m);
 			mb->dropped++;
@@ -342,6 +360,10 @@ test_loopback_exact(void **state)
 	assert_int_equal(rsn->n_streams, 1);
 	assert_int_equal(rsn->st[0].rx_pkts, 20000);
 	assert_int_equal(rsn->st[0].lat_ns.count, 20000);
+	/* the snapshot's histogram is the live one, bucket for bucket */
+	assert_memory_equal(&rsn->st[0].lat_ns, &st->lat_ns, sizeof(st->lat_ns));
+	assert_int_equal(rsn->st[0].jitter_ns, st->jitter_ns);
+	assert_int_equal(rsn->st[0].max_seq, st->max_seq);
 	free(rsn);
 
 	hl_rxmeas_free(r);
@@ -456,6 +478,58 @@ test_injected_drops_reorder_dup(void **state)
 	assert_int_equal(st->reorder, mb.swapped);
 	assert_int_equal(st->rx_pkts, 10000 - mb.dropped + mb.duped);
 	assert_int_equal(st->too_old, 0);
+
+	/* merging (as for two RX lcores): counts add, histograms merge, max_seq is kept */
+	struct hl_rx_stats *mg = calloc(1, sizeof(*mg));
+	assert_non_null(mg);
+	hl_hist_reset(&mg->lat_ns);
+	hl_rx_stats_merge(mg, st);
+	hl_rx_stats_merge(mg, st);
+	assert_int_equal(mg->rx_pkts, 2 * st->rx_pkts);
+	assert_int_equal(mg->unique, 2 * st->unique);
+	assert_int_equal(mg->dup, 2 * st->dup);
+	assert_int_equal(mg->max_seq, st->max_seq);
+	assert_int_equal(mg->lat_ns.count, 2 * st->lat_ns.count);
+	assert_int_equal(mg->lat_ns.max, st->lat_ns.max);
+	free(mg);
+	hl_rxmeas_free(r);
+	lb_free(&l);
+	assert_int_equal(hl_tx_stream_free(ts), 0);
+	rte_free(g);
+}
+
+/* NIC RX timestamps: a middlebox stamps each packet like a 1 GHz NIC clock would, 7 us after
+ * the sender's stamp; the measured latency must be those 7 us, not the loop's own delay. */
+static void
+test_hw_timestamps(void **state)
+{
+	(void)state;
+	struct lb l;
+	lb_make(&l, 4096, true, NULL);
+	struct hl_stream_spec s;
+	spec_signed(&s, 15, 5000);
+	char err[128];
+	struct hl_tx_stream *ts = hl_tx_stream_create(&s, l.port, 0, NULL, err, sizeof(err));
+	if (ts == NULL)
+		fail_msg("%s", err);
+	struct hl_txgen *g = gen_new();
+	hl_txgen_add(g, ts);
+	struct hl_rxmeas *r = hl_rxmeas_create(l.port, 0, 0, SOCKET_ID_ANY);
+	hl_rxmeas_track(r, 15);
+	int off;
+	uint64_t flag;
+	assert_true(rte_mbuf_dyn_rx_timestamp_register(&off, &flag) >= 0);
+	struct mbox mb = {
+	        .ts_off = off, .ts_flag = flag, .ts_tsc0 = rte_rdtsc(), .ts_delay_ns = 7000};
+	assert_int_equal(hl_rxmeas_hw_timestamps(r, off, flag, 0, 0, 0), -EINVAL);
+	assert_int_equal(hl_rxmeas_hw_timestamps(r, off, flag, 1e9, 0, mb.ts_tsc0), 0);
+	assert_int_equal(run_loop(g, r, &l, &mb), 0);
+	const struct hl_rx_stats *st = hl_rxmeas_stats(r, 15);
+	assert_int_equal(st->rx_pkts, 5000);
+	assert_int_equal(hl_rxmeas_hw_stamped(r), 5000);
+	/* 7000 ns give or take the two float/fixed-point conversions */
+	assert_true(st->lat_ns.min >= 6990 && st->lat_ns.max <= 7010);
+	assert_true(st->jitter_ns <= 10);
 	hl_rxmeas_free(r);
 	lb_free(&l);
 	assert_int_equal(hl_tx_stream_free(ts), 0);
@@ -519,6 +593,149 @@ test_pool_exhausted(void **state)
 }
 
 /* A generator pointed at a port that is not started: error, never a hang. */
+/* Trains: exactly the packets whose due times fall inside the duration, sent train by train. */
+static void
+test_trains(void **state)
+{
+	(void)state;
+	const struct {
+		double pps; /* 0 = unlimited inside a train */
+		uint32_t train;
+		uint64_t gap_ns, dur_ns, want;
+	} cases[] = {
+	        /* back-to-back trains of 100 every 1 ms: t = 0..10 ms -> 11 trains */
+	        {0, 100, 1000000, 10500000, 1100},
+	        /* 1 Mpps trains of 50 (50 us) + 200 us gap: period 250 us -> 4 trains in 1 ms */
+	        {1e6, 50, 200000, 1000000, 200},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct lb l;
+		lb_make(&l, 4096, false, NULL);
+		struct hl_stream_spec s;
+		spec_signed(&s, 14, 0);
+		s.rate_unit = cases[i].pps > 0 ? HL_RATE_PPS : HL_RATE_UNLIMITED;
+		s.rate = cases[i].pps;
+		s.train_pkts = cases[i].train;
+		s.train_gap_ns = cases[i].gap_ns;
+		s.duration_ns = cases[i].dur_ns;
+		char err[160];
+		struct hl_tx_stream *ts =
+		        hl_tx_stream_create(&s, l.port, 0, NULL, err, sizeof(err));
+		if (ts == NULL)
+			fail_msg("%s", err);
+		struct hl_txgen *g = gen_new();
+		hl_txgen_add(g, ts);
+		struct hl_rxmeas *r = hl_rxmeas_create(l.port, 0, 0, SOCKET_ID_ANY);
+		hl_rxmeas_track(r, 14);
+		assert_int_equal(run_loop(g, r, &l, NULL), 0);
+		const struct hl_tx_counters *c = hl_tx_stream_counters(ts);
+		assert_int_equal(c->tx_pkts, cases[i].want);
+		assert_int_equal(hl_rxmeas_stats(r, 14)->rx_pkts, cases[i].want);
+		/* the last train cannot leave before its due time */
+		uint64_t hz = rte_get_tsc_hz();
+		uint64_t last_due_ns =
+		        (cases[i].want / cases[i].train - 1) *
+		        (cases[i].gap_ns + (uint64_t)(cases[i].pps > 0
+		                                              ? cases[i].train * 1e9 / cases[i].pps
+		                                              : 0));
+		assert_true((double)(c->last_tsc - c->start_tsc) * 1e9 / (double)hz >=
+		            (double)last_due_ns * 0.999);
+		hl_rxmeas_free(r);
+		lb_free(&l);
+		assert_int_equal(hl_tx_stream_free(ts), 0);
+		rte_free(g);
+	}
+	struct hl_stream_spec s;
+	char err[HL_STREAM_ERRLEN];
+	hl_stream_spec_default(&s);
+	s.train_gap_ns = 5;
+	assert_int_equal(hl_stream_spec_validate(&s, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "train_gap_ns"));
+}
+
+/* Rate units: pps, L1 and L2 bit/s and % of line (L1) convert with the mean frame size. */
+static void
+test_rate_units(void **state)
+{
+	(void)state;
+	struct lb l;
+	lb_make(&l, 256, false, NULL);
+	struct hl_stream_spec s;
+	char err[160];
+	struct hl_tx_opts o = {.socket = -1, .link_mbps = 10000, .pool_mbufs = 511};
+	const struct {
+		uint8_t unit;
+		double rate;
+		uint16_t size;
+		double want_pps;
+	} cases[] = {
+	        {HL_RATE_PPS, 1234.5, 64, 1234.5},
+	        {HL_RATE_L1_BPS, 10e9, 64, 10e9 / (84 * 8)}, /* 14.88 Mpps */
+	        {HL_RATE_L2_BPS, 10e9, 64, 10e9 / (64 * 8)}, /* 19.53 Mpps */
+	        {HL_RATE_PERCENT, 50, 1518, 5e9 / (1538 * 8)}, /* 406 kpps */
+	        {HL_RATE_UNLIMITED, 0, 64, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		hl_stream_spec_default(&s);
+		s.rate_unit = cases[i].unit;
+		s.rate = cases[i].rate;
+		s.sizes[0].bytes = cases[i].size;
+		struct hl_tx_stream *ts = hl_tx_stream_create(&s, l.port, 0, &o, err, sizeof(err));
+		if (ts == NULL)
+			fail_msg("%s", err);
+		double got = hl_tx_stream_pps(ts);
+		assert_true(got >= cases[i].want_pps * (1 - 1e-9) &&
+		            got <= cases[i].want_pps * (1 + 1e-9));
+		assert_true(hl_tx_stream_mean_frame(ts) == cases[i].size);
+		assert_int_equal(hl_tx_stream_free(ts), 0);
+	}
+	/* IMIX 7:4:1 (64/594/1518): mean 361.83 B, L1 rate uses it */
+	hl_stream_spec_default(&s);
+	s.size_mode = HL_SIZE_WEIGHTED;
+	s.n_sizes = 3;
+	s.sizes[0] = (struct hl_size_entry){.bytes = 64, .weight = 7};
+	s.sizes[1] = (struct hl_size_entry){.bytes = 594, .weight = 4};
+	s.sizes[2] = (struct hl_size_entry){.bytes = 1518, .weight = 1};
+	s.rate_unit = HL_RATE_L1_BPS;
+	s.rate = 1e9;
+	struct hl_tx_stream *ts = hl_tx_stream_create(&s, l.port, 0, &o, err, sizeof(err));
+	if (ts == NULL)
+		fail_msg("%s", err);
+	double mean = (7 * 64 + 4 * 594 + 1518) / 12.0;
+	assert_true(hl_tx_stream_mean_frame(ts) > mean - 1e-9 &&
+	            hl_tx_stream_mean_frame(ts) < mean + 1e-9);
+	double want = 1e9 / ((mean + 20) * 8);
+	assert_true(hl_tx_stream_pps(ts) > want * (1 - 1e-9) &&
+	            hl_tx_stream_pps(ts) < want * (1 + 1e-9));
+	assert_int_equal(hl_tx_stream_free(ts), 0);
+	lb_free(&l);
+}
+
+/* A hardware rate limiter requested on a port without one: creation fails, saying so. */
+static void
+test_hw_rate_limit_unsupported(void **state)
+{
+	(void)state;
+	struct lb l;
+	lb_make(&l, 1024, false, NULL);
+	struct hl_stream_spec s;
+	spec_signed(&s, 13, 100);
+	s.rate_unit = HL_RATE_PPS;
+	s.rate = 1000;
+	struct hl_tx_opts o = {.socket = -1, .hw_rate_limit = true};
+	char err[160];
+	assert_null(hl_tx_stream_create(&s, l.port, 0, &o, err, sizeof(err)));
+	assert_non_null(strstr(err, "rate limiter"));
+	/* queues that are not configured are refused instead of used unchecked */
+	o.hw_rate_limit = false;
+	assert_null(hl_tx_stream_create(&s, l.port, 3, &o, err, sizeof(err)));
+	assert_non_null(strstr(err, "TX queues"));
+	assert_null(hl_tx_stream_create(&s, RTE_MAX_ETHPORTS - 1, 0, &o, err, sizeof(err)));
+	assert_non_null(strstr(err, "no such port"));
+	assert_null(hl_rxmeas_create(l.port, 5, 0, SOCKET_ID_ANY));
+	lb_free(&l);
+}
+
 static void
 test_stopped_port(void **state)
 {
@@ -698,6 +915,27 @@ test_packet_contents(void **state)
 			assert_int_equal(hl_tx_stream_free(ts), 0);
 		}
 	}
+	/* constant streams (no variation, fixed size, no signature): checksums baked in the
+	 * template are valid too */
+	for (int v6 = 0; v6 < 2; v6++) {
+		hl_stream_spec_default(&s);
+		s.id = 30;
+		s.l3 = (uint8_t)(v6 ? HL_L3_IPV6 : HL_L3_IPV4);
+		s.l4 = HL_L4_TCP_SYN;
+		s.sig_mode = HL_SIG_NONE;
+		s.sizes[0].bytes = 128;
+		ts = hl_tx_stream_create(&s, l.port, 0, NULL, err, sizeof(err));
+		if (ts == NULL)
+			fail_msg("%s", err);
+		struct rte_mbuf *m = hl_tx_stream_build_one(ts, 1);
+		assert_non_null(m);
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+		if (!v6)
+			assert_int_equal(rte_raw_cksum(p + 14, 20), 0xffff);
+		check_l4(p, m->data_len, 14, v6, 6);
+		rte_pktmbuf_free(m);
+		assert_int_equal(hl_tx_stream_free(ts), 0);
+	}
 	lb_free(&l);
 }
 
@@ -743,6 +981,100 @@ test_snapshots(void **state)
 	lb_free(&l);
 	assert_int_equal(hl_tx_stream_free(ts), 0);
 	rte_free(g);
+}
+
+/* Hostile input to the RX parser: random frames of every length, and valid headers with random
+ * lengths and IHL/data-offset fields, never read outside [0, len) and never match without the
+ * magic. Buffers are exactly len bytes so a sanitizer build catches an over-read. */
+static void
+test_sig_locate_hostile(void **state)
+{
+	(void)state;
+	struct hl_prng g;
+	hl_prng_seed(&g, 42);
+	unsigned matched = 0;
+	for (unsigned it = 0; it < 200000; it++) {
+		uint32_t len = (uint32_t)hl_prng_below(&g, 160);
+		uint8_t *p = malloc(len ? len : 1);
+		assert_non_null(p);
+		for (uint32_t i = 0; i < len; i++)
+			p[i] = (uint8_t)hl_prng_next(&g);
+		if (len > 40 && (it & 1)) { /* plausible headers, hostile lengths */
+			p[12] = 0x08;
+			p[13] = 0x00;
+			p[14] = (uint8_t)(0x40 | (p[14] & 0x0f));
+			p[20] = p[21] = 0;
+			p[23] = (uint8_t)((it >> 1) % 3 == 0 ? 6 : 17);
+		}
+		int off = hl_sig_locate(p, len);
+		if (off >= 0) {
+			assert_true((uint32_t)off + HL_SIG_LEN <= len);
+			uint16_t magic;
+			memcpy(&magic, p + off, 2);
+			assert_int_equal(magic, HL_SIG_MAGIC);
+			matched++;
+		}
+		free(p);
+	}
+	assert_true(matched < 100); /* random bytes hit the 16-bit magic about 1 in 65536 */
+}
+
+/* Forged signatures (random stream ids, sequence numbers and timestamps) through the RX
+ * accounting: nothing crashes and the books balance — every packet is signed-and-tracked,
+ * unknown or unsigned, and per stream rx = unique + dup. */
+static void
+test_rx_forged(void **state)
+{
+	(void)state;
+	struct lb l;
+	lb_make(&l, 1024, false, NULL);
+	struct hl_stream_spec s;
+	spec_signed(&s, 1, 0);
+	char err[128];
+	struct hl_tx_stream *ts = hl_tx_stream_create(&s, l.port, 0, NULL, err, sizeof(err));
+	if (ts == NULL)
+		fail_msg("%s", err);
+	struct hl_rxmeas *r = hl_rxmeas_create(l.port, 0, 0, SOCKET_ID_ANY);
+	for (uint16_t id = 0; id < 4; id++)
+		assert_int_equal(hl_rxmeas_track(r, id), 0);
+	struct hl_prng g;
+	hl_prng_seed(&g, 7);
+	uint64_t sent = 0;
+	for (int round = 0; round < 2000; round++) {
+		struct rte_mbuf *pk[32];
+		for (int i = 0; i < 32; i++) {
+			pk[i] = hl_tx_stream_build_one(ts, 0);
+			assert_non_null(pk[i]);
+			uint8_t *p = rte_pktmbuf_mtod(pk[i], uint8_t *);
+			struct hl_sig sg = {.magic = HL_SIG_MAGIC,
+			        .stream_id = (uint16_t)hl_prng_below(&g, 8), /* half untracked */
+			        .seq = (uint32_t)(hl_prng_below(&g, 4) == 0
+			                                  ? hl_prng_next(&g)
+			                                  : sent + hl_prng_below(&g, 3000)),
+			        .tx_tsc = hl_prng_below(&g, 2) ? hl_prng_next(&g) : rte_rdtsc()};
+			if (hl_prng_below(&g, 10) == 0)
+				sg.magic = 0x1234; /* not ours */
+			memcpy(p + 42, &sg, sizeof(sg));
+			sent++;
+		}
+		hl_rxmeas_account(r, pk, 32, rte_rdtsc());
+		rte_pktmbuf_free_bulk(pk, 32);
+	}
+	uint64_t tot, uns, unk, sum = 0;
+	hl_rxmeas_totals(r, &tot, &uns, &unk);
+	assert_int_equal(tot, sent);
+	for (uint16_t id = 0; id < 4; id++) {
+		const struct hl_rx_stats *st = hl_rxmeas_stats(r, id);
+		assert_int_equal(st->rx_pkts, st->unique + st->dup);
+		assert_true(st->dup > 0 && st->reorder > 0 && st->too_old > 0);
+		assert_true(st->lat_ns.count <= st->unique);
+		sum += st->rx_pkts;
+	}
+	assert_int_equal(sum + uns + unk, tot);
+	assert_true(uns > 0 && unk > 0);
+	hl_rxmeas_free(r);
+	assert_int_equal(hl_tx_stream_free(ts), 0);
+	lb_free(&l);
 }
 
 static int
@@ -836,12 +1168,18 @@ main(int argc, char **argv)
 	        cmocka_unit_test(test_probes_and_unknown),
 	        cmocka_unit_test(test_paced_zero_loss),
 	        cmocka_unit_test(test_injected_drops_reorder_dup),
+	        cmocka_unit_test(test_hw_timestamps),
 	        cmocka_unit_test(test_full_tx_ring),
 	        cmocka_unit_test(test_pool_exhausted),
 	        cmocka_unit_test(test_stopped_port),
+	        cmocka_unit_test(test_hw_rate_limit_unsupported),
+	        cmocka_unit_test(test_rate_units),
+	        cmocka_unit_test(test_trains),
 	        cmocka_unit_test(test_packet_contents),
 	        cmocka_unit_test(test_snapshots),
 	        cmocka_unit_test(test_two_lcores),
+	        cmocka_unit_test(test_sig_locate_hostile),
+	        cmocka_unit_test(test_rx_forged),
 	};
 	return cmocka_run_group_tests_name("txgen", tests, eal_setup, eal_teardown);
 }

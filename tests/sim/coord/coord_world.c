@@ -7,6 +7,7 @@
 
 #include "coord_world.h"
 #include "hl_err.h"
+#include "hl_log.h"
 
 #define MS HL_SIM_MS
 #define TICK (50 * MS)
@@ -78,18 +79,23 @@ mgr_of(struct cw_world *w, uint64_t id)
 
 /* ------------------------------------------------------------------------------ manager */
 
-static void m_on_grant(struct cw_mgr *m, const struct hl_lease_grant *g, uint64_t t0, uint64_t now);
+static void m_on_grant(
+        struct cw_mgr *m, const struct hl_lease_grant *g, uint64_t t0, uint64_t now, uint32_t from);
 
 static void
 send_grant(struct cw_mgr *m, const struct hl_lease_grant *g, uint64_t t0, uint64_t now)
 {
 	struct cw_mgr *h = mgr_of(m->w, g->holder);
 	struct cw_pkt p = {.plane = P_GRANT, .t0 = t0};
+	struct cw_rec *rec = rec_find(m->w, g->job);
+
+	if (rec != NULL)
+		rec->holder = g->holder;
 
 	if (h == NULL)
 		return;
 	if (h == m) {
-		m_on_grant(m, g, t0, now);
+		m_on_grant(m, g, t0, now, m->sid);
 		return;
 	}
 	p.u.g = *g;
@@ -138,18 +144,28 @@ m_on_renew(
 }
 
 static void
-m_on_grant(struct cw_mgr *m, const struct hl_lease_grant *g, uint64_t t0, uint64_t now)
+m_on_grant(
+        struct cw_mgr *m, const struct hl_lease_grant *g, uint64_t t0, uint64_t now, uint32_t from)
 {
 	struct cw_rec *rec = rec_find(m->w, g->job);
 	const struct hl_dc_job *j;
 
-	if (hl_lease_holder_apply(&m->lh, g, t0) < 0)
-		return;
 	if (rec == NULL) {
-		/* The job is over: nothing to lead. */
+		/* The job is over (its release was lost, so the issuer re-issued it at expiry):
+		 * release again. This is what makes a lost release heal instead of leak. */
+		struct hl_lease_ref r = {g->job, g->token};
 		hl_lease_holder_drop(&m->lh, g->job);
+		if (from == m->sid) {
+			hl_lease_release(&m->lt, r.job, r.token);
+		} else {
+			struct cw_pkt p = {.plane = P_RELEASE};
+			p.u.r = r;
+			out_push(&m->out, from, &p);
+		}
 		return;
 	}
+	if (hl_lease_holder_apply(&m->lh, g, t0) < 0)
+		return;
 	if (!hl_lease_holder_valid(&m->lh, g->job, now, NULL))
 		return; /* arrived too late to be of use: the issuer will re-issue */
 	j = hl_dc_job_find(&m->dm, g->job);
@@ -279,6 +295,22 @@ m_leader_duty(struct cw_mgr *m, uint64_t now)
 				hl_lease_member_set(&m->lt, w->m[i].id, true);
 		hl_lease_start_grace(&m->lt, now);
 	}
+	if (!m->rebuilt && hl_lease_in_grace(&m->lt, now)) {
+		/* Only live holders need the grace: the jobs of a holder SWIM declared dead are
+		 * re-issued at once (fencing covers a false death, as for any re-issue on death). */
+		for (uint32_t s = 0; s < CW_MAX_REC; s++) {
+			struct hl_lease_grant g;
+			struct cw_rec *r = &w->rec[s];
+			if (r->job == 0 || r->holder == 0 ||
+			        !known_dead(w, (uint32_t)(r->holder - 1)) ||
+			        hl_lease_find(&m->lt, r->job) != NULL)
+				continue;
+			if (hl_lease_issue(&m->lt, r->job, 0, now, &g) == 0) {
+				checker_grant(w, &g, false);
+				send_grant(m, &g, now, now);
+			}
+		}
+	}
 	if (!m->rebuilt && !hl_lease_in_grace(&m->lt, now)) {
 		/* After the grace no lease of an older term can still run: re-issue the live
 		 * jobs nobody renewed. */
@@ -396,7 +428,7 @@ m_recv(void *node, uint64_t now, uint32_t from, const uint8_t *buf, size_t len)
 		rc = hl_elect_recv(&m->el, &p.u.e, now);
 		break;
 	case P_GRANT:
-		m_on_grant(m, &p.u.g, p.t0, now);
+		m_on_grant(m, &p.u.g, p.t0, now, from);
 		break;
 	case P_RENEW:
 		m_on_renew(m, (uint64_t)from + 1, &p.u.r, p.t0, now);
@@ -406,6 +438,21 @@ m_recv(void *node, uint64_t now, uint32_t from, const uint8_t *buf, size_t len)
 			hl_lease_release(&m->lt, p.u.r.job, p.u.r.token);
 		break;
 	case P_DC:
+		if (p.u.d.kind == HL_DC_RESULT && hl_dc_job_find(&m->dm, p.u.d.job) == NULL &&
+		        !hl_dc_mgr_finished(&m->dm, p.u.d.job) && hl_elect_is_leader(&m->el, now) &&
+		        m->lt_term == m->el.term) {
+			/* An orphaned result reached the tier leader: forward it to the job's lease
+			 * holder (D.1), or, when no lease covers the job after the grace and no
+			 * record is live, tell the worker the job is over. */
+			const struct hl_lease_entry *le = hl_lease_find(&m->lt, p.u.d.job);
+			if (le != NULL && le->holder != 0 && le->holder != m->id) {
+				out_push(&m->out, (uint32_t)(le->holder - 1), &p);
+			} else if (le == NULL && !hl_lease_in_grace(&m->lt, now) &&
+			           rec_find(m->w, p.u.d.job) == NULL) {
+				hl_dc_mgr_ack_gone(&m->dm, &p.u.d);
+			}
+			break;
+		}
 		rc = hl_dc_mgr_recv(&m->dm, &p.u.d, now);
 		if (p.u.d.kind == HL_DC_PROGRESS)
 			rc == 0 ? m->w->progress_accepted++ : m->w->progress_refused++;
@@ -514,6 +561,9 @@ w_tick(void *node, uint64_t now)
 	if (now < k->next_tick)
 		return 0;
 	k->next_tick = now + TICK;
+	/* Stand-in for the tier leader announcement (wire: dc_leader_announce). */
+	int l = cw_leader(k->w);
+	hl_dc_wnode_set_tier_leader(&k->wn, l >= 0 ? (uint64_t)l + 1 : 0);
 	hl_dc_wnode_tick(&k->wn, now);
 	if (now >= k->next_progress) {
 		k->next_progress = now + k->w->progress_ns;
@@ -643,6 +693,12 @@ cw_opts_default(struct cw_opts *o)
 	o->job_lease_ns = 6 * HL_SIM_S;
 }
 
+static uint64_t
+log_clock(void *arg)
+{
+	return hl_sim_now(arg);
+}
+
 int
 cw_init(struct cw_world *w, const struct cw_opts *o)
 {
@@ -659,6 +715,7 @@ cw_init(struct cw_world *w, const struct cw_opts *o)
 	w->sim = hl_sim_create(&sc);
 	if (w->sim == NULL)
 		return -ENOMEM;
+	hl_log_set_clock(log_clock, w->sim); /* log rate limits follow virtual time */
 	w->nm = o->managers;
 	w->nw = o->workers;
 	w->max_job = o->max_job;
@@ -725,6 +782,7 @@ cw_fini(struct cw_world *w)
 	hl_lease_checker_fini(&w->ck);
 	free(w->delivered);
 	free(w->final_status);
+	hl_log_set_clock(NULL, NULL);
 	hl_sim_destroy(w->sim);
 }
 
@@ -789,6 +847,34 @@ cw_submit(struct cw_world *w, uint64_t job, uint32_t nwf, uint64_t at)
 	hl_sim_call_at(w->sim, at, do_submit, call_new(w, job, nwf));
 }
 
+static void detect_workers(struct cw_world *w, uint32_t sid, uint64_t now);
+
+static void
+do_cancel(struct hl_sim *sim, void *arg)
+{
+	struct cw_call *c = arg;
+	struct cw_world *w = c->w;
+	uint64_t now = hl_sim_now(sim);
+	int jl;
+
+	if (c->job <= w->max_job && w->delivered[c->job])
+		return; /* completion won the race: the cancel is answered "already done" */
+	jl = cw_job_leader(w, c->job);
+	if (jl < 0) {
+		hl_sim_call_at(sim, now + 100 * MS, do_cancel, call_new(w, c->job, 0));
+		return;
+	}
+	hl_dc_job_cancel(&w->m[jl].dm, c->job, now);
+	m_drain(&w->m[jl], now);
+	hl_sim_poke(sim, w->m[jl].sid);
+}
+
+void
+cw_cancel(struct cw_world *w, uint64_t job, uint64_t at)
+{
+	hl_sim_call_at(w->sim, at, do_cancel, call_new(w, job, 0));
+}
+
 static void
 do_detect(struct hl_sim *sim, void *arg)
 {
@@ -798,6 +884,8 @@ do_detect(struct hl_sim *sim, void *arg)
 	uint64_t now = hl_sim_now(sim);
 
 	dead_flag[sid] = true;
+	if (sid < (uint32_t)w->nm)
+		detect_workers(w, sid, now);
 	for (int i = 0; i < w->nm; i++) {
 		struct cw_mgr *m = &w->m[i];
 		if (!m->up)
@@ -809,6 +897,19 @@ do_detect(struct hl_sim *sim, void *arg)
 		m_leader_duty(m, now);
 		m_drain(m, now);
 		hl_sim_poke(sim, m->sid);
+	}
+}
+
+static void
+detect_workers(struct cw_world *w, uint32_t sid, uint64_t now)
+{
+	for (int i = 0; i < w->nw; i++) {
+		struct cw_wrk *k = &w->wk[i];
+		if (!k->up)
+			continue;
+		hl_dc_wnode_peer_dead(&k->wn, (uint64_t)sid + 1, now);
+		w_drain(k);
+		hl_sim_poke(w->sim, k->sid);
 	}
 }
 

@@ -62,6 +62,7 @@ struct cw_rec {
 	struct hl_dc_job_spec spec;
 	struct hl_dc_wf_record wf[HL_DC_MAX_WF];
 	bool started; /* a job leader has dispatched from it */
+	uint64_t holder; /* lease holder last granted (the record names its job leader) */
 };
 
 struct cw_world {
@@ -111,6 +112,10 @@ void cw_submit(struct cw_world *w, uint64_t job, uint32_t nwf, uint64_t at);
 
 /** Crash a node now and tell the others after detect_ns (SWIM stand-in). */
 void cw_kill(struct cw_world *w, uint32_t sid);
+
+/** Client cancels a job at `at` (sent to whichever manager leads it then; retried every 100 ms
+ *  while no manager leads it and it is not delivered). */
+void cw_cancel(struct cw_world *w, uint64_t job, uint64_t at);
 
 /** Current DC leader's simulator id, or -1. */
 int cw_leader(struct cw_world *w);

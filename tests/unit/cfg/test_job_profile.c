@@ -87,6 +87,10 @@ test_two_workflow_example(void **state)
 	assert_int_equal(stream(job, "warm")->spec.id, 1);
 	assert_int_equal(stream(job, "probe")->spec.id, 3);
 	assert_int_equal(stream(job, "probe")->spec.sig_mode, HL_SIG_ALL);
+	/* port by name, or by index (default 0, no name) */
+	assert_string_equal(stream(job, "warm")->port_name, "test0");
+	assert_string_equal(stream(job, "bulk")->port_name, "");
+	assert_int_equal(stream(job, "bulk")->port, 0);
 	free(job);
 }
 
@@ -145,6 +149,10 @@ test_ipv6_example(void **state)
 	assert_string_equal(job->workflows[l1[0]].name, "soak");
 	assert_int_equal(hl_job_layer(job, 2, l1, 4), 0);
 	assert_int_equal(job->workflows[l0[0]].duration_ns, 0);
+	assert_int_equal(job->workflows[l0[0]].priority_class, HL_JOB_PRIO_EXPLICIT);
+	assert_int_equal(job->workflows[l0[0]].priority, 80);
+	assert_int_equal(job->workflows[l1[0]].priority_class, HL_JOB_PRIO_EXCLUSIVE);
+	assert_int_equal(job->workflows[l0[1]].priority_class, HL_JOB_PRIO_AUTO);
 
 	const struct hl_job_stream *e = stream(job, "echo");
 	assert_int_equal(e->spec.l3, HL_L3_IPV6);
@@ -204,6 +212,12 @@ test_bad_references(void **state)
 	expect_job_err(JOB WF_A ST_S "[flow x]\n", ": [flow x]: unknown section (expected [job], "
 	                                           "[workflow NAME] or [stream NAME])");
 	expect_job_err(JOB WF_A ST_S "[workflow]\n", ": [workflow]: needs a name: [workflow NAME]");
+	expect_job_err(
+	        JOB WF_A ST_S "[workflow.]\n", ": [workflow.]: needs a name: [workflow NAME]");
+	expect_job_err(JOB WF_A ST_S "[workflow.a]\nstreams = s\n",
+	        ": [workflow.a]: duplicate workflow name 'a'");
+	expect_job_err(JOB WF_A ST_S "[streams x]\n", ": [streams x]: unknown section (expected "
+	                                              "[job], [workflow NAME] or [stream NAME])");
 	expect_job_err(JOB WF_A ST_S "[stream a/b]\n",
 	        ": [stream a/b]: 'a/b' is not a valid name (1..47 of A-Z a-z 0-9 _ - .)");
 	expect_job_err(WF_A ST_S, ": missing section [job]");
@@ -288,6 +302,10 @@ test_bad_stream_values(void **state)
 	expect_job_err(
 	        JOB WF_A "[stream s]\nburst = 257\n", ": [stream s] burst: 257 above max 256");
 	expect_job_err(JOB WF_A "[stream s]\nport = 16\n", ": [stream s] port: 16 above max 15");
+	expect_job_err(JOB WF_A "[stream s]\nport = 1x\n",
+	        ": [stream s] port: '1x' is not a whole decimal number");
+	expect_job_err(JOB WF_A "[stream s]\nport = test 0\n",
+	        ": [stream s] port: 'test 0' is neither a port index (0..15) nor a port name");
 	expect_job_err(JOB WF_A "[stream s]\nratee = 1kpps\n", ": [stream s] ratee: unknown key");
 	expect_job_err(JOB "[workflow a]\nstreams = s, u\nduration = 1s\n" ST_S
 	                   "[stream u]\nid = 1\n",
@@ -396,6 +414,27 @@ test_layers(void **state)
 	free(job);
 }
 
+/* The dotted section form of app/'s interim job format is accepted. */
+static void
+test_dotted_sections(void **state)
+{
+	(void)state;
+	static const char text[] = "[job]\nname = d\n[workflow.w1]\nstreams = s.1\nduration = 1s\n"
+	                           "[workflow.w2]\nstreams = s.1\nduration = 1s\ndepends_on = w1\n"
+	                           "[stream.s.1]\nport = test0\nrate = 1kpps\n";
+	struct hl_job_spec *job = malloc(sizeof(*job));
+	assert_non_null(job);
+	char err[HL_INI_ERRLEN] = "";
+	if (hl_job_profile_parse_buf(job, "dot.ini", text, sizeof(text) - 1, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(job->workflows[1].name, "w2");
+	assert_int_equal(job->workflows[0].priority_class, HL_JOB_PRIO_AUTO);
+	assert_int_equal(job->workflows[1].layer, 1);
+	assert_string_equal(job->streams[0].name, "s.1");
+	assert_string_equal(job->streams[0].port_name, "test0");
+	free(job);
+}
+
 /* Bounds of the collections: HL_JOB_MAX_WORKFLOWS + 1 workflows are rejected by name. */
 static void
 test_bounds(void **state)
@@ -453,6 +492,7 @@ main(void)
 	        cmocka_unit_test(test_bad_variations),
 	        cmocka_unit_test(test_bad_job_and_workflow),
 	        cmocka_unit_test(test_layers),
+	        cmocka_unit_test(test_dotted_sections),
 	        cmocka_unit_test(test_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -351,6 +353,56 @@ test_check_conf(void **state)
 	assert_int_equal(hl_pmd_profile_check_conf(&p, &c, err, sizeof(err)), 0);
 }
 
+/* Picking a profile by driver name: every profile is found by its own driver; unknown and
+ * ambiguous drivers and a broken file in the directory are errors. */
+static void
+test_match_driver(void **state)
+{
+	(void)state;
+	char err[HL_INI_ERRLEN];
+	struct hl_pmd_profile p, q;
+	for (unsigned i = 0; i < N_PROFILES; i++) {
+		assert_int_equal(hl_pmd_profile_find(&p, cfgtest_src("pmd-config"), profiles[i],
+		                         err, sizeof(err)),
+		        0);
+		int rc = hl_pmd_profile_match_driver(
+		        &q, cfgtest_src("pmd-config"), p.driver, err, sizeof(err));
+		if (rc != 0)
+			fail_msg("%s: %s", p.driver, err);
+		assert_string_equal(q.name, profiles[i]);
+	}
+	assert_int_equal(hl_pmd_profile_match_driver(
+	                         &q, cfgtest_src("pmd-config"), "net_bogus", err, sizeof(err)),
+	        -ENOENT);
+	assert_non_null(strstr(err, "no pmd-config profile for driver net_bogus"));
+
+	/* a private directory: two profiles for one driver, then a broken one */
+	char sub[600];
+	snprintf(sub, sizeof(sub), "%s/match", cfgtest_tmpdir());
+	assert_int_equal(mkdir(sub, 0700), 0);
+	char *ring = cfgtest_read(cfgtest_src("pmd-config/net_ring.ini"));
+	cfgtest_write("match/ring_a.ini", ring, strlen(ring));
+	cfgtest_write("match/ring_b.ini", ring, strlen(ring));
+	assert_int_equal(
+	        hl_pmd_profile_match_driver(&q, sub, "net_ring", err, sizeof(err)), -EEXIST);
+	assert_non_null(strstr(err, "both claim driver net_ring"));
+	char *bad = cfgtest_replace(ring, "max_rx = 16", "max_rx = x");
+	cfgtest_write("match/ring_b.ini", bad, strlen(bad));
+	assert_int_equal(
+	        hl_pmd_profile_match_driver(&q, sub, "net_ring", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "ring_b.ini: [queues] max_rx: 'x' is not a number"));
+	free(bad);
+	free(ring);
+	char path[700];
+	snprintf(path, sizeof(path), "%s/ring_a.ini", sub);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/ring_b.ini", sub);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(sub), 0);
+	assert_true(hl_pmd_profile_match_driver(
+	                    &q, "/nonexistent-dir", "net_ring", err, sizeof(err)) == -ENOENT);
+}
+
 static int
 teardown(void **state)
 {
@@ -371,6 +423,7 @@ main(void)
 	        cmocka_unit_test(test_bad_lexical),
 	        cmocka_unit_test(test_nul_and_sizes),
 	        cmocka_unit_test(test_check_conf),
+	        cmocka_unit_test(test_match_driver),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }

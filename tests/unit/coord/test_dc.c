@@ -604,6 +604,64 @@ test_progress_through_manager(void **state)
 	net_fini(&net);
 }
 
+/* Worker: a late duplicate of a finished dispatch is acked, never run again; a dead job leader
+ * orphans the job's results, which then go to the tier leader; "job over" from it frees them. */
+static void
+test_worker_orphans_and_duplicates(void **state)
+{
+	struct hl_dc_msg d = {.kind = HL_DC_DISPATCH}, a;
+	(void)state;
+
+	net_init(&net, 4);
+	d.from = M0;
+	d.to = 1;
+	d.job = 90;
+	d.sub = 4;
+	d.token = 7;
+	d.leader = M0;
+	d.cores = 1;
+	assert_int_equal(hl_dc_wnode_recv(&net.w[0], &d, 0), 0);
+	assert_int_equal(hl_dc_wnode_finish(&net.w[0], 90, 4, HL_WS_COMPLETED, 0), 0);
+	struct hl_dc_msg ra = {.kind = HL_DC_RESULT_ACK, .ok = 1};
+	ra.from = M0;
+	ra.job = 90;
+	ra.sub = 4;
+	ra.token = 7;
+	assert_int_equal(hl_dc_wnode_recv(&net.w[0], &ra, 0), 0);
+	assert_int_equal(hl_dc_wnode_held(&net.w[0]), 0);
+	/* The network delivers a second copy of the dispatch: acked, not run. */
+	assert_int_equal(hl_dc_wnode_recv(&net.w[0], &d, 1), 0);
+	assert_int_equal(hl_dc_wnode_held(&net.w[0]), 0);
+	assert_int_equal(net.w[0].n_dup_dispatch, 1);
+	while (hl_dc_wnode_next_tx(&net.w[0], &a) == 1)
+		;
+	/* A second slice finishes while its leader M0 is dead. */
+	d.sub = 5;
+	assert_int_equal(hl_dc_wnode_recv(&net.w[0], &d, 0), 0);
+	assert_int_equal(hl_dc_wnode_finish(&net.w[0], 90, 5, HL_WS_COMPLETED, 0), 0);
+	while (hl_dc_wnode_next_tx(&net.w[0], &a) == 1)
+		assert_int_equal(a.to, M0);
+	hl_dc_wnode_set_tier_leader(&net.w[0], M1);
+	hl_dc_wnode_peer_dead(&net.w[0], M0, 1 * SEC);
+	assert_int_equal(hl_dc_wnode_tick(&net.w[0], 1 * SEC), 0);
+	int sent = 0;
+	while (hl_dc_wnode_next_tx(&net.w[0], &a) == 1) {
+		assert_int_equal(a.kind, HL_DC_RESULT);
+		assert_int_equal(a.to, M1);
+		sent++;
+		/* The tier leader knows no lease for the job: "over". */
+		hl_dc_mgr_ack_gone(&net.m[1], &a);
+	}
+	assert_int_equal(sent, 1);
+	assert_int_equal(hl_dc_mgr_next_tx(&net.m[1], &a), 1);
+	assert_int_equal(a.kind, HL_DC_RESULT_ACK);
+	assert_true(a.ok);
+	assert_int_equal(hl_dc_wnode_recv(&net.w[0], &a, 1 * SEC), 0);
+	assert_int_equal(hl_dc_wnode_held(&net.w[0]), 0);
+	assert_int_equal(hl_dc_wnode_jobs(&net.w[0]), 0);
+	net_fini(&net);
+}
+
 int
 main(void)
 {
@@ -616,6 +674,7 @@ main(void)
 	        cmocka_unit_test(test_results_exactly_once),
 	        cmocka_unit_test(test_cancel_and_failure_paths),
 	        cmocka_unit_test(test_progress_through_manager),
+	        cmocka_unit_test(test_worker_orphans_and_duplicates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,11 +6,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "hl_err.h"
 #include "hl_lease.h"
+#include "hl_log.h"
 #include "hl_prng.h"
 
 #define SEC 1000000000ULL
@@ -498,6 +500,39 @@ test_grace_adopt(void **state)
 	hl_lease_table_fini(&t);
 }
 
+static char last_line[HL_LOG_LINE_MAX];
+static int lines;
+
+static void
+sink(void *arg, enum hl_log_level level, const char *component, const char *line)
+{
+	(void)arg;
+	(void)level;
+	(void)component;
+	snprintf(last_line, sizeof(last_line), "%s", line);
+	lines++;
+}
+
+/* A.1/A.2: a refused stale token is logged with its context (job, tokens), not swallowed. */
+static void
+test_rejections_logged(void **state)
+{
+	struct hl_fence f;
+	(void)state;
+
+	hl_log_set_sink(sink, NULL);
+	assert_int_equal(hl_fence_init(&f, 4), 0);
+	assert_int_equal(hl_fence_check(&f, 0x77, 10), 0);
+	lines = 0;
+	assert_int_equal(hl_fence_check(&f, 0x77, 9), -HL_E_STALE_TOKEN);
+	assert_int_equal(lines, 1);
+	assert_non_null(strstr(last_line, "job=0000000000000077"));
+	assert_non_null(strstr(last_line, "token=0000000000000009"));
+	assert_non_null(strstr(last_line, "highest=000000000000000a"));
+	hl_fence_fini(&f);
+	hl_log_set_sink(NULL, NULL);
+}
+
 int
 main(void)
 {
@@ -511,6 +546,7 @@ main(void)
 	        cmocka_unit_test(test_checker_detects),
 	        cmocka_unit_test(test_random_no_overlap),
 	        cmocka_unit_test(test_grace_adopt),
+	        cmocka_unit_test(test_rejections_logged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,23 @@
+/* hl_elect_wire.h — election messages (struct hl_elect_msg) to and from their lib/wire bodies:
+ * pre_vote_req/resp, vote_req/resp, leader_heartbeat, leader_heartbeat_ack. The destination is
+ * the transport's business (decoded messages are addressed "to me"); the sender's id travels in
+ * the candidate/voter/leader/node field. Pre-vote responses carry the proposed term. */
+#ifndef HL_ELECT_WIRE_H
+#define HL_ELECT_WIRE_H
+
+#include <stddef.h>
+
+#include "hl_elect.h"
+#include "hl_msg.h"
+
+/** Encode m for tier (HL_TIER_MANAGER / HL_TIER_GATE); lease_ms goes in heartbeats. *type gets
+ *  the wire type. Errors: -EINVAL (unknown kind), or the wire encoder's (-HL_E_OVERSIZE...). */
+int hl_elect_wire_encode(const struct hl_elect_msg *m, unsigned tier, uint64_t lease_ms,
+        unsigned *type, void *buf, size_t cap, size_t *len);
+
+/** Decode a body of wire type `type` into m. -HL_E_UNKNOWN_MSG for a non-election type,
+ *  -HL_E_BAD_VALUE for a term above 2^32 - 1 or a zero sender, or the decoder's error. */
+int hl_elect_wire_decode(unsigned type, const void *body, size_t len, struct hl_elect_msg *m,
+        struct hl_wire_err *err);
+
+#endif
