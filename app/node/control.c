@@ -521,6 +521,19 @@ outf(struct evbuffer *out, bool *ok, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* fabric counters: hyperline_fabric_<name>_total{port="..."} */
+static void
+metrics_fabric(struct evbuffer *out, bool *ok)
+{
+	struct hl_node_counter c[HL_FABRIC_COUNTERS];
+	uint32_t n = hl_fabric_port_counters(c, HL_FABRIC_COUNTERS);
+	for (uint32_t i = 0; i < n; i++)
+		outf(out, ok,
+		        "# TYPE hyperline_fabric_%s_total counter\n"
+		        "hyperline_fabric_%s_total{port=\"%s\"} %" PRIu64 "\n",
+		        c[i].name, c[i].name, hl_node.prof.fabric_device, c[i].v);
+}
+
 /* The page for PATH into OUT; returns the HTTP status (500, logged and counted, when memory
  * ran out while building it). */
 static int
@@ -592,6 +605,7 @@ http_page(const char *path, struct evbuffer *out, const char **ctype)
 			        "hyperline_port_imissed{port=\"%s\"} %" PRIu64 "\n",
 			        pn, st.opackets, pn, st.ipackets, pn, st.oerrors, pn, st.imissed);
 		}
+		metrics_fabric(out, &ok);
 		*ctype = "text/plain; version=0.0.4";
 	} else {
 		outf(out, &ok, "not found: try /status or /metrics\n");
@@ -934,8 +948,8 @@ hl_control_run(int demo)
 		goto out;
 	}
 	if (hl_membership_enabled())
-		printf("hyperline: node %s SWIM membership on udp %s\n", p->name,
-		        hl_membership_addr());
+		printf("hyperline: node %s SWIM membership on %s %s\n", p->name,
+		        p->fabric_device[0] ? "fabric" : "udp", hl_membership_addr());
 	struct timeval one_ms = {0, 1000}, push = {(time_t)(p->push_ms / 1000),
 	                                           (suseconds_t)(p->push_ms % 1000) * 1000};
 	tick_ev = event_new(base, -1, EV_PERSIST, tick_cb, NULL);

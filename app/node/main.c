@@ -148,11 +148,6 @@ main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 2;
 	}
-	if (hl_node.prof.fabric_device[0])
-		HL_LOG(HL_LOG_WARN, "node",
-		        "fabric port=%s configured but not wired in this build: SWIM runs over "
-		        "kernel UDP on the management address, jobs run on this node",
-		        hl_node.prof.fabric_device);
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));

@@ -24,7 +24,8 @@
 #define HL_NODE_RING_SIZE 1024 /* entries per SP/SC ring */
 #define HL_NODE_MAX_JOBS 64 /* job records kept (running, queued, results not yet fetched) */
 
-enum hl_node_role { HL_ROLE_GATE = 1, HL_ROLE_MANAGER = 2, HL_ROLE_WORKER = 4 };
+/* node roles: the wire's bit mask (HL_ROLE_GATE, HL_ROLE_MANAGER, HL_ROLE_WORKER) */
+#include "hl_msg_table.h"
 
 struct hl_node_tport_cfg {
 	char name[HL_NODE_STR]; /* test port name (jobs refer to ports by index: file order) */
@@ -39,7 +40,7 @@ struct hl_node_cfg {
 	char origin[HL_NODE_LONGSTR]; /* file name or "built-in demo" */
 	char name[HL_NODE_STR];
 	char roles_str[HL_NODE_STR];
-	unsigned roles; /* enum hl_node_role bits */
+	unsigned roles; /* enum hl_wire_role bits */
 	char dc[HL_NODE_STR], cluster_id[HL_NODE_STR], environment[HL_NODE_STR];
 	char state_dir[HL_NODE_LONGSTR];
 	char pmd_config_dir[HL_NODE_LONGSTR]; /* where bare pmd-config names are looked up */
@@ -47,8 +48,12 @@ struct hl_node_cfg {
 	char client_addr[HL_NODE_STR]; /* host:port of the client API */
 	char http_addr[HL_NODE_STR]; /* host:port of the HTTP endpoint, "" = off */
 	char swim_addr[HL_NODE_STR]; /* IPv4:port of SWIM over kernel UDP, "" = single node */
-	/* reported, not wired */
+	/* [fabric]: when fabric_device is set, SWIM runs on this DPDK port (fabric.c) */
 	char fabric_device[HL_NODE_LONGSTR], fabric_pmd[HL_NODE_LONGSTR], fabric_addr[HL_NODE_STR];
+	uint32_t fabric_ip; /* host order, from fabric_addr */
+	uint16_t fabric_swim_port; /* from fabric_addr (":port"), default 7946 */
+	bool fabric_have_pmd;
+	struct hl_pmd_profile fabric_pmd_prof;
 	uint32_t n_seeds;
 	char seeds[HL_NODE_MAX_PEERS][HL_NODE_STR];
 	uint32_t n_svc;
@@ -174,6 +179,26 @@ int32_t hl_membership_service(void *arg);
 void hl_membership_snapshot(struct hl_cp_nodes *out);
 void hl_membership_stop(void);
 const char *hl_membership_addr(void);
+/* fabric.c: the [fabric] port (set up, created, stopped on the main lcore; polled only by the
+ * SWIM service lcore in between) */
+struct hl_fabric;
+struct hl_fabric_stats;
+struct hl_arp_stats;
+int hl_fabric_port_start(char *err, size_t errlen);
+struct hl_fabric *hl_fabric_port(void); /* NULL without [fabric] */
+void hl_fabric_port_stop(void);
+/** Copy the fabric counters published by the SWIM service (every 100 ms). false: no fabric. */
+bool hl_fabric_port_stats(struct hl_fabric_stats *fs, struct hl_arp_stats *as);
+struct hl_node_counter {
+	const char *name;
+	uint64_t v;
+};
+#define HL_FABRIC_COUNTERS 48 /* room for hl_fabric_port_counters */
+/** The fabric counters (as published) as name/value pairs: how many were written (0 without a
+ * fabric). Names are Prometheus- and telemetry-safe. */
+uint32_t hl_fabric_port_counters(struct hl_node_counter *out, uint32_t cap);
+/** Called by the SWIM service lcore: publish the fabric counters for readers. */
+void hl_fabric_port_publish(void);
 /* services.c: a service on this lcore did work (adaptive back-off resets) */
 void hl_svc_worked(void);
 /** Register the hl_swim service on the profile's swim lcore (after hl_membership_start). */

@@ -1,6 +1,7 @@
 /* profile.c — the node profile (INI, read strictly by lib/cfg's hl_ini): roles, identity,
  * management and fabric addresses, seeds, lcore map, polling mode, timers and test ports with
  * their pmd-config profiles. Every error names file, section, key and reason. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,67 @@ parse_port(struct ctx *c, int sec, struct hl_node_cfg *p, struct hl_node_tport_c
 	return hl_ini_check_used(c->ini, (unsigned)sec, c->err, c->errlen);
 }
 
+/* [fabric]: port (ethdev) and address (IPv4 or IPv4:port of SWIM) go together; pmd_config as
+ * for test ports. With a fabric, SWIM runs on it and [management] swim must be absent (one SWIM
+ * address per member). */
+static int
+parse_fabric(struct ctx *c, int fab, struct hl_node_cfg *p)
+{
+	if (fab < 0)
+		return 0;
+	if (p->fabric_device[0] == '\0')
+		return hl_ini_err(c->ini, fab, "port", c->err, c->errlen,
+		        "required (the fabric's ethdev, e.g. net_tap0)");
+	if (p->fabric_addr[0] == '\0')
+		return hl_ini_err(c->ini, fab, "address", c->err, c->errlen,
+		        "required (IPv4 address of this node on the fabric, optionally :port of "
+		        "SWIM)");
+	if (p->swim_addr[0])
+		return hl_ini_err(c->ini, fab, "address", c->err, c->errlen,
+		        "[management] swim is set too: with a fabric, SWIM runs on the fabric "
+		        "address; remove [management] swim");
+	char host[INET_ADDRSTRLEN];
+	const char *colon = strchr(p->fabric_addr, ':');
+	size_t hl = colon ? (size_t)(colon - p->fabric_addr) : strlen(p->fabric_addr);
+	unsigned long port = 7946;
+	struct in_addr a;
+	bool ok = hl < sizeof(host);
+	if (ok) {
+		memcpy(host, p->fabric_addr, hl);
+		host[hl] = '\0';
+		ok = inet_pton(AF_INET, host, &a) == 1;
+	}
+	if (ok && colon) {
+		char *end;
+		errno = 0;
+		port = strtoul(colon + 1, &end, 10);
+		ok = colon[1] && *end == '\0' && errno == 0 && port >= 1 && port <= 65535;
+	}
+	uint32_t ip = ok ? ntohl(a.s_addr) : 0;
+	if (ok && (ip == 0 || ip == 0xffffffffu || (ip >> 28) == 0xe || (ip >> 24) == 127))
+		ok = false;
+	if (!ok)
+		return hl_ini_err(c->ini, fab, "address", c->err, c->errlen,
+		        "'%s' is not a unicast IPv4 address or IPv4:port (port 1..65535)",
+		        p->fabric_addr);
+	p->fabric_ip = ip;
+	p->fabric_swim_port = (uint16_t)port;
+	if (p->fabric_pmd[0]) {
+		char perr[HL_INI_ERRLEN];
+		int rc;
+		if (strchr(p->fabric_pmd, '/') || strstr(p->fabric_pmd, ".ini"))
+			rc = hl_pmd_profile_load(
+			        &p->fabric_pmd_prof, p->fabric_pmd, perr, sizeof(perr));
+		else
+			rc = hl_pmd_profile_find(&p->fabric_pmd_prof, p->pmd_config_dir,
+			        p->fabric_pmd, perr, sizeof(perr));
+		if (rc < 0)
+			return hl_ini_err(c->ini, fab, "pmd_config", c->err, c->errlen, "%s", perr);
+		p->fabric_have_pmd = true;
+	}
+	return 0;
+}
+
 static int
 parse(struct ctx *c, struct hl_node_cfg *p)
 {
@@ -154,6 +216,8 @@ parse(struct ctx *c, struct hl_node_cfg *p)
 	        (rc = str(c, fab, "port", p->fabric_device, sizeof(p->fabric_device))) < 0 ||
 	        (rc = str(c, fab, "pmd_config", p->fabric_pmd, sizeof(p->fabric_pmd))) < 0 ||
 	        (rc = str(c, fab, "address", p->fabric_addr, sizeof(p->fabric_addr))) < 0)
+		return rc;
+	if ((rc = parse_fabric(c, fab, p)) < 0)
 		return rc;
 	if (strlen(p->dc) > HL_SWIM_DC_MAX)
 		return hl_ini_err(c->ini, node, "dc", c->err, c->errlen,

@@ -149,6 +149,23 @@ tel_members(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static int
+tel_fabric(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	struct hl_node_counter c[HL_FABRIC_COUNTERS];
+	uint32_t n = hl_fabric_port_counters(c, HL_FABRIC_COUNTERS);
+	rte_tel_data_start_dict(d);
+	const struct hl_node_cfg *p = &hl_node.prof;
+	rte_tel_data_add_dict_string(d, "port", p->fabric_device[0] ? p->fabric_device : "none");
+	if (p->fabric_device[0])
+		rte_tel_data_add_dict_string(d, "address", p->fabric_addr);
+	for (uint32_t i = 0; i < n; i++)
+		rte_tel_data_add_dict_u64(d, c[i].name, c[i].v);
+	return 0;
+}
+
 int
 hl_telemetry_register(void)
 {
@@ -161,6 +178,7 @@ hl_telemetry_register(void)
 	        {"/hyperline/lcores", tel_lcores, "Control, service and traffic lcores."},
 	        {"/hyperline/services", tel_services, "rte_service components and call counts."},
 	        {"/hyperline/members", tel_members, "Cluster members known to this node."},
+	        {"/hyperline/fabric", tel_fabric, "Fabric port: address and counters."},
 	        {"/hyperline/jobs", tel_jobs, "Job records: state, workflows, packets."},
 	};
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
