@@ -39,6 +39,8 @@
 #define HL_WIRE_ADDR_MAX 63 /* "host:port" */
 #define HL_WIRE_TEXT_MAX 127 /* human-readable reason / error text */
 #define HL_WIRE_IDEM_MAX 64 /* idempotency key */
+#define HL_WIRE_IDEM_BIN_MAX 96 /* idempotency key as raw bytes (coord: HL_IDEM_KEY_MAX) */
+#define HL_WIRE_GATE_DCS 3 /* DCs in one gate job record (coord: HL_GATE_JOB_DCS) */
 #define HL_WIRE_CLUSTER_MAX 63 /* cluster id / environment string */
 #define HL_WIRE_MAX_NODES 64 /* node lists in one message */
 #define HL_WIRE_MAX_DCS 16 /* datacenters per job */
@@ -142,7 +144,8 @@ enum hl_wire_timeout_reason {
 	R(workflow_def, "a workflow of a job: id, dependencies, cores")        \
 	R(workflow_assign, "a workflow slice placed on a worker (job record)") \
 	R(workflow_status, "state of one workflow (slice)")                    \
-	R(lease_rec, "one job lease in a batch")
+	R(lease_rec, "one job lease in a batch")                               \
+	R(gate_rec, "a gate tier job record (coord struct hl_gate_rec), whole")
 
 #define HL_REC_F_node_addr(F, T)                                                     \
 	F(T, 1, node_id, U64, 0, _, REQ)                                             \
@@ -246,6 +249,42 @@ enum hl_wire_timeout_reason {
 	F(T, 5, holder, U64, 0, _, OPT)                                             \
 	F(T, 6, dc, STR, HL_WIRE_DC_MAX, _, OPT) /* set for per-(job, DC) leases */
 
+#define HL_REC_F_gate_rec(F, T)                                                               \
+	F(T, 1, job_id, U64, 0, _, OPT)                                                       \
+	F(T, 2, client, U64, 0, _, OPT) /* client node id */                                  \
+	F(T, 3, token, U64, 0, _, OPT)                                                        \
+	F(T, 4, version, U64, 0, _, OPT)                                                      \
+	F(T, 5, idem, BIN, HL_WIRE_IDEM_BIN_MAX, _, OPT) /* idempotency key bytes */          \
+	F(T, 6, ndc, U64, HL_WIRE_GATE_DCS, _, OPT) /* DCs chosen (asked for, in a submit) */ \
+	F(T, 7, final, U64, HL_WS_MAX, _, OPT) /* resolved status, 0 = not yet */             \
+	F(T, 8, dcs, U64L, HL_WIRE_GATE_DCS, _, OPT) /* DC node ids (trailing 0s cut) */      \
+	F(T, 9, dc_status, U64L, HL_WIRE_GATE_DCS, _, OPT) /* per DC, enum hl_wire_status */
+
+/* ---- coordination-core extension fields (docs/coord-wire.md) ----
+ * Fields of the coord core's message structs (struct hl_dc_msg, struct hl_gmsg) that a message had
+ * no key for, added as OPT so that every struct field survives the wire. One key per meaning, the
+ * same key in every message that has it (32..51); a message lists only those it lacks. */
+#define HL_XF_sender(F, T) F(T, 32, sender, U64, 0, _, OPT) /* sending node id */
+#define HL_XF_dest(F, T) F(T, 33, dest, U64, 0, _, OPT) /* addressed node id */
+#define HL_XF_status(F, T) F(T, 34, status, U64, HL_WS_MAX, _, OPT)
+#define HL_XF_backpressure(F, T) F(T, 35, backpressure, U64, HL_BP_MAX, _, OPT)
+#define HL_XF_accepted(F, T) F(T, 36, accepted, BOOL, 0, _, OPT)
+#define HL_XF_code(F, T) F(T, 37, code, U64, HL_WIRE_U16, _, OPT) /* hl_err code (positive) */
+#define HL_XF_leader(F, T) F(T, 38, leader, U64, 0, _, OPT) /* job leader node id */
+#define HL_XF_cores(F, T) F(T, 39, cores, U64, HL_WIRE_U32, _, OPT)
+#define HL_XF_attempt(F, T) F(T, 40, attempt, U64, HL_WIRE_U32, _, OPT)
+#define HL_XF_seq(F, T) F(T, 41, seq, U64, 0, _, OPT)
+#define HL_XF_done(F, T) F(T, 42, done, U64, 0, _, OPT) /* work units done */
+#define HL_XF_duration_ns(F, T) F(T, 43, duration_ns, U64, 0, _, OPT)
+#define HL_XF_sub_id(F, T) F(T, 44, sub_id, U64, HL_WIRE_U32, _, OPT)
+#define HL_XF_token(F, T) F(T, 45, token, U64, 0, _, OPT)
+#define HL_XF_version(F, T) F(T, 46, version, U64, 0, _, OPT) /* job record version */
+#define HL_XF_kind(F, T) F(T, 47, kind, U64, 255, _, OPT) /* grant / push kind */
+#define HL_XF_dc_node(F, T) F(T, 48, dc_node, U64, 0, _, OPT) /* DC as a node id */
+#define HL_XF_idem_bytes(F, T) F(T, 49, idem_bytes, BIN, HL_WIRE_IDEM_BIN_MAX, _, OPT)
+#define HL_XF_job_rec(F, T) F(T, 50, job_rec, REC, 0, gate_rec, OPT)
+#define HL_XF_coord_type(F, T) F(T, 51, coord_type, U64, 255, _, OPT) /* which core message */
+
 /* ================================ messages ================================ */
 /* X(type_id, name, plane, direction, purpose). Planes: FAST = fits one UDP packet on the fabric
  * (may also travel over TCP); SLOW = TCP control plane only. Ids are grouped by area. */
@@ -290,6 +329,11 @@ enum hl_wire_timeout_reason {
 	X(56, job_record_append, SLOW, "job leader->tier peers", "replicate a job record version") \
 	X(57, job_record_ack, SLOW, "tier peer->job leader", "record version stored")              \
 	X(58, job_record_fetch, SLOW, "new job leader->peers", "ask for job records to rebuild")   \
+	X(59, job_record_commit, SLOW, "G job leader->G tier leader",                              \
+	        "record committed: key final")                                                     \
+	X(60, job_record_forget, SLOW, "G job leader->G peers", "job over: drop its record")       \
+	X(61, job_record_orphan, SLOW, "G->G tier leader",                                         \
+	        "I hold a record nobody leads: lease it")                                          \
 	/* job submission and dispatch */                                                          \
 	X(64, job_submit, SLOW, "C->G, G->M, C->M", "submit a job (idempotency key)")              \
 	X(65, job_ack, SLOW, "G->C, M->G, M->C", "job accepted/rejected, leader redirect")         \
@@ -363,22 +407,28 @@ enum hl_wire_timeout_reason {
 	F(T, 5, term, U64, 0, _, OPT)                                        \
 	F(T, 6, token, U64, 0, _, OPT)
 
-#define HL_MSG_F_leader_query(F, T)                                     \
-	F(T, 1, tier, U64, HL_TIER_MAX, _, REQ)                         \
-	F(T, 2, job_id, U64, 0, _, OPT) /* 0: the tier leader itself */ \
-	F(T, 3, dc, STR, HL_WIRE_DC_MAX, _, OPT)                        \
-	F(T, 4, req_id, U64, 0, _, OPT)
+#define HL_MSG_F_leader_query(F, T)                                                                \
+	F(T, 1, tier, U64, HL_TIER_MAX, _, REQ)                                                    \
+	F(T, 2, job_id, U64, 0, _, OPT) /* 0: the tier leader itself */                            \
+	F(T, 3, dc, STR, HL_WIRE_DC_MAX, _, OPT)                                                   \
+	F(T, 4, req_id, U64, 0, _, OPT)                                                            \
+	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) \
+	        HL_XF_token(F, T) HL_XF_seq(F, T) HL_XF_version(F, T) HL_XF_kind(F, T)             \
+	                HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)
 
-#define HL_MSG_F_leader_reply(F, T)               \
-	F(T, 1, tier, U64, HL_TIER_MAX, _, REQ)   \
-	F(T, 2, job_id, U64, 0, _, OPT)           \
-	F(T, 3, dc, STR, HL_WIRE_DC_MAX, _, OPT)  \
-	F(T, 4, known, BOOL, 0, _, REQ)           \
-	F(T, 5, leader, REC, 0, node_addr, OPT)   \
-	F(T, 6, term, U64, 0, _, OPT)             \
-	F(T, 7, token, U64, 0, _, OPT)            \
-	F(T, 8, ttl_ms, U64, HL_WIRE_U32, _, OPT) \
-	F(T, 9, req_id, U64, 0, _, OPT)
+#define HL_MSG_F_leader_reply(F, T)                                                             \
+	F(T, 1, tier, U64, HL_TIER_MAX, _, REQ)                                                 \
+	F(T, 2, job_id, U64, 0, _, OPT)                                                         \
+	F(T, 3, dc, STR, HL_WIRE_DC_MAX, _, OPT)                                                \
+	F(T, 4, known, BOOL, 0, _, REQ)                                                         \
+	F(T, 5, leader, REC, 0, node_addr, OPT)                                                 \
+	F(T, 6, term, U64, 0, _, OPT)                                                           \
+	F(T, 7, token, U64, 0, _, OPT)                                                          \
+	F(T, 8, ttl_ms, U64, HL_WIRE_U32, _, OPT)                                               \
+	F(T, 9, req_id, U64, 0, _, OPT)                                                         \
+	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_seq(F, T) \
+	        HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) \
+	                HL_XF_job_rec(F, T)
 
 #define HL_MSG_F_node_register(F, T)                        \
 	F(T, 1, node, REC, 0, node_addr, REQ)               \
@@ -532,22 +582,27 @@ enum hl_wire_timeout_reason {
 	F(T, 4, leader, U64, 0, _, REQ)          \
 	F(T, 5, code, U64, HL_WIRE_U16, _, OPT)
 
-#define HL_MSG_F_lease_batch_fields(F, T)       \
-	F(T, 1, tier, U64, HL_TIER_MAX, _, REQ) \
-	F(T, 2, term, U64, 0, _, REQ)           \
-	F(T, 3, holder, U64, 0, _, REQ)         \
-	F(T, 4, leases, RECL, HL_WIRE_MAX_LEASES, lease_rec, REQ)
+#define HL_MSG_F_lease_batch_fields(F, T)                                                         \
+	F(T, 1, tier, U64, HL_TIER_MAX, _, REQ)                                                   \
+	F(T, 2, term, U64, 0, _, REQ)                                                             \
+	F(T, 3, holder, U64, 0, _, REQ)                                                           \
+	F(T, 4, leases, RECL, HL_WIRE_MAX_LEASES, lease_rec, REQ)                                 \
+	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) \
+	        HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T)   \
+	                HL_XF_job_rec(F, T)
 #define HL_MSG_F_lease_grant(F, T) HL_MSG_F_lease_batch_fields(F, T)
 #define HL_MSG_F_lease_renew(F, T) HL_MSG_F_lease_batch_fields(F, T)
 #define HL_MSG_F_lease_release(F, T) HL_MSG_F_lease_batch_fields(F, T)
 
-#define HL_MSG_F_lease_transfer(F, T)                                                   \
-	F(T, 1, tier, U64, HL_TIER_MAX, _, REQ)                                         \
-	F(T, 2, term, U64, 0, _, REQ)                                                   \
-	F(T, 3, from, U64, 0, _, OPT) /* previous holder, 0 = none/dead */              \
-	F(T, 4, to, U64, 0, _, REQ)                                                     \
-	F(T, 5, lease, REC, 0, lease_rec, REQ) /* token strictly greater than before */ \
-	F(T, 6, code, U64, HL_WIRE_U16, _, OPT) /* why (expiry, death, rebalance) */
+#define HL_MSG_F_lease_transfer(F, T)                                                            \
+	F(T, 1, tier, U64, HL_TIER_MAX, _, REQ)                                                  \
+	F(T, 2, term, U64, 0, _, REQ)                                                            \
+	F(T, 3, from, U64, 0, _, OPT) /* previous holder, 0 = none/dead */                       \
+	F(T, 4, to, U64, 0, _, REQ)                                                              \
+	F(T, 5, lease, REC, 0, lease_rec, REQ) /* token strictly greater than before */          \
+	F(T, 6, code, U64, HL_WIRE_U16, _, OPT) /* why (expiry, death, rebalance) */             \
+	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_seq(F, T) HL_XF_version(F, T) HL_XF_kind(F, T) \
+	        HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)
 
 #define HL_MSG_F_lease_ack(F, T)                  \
 	F(T, 1, op, U64, HL_LEASE_OP_MAX, _, REQ) \
@@ -555,82 +610,125 @@ enum hl_wire_timeout_reason {
 	F(T, 3, node, U64, 0, _, REQ)             \
 	F(T, 4, leases, RECL, HL_WIRE_MAX_LEASES, lease_rec, REQ)
 
-#define HL_MSG_F_job_record_append(F, T)                                                     \
-	F(T, 1, tier, U64, HL_TIER_MAX, _, REQ)                                              \
-	F(T, 2, term, U64, 0, _, OPT)                                                        \
-	F(T, 3, job_id, U64, 0, _, REQ)                                                      \
-	F(T, 4, token, U64, 0, _, REQ)                                                       \
-	F(T, 5, version, U64, 0, _, REQ)                                                     \
-	F(T, 6, status, U64, HL_WS_MAX, _, REQ)                                              \
-	F(T, 7, idem_key, STR, HL_WIRE_IDEM_MAX, _, OPT)                                     \
-	F(T, 8, origin, U64, 0, _, OPT) /* origin gate node id */                            \
-	F(T, 9, dcs, RECL, HL_WIRE_MAX_DCS, dc_ref, OPT)                                     \
-	F(T, 10, assigns, RECL, HL_WIRE_MAX_ASSIGN, workflow_assign, OPT)                    \
-	F(T, 11, spec, BIN, HL_WIRE_SPEC_MAX, _, OPT) /* sent with version 1 and on fetch */ \
-	F(T, 12, workflows, RECL, HL_WIRE_MAX_WORKFLOWS, workflow_def, OPT)
+#define HL_MSG_F_job_record_append(F, T)                                                        \
+	F(T, 1, tier, U64, HL_TIER_MAX, _, REQ)                                                 \
+	F(T, 2, term, U64, 0, _, OPT)                                                           \
+	F(T, 3, job_id, U64, 0, _, REQ)                                                         \
+	F(T, 4, token, U64, 0, _, REQ)                                                          \
+	F(T, 5, version, U64, 0, _, REQ)                                                        \
+	F(T, 6, status, U64, HL_WS_MAX, _, REQ)                                                 \
+	F(T, 7, idem_key, STR, HL_WIRE_IDEM_MAX, _, OPT)                                        \
+	F(T, 8, origin, U64, 0, _, OPT) /* origin gate node id */                               \
+	F(T, 9, dcs, RECL, HL_WIRE_MAX_DCS, dc_ref, OPT)                                        \
+	F(T, 10, assigns, RECL, HL_WIRE_MAX_ASSIGN, workflow_assign, OPT)                       \
+	F(T, 11, spec, BIN, HL_WIRE_SPEC_MAX, _, OPT) /* sent with version 1 and on fetch */    \
+	F(T, 12, workflows, RECL, HL_WIRE_MAX_WORKFLOWS, workflow_def, OPT)                     \
+	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) \
+	        HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T) \
+	                HL_XF_coord_type(F, T)
 
-#define HL_MSG_F_job_record_ack(F, T)    \
-	F(T, 1, job_id, U64, 0, _, REQ)  \
-	F(T, 2, token, U64, 0, _, REQ)   \
-	F(T, 3, version, U64, 0, _, REQ) \
-	F(T, 4, node, U64, 0, _, REQ)    \
-	F(T, 5, ok, BOOL, 0, _, REQ)     \
-	F(T, 6, code, U64, HL_WIRE_U16, _, OPT)
+#define HL_MSG_F_job_record_ack(F, T)                                                           \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                         \
+	F(T, 2, token, U64, 0, _, REQ)                                                          \
+	F(T, 3, version, U64, 0, _, REQ)                                                        \
+	F(T, 4, node, U64, 0, _, REQ)                                                           \
+	F(T, 5, ok, BOOL, 0, _, REQ)                                                            \
+	F(T, 6, code, U64, HL_WIRE_U16, _, OPT)                                                 \
+	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) HL_XF_kind(F, T) \
+	        HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)
 
-#define HL_MSG_F_job_record_fetch(F, T)         \
-	F(T, 1, tier, U64, HL_TIER_MAX, _, REQ) \
-	F(T, 2, term, U64, 0, _, OPT)           \
-	F(T, 3, requester, U64, 0, _, REQ)      \
-	F(T, 4, job_id, U64, 0, _, OPT) /* 0: every record the requester now leads */
+#define HL_MSG_F_job_record_fetch(F, T)                                                           \
+	F(T, 1, tier, U64, HL_TIER_MAX, _, REQ)                                                   \
+	F(T, 2, term, U64, 0, _, OPT)                                                             \
+	F(T, 3, requester, U64, 0, _, REQ)                                                        \
+	F(T, 4, job_id, U64, 0, _, OPT) /* 0: every record the requester now leads */             \
+	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) HL_XF_token(F, T) \
+	        HL_XF_seq(F, T) HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T)          \
+	                HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)
 
-#define HL_MSG_F_job_submit(F, T)                                                              \
-	F(T, 1, job_id, U64, 0, _, OPT) /* 0 from a client: the gate assigns it */             \
-	F(T, 2, idem_key, STR, HL_WIRE_IDEM_MAX, _, REQ)                                       \
-	F(T, 3, name, STR, HL_WIRE_NAME_MAX, _, OPT)                                           \
-	F(T, 4, spec, BIN, HL_WIRE_SPEC_MAX, _, REQ) /* job profile text (data, never code) */ \
-	F(T, 5, workflows, RECL, HL_WIRE_MAX_WORKFLOWS, workflow_def, REQ)                     \
-	F(T, 6, timeout_ms, U64, 0, _, OPT)                                                    \
-	F(T, 7, dc_count, U64, HL_WIRE_MAX_DCS, _, OPT)                                        \
-	F(T, 8, dcs, RECL, HL_WIRE_MAX_DCS, dc_ref, OPT) /* explicit DCs */                    \
-	F(T, 9, origin, REC, 0, node_addr, OPT) /* G->M: origin gate */                        \
-	F(T, 10, token, U64, 0, _, OPT) /* G->M: gate's lease token */                         \
-	F(T, 11, priority, U64, 255, _, OPT)
+#define HL_MSG_F_job_record_commit(F, T)                                                        \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                         \
+	F(T, 2, node, U64, 0, _, REQ) /* sender */                                              \
+	F(T, 3, token, U64, 0, _, OPT)                                                          \
+	F(T, 4, idem, BIN, HL_WIRE_IDEM_BIN_MAX, _, OPT) /* key to mark committed */            \
+	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) \
+	        HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_job_rec(F, T)
 
-#define HL_MSG_F_job_ack(F, T)                                              \
-	F(T, 1, job_id, U64, 0, _, REQ)                                     \
-	F(T, 2, idem_key, STR, HL_WIRE_IDEM_MAX, _, OPT)                    \
-	F(T, 3, accepted, BOOL, 0, _, REQ)                                  \
-	F(T, 4, code, U64, HL_WIRE_U16, _, OPT)                             \
-	F(T, 5, reason, STR, HL_WIRE_TEXT_MAX, _, OPT)                      \
-	F(T, 6, queue_pos, U64, HL_WIRE_U32, _, OPT)                        \
-	F(T, 7, leader, REC, 0, node_addr, OPT) /* redirect / job leader */ \
-	F(T, 8, token, U64, 0, _, OPT)                                      \
-	F(T, 9, term, U64, 0, _, OPT)                                       \
-	F(T, 10, dcs, RECL, HL_WIRE_MAX_DCS, dc_ref, OPT) /* DCs chosen */
+#define HL_MSG_F_job_record_forget(F, T)                                                        \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                         \
+	F(T, 2, node, U64, 0, _, REQ) /* sender */                                              \
+	F(T, 3, token, U64, 0, _, OPT)                                                          \
+	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) \
+	        HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) \
+	                HL_XF_job_rec(F, T)
 
-#define HL_MSG_F_workflow_dispatch(F, T)                                               \
-	F(T, 1, job_id, U64, 0, _, REQ)                                                \
-	F(T, 2, workflow_id, U64, HL_WIRE_U32, _, REQ)                                 \
-	F(T, 3, sub_id, U64, HL_WIRE_U32, _, REQ)                                      \
-	F(T, 4, token, U64, 0, _, REQ)                                                 \
-	F(T, 5, leader, U64, 0, _, REQ) /* job leader node id: send progress there */  \
-	F(T, 6, attempt, U64, HL_WIRE_U16, _, OPT)                                     \
-	F(T, 7, cores, U64, HL_WIRE_U32, _, REQ)                                       \
-	F(T, 8, duration_ms, U64, 0, _, OPT)                                           \
-	F(T, 9, rate_ppm, U64, HL_WIRE_PPM, _, OPT) /* share of the workflow's rate */ \
-	F(T, 10, context_version, U64, 0, _, OPT)                                      \
-	F(T, 11, start_at_ns, U64, 0, _, OPT)                                          \
-	F(T, 12, spec, BIN, HL_WIRE_WF_SPEC_MAX, _, REQ) /* compiled stream definitions */
+#define HL_MSG_F_job_record_orphan(F, T)                                                        \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                         \
+	F(T, 2, node, U64, 0, _, REQ) /* sender */                                              \
+	F(T, 3, token, U64, 0, _, OPT)                                                          \
+	F(T, 4, version, U64, 0, _, OPT)                                                        \
+	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) \
+	        HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)
 
-#define HL_MSG_F_workflow_dispatch_ack(F, T)           \
-	F(T, 1, job_id, U64, 0, _, REQ)                \
-	F(T, 2, workflow_id, U64, HL_WIRE_U32, _, REQ) \
-	F(T, 3, sub_id, U64, HL_WIRE_U32, _, REQ)      \
-	F(T, 4, token, U64, 0, _, REQ)                 \
-	F(T, 5, node_id, U64, 0, _, REQ)               \
-	F(T, 6, accepted, BOOL, 0, _, REQ)             \
-	F(T, 7, code, U64, HL_WIRE_U16, _, OPT)        \
-	F(T, 8, cores, U64, HL_WIRE_U32, _, OPT) /* actually assigned */
+#define HL_MSG_F_job_submit(F, T)                                                                  \
+	F(T, 1, job_id, U64, 0, _, OPT) /* 0 from a client: the gate assigns it */                 \
+	F(T, 2, idem_key, STR, HL_WIRE_IDEM_MAX, _, REQ)                                           \
+	F(T, 3, name, STR, HL_WIRE_NAME_MAX, _, OPT)                                               \
+	F(T, 4, spec, BIN, HL_WIRE_SPEC_MAX, _, REQ) /* job profile text (data, never code) */     \
+	F(T, 5, workflows, RECL, HL_WIRE_MAX_WORKFLOWS, workflow_def, REQ)                         \
+	F(T, 6, timeout_ms, U64, 0, _, OPT)                                                        \
+	F(T, 7, dc_count, U64, HL_WIRE_MAX_DCS, _, OPT)                                            \
+	F(T, 8, dcs, RECL, HL_WIRE_MAX_DCS, dc_ref, OPT) /* explicit DCs */                        \
+	F(T, 9, origin, REC, 0, node_addr, OPT) /* G->M: origin gate */                            \
+	F(T, 10, token, U64, 0, _, OPT) /* G->M: gate's lease token */                             \
+	F(T, 11, priority, U64, 255, _, OPT)                                                       \
+	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) \
+	        HL_XF_seq(F, T) HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T)           \
+	                HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T) HL_XF_coord_type(F, T)
+
+#define HL_MSG_F_job_ack(F, T)                                                                     \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                            \
+	F(T, 2, idem_key, STR, HL_WIRE_IDEM_MAX, _, OPT)                                           \
+	F(T, 3, accepted, BOOL, 0, _, REQ)                                                         \
+	F(T, 4, code, U64, HL_WIRE_U16, _, OPT)                                                    \
+	F(T, 5, reason, STR, HL_WIRE_TEXT_MAX, _, OPT)                                             \
+	F(T, 6, queue_pos, U64, HL_WIRE_U32, _, OPT)                                               \
+	F(T, 7, leader, REC, 0, node_addr, OPT) /* redirect / job leader */                        \
+	F(T, 8, token, U64, 0, _, OPT)                                                             \
+	F(T, 9, term, U64, 0, _, OPT)                                                              \
+	F(T, 10, dcs, RECL, HL_WIRE_MAX_DCS, dc_ref, OPT) /* DCs chosen */                         \
+	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_seq(F, T) HL_XF_version(F, T) \
+	        HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)    \
+	                HL_XF_coord_type(F, T)
+
+#define HL_MSG_F_workflow_dispatch(F, T)                                                   \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                    \
+	F(T, 2, workflow_id, U64, HL_WIRE_U32, _, REQ)                                     \
+	F(T, 3, sub_id, U64, HL_WIRE_U32, _, REQ)                                          \
+	F(T, 4, token, U64, 0, _, REQ)                                                     \
+	F(T, 5, leader, U64, 0, _, REQ) /* job leader node id: send progress there */      \
+	F(T, 6, attempt, U64, HL_WIRE_U16, _, OPT)                                         \
+	F(T, 7, cores, U64, HL_WIRE_U32, _, REQ)                                           \
+	F(T, 8, duration_ms, U64, 0, _, OPT)                                               \
+	F(T, 9, rate_ppm, U64, HL_WIRE_PPM, _, OPT) /* share of the workflow's rate */     \
+	F(T, 10, context_version, U64, 0, _, OPT)                                          \
+	F(T, 11, start_at_ns, U64, 0, _, OPT)                                              \
+	F(T, 12, spec, BIN, HL_WIRE_WF_SPEC_MAX, _, REQ) /* compiled stream definitions */ \
+	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_backpressure(F, T)    \
+	        HL_XF_accepted(F, T) HL_XF_code(F, T) HL_XF_seq(F, T) HL_XF_done(F, T)     \
+	                HL_XF_duration_ns(F, T)
+
+#define HL_MSG_F_workflow_dispatch_ack(F, T)                                            \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                 \
+	F(T, 2, workflow_id, U64, HL_WIRE_U32, _, REQ)                                  \
+	F(T, 3, sub_id, U64, HL_WIRE_U32, _, REQ)                                       \
+	F(T, 4, token, U64, 0, _, REQ)                                                  \
+	F(T, 5, node_id, U64, 0, _, REQ)                                                \
+	F(T, 6, accepted, BOOL, 0, _, REQ)                                              \
+	F(T, 7, code, U64, HL_WIRE_U16, _, OPT)                                         \
+	F(T, 8, cores, U64, HL_WIRE_U32, _, OPT) /* actually assigned */                \
+	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_backpressure(F, T) HL_XF_leader(F, T) \
+	        HL_XF_attempt(F, T) HL_XF_seq(F, T) HL_XF_done(F, T) HL_XF_duration_ns(F, T)
 
 #define HL_MSG_F_workflow_progress(F, T)                                                    \
 	F(T, 1, job_id, U64, 0, _, REQ)                                                     \
@@ -642,18 +740,23 @@ enum hl_wire_timeout_reason {
 	F(T, 7, window_start_ns, U64, 0, _, OPT)                                            \
 	F(T, 8, window_ns, U64, HL_WIRE_U32, _, OPT)                                        \
 	F(T, 9, status, U64, HL_WS_MAX, _, OPT)                                             \
-	F(T, 10, streams, RECL, HL_WIRE_FAST_STREAMS, stream_result, OPT)
+	F(T, 10, streams, RECL, HL_WIRE_FAST_STREAMS, stream_result, OPT)                   \
+	HL_XF_dest(F, T) HL_XF_backpressure(F, T) HL_XF_accepted(F, T) HL_XF_code(F, T)     \
+	        HL_XF_leader(F, T) HL_XF_cores(F, T) HL_XF_attempt(F, T) HL_XF_done(F, T)   \
+	                HL_XF_duration_ns(F, T)
 
-#define HL_MSG_F_progress_ack(F, T)                                      \
-	F(T, 1, job_id, U64, 0, _, REQ)                                  \
-	F(T, 2, workflow_id, U64, HL_WIRE_U32, _, REQ)                   \
-	F(T, 3, sub_id, U64, HL_WIRE_U32, _, OPT)                        \
-	F(T, 4, seq, U64, 0, _, REQ)                                     \
-	F(T, 5, backpressure, U64, HL_BP_MAX, _, OPT)                    \
-	F(T, 6, delay_ms, U64, HL_WIRE_U32, _, OPT)                      \
-	F(T, 7, batch_only, BOOL, 0, _, OPT)                             \
-	F(T, 8, leader, U64, 0, _, OPT) /* current job leader node id */ \
-	F(T, 9, token, U64, 0, _, OPT)
+#define HL_MSG_F_progress_ack(F, T)                                                               \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                           \
+	F(T, 2, workflow_id, U64, HL_WIRE_U32, _, REQ)                                            \
+	F(T, 3, sub_id, U64, HL_WIRE_U32, _, OPT)                                                 \
+	F(T, 4, seq, U64, 0, _, REQ)                                                              \
+	F(T, 5, backpressure, U64, HL_BP_MAX, _, OPT)                                             \
+	F(T, 6, delay_ms, U64, HL_WIRE_U32, _, OPT)                                               \
+	F(T, 7, batch_only, BOOL, 0, _, OPT)                                                      \
+	F(T, 8, leader, U64, 0, _, OPT) /* current job leader node id */                          \
+	F(T, 9, token, U64, 0, _, OPT)                                                            \
+	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_accepted(F, T) HL_XF_code(F, \
+	        T) HL_XF_cores(F, T) HL_XF_attempt(F, T) HL_XF_done(F, T) HL_XF_duration_ns(F, T)
 
 #define HL_MSG_F_job_progress(F, T)                          \
 	F(T, 1, job_id, U64, 0, _, REQ)                      \
@@ -687,18 +790,24 @@ enum hl_wire_timeout_reason {
 	F(T, 7, progress_ppm, U64, HL_WIRE_PPM, _, OPT)                              \
 	F(T, 8, streams, RECL, HL_WIRE_MAX_STREAMS, stream_result, OPT)
 
-#define HL_MSG_F_status_push(F, T)                          \
-	F(T, 1, job_id, U64, 0, _, REQ)                     \
-	F(T, 2, seq, U64, 0, _, REQ)                        \
-	F(T, 3, status, U64, HL_WS_MAX, _, REQ)             \
-	F(T, 4, event, U64, HL_PUSH_MAX, _, OPT)            \
-	F(T, 5, progress_ppm, U64, HL_WIRE_PPM, _, OPT)     \
-	F(T, 6, dcs, RECL, HL_WIRE_MAX_DCS, dc_status, OPT) \
-	F(T, 7, text, STR, HL_WIRE_TEXT_MAX, _, OPT)
+#define HL_MSG_F_status_push(F, T)                                                                \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                           \
+	F(T, 2, seq, U64, 0, _, REQ)                                                              \
+	F(T, 3, status, U64, HL_WS_MAX, _, REQ)                                                   \
+	F(T, 4, event, U64, HL_PUSH_MAX, _, OPT)                                                  \
+	F(T, 5, progress_ppm, U64, HL_WIRE_PPM, _, OPT)                                           \
+	F(T, 6, dcs, RECL, HL_WIRE_MAX_DCS, dc_status, OPT)                                       \
+	F(T, 7, text, STR, HL_WIRE_TEXT_MAX, _, OPT)                                              \
+	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) HL_XF_token(F, T) \
+	        HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T)   \
+	                HL_XF_job_rec(F, T)
 
-#define HL_MSG_F_register_callback(F, T) \
-	F(T, 1, job_id, U64, 0, _, REQ)  \
-	F(T, 2, last_seq, U64, 0, _, OPT) /* replay everything after this */
+#define HL_MSG_F_register_callback(F, T)                                                           \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                            \
+	F(T, 2, last_seq, U64, 0, _, OPT) /* replay everything after this */                       \
+	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) \
+	        HL_XF_token(F, T) HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T)         \
+	                HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)
 
 #define HL_MSG_F_register_callback_reply(F, T)              \
 	F(T, 1, job_id, U64, 0, _, REQ)                     \
@@ -722,27 +831,32 @@ enum hl_wire_timeout_reason {
 	F(T, 8, token, U64, 0, _, OPT)                                        \
 	F(T, 9, elapsed_ms, U64, 0, _, OPT)
 
-#define HL_MSG_F_workflow_result(F, T)                  \
-	F(T, 1, job_id, U64, 0, _, REQ)                 \
-	F(T, 2, workflow_id, U64, HL_WIRE_U32, _, REQ)  \
-	F(T, 3, sub_id, U64, HL_WIRE_U32, _, REQ)       \
-	F(T, 4, token, U64, 0, _, REQ)                  \
-	F(T, 5, node_id, U64, 0, _, REQ)                \
-	F(T, 6, status, U64, HL_WS_MAX, _, REQ)         \
-	F(T, 7, code, U64, HL_WIRE_U16, _, OPT)         \
-	F(T, 8, text, STR, HL_WIRE_TEXT_MAX, _, OPT)    \
-	F(T, 9, started_ns, U64, 0, _, OPT)             \
-	F(T, 10, ended_ns, U64, 0, _, OPT)              \
-	F(T, 11, cores_freed, U64, HL_WIRE_U32, _, OPT) \
-	F(T, 12, attempt, U64, HL_WIRE_U16, _, OPT)     \
-	F(T, 13, streams, RECL, HL_WIRE_MAX_STREAMS, stream_result, OPT)
+#define HL_MSG_F_workflow_result(F, T)                                                    \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                   \
+	F(T, 2, workflow_id, U64, HL_WIRE_U32, _, REQ)                                    \
+	F(T, 3, sub_id, U64, HL_WIRE_U32, _, REQ)                                         \
+	F(T, 4, token, U64, 0, _, REQ)                                                    \
+	F(T, 5, node_id, U64, 0, _, REQ)                                                  \
+	F(T, 6, status, U64, HL_WS_MAX, _, REQ)                                           \
+	F(T, 7, code, U64, HL_WIRE_U16, _, OPT)                                           \
+	F(T, 8, text, STR, HL_WIRE_TEXT_MAX, _, OPT)                                      \
+	F(T, 9, started_ns, U64, 0, _, OPT)                                               \
+	F(T, 10, ended_ns, U64, 0, _, OPT)                                                \
+	F(T, 11, cores_freed, U64, HL_WIRE_U32, _, OPT)                                   \
+	F(T, 12, attempt, U64, HL_WIRE_U16, _, OPT)                                       \
+	F(T, 13, streams, RECL, HL_WIRE_MAX_STREAMS, stream_result, OPT)                  \
+	HL_XF_dest(F, T) HL_XF_backpressure(F, T) HL_XF_accepted(F, T) HL_XF_leader(F, T) \
+	        HL_XF_seq(F, T) HL_XF_done(F, T) HL_XF_duration_ns(F, T)
 
-#define HL_MSG_F_workflow_result_ack(F, T)             \
-	F(T, 1, job_id, U64, 0, _, REQ)                \
-	F(T, 2, workflow_id, U64, HL_WIRE_U32, _, REQ) \
-	F(T, 3, sub_id, U64, HL_WIRE_U32, _, REQ)      \
-	F(T, 4, token, U64, 0, _, OPT)                 \
-	F(T, 5, leader, U64, 0, _, OPT)
+#define HL_MSG_F_workflow_result_ack(F, T)                                                  \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                     \
+	F(T, 2, workflow_id, U64, HL_WIRE_U32, _, REQ)                                      \
+	F(T, 3, sub_id, U64, HL_WIRE_U32, _, REQ)                                           \
+	F(T, 4, token, U64, 0, _, OPT)                                                      \
+	F(T, 5, leader, U64, 0, _, OPT)                                                     \
+	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_backpressure(F, T)     \
+	        HL_XF_accepted(F, T) HL_XF_code(F, T) HL_XF_cores(F, T) HL_XF_attempt(F, T) \
+	                HL_XF_seq(F, T) HL_XF_done(F, T) HL_XF_duration_ns(F, T)
 
 #define HL_MSG_F_workflow_result_push(F, T)                               \
 	F(T, 1, job_id, U64, 0, _, REQ)                                   \
@@ -755,23 +869,29 @@ enum hl_wire_timeout_reason {
 	F(T, 8, streams, RECL, HL_WIRE_MAX_STREAMS, stream_result, OPT)   \
 	F(T, 9, dcs, RECL, HL_WIRE_MAX_DCS, dc_status, OPT) /* G->C: per-DC breakdown */
 
-#define HL_MSG_F_job_result(F, T)                                             \
-	F(T, 1, job_id, U64, 0, _, REQ)                                       \
-	F(T, 2, dc, STR, HL_WIRE_DC_MAX, _, REQ)                              \
-	F(T, 3, token, U64, 0, _, REQ)                                        \
-	F(T, 4, status, U64, HL_WS_MAX, _, REQ)                               \
-	F(T, 5, code, U64, HL_WIRE_U16, _, OPT)                               \
-	F(T, 6, text, STR, HL_WIRE_TEXT_MAX, _, OPT)                          \
-	F(T, 7, started_ns, U64, 0, _, OPT)                                   \
-	F(T, 8, ended_ns, U64, 0, _, OPT)                                     \
-	F(T, 9, workflows, RECL, HL_WIRE_MAX_WORKFLOWS, workflow_status, OPT) \
-	F(T, 10, streams, RECL, HL_WIRE_MAX_STREAMS, stream_result, OPT)      \
-	F(T, 11, totals, REC, 0, stream_result, OPT)
+#define HL_MSG_F_job_result(F, T)                                                                  \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                            \
+	F(T, 2, dc, STR, HL_WIRE_DC_MAX, _, REQ)                                                   \
+	F(T, 3, token, U64, 0, _, REQ)                                                             \
+	F(T, 4, status, U64, HL_WS_MAX, _, REQ)                                                    \
+	F(T, 5, code, U64, HL_WIRE_U16, _, OPT)                                                    \
+	F(T, 6, text, STR, HL_WIRE_TEXT_MAX, _, OPT)                                               \
+	F(T, 7, started_ns, U64, 0, _, OPT)                                                        \
+	F(T, 8, ended_ns, U64, 0, _, OPT)                                                          \
+	F(T, 9, workflows, RECL, HL_WIRE_MAX_WORKFLOWS, workflow_status, OPT)                      \
+	F(T, 10, streams, RECL, HL_WIRE_MAX_STREAMS, stream_result, OPT)                           \
+	F(T, 11, totals, REC, 0, stream_result, OPT)                                               \
+	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) HL_XF_version(F, T) \
+	        HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)    \
+	                HL_XF_coord_type(F, T)
 
-#define HL_MSG_F_job_result_ack(F, T)            \
-	F(T, 1, job_id, U64, 0, _, REQ)          \
-	F(T, 2, dc, STR, HL_WIRE_DC_MAX, _, REQ) \
-	F(T, 3, token, U64, 0, _, OPT)
+#define HL_MSG_F_job_result_ack(F, T)                                                              \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                            \
+	F(T, 2, dc, STR, HL_WIRE_DC_MAX, _, REQ)                                                   \
+	F(T, 3, token, U64, 0, _, OPT)                                                             \
+	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) \
+	        HL_XF_seq(F, T) HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T)           \
+	                HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)
 
 #define HL_MSG_F_global_result(F, T)                                                           \
 	F(T, 1, job_id, U64, 0, _, REQ)                                                        \
@@ -785,9 +905,12 @@ enum hl_wire_timeout_reason {
 	F(T, 9, ended_ns, U64, 0, _, OPT)                                                      \
 	F(T, 10, text, STR, HL_WIRE_TEXT_MAX, _, OPT)
 
-#define HL_MSG_F_global_result_ack(F, T) \
-	F(T, 1, job_id, U64, 0, _, REQ)  \
-	F(T, 2, seq, U64, 0, _, OPT)
+#define HL_MSG_F_global_result_ack(F, T)                                                           \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                            \
+	F(T, 2, seq, U64, 0, _, OPT)                                                               \
+	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) \
+	        HL_XF_token(F, T) HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T)         \
+	                HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)
 
 #define HL_MSG_F_reporter_result(F, T)                   \
 	F(T, 1, job_id, U64, 0, _, REQ)                  \
@@ -844,12 +967,16 @@ enum hl_wire_timeout_reason {
 	F(T, 5, term, U64, 0, _, OPT)              \
 	F(T, 6, old_manager, U64, 0, _, OPT)
 
-#define HL_MSG_F_job_leader_worker_transfer(F, T)               \
-	F(T, 1, job_id, U64, 0, _, REQ)                         \
-	F(T, 2, manager, REC, 0, node_addr, REQ)                \
-	F(T, 3, token, U64, 0, _, REQ)                          \
-	F(T, 4, workflows, U64L, HL_WIRE_MAX_WORKFLOWS, _, OPT) \
-	F(T, 5, old_manager, U64, 0, _, OPT)
+#define HL_MSG_F_job_leader_worker_transfer(F, T)                                           \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                     \
+	F(T, 2, manager, REC, 0, node_addr, REQ)                                            \
+	F(T, 3, token, U64, 0, _, REQ)                                                      \
+	F(T, 4, workflows, U64L, HL_WIRE_MAX_WORKFLOWS, _, OPT)                             \
+	F(T, 5, old_manager, U64, 0, _, OPT)                                                \
+	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_backpressure(F, T)     \
+	        HL_XF_accepted(F, T) HL_XF_code(F, T) HL_XF_cores(F, T) HL_XF_attempt(F, T) \
+	                HL_XF_seq(F, T) HL_XF_done(F, T) HL_XF_duration_ns(F, T)            \
+	                        HL_XF_sub_id(F, T)
 
 #define HL_MSG_F_job_leader_client_transfer(F, T)                          \
 	F(T, 1, job_id, U64, 0, _, REQ)                                    \
@@ -859,29 +986,38 @@ enum hl_wire_timeout_reason {
 	F(T, 5, token, U64, 0, _, REQ)                                     \
 	F(T, 6, term, U64, 0, _, OPT)
 
-#define HL_MSG_F_job_leader_transfer_ack(F, T)              \
-	F(T, 1, job_id, U64, 0, _, REQ)                     \
-	F(T, 2, token, U64, 0, _, REQ) /* token received */ \
-	F(T, 3, accepted, BOOL, 0, _, REQ)                  \
-	F(T, 4, code, U64, HL_WIRE_U16, _, OPT)             \
-	F(T, 5, node_id, U64, 0, _, OPT)                    \
-	F(T, 6, workflows, RECL, HL_WIRE_MAX_WORKFLOWS, workflow_status, OPT) /* W->M */
+#define HL_MSG_F_job_leader_transfer_ack(F, T)                                           \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                  \
+	F(T, 2, token, U64, 0, _, REQ) /* token received */                              \
+	F(T, 3, accepted, BOOL, 0, _, REQ)                                               \
+	F(T, 4, code, U64, HL_WIRE_U16, _, OPT)                                          \
+	F(T, 5, node_id, U64, 0, _, OPT)                                                 \
+	F(T, 6, workflows, RECL, HL_WIRE_MAX_WORKFLOWS, workflow_status, OPT) /* W->M */ \
+	HL_XF_dest(F, T) HL_XF_backpressure(F, T) HL_XF_leader(F, T) HL_XF_cores(F, T)   \
+	        HL_XF_attempt(F, T) HL_XF_seq(F, T) HL_XF_done(F, T) HL_XF_duration_ns(F, T)
 
-#define HL_MSG_F_job_leader_announce(F, T)       \
-	F(T, 1, job_id, U64, 0, _, REQ)          \
-	F(T, 2, tier, U64, HL_TIER_MAX, _, REQ)  \
-	F(T, 3, dc, STR, HL_WIRE_DC_MAX, _, OPT) \
-	F(T, 4, leader, U64, 0, _, REQ)          \
-	F(T, 5, term, U64, 0, _, OPT)            \
-	F(T, 6, token, U64, 0, _, REQ)
+#define HL_MSG_F_job_leader_announce(F, T)                                                      \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                         \
+	F(T, 2, tier, U64, HL_TIER_MAX, _, REQ)                                                 \
+	F(T, 3, dc, STR, HL_WIRE_DC_MAX, _, OPT)                                                \
+	F(T, 4, leader, U64, 0, _, REQ)                                                         \
+	F(T, 5, term, U64, 0, _, OPT)                                                           \
+	F(T, 6, token, U64, 0, _, REQ)                                                          \
+	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_seq(F, T) \
+	        HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) \
+	                HL_XF_job_rec(F, T)
 
-#define HL_MSG_F_job_cancel(F, T)                                             \
-	F(T, 1, job_id, U64, 0, _, REQ)                                       \
-	F(T, 2, token, U64, 0, _, OPT)                                        \
-	F(T, 3, workflow_id, U64, HL_WIRE_U32, _, OPT) /* 0: the whole job */ \
-	F(T, 4, dependents, BOOL, 0, _, OPT) /* also cancel dependents */     \
-	F(T, 5, reason, STR, HL_WIRE_TEXT_MAX, _, OPT)                        \
-	F(T, 6, req_id, U64, 0, _, OPT)
+#define HL_MSG_F_job_cancel(F, T)                                                          \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                    \
+	F(T, 2, token, U64, 0, _, OPT)                                                     \
+	F(T, 3, workflow_id, U64, HL_WIRE_U32, _, OPT) /* 0: the whole job */              \
+	F(T, 4, dependents, BOOL, 0, _, OPT) /* also cancel dependents */                  \
+	F(T, 5, reason, STR, HL_WIRE_TEXT_MAX, _, OPT)                                     \
+	F(T, 6, req_id, U64, 0, _, OPT)                                                    \
+	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_backpressure(F, T)    \
+	        HL_XF_accepted(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) HL_XF_cores(F, T) \
+	                HL_XF_attempt(F, T) HL_XF_seq(F, T) HL_XF_done(F, T)               \
+	                        HL_XF_duration_ns(F, T) HL_XF_sub_id(F, T)
 
 #define HL_MSG_F_job_cancel_reply(F, T)                        \
 	F(T, 1, job_id, U64, 0, _, REQ)                        \
@@ -893,14 +1029,17 @@ enum hl_wire_timeout_reason {
 	F(T, 7, req_id, U64, 0, _, OPT)                        \
 	F(T, 8, text, STR, HL_WIRE_TEXT_MAX, _, OPT)
 
-#define HL_MSG_F_workflow_cancel_done(F, T)            \
-	F(T, 1, job_id, U64, 0, _, REQ)                \
-	F(T, 2, workflow_id, U64, HL_WIRE_U32, _, REQ) \
-	F(T, 3, sub_id, U64, HL_WIRE_U32, _, OPT)      \
-	F(T, 4, token, U64, 0, _, OPT)                 \
-	F(T, 5, node_id, U64, 0, _, REQ)               \
-	F(T, 6, errors, U64, HL_WIRE_U32, _, OPT)      \
-	F(T, 7, text, STR, HL_WIRE_TEXT_MAX, _, OPT)
+#define HL_MSG_F_workflow_cancel_done(F, T)                                               \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                   \
+	F(T, 2, workflow_id, U64, HL_WIRE_U32, _, REQ)                                    \
+	F(T, 3, sub_id, U64, HL_WIRE_U32, _, OPT)                                         \
+	F(T, 4, token, U64, 0, _, OPT)                                                    \
+	F(T, 5, node_id, U64, 0, _, REQ)                                                  \
+	F(T, 6, errors, U64, HL_WIRE_U32, _, OPT)                                         \
+	F(T, 7, text, STR, HL_WIRE_TEXT_MAX, _, OPT)                                      \
+	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_backpressure(F, T) HL_XF_accepted(F, T) \
+	        HL_XF_code(F, T) HL_XF_leader(F, T) HL_XF_cores(F, T) HL_XF_attempt(F, T) \
+	                HL_XF_seq(F, T) HL_XF_done(F, T) HL_XF_duration_ns(F, T)
 
 #define HL_MSG_F_job_cancel_done(F, T)                         \
 	F(T, 1, job_id, U64, 0, _, REQ)                        \
