@@ -1,0 +1,485 @@
+/* gate_wire.c — struct hl_gmsg <-> lib/wire gate tier and client messages, driven by one
+ * placement table per type (which struct field goes in which key; helpers in dc_wire.c). */
+#include <errno.h>
+#include <string.h>
+
+#include "hl_dc_wire.h"
+#include "hl_err.h"
+#include "hl_gate_wire.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+_Static_assert(HL_IDEM_KEY_MAX == HL_WIRE_IDEM_BIN_MAX, "idempotency key bound differs");
+_Static_assert(HL_GATE_JOB_DCS == HL_WIRE_GATE_DCS, "DCs per gate job record bound differs");
+
+enum g_fld {
+	GF_KIND,
+	GF_STATUS,
+	GF_CODE,
+	GF_FROM,
+	GF_TO,
+	GF_JOB,
+	GF_TOKEN,
+	GF_VERSION,
+	GF_SEQ,
+	GF_LEADER,
+	GF_DC,
+	GF_KEY, /* BIN: key[key_len] */
+	GF_REC, /* REC gate_rec: the nested struct hl_gate_rec */
+	GF_N_,
+};
+
+/* Extension keys (hl_msg_table.h HL_XF_*). */
+enum {
+	XK_SENDER = 32,
+	XK_DEST = 33,
+	XK_STATUS = 34,
+	XK_CODE = 37,
+	XK_LEADER = 38,
+	XK_SEQ = 41,
+	XK_TOKEN = 45,
+	XK_VERSION = 46,
+	XK_KIND = 47,
+	XK_DC = 48,
+	XK_KEY = 49,
+	XK_REC = 50,
+	XK_CTYPE = 51,
+};
+
+struct g_map {
+	uint8_t gm; /* enum hl_gmsg_type */
+	uint16_t type; /* wire type */
+	uint8_t variant; /* coord_type written (0: none, the wire type's default hl_gmsg type) */
+	uint8_t tier_key; /* key of a `tier` field to set to HL_TIER_GATE (checked), 0 = none */
+	uint8_t term_key; /* key of a `term` field: token >> 32 (informational), 0 = none */
+	struct hl_cwire_slot s[GF_N_];
+};
+
+/* The tail most types share: the fields they have no key of their own for. */
+/* clang-format off */
+#define EXT_COMMON \
+	{GF_KIND, XK_KIND, 0}, {GF_DC, XK_DC, 0}, {GF_KEY, XK_KEY, 0}, {GF_REC, XK_REC, 0}, \
+	{GF_VERSION, XK_VERSION, 0}
+/* clang-format on */
+
+static const struct g_map g_maps[] = {
+        {HL_GM_SUBMIT, HL_MSG_job_submit, 0, 0, 0,
+                {{GF_JOB, 1, 0}, {GF_TOKEN, 10, 0}, {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0},
+                        {GF_STATUS, XK_STATUS, 0}, {GF_CODE, XK_CODE, 0}, {GF_LEADER, XK_LEADER, 0},
+                        {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+        {HL_GM_DC_SUBMIT, HL_MSG_job_submit, HL_GM_DC_SUBMIT, 0, 0,
+                {{GF_JOB, 1, 0}, {GF_TOKEN, 10, 0}, {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0},
+                        {GF_STATUS, XK_STATUS, 0}, {GF_CODE, XK_CODE, 0}, {GF_LEADER, XK_LEADER, 0},
+                        {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+        {HL_GM_SUBMIT_ACK, HL_MSG_job_ack, 0, 0, 0,
+                {{GF_JOB, 1, 0}, {GF_CODE, 4, 0}, {GF_LEADER, 7, 1}, {GF_TOKEN, 8, 0},
+                        {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0}, {GF_STATUS, XK_STATUS, 0},
+                        {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+        {HL_GM_DC_ACCEPT, HL_MSG_job_ack, HL_GM_DC_ACCEPT, 0, 0,
+                {{GF_JOB, 1, 0}, {GF_CODE, 4, 0}, {GF_LEADER, 7, 1}, {GF_TOKEN, 8, 0},
+                        {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0}, {GF_STATUS, XK_STATUS, 0},
+                        {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+        /* Lease batches of one lease; holder is the addressee of a grant, the sender of a
+         * renewal or release. The lease record's status carries the code. */
+        {HL_GM_GRANT, HL_MSG_lease_grant, 0, 1, 2,
+                {{GF_TO, 3, 0}, {GF_JOB, 4, 1}, {GF_TOKEN, 4, 2}, {GF_CODE, 4, 4},
+                        {GF_FROM, XK_SENDER, 0}, {GF_STATUS, XK_STATUS, 0},
+                        {GF_LEADER, XK_LEADER, 0}, {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+        {HL_GM_RENEW, HL_MSG_lease_renew, 0, 1, 2,
+                {{GF_FROM, 3, 0}, {GF_JOB, 4, 1}, {GF_TOKEN, 4, 2}, {GF_CODE, 4, 4},
+                        {GF_TO, XK_DEST, 0}, {GF_STATUS, XK_STATUS, 0}, {GF_LEADER, XK_LEADER, 0},
+                        {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+        {HL_GM_RELEASE, HL_MSG_lease_release, 0, 1, 2,
+                {{GF_FROM, 3, 0}, {GF_JOB, 4, 1}, {GF_TOKEN, 4, 2}, {GF_CODE, 4, 4},
+                        {GF_TO, XK_DEST, 0}, {GF_STATUS, XK_STATUS, 0}, {GF_LEADER, XK_LEADER, 0},
+                        {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+        /* The job leader asks the tier leader to move the lease: from = current holder, to =
+         * the gate proposed (0: tier leader picks). */
+        {HL_GM_TRANSFER_REQ, HL_MSG_lease_transfer, 0, 1, 2,
+                {{GF_FROM, 3, 0}, {GF_LEADER, 4, 0}, {GF_JOB, 5, 1}, {GF_TOKEN, 5, 2},
+                        {GF_CODE, 6, 0}, {GF_TO, XK_DEST, 0}, {GF_STATUS, XK_STATUS, 0},
+                        {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+        {HL_GM_LEADER_NOTE, HL_MSG_job_leader_announce, 0, 2, 5,
+                {{GF_JOB, 1, 0}, {GF_LEADER, 4, 0}, {GF_TOKEN, 6, 0}, {GF_FROM, XK_SENDER, 0},
+                        {GF_TO, XK_DEST, 0}, {GF_STATUS, XK_STATUS, 0}, {GF_CODE, XK_CODE, 0},
+                        {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+        {HL_GM_COMMITTED, HL_MSG_job_record_commit, 0, 0, 0,
+                {{GF_JOB, 1, 0}, {GF_FROM, 2, 0}, {GF_TOKEN, 3, 0}, {GF_KEY, 4, 0},
+                        {GF_TO, XK_DEST, 0}, {GF_STATUS, XK_STATUS, 0}, {GF_CODE, XK_CODE, 0},
+                        {GF_LEADER, XK_LEADER, 0}, {GF_SEQ, XK_SEQ, 0}, {GF_VERSION, XK_VERSION, 0},
+                        {GF_KIND, XK_KIND, 0}, {GF_DC, XK_DC, 0}, {GF_REC, XK_REC, 0}}},
+        {HL_GM_REC_PUT, HL_MSG_job_record_append, 0, 1, 2,
+                {{GF_JOB, 3, 0}, {GF_TOKEN, 4, 0}, {GF_VERSION, 5, 0}, {GF_STATUS, 6, 0},
+                        {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0}, {GF_CODE, XK_CODE, 0},
+                        {GF_LEADER, XK_LEADER, 0}, {GF_SEQ, XK_SEQ, 0}, {GF_KIND, XK_KIND, 0},
+                        {GF_DC, XK_DC, 0}, {GF_KEY, XK_KEY, 0}, {GF_REC, XK_REC, 0}}},
+        {HL_GM_REC_DATA, HL_MSG_job_record_append, HL_GM_REC_DATA, 1, 2,
+                {{GF_JOB, 3, 0}, {GF_TOKEN, 4, 0}, {GF_VERSION, 5, 0}, {GF_STATUS, 6, 0},
+                        {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0}, {GF_CODE, XK_CODE, 0},
+                        {GF_LEADER, XK_LEADER, 0}, {GF_SEQ, XK_SEQ, 0}, {GF_KIND, XK_KIND, 0},
+                        {GF_DC, XK_DC, 0}, {GF_KEY, XK_KEY, 0}, {GF_REC, XK_REC, 0}}},
+        {HL_GM_REC_ACK, HL_MSG_job_record_ack, 0, 0, 0,
+                {{GF_JOB, 1, 0}, {GF_TOKEN, 2, 0}, {GF_VERSION, 3, 0}, {GF_FROM, 4, 0},
+                        {GF_CODE, 6, 0}, {GF_TO, XK_DEST, 0}, {GF_STATUS, XK_STATUS, 0},
+                        {GF_LEADER, XK_LEADER, 0}, {GF_SEQ, XK_SEQ, 0}, {GF_KIND, XK_KIND, 0},
+                        {GF_DC, XK_DC, 0}, {GF_KEY, XK_KEY, 0}, {GF_REC, XK_REC, 0}}},
+        {HL_GM_REC_FETCH, HL_MSG_job_record_fetch, 0, 1, 2,
+                {{GF_FROM, 3, 0}, {GF_JOB, 4, 0}, {GF_TOKEN, XK_TOKEN, 0}, {GF_TO, XK_DEST, 0},
+                        {GF_STATUS, XK_STATUS, 0}, {GF_CODE, XK_CODE, 0}, {GF_LEADER, XK_LEADER, 0},
+                        {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+        {HL_GM_REC_FORGET, HL_MSG_job_record_forget, 0, 0, 0,
+                {{GF_JOB, 1, 0}, {GF_FROM, 2, 0}, {GF_TOKEN, 3, 0}, {GF_TO, XK_DEST, 0},
+                        {GF_STATUS, XK_STATUS, 0}, {GF_CODE, XK_CODE, 0}, {GF_LEADER, XK_LEADER, 0},
+                        {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+        {HL_GM_ORPHAN, HL_MSG_job_record_orphan, 0, 0, 0,
+                {{GF_JOB, 1, 0}, {GF_FROM, 2, 0}, {GF_TOKEN, 3, 0}, {GF_VERSION, 4, 0},
+                        {GF_TO, XK_DEST, 0}, {GF_STATUS, XK_STATUS, 0}, {GF_CODE, XK_CODE, 0},
+                        {GF_LEADER, XK_LEADER, 0}, {GF_SEQ, XK_SEQ, 0}, {GF_KIND, XK_KIND, 0},
+                        {GF_DC, XK_DC, 0}, {GF_KEY, XK_KEY, 0}, {GF_REC, XK_REC, 0}}},
+        {HL_GM_DC_RESULT, HL_MSG_job_result, 0, 0, 0,
+                {{GF_JOB, 1, 0}, {GF_TOKEN, 3, 0}, {GF_STATUS, 4, 0}, {GF_CODE, 5, 0},
+                        {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0}, {GF_LEADER, XK_LEADER, 0},
+                        {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+        {HL_GM_FWD_RESULT, HL_MSG_job_result, HL_GM_FWD_RESULT, 0, 0,
+                {{GF_JOB, 1, 0}, {GF_TOKEN, 3, 0}, {GF_STATUS, 4, 0}, {GF_CODE, 5, 0},
+                        {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0}, {GF_LEADER, XK_LEADER, 0},
+                        {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+        {HL_GM_DC_RESULT_ACK, HL_MSG_job_result_ack, 0, 0, 0,
+                {{GF_JOB, 1, 0}, {GF_TOKEN, 3, 0}, {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0},
+                        {GF_STATUS, XK_STATUS, 0}, {GF_CODE, XK_CODE, 0}, {GF_LEADER, XK_LEADER, 0},
+                        {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+        {HL_GM_PUSH, HL_MSG_status_push, 0, 0, 0,
+                {{GF_JOB, 1, 0}, {GF_SEQ, 2, 0}, {GF_STATUS, 3, 0}, {GF_FROM, XK_SENDER, 0},
+                        {GF_TO, XK_DEST, 0}, {GF_CODE, XK_CODE, 0}, {GF_LEADER, XK_LEADER, 0},
+                        {GF_TOKEN, XK_TOKEN, 0}, EXT_COMMON}},
+        {HL_GM_PUSH_ACK, HL_MSG_global_result_ack, 0, 0, 0,
+                {{GF_JOB, 1, 0}, {GF_SEQ, 2, 0}, {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0},
+                        {GF_STATUS, XK_STATUS, 0}, {GF_CODE, XK_CODE, 0}, {GF_LEADER, XK_LEADER, 0},
+                        {GF_TOKEN, XK_TOKEN, 0}, EXT_COMMON}},
+        {HL_GM_REGISTER, HL_MSG_register_callback, 0, 0, 0,
+                {{GF_JOB, 1, 0}, {GF_SEQ, 2, 0}, {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0},
+                        {GF_STATUS, XK_STATUS, 0}, {GF_CODE, XK_CODE, 0}, {GF_LEADER, XK_LEADER, 0},
+                        {GF_TOKEN, XK_TOKEN, 0}, EXT_COMMON}},
+        {HL_GM_LEADER_QUERY, HL_MSG_leader_query, 0, 1, 0,
+                {{GF_JOB, 2, 0}, {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0},
+                        {GF_STATUS, XK_STATUS, 0}, {GF_CODE, XK_CODE, 0}, {GF_LEADER, XK_LEADER, 0},
+                        {GF_TOKEN, XK_TOKEN, 0}, {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+        {HL_GM_LEADER_ANSWER, HL_MSG_leader_reply, 0, 1, 0,
+                {{GF_JOB, 2, 0}, {GF_LEADER, 5, 1}, {GF_TOKEN, 7, 0}, {GF_FROM, XK_SENDER, 0},
+                        {GF_TO, XK_DEST, 0}, {GF_STATUS, XK_STATUS, 0}, {GF_CODE, XK_CODE, 0},
+                        {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+};
+
+/* The largest of these (job_submit, job_result: tens of KiB) lives on the caller's stack for one
+ * call: control-plane code, not a hot path. */
+union g_wire_buf {
+	struct hl_msg_job_submit sub;
+	struct hl_msg_job_ack ack;
+	struct hl_msg_lease_grant lg;
+	struct hl_msg_lease_transfer lt;
+	struct hl_msg_job_leader_announce la;
+	struct hl_msg_job_record_commit rc;
+	struct hl_msg_job_record_append ra;
+	struct hl_msg_job_record_ack rk;
+	struct hl_msg_job_record_fetch rf;
+	struct hl_msg_job_record_forget rg;
+	struct hl_msg_job_record_orphan ro;
+	struct hl_msg_job_result jr;
+	struct hl_msg_job_result_ack jra;
+	struct hl_msg_status_push sp;
+	struct hl_msg_global_result_ack ga;
+	struct hl_msg_register_callback rcb;
+	struct hl_msg_leader_query lq;
+	struct hl_msg_leader_reply lr;
+};
+
+static const struct g_map *
+map_by_gm(unsigned gm)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(g_maps); i++)
+		if (g_maps[i].gm == gm)
+			return &g_maps[i];
+	return NULL;
+}
+
+/* The entry for a wire type and the coord_type it carried. */
+static const struct g_map *
+map_by_type(unsigned type, uint64_t variant)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(g_maps); i++)
+		if (g_maps[i].type == type && g_maps[i].variant == variant)
+			return &g_maps[i];
+	return NULL;
+}
+
+bool
+hl_gate_wire_type(unsigned type)
+{
+	return map_by_type(type, 0) != NULL;
+}
+
+static uint64_t
+g_get(const struct hl_gmsg *m, unsigned f)
+{
+	switch (f) {
+	case GF_KIND:
+		return m->kind;
+	case GF_STATUS:
+		return m->status;
+	case GF_FROM:
+		return m->from;
+	case GF_TO:
+		return m->to;
+	case GF_JOB:
+		return m->job;
+	case GF_TOKEN:
+		return m->token;
+	case GF_VERSION:
+		return m->version;
+	case GF_SEQ:
+		return m->seq;
+	case GF_LEADER:
+		return m->leader;
+	case GF_DC:
+		return m->dc;
+	}
+	return 0;
+}
+
+static int
+g_set(struct hl_gmsg *m, unsigned f, uint64_t v)
+{
+	switch (f) {
+	case GF_KIND:
+	case GF_STATUS:
+		if (v > UINT8_MAX)
+			return -ERANGE;
+		if (f == GF_KIND)
+			m->kind = (uint8_t)v;
+		else
+			m->status = (uint8_t)v;
+		return 0;
+	case GF_CODE:
+		if (v > HL_WIRE_U16)
+			return -ERANGE;
+		m->code = -(int32_t)v;
+		return 0;
+	case GF_FROM:
+		m->from = v;
+		return 0;
+	case GF_TO:
+		m->to = v;
+		return 0;
+	case GF_JOB:
+		m->job = v;
+		return 0;
+	case GF_TOKEN:
+		m->token = v;
+		return 0;
+	case GF_VERSION:
+		m->version = v;
+		return 0;
+	case GF_SEQ:
+		m->seq = v;
+		return 0;
+	case GF_LEADER:
+		m->leader = v;
+		return 0;
+	case GF_DC:
+		m->dc = v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* Length of a per-DC list with its trailing zero entries cut (they decode back as zeros). */
+static uint32_t
+trimmed(const struct hl_gate_rec *r, bool status)
+{
+	uint32_t n = HL_GATE_JOB_DCS;
+
+	while (n > 0 && (status ? r->dc_status[n - 1] == 0 : r->dcs[n - 1] == 0))
+		n--;
+	return n;
+}
+
+static int
+rec_to_wire(const struct hl_gate_rec *r, struct hl_rec_gate_rec *w)
+{
+	if (r->key_len > HL_IDEM_KEY_MAX || r->ndc > HL_GATE_JOB_DCS || r->final > HL_WS_MAX)
+		return -EINVAL;
+	w->job_id = r->job;
+	w->client = r->client;
+	w->token = r->token;
+	w->version = r->version;
+	w->idem = (struct hl_wire_view){r->key, r->key_len};
+	w->ndc = r->ndc;
+	w->final = r->final;
+	w->dcs.n = trimmed(r, false);
+	w->dc_status.n = trimmed(r, true);
+	for (uint32_t i = 0; i < HL_GATE_JOB_DCS; i++) {
+		if (r->dc_status[i] > HL_WS_MAX)
+			return -EINVAL;
+		w->dcs.v[i] = r->dcs[i];
+		w->dc_status.v[i] = r->dc_status[i];
+	}
+	return 0;
+}
+
+/* The table bounds lengths, ndc and final; per-DC statuses are checked here. Returns the
+ * offending record key, or 0. */
+static unsigned
+rec_from_wire(const struct hl_rec_gate_rec *w, struct hl_gate_rec *r)
+{
+	r->job = w->job_id;
+	r->client = w->client;
+	r->token = w->token;
+	r->version = w->version;
+	memcpy(r->key, w->idem.p, w->idem.len);
+	r->key_len = (uint8_t)w->idem.len;
+	r->ndc = (uint8_t)w->ndc;
+	r->final = (uint8_t)w->final;
+	for (uint32_t i = 0; i < w->dcs.n; i++)
+		r->dcs[i] = w->dcs.v[i];
+	for (uint32_t i = 0; i < w->dc_status.n; i++) {
+		if (w->dc_status.v[i] > HL_WS_MAX)
+			return 9;
+		r->dc_status[i] = (uint8_t)w->dc_status.v[i];
+	}
+	return 0;
+}
+
+static void
+field_ptr(unsigned type, void *wm, unsigned key, uint8_t **p)
+{
+	uint8_t kind;
+
+	if (hl_cwire_at(type, wm, (uint8_t)key, 0, true, p, &kind, NULL) < 0)
+		*p = NULL;
+}
+
+int
+hl_gate_wire_encode_err(const struct hl_gmsg *m, unsigned *type, void *buf, size_t cap, size_t *len,
+        struct hl_wire_err *err)
+{
+	const struct g_map *map = map_by_gm(m->type);
+	union g_wire_buf u;
+	uint8_t *p, kind;
+	uint64_t v;
+	int rc;
+
+	*len = 0;
+	if (map == NULL)
+		return hl_cwire_fail(err, -EINVAL, 0, 0, 0, m->type, 0);
+	memset(&u, 0, sizeof(u));
+	for (unsigned i = 0; i < GF_N_; i++) {
+		const struct hl_cwire_slot *s = &map->s[i];
+		if ((rc = hl_cwire_at(map->type, &u, s->key, s->sub, true, &p, &kind, err)) < 0)
+			return rc;
+		if (s->fld == GF_KEY) {
+			if (m->key_len > HL_IDEM_KEY_MAX)
+				return hl_cwire_fail(err, -EINVAL, map->type, s->key, 0, m->key_len,
+				        HL_IDEM_KEY_MAX);
+			*(struct hl_wire_view *)p = (struct hl_wire_view){m->key, m->key_len};
+			continue;
+		}
+		if (s->fld == GF_REC) {
+			if (rec_to_wire(&m->rec, (struct hl_rec_gate_rec *)p) < 0)
+				return hl_cwire_fail(err, -EINVAL, map->type, s->key, 0, 0, 0);
+			continue;
+		}
+		if (s->fld == GF_CODE) {
+			if (hl_cwire_code_put(m->code, &v) < 0)
+				return hl_cwire_fail(err, -EINVAL, map->type, s->key, s->sub,
+				        (uint64_t)(int64_t)m->code, HL_WIRE_U16);
+		} else {
+			v = g_get(m, s->fld);
+		}
+		if (hl_cwire_put(kind, p, v) < 0)
+			return hl_cwire_fail(err, -EINVAL, map->type, s->key, s->sub, v, 1);
+	}
+	if (map->variant != 0) {
+		field_ptr(map->type, &u, XK_CTYPE, &p);
+		(void)hl_cwire_put(HL_WK_U64, p, map->variant);
+	}
+	if (map->tier_key != 0) {
+		field_ptr(map->type, &u, map->tier_key, &p);
+		(void)hl_cwire_put(HL_WK_U64, p, HL_TIER_GATE);
+	}
+	/* Informational for readers of the table's own fields; decoding does not use them. */
+	if (map->term_key != 0) {
+		field_ptr(map->type, &u, map->term_key, &p);
+		(void)hl_cwire_put(HL_WK_U64, p, m->token >> 32);
+	}
+	if (map->type == HL_MSG_job_ack)
+		u.ack.accepted = m->code == 0;
+	else if (map->type == HL_MSG_job_record_ack)
+		u.rk.ok = m->code == 0;
+	else if (map->type == HL_MSG_leader_reply)
+		u.lr.known = m->leader != 0;
+	*type = map->type;
+	return hl_msg_encode(map->type, &u, buf, cap, len, err);
+}
+
+int
+hl_gate_wire_encode(const struct hl_gmsg *m, unsigned *type, void *buf, size_t cap, size_t *len)
+{
+	struct hl_wire_err err;
+
+	return hl_gate_wire_encode_err(m, type, buf, cap, len, &err);
+}
+
+int
+hl_gate_wire_decode(
+        unsigned type, const void *body, size_t len, struct hl_gmsg *m, struct hl_wire_err *err)
+{
+	const struct g_map *map = map_by_type(type, 0);
+	union g_wire_buf u;
+	uint8_t *p, kind;
+	uint64_t v;
+	unsigned bad;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	if (map == NULL)
+		return hl_cwire_fail(err, -HL_E_UNKNOWN_MSG, type, 0, 0, type, 0);
+	if ((rc = hl_msg_decode(type, body, len, &u, err)) < 0)
+		return rc;
+	if (hl_msg_field_name(type, XK_CTYPE) != NULL) {
+		field_ptr(type, &u, XK_CTYPE, &p);
+		v = hl_cwire_get(HL_WK_U64, p);
+		if ((map = map_by_type(type, v)) == NULL)
+			return hl_cwire_fail(err, -HL_E_BAD_VALUE, type, XK_CTYPE, 0, v, 0);
+	}
+	if (map->tier_key != 0) {
+		field_ptr(type, &u, map->tier_key, &p);
+		v = hl_cwire_get(HL_WK_U64, p);
+		if (v != HL_TIER_GATE)
+			return hl_cwire_fail(
+			        err, -HL_E_BAD_VALUE, type, map->tier_key, 0, v, HL_TIER_GATE);
+	}
+	m->type = map->gm;
+	for (unsigned i = 0; i < GF_N_; i++) {
+		const struct hl_cwire_slot *s = &map->s[i];
+		if ((rc = hl_cwire_at(type, &u, s->key, s->sub, false, &p, &kind, err)) < 0)
+			return rc;
+		if (s->fld == GF_KEY) {
+			const struct hl_wire_view *w = (const struct hl_wire_view *)p;
+			/* The table bounds the length (HL_WIRE_IDEM_BIN_MAX == HL_IDEM_KEY_MAX). */
+			memcpy(m->key, w->p, w->len);
+			m->key_len = (uint8_t)w->len;
+			continue;
+		}
+		if (s->fld == GF_REC) {
+			if ((bad = rec_from_wire((const struct hl_rec_gate_rec *)p, &m->rec)) != 0)
+				return hl_cwire_fail(
+				        err, -HL_E_BAD_VALUE, type, s->key, bad, 0, HL_WS_MAX);
+			continue;
+		}
+		v = hl_cwire_get(kind, p);
+		if (g_set(m, s->fld, v) < 0)
+			return hl_cwire_fail(err, -HL_E_BAD_VALUE, type, s->key, s->sub, v,
+			        s->fld == GF_CODE ? HL_WIRE_U16 : UINT8_MAX);
+	}
+	return 0;
+}
