@@ -1,0 +1,134 @@
+/* gen_corpus.c — seed corpus of the coord_wire fuzz target: every DC kind and gate type encoded
+ * with zero, typical and maximum field values, as (type index byte + body) files.
+ *   ninja -C build tests/fuzz/coord/gen_coord_wire_corpus &&
+ *   build/tests/fuzz/coord/gen_coord_wire_corpus tests/fuzz/coord/corpus/coord_wire */
+#include <stdio.h>
+#include <string.h>
+
+#include "fuzz_coord_wire.h"
+#include "hl_dc_wire.h"
+#include "hl_gate_wire.h"
+
+static uint8_t out[65536];
+
+static int
+emit(const char *dir, const char *name, unsigned type, size_t len)
+{
+	char path[512];
+	unsigned idx = 0;
+
+	while (idx < FUZZ_CW_NTYPES && fuzz_cw_types[idx] != type)
+		idx++;
+	if (idx == FUZZ_CW_NTYPES) {
+		fprintf(stderr, "type %u not in the target's list\n", type);
+		return -1;
+	}
+	out[0] = (uint8_t)idx;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	if (f == NULL || fwrite(out, 1, len + 1, f) != len + 1) {
+		perror(path);
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	return fclose(f);
+}
+
+static void
+dc_fill(struct hl_dc_msg *m, uint8_t kind, int mode)
+{
+	memset(m, 0, sizeof(*m));
+	m->kind = kind;
+	if (mode == 0)
+		return;
+	bool max = mode == 2;
+	m->status = max ? HL_WS_MAX : HL_WS_RUNNING;
+	m->bp = max ? HL_BP_MAX : 1;
+	m->ok = 1;
+	m->code = max ? -65535 : -1039;
+	m->from = max ? UINT64_MAX : 3;
+	m->to = max ? UINT64_MAX : 100;
+	m->job = max ? UINT64_MAX : 7;
+	m->workflow = max ? UINT32_MAX : 1;
+	m->sub = max ? UINT32_MAX : 0x10002;
+	m->token = max ? UINT64_MAX : 0x100000001ull;
+	m->leader = max ? UINT64_MAX : 100;
+	m->cores = max ? UINT32_MAX : 2;
+	m->attempt = kind == HL_DC_DISPATCH || kind == HL_DC_RESULT ? (max ? 65535 : 1)
+	                                                            : (max ? UINT32_MAX : 1);
+	m->seq = max ? UINT64_MAX : 5;
+	m->done = max ? UINT64_MAX : 50;
+	m->duration_ns = max ? UINT64_MAX : 2000000000ull;
+}
+
+static void
+gate_fill(struct hl_gmsg *m, uint8_t type, int mode)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	if (mode == 0)
+		return;
+	bool max = mode == 2;
+	m->kind = max ? 255 : 1;
+	m->status = max ? HL_WS_MAX : HL_WS_COMPLETED;
+	m->code = max ? -65535 : -1039;
+	m->from = max ? UINT64_MAX : 2;
+	m->to = max ? UINT64_MAX : 1;
+	m->job = max ? UINT64_MAX : 10;
+	m->token = max ? UINT64_MAX : 0x700000001ull;
+	m->version = max ? UINT64_MAX : 2;
+	m->seq = max ? UINT64_MAX : 3;
+	m->leader = max ? UINT64_MAX : 2;
+	m->dc = max ? UINT64_MAX : 101;
+	m->key_len = max ? HL_IDEM_KEY_MAX : 4;
+	memset(m->key, 'k', m->key_len);
+	m->rec.job = m->job;
+	m->rec.client = max ? UINT64_MAX : 200;
+	m->rec.token = m->token;
+	m->rec.version = m->version;
+	m->rec.key_len = m->key_len;
+	memset(m->rec.key, 'r', m->rec.key_len);
+	m->rec.ndc = max ? HL_GATE_JOB_DCS : 1;
+	m->rec.final = max ? HL_WS_MAX : HL_WS_COMPLETED;
+	for (int i = 0; i < m->rec.ndc; i++) {
+		m->rec.dcs[i] = max ? UINT64_MAX : 101 + (uint64_t)i;
+		m->rec.dc_status[i] = m->rec.final;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const char *const modes[] = {"zero", "some", "max"};
+	char name[64];
+	unsigned type;
+	size_t len;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s OUT_DIR\n", argv[0]);
+		return 2;
+	}
+	for (int mode = 0; mode < 3; mode++) {
+		for (uint8_t k = HL_DC_DISPATCH; k <= HL_DC_CANCEL_DONE; k++) {
+			struct hl_dc_msg m;
+			dc_fill(&m, k, mode);
+			if (hl_dc_wire_encode(&m, &type, out + 1, sizeof(out) - 1, &len) < 0)
+				return 1;
+			snprintf(name, sizeof(name), "dc-%s-%s", hl_msg_name(type), modes[mode]);
+			if (emit(argv[1], name, type, len) < 0)
+				return 1;
+		}
+		for (uint8_t t = HL_GM_SUBMIT; t <= HL_GM_ORPHAN; t++) {
+			struct hl_gmsg m;
+			gate_fill(&m, t, mode);
+			if (hl_gate_wire_encode(&m, &type, out + 1, sizeof(out) - 1, &len) < 0)
+				return 1;
+			snprintf(name, sizeof(name), "gate-%u-%s-%s", t, hl_msg_name(type),
+			        modes[mode]);
+			if (emit(argv[1], name, type, len) < 0)
+				return 1;
+		}
+	}
+	return 0;
+}
