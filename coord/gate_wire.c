@@ -335,7 +335,8 @@ rec_from_wire(const struct hl_rec_gate_rec *w, struct hl_gate_rec *r)
 	r->client = w->client;
 	r->token = w->token;
 	r->version = w->version;
-	memcpy(r->key, w->idem.p, w->idem.len);
+	if (w->idem.len > 0) /* an absent key is a NULL view */
+		memcpy(r->key, w->idem.p, w->idem.len);
 	r->key_len = (uint8_t)w->idem.len;
 	r->ndc = (uint8_t)w->ndc;
 	r->final = (uint8_t)w->final;
@@ -466,7 +467,8 @@ hl_gate_wire_decode(
 		if (s->fld == GF_KEY) {
 			const struct hl_wire_view *w = (const struct hl_wire_view *)p;
 			/* The table bounds the length (HL_WIRE_IDEM_BIN_MAX == HL_IDEM_KEY_MAX). */
-			memcpy(m->key, w->p, w->len);
+			if (w->len > 0) /* an absent key is a NULL view */
+				memcpy(m->key, w->p, w->len);
 			m->key_len = (uint8_t)w->len;
 			continue;
 		}
