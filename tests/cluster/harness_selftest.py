@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""harness_selftest.py — proves the cluster harness's fault injectors and teardown do what
+harness.py says (suite 'cluster', bounded to < 60 s):
+
+- netem: ARP round trips from the bridge to a node's fabric address (the node answers ARP
+  itself) grow by the configured delay in both directions, lose about the configured share of
+  probes, and return to normal after clear_netem;
+- link_down: the node's peers mark it suspect or dead over SWIM; link_up restores the link;
+- SIGSTOP: peers stop seeing the node alive; SIGCONT: it is alive again everywhere;
+- teardown: after the Cluster exits — normally, on a failing test, and when a harness process
+  gets SIGTERM or SIGKILL — no namespace, tap, bridge, relay or hyperline process of it remains.
+
+usage: harness_selftest.py HYPERLINE HLCTL
+"""
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from harness import Cluster, Failure, check, fail, run_test  # noqa: E402
+
+HYPERLINE, HLCTL = sys.argv[1], sys.argv[2]
+
+
+def netns_list():
+    r = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
+    return [line.split()[0] for line in r.stdout.splitlines() if line.strip()]
+
+
+def procs_matching(pattern):
+    r = subprocess.run(["pgrep", "-f", "--", pattern], capture_output=True, text=True)
+    return [int(p) for p in r.stdout.split()]
+
+
+def assert_gone(ns, what):
+    check(ns not in netns_list(), "%s: namespace %s deleted (with its bridge, taps, veths)" %
+          (what, ns))
+    left = procs_matching("--file-prefix %s-" % ns)
+    check(left == [], "%s: no hyperline process of %s left (pgrep: %s)" % (what, ns, left))
+    relays = procs_matching("harness.py relay .*/%s-" % ns)
+    check(relays == [], "%s: no netem relay left (pgrep: %s)" % (what, relays))
+    check(not any(d.startswith(ns + "-") for d in os.listdir("/var/run/dpdk"))
+          if os.path.isdir("/var/run/dpdk") else True,
+          "%s: no DPDK runtime directory of %s left" % (what, ns))
+
+
+def faults():
+    with Cluster(HYPERLINE, HLCTL, budget=35, cluster_id="hl-selftest") as c:
+        n1 = c.add_node(("gate", "manager", "worker"), test_port="net_ring")
+        n2 = c.add_node(("gate", "manager", "worker"), test_port="net_null")
+        n3 = c.add_node(("gate", "manager"))
+        n4 = c.add_node(("manager",))
+        for n in c.nodes:
+            c.start(n)
+        c.wait_for(c.all_alive, "four nodes list each other alive", 15)
+        ns = c.ns
+
+        # -- netem: delay, loss, clear
+        sent, ok, rtt = c.arping(n3.fabric_ip, count=15)
+        base = statistics.median(rtt)
+        check(ok == sent, "baseline: %d/%d ARP probes to n3 answered, median RTT %.2f ms" %
+              (ok, sent, base * 1e3))
+        c.netem(n3, delay_ms=40, direction="both")
+        sent, ok, rtt = c.arping(n3.fabric_ip, count=10)
+        d = statistics.median(rtt) if rtt else 0
+        check(ok == sent and d - base >= 0.075 and d < 0.5,
+              "netem delay 40 ms both ways: median RTT %.1f ms (baseline %.2f ms)" %
+              (d * 1e3, base * 1e3))
+        c.netem(n3, loss=50, delay_ms=0, direction="in")
+        c.netem(n3, loss=0, delay_ms=0, direction="out")
+        sent, ok, rtt = c.arping(n3.fabric_ip, count=60, interval=0.02, timeout=0.15)
+        check(0.2 * sent <= ok <= 0.8 * sent,
+              "netem loss 50 %% in: %d/%d probes answered" % (ok, sent))
+        c.clear_netem(n3)
+        sent, ok, rtt = c.arping(n3.fabric_ip, count=15)
+        check(ok == sent and statistics.median(rtt) < 0.02,
+              "clear_netem: %d/%d answered, median RTT %.2f ms" %
+              (ok, sent, statistics.median(rtt) * 1e3))
+
+        # -- link down: SWIM peers notice
+        c.link_down(n4)
+        c.wait_for(lambda: c.members(n1).get(n4.swim) in ("suspect", "dead") and
+                   c.members(n2).get(n4.swim) in ("suspect", "dead"),
+                   "link down on n4's tap: n1 and n2 mark n4 suspect/dead", 10)
+        c.link_up(n4)
+        check("state UP" in c.ip("link", "show", n4.tap).stdout or
+              "LOWER_UP" in c.ip("link", "show", n4.tap).stdout, "link up: n4's tap is up")
+
+        # -- SIGSTOP / SIGCONT
+        n3.stop()
+        c.wait_for(lambda: c.members(n1).get(n3.swim) != "alive",
+                   "SIGSTOP: n1 no longer sees n3 alive (%s)" % "suspect/dead", 10)
+        n3.cont()
+        c.wait_for(lambda: all(c.members(n).get(n3.swim) == "alive" for n in (n1, n2, n3)),
+                   "SIGCONT: n3 alive again on n1, n2 and itself", 15)
+    assert_gone(ns, "normal exit")
+
+
+def failing_test():
+    """A test body that fails: the Cluster must still tear everything down."""
+    ns = None
+    try:
+        with Cluster(HYPERLINE, HLCTL, budget=15, quiet=True) as c:
+            ns = c.ns
+            n = c.start_nodes(1)[0]
+            c.netem(n, delay_ms=5)
+            fail("deliberate failure inside the cluster")
+    except Failure as e:
+        check("deliberate" in str(e), "a failing test's exception propagates out of Cluster")
+    assert_gone(ns, "failing test")
+
+
+def killed_harness(sig):
+    """A harness process (harness.py up, one node) killed by sig."""
+    p = subprocess.Popen([sys.executable, os.path.join(HERE, "harness.py"), "up", HYPERLINE,
+                          HLCTL, "gate+manager*1"], stdout=subprocess.PIPE, text=True)
+    try:
+        killed_harness_check(p, sig)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def killed_harness_check(p, sig):
+    ns = None
+    end = time.monotonic() + 15
+    for line in p.stdout:
+        if line.startswith("namespace "):
+            ns = line.split()[1].rstrip(";")
+            break
+        if time.monotonic() > end:
+            break
+    if ns is None:
+        p.kill()
+        fail("harness.py up did not come up")
+
+    check(procs_matching("--file-prefix %s-" % ns) != [], "harness.py up runs a node in %s" % ns)
+    p.send_signal(sig)
+    p.wait(timeout=15)
+    if sig == signal.SIGKILL:
+        # nothing in the dead harness can clean up: its nodes die with it (PDEATHSIG) and
+        # the next Cluster deletes the namespace it left behind
+        end = time.monotonic() + 5
+        while procs_matching("--file-prefix %s-" % ns) and time.monotonic() < end:
+            time.sleep(0.1)
+        with Cluster(HYPERLINE, HLCTL, budget=5, quiet=True):
+            pass
+        for d in os.listdir("/var/run/dpdk"):  # left by the SIGKILLed harness
+            if d.startswith(ns + "-"):
+                subprocess.run(["rm", "-rf", "/var/run/dpdk/" + d])
+    assert_gone(ns, "harness %s" % signal.Signals(sig).name)
+
+
+def main():
+    faults()
+    failing_test()
+    killed_harness(signal.SIGTERM)
+    killed_harness(signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    run_test("harness self-test", main)
