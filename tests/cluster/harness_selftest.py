@@ -5,7 +5,8 @@ harness.py says (suite 'cluster', bounded to < 60 s):
 - netem: ARP round trips from the bridge to a node's fabric address (the node answers ARP
   itself) grow by the configured delay in both directions, lose about the configured share of
   probes, and return to normal after clear_netem;
-- link_down: the node's peers mark it suspect or dead over SWIM; link_up restores the link;
+- link_down: the node's peers mark it suspect or dead over SWIM; after link_up it is alive
+  again everywhere;
 - SIGSTOP: peers stop seeing the node alive; SIGCONT: it is alive again everywhere;
 - teardown: after the Cluster exits — normally, on a failing test, and when a harness process
   gets SIGTERM or SIGKILL — no namespace, tap, bridge, relay or hyperline process of it remains.
@@ -87,8 +88,8 @@ def faults():
                    c.members(n2).get(n4.swim) in ("suspect", "dead"),
                    "link down on n4's tap: n1 and n2 mark n4 suspect/dead", 10)
         c.link_up(n4)
-        check("state UP" in c.ip("link", "show", n4.tap).stdout or
-              "LOWER_UP" in c.ip("link", "show", n4.tap).stdout, "link up: n4's tap is up")
+        c.wait_for(lambda: all(c.members(n).get(n4.swim) == "alive" for n in (n1, n2, n4)),
+                   "link up: n4 alive again on n1, n2 and itself", 15)
 
         # -- SIGSTOP / SIGCONT
         n3.stop()
