@@ -21,7 +21,8 @@ Layout inside the namespace `hlc-<pid>-<k>` (one per Cluster, made and deleted b
 
     node i (1..N) process: hyperline --no-huge -m 256 --no-pci --file-prefix hlc-<pid>-<k>-<i>
         --vdev net_tap0,iface=hlt<i>   fabric port: a tap netdev `hlt<i>` put on the bridge
-        --vdev net_ring0 | net_null0   test port (nodes with the worker role)
+        --vdev net_ring0 | net_null0,no-rx=1   test port (nodes with the worker role): a
+                                       loopback, or a TX sink that receives nothing
     bridge  hlbr0 (STP off, forward delay 0, no address): the fabric's L2 segment
     fabric addresses      10.99.<fabric_net>.<i>:7946  (default net 1) — held by DPDK, not the
                           kernel: ARP and UDP answered by the node itself, no ICMP
@@ -428,7 +429,8 @@ class Cluster:
 
     def add_node(self, roles=ROLES, dc="dc1", test_port="net_ring", extra=None):
         """Declare a node (not started). roles: iterable or "gate,manager". test_port:
-        "net_ring" or "net_null" (used when the node has the worker role). extra: {section:
+        "net_ring" (loopback: what is sent comes back) or "net_null" (no-rx=1: a sink),
+        used when the node has the worker role. extra: {section:
         {key: value}} added to its profile ("{node.mgmt_ip}" etc. are formatted)."""
         if isinstance(roles, str):
             roles = tuple(r.strip() for r in roles.split(",") if r.strip())
@@ -462,7 +464,9 @@ class Cluster:
         vdevs = ["--vdev", "net_tap0,iface=%s" % node.tap]
         lcores = "(0-1)@(0-1)"
         if "worker" in node.roles:
-            vdevs += ["--vdev", "%s0" % node.test_port]
+            # net_null with no-rx: a pure TX sink (its RX would otherwise invent packets)
+            vdevs += ["--vdev", "net_ring0" if node.test_port == "net_ring" else
+                      "net_null0,no-rx=1"]
             lcores = "(0-2)@(0-1)"
         cmd = [self.hyperline, "--no-huge", "-m", str(self.mem_mb), "--no-pci",
                "--file-prefix", node.file_prefix, "--lcores", lcores] + vdevs + \

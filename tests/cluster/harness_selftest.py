@@ -8,6 +8,8 @@ harness.py says (suite 'cluster', bounded to < 60 s):
 - link_down: the node's peers mark it suspect or dead over SWIM; after link_up it is alive
   again everywhere;
 - SIGSTOP: peers stop seeing the node alive; SIGCONT: it is alive again everywhere;
+- hlctl inside the namespace runs a job on a net_ring and on a net_null (no-rx) test port with
+  exact counts; a SIGKILLed node is marked dead and, restarted, alive again everywhere;
 - teardown: after the Cluster exits — normally, on a failing test, and when a harness process
   gets SIGTERM or SIGKILL — no namespace, tap, bridge, relay or hyperline process of it remains.
 
@@ -25,6 +27,18 @@ sys.path.insert(0, HERE)
 from harness import Cluster, Failure, check, fail, run_test  # noqa: E402
 
 HYPERLINE, HLCTL = sys.argv[1], sys.argv[2]
+JOB = """[job]
+name = selftest
+timeout = 20s
+[workflow w]
+streams = s
+duration = 500ms
+[stream s]
+size = 64
+rate = 40kpps
+count = 20000
+signature = all
+"""
 
 
 def netns_list():
@@ -98,6 +112,23 @@ def faults():
         n3.cont()
         c.wait_for(lambda: all(c.members(n).get(n3.swim) == "alive" for n in (n1, n2, n3)),
                    "SIGCONT: n3 alive again on n1, n2 and itself", 15)
+
+        # -- test ports and hlctl: a short job on the net_ring node and on the net_null node
+        job = os.path.join(c.workdir, "job.ini")
+        with open(job, "w") as f:
+            f.write(JOB)
+        for n, rx in ((n1, "RX 20000"), (n2, "RX 0")):
+            r = c.hlctl(n, "submit", job, "--wait", timeout=20, check_rc=False)
+            last = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr
+            check(r.returncode == 0 and "TX 20000 %s |" % rx in last and last.endswith("match"),
+                  "hlctl submit --wait on %s (%s): %s" % (n.name, n.test_port, last))
+
+        # -- SIGKILL and restart (with an impairment in place: restart clears it)
+        c.netem(n2, delay_ms=5)
+        n2.kill()
+        c.wait_for(lambda: c.members(n1).get(n2.swim) == "dead", "SIGKILL: n1 marks n2 dead", 10)
+        c.restart(n2)
+        c.wait_for(c.all_alive, "restart: n2 back, four nodes alive everywhere", 15)
     assert_gone(ns, "normal exit")
 
 
@@ -158,10 +189,12 @@ def killed_harness_check(p, sig):
 
 
 def main():
-    faults()
-    failing_test()
-    killed_harness(signal.SIGTERM)
-    killed_harness(signal.SIGKILL)
+    for what, fn in (("faults", faults), ("failing test", failing_test),
+                     ("SIGTERMed harness", lambda: killed_harness(signal.SIGTERM)),
+                     ("SIGKILLed harness", lambda: killed_harness(signal.SIGKILL))):
+        t0 = time.monotonic()
+        fn()
+        print("-- %s: %.1f s" % (what, time.monotonic() - t0), flush=True)
 
 
 if __name__ == "__main__":
