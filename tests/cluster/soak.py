@@ -13,7 +13,8 @@ makes the exit status 1 (after the RESULT line).
 
 usage: soak.py HYPERLINE HLCTL [--smoke] [--duration S] [--warmup S] [--sample S]
                [--layout L] [--job FILE.ini]
-  --smoke       about 60 s in all (CI): --duration 50 --warmup 10 --sample 2
+  --smoke       about 60 s in all (CI): --duration 55 --warmup 25 --sample 2 (RSS climbs for
+                the first ~20 s while mempools and tables are first touched)
   --duration    seconds of job stream after the cluster is up (default 1800 = 30 min)
   --warmup      seconds excluded from the drift's first quarter (default 10 % of duration)
   --layout      role layout (harness.parse_layout), default gate+manager+worker*3: three
@@ -59,8 +60,8 @@ def args_parse():
     ap.add_argument("--job")
     a = ap.parse_args()
     if a.smoke:
-        a.duration = a.duration or 50.0
-        a.warmup = a.warmup if a.warmup is not None else 10.0
+        a.duration = a.duration or 55.0
+        a.warmup = a.warmup if a.warmup is not None else 25.0
         a.sample = a.sample or 2.0
     a.duration = a.duration or 1800.0
     a.warmup = a.warmup if a.warmup is not None else a.duration * 0.1
