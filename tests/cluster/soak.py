@@ -8,15 +8,18 @@ jobs done). The last line is
 
 with drift, per node, = (mean RSS of the last quarter - mean RSS of the first quarter after
 warm-up) / the first-quarter mean, in %; the node with the largest |drift| is reported (the
-target is |drift| <= 2 % over a 1 h soak, performance.md). A failed job or a node that died
+target is |drift| <= 2 % over a 1 h soak, performance.md). Warm-up ends when --warmup seconds
+have passed AND every gate has completed --warmup-jobs jobs: a node keeps up to 64 finished job
+records (docs/operations.md §6), so its RSS climbs by design until its job table is full. A failed job or a node that died
 makes the exit status 1 (after the RESULT line).
 
 usage: soak.py HYPERLINE HLCTL [--smoke] [--duration S] [--warmup S] [--sample S]
                [--layout L] [--job FILE.ini]
-  --smoke       about 60 s in all (CI): --duration 55 --warmup 25 --sample 2 (RSS climbs for
-                the first ~20 s while mempools and tables are first touched)
+  --smoke       about 60 s in all (CI): --duration 55 --warmup 10 --sample 2
   --duration    seconds of job stream after the cluster is up (default 1800 = 30 min)
   --warmup      seconds excluded from the drift's first quarter (default 10 % of duration)
+  --warmup-jobs jobs each gate completes before samples count (default 80: past the job
+                table's 64 records)
   --layout      role layout (harness.parse_layout), default gate+manager+worker*3: three
                 all-in-one nodes; e.g. "gate*1,manager*3,worker*4" once roles run apart
   --job         job profile to stream (default: a generated 200 ms, 10 kpps one-stream job)
@@ -55,13 +58,14 @@ def args_parse():
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--duration", type=float)
     ap.add_argument("--warmup", type=float)
+    ap.add_argument("--warmup-jobs", type=int, default=80)
     ap.add_argument("--sample", type=float)
     ap.add_argument("--layout", default="gate+manager+worker*3")
     ap.add_argument("--job")
     a = ap.parse_args()
     if a.smoke:
         a.duration = a.duration or 55.0
-        a.warmup = a.warmup if a.warmup is not None else 25.0
+        a.warmup = a.warmup if a.warmup is not None else 10.0
         a.sample = a.sample or 2.0
     a.duration = a.duration or 1800.0
     a.warmup = a.warmup if a.warmup is not None else a.duration * 0.1
@@ -102,9 +106,10 @@ def mean(xs):
     return sum(xs) / len(xs)
 
 
-def drift(samples, warmup):
-    """samples: [(t, rss)]; drift in % between the first and the last quarter after warm-up."""
-    s = [r for t, r in samples if t >= warmup]
+def drift(samples):
+    """samples: [(t, rss, warm)]; drift in % between the first and the last quarter of the
+    samples taken after warm-up."""
+    s = [r for t, r, warm in samples if warm]
     if len(s) < 4:
         return None, None, None
     q = len(s) // 4
@@ -128,24 +133,31 @@ def soak(a):
             raise Failure("layout %s has no gate to submit to" % a.layout)
         stop = threading.Event()
         streams = {n.idx: Stream(c, n, job, stop) for n in gates}
-        print("soak: %s, %d s of jobs (%s) to %d gate(s), warm-up %d s, RSS every %g s" % (
-            a.layout, a.duration, os.path.basename(job), len(gates), a.warmup, a.sample))
+        print("soak: %s, %d s of jobs (%s) to %d gate(s), warm-up %d s and %d jobs per gate, "
+              "RSS every %g s" % (a.layout, a.duration, os.path.basename(job), len(gates),
+                                  a.warmup, a.warmup_jobs, a.sample))
         print("%8s  %-4s  %10s  %9s" % ("time_s", "node", "rss_kB", "jobs_done"))
         t0 = time.monotonic()
         for s in streams.values():
             s.start()
         samples = {n.idx: [] for n in nodes}
         dead = []
+        t_warm = None
         try:
             while True:
                 t = time.monotonic() - t0
+                if t_warm is None and t >= a.warmup and \
+                        all(s.done >= a.warmup_jobs for s in streams.values()):
+                    t_warm = t
+                    print("-- warm-up over at %.1f s (every gate completed %d jobs)" %
+                          (t, a.warmup_jobs), flush=True)
                 for n in nodes:
                     if not n.running():
                         if n not in dead:
                             dead.append(n)
                         continue
                     rss = c.rss_kb(n)
-                    samples[n.idx].append((t, rss))
+                    samples[n.idx].append((t, rss, t_warm is not None))
                     st = streams.get(n.idx)
                     print("%8.1f  %-4s  %10d  %9s" % (t, n.name, rss,
                                                        st.done if st else "-"), flush=True)
@@ -163,7 +175,7 @@ def soak(a):
             "submitted(metrics)"))
         worst = None
         for n in nodes:
-            d, first, last = drift(samples[n.idx], a.warmup)
+            d, first, last = drift(samples[n.idx])
             st = streams.get(n.idx)
             sub = "-"
             if n.running():
