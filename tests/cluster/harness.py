@@ -103,22 +103,32 @@ def _run(cmd, timeout=10, check_rc=True, input=None):
     return r
 
 
+_libc = ctypes.CDLL(None, use_errno=True)  # resolved here: no dlopen between fork and exec
+
+
 def _pdeathsig():
     """preexec_fn: the child gets SIGKILL when the harness dies (survives `ip netns exec`'s
-    execve, as it is not set-uid)."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+    execve, as it is not set-uid). The signal follows the death of the *thread* that started
+    the child: start nodes and background processes from the main thread."""
+    _libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def sweep_stale_namespaces():
-    """Delete namespaces named by an earlier harness whose process no longer exists."""
+    """Delete namespaces and DPDK runtime directories named by an earlier harness whose
+    process no longer exists (a SIGKILLed harness cannot clean up; its nodes died with it)."""
     r = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
     for line in r.stdout.splitlines():
         m = re.match(r"(%s(\d+)-\d+)\b" % re.escape(NS_PREFIX), line)
         if m and not os.path.exists("/proc/%s" % m.group(2)):
             subprocess.run(["ip", "netns", "del", m.group(1)], capture_output=True)
+    try:
+        dirs = os.listdir("/var/run/dpdk")
+    except OSError:
+        return
+    for d in dirs:
+        m = re.match(r"%s(\d+)-\d+-\d+$" % re.escape(NS_PREFIX), d)
+        if m and not os.path.exists("/proc/%s" % m.group(1)):
+            shutil.rmtree(os.path.join("/var/run/dpdk", d), ignore_errors=True)
 
 
 class Metrics(dict):
