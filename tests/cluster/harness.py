@@ -36,7 +36,8 @@ Faults: `node.kill()` (SIGKILL), `node.stop()`/`node.cont()` (SIGSTOP/SIGCONT), 
 `c.netem(node, loss=%, delay_ms=, jitter_ms=, direction="in"|"out"|"both")` and
 `c.clear_netem(node)`: loss and delay on the node's bridge port, in what the node receives
 ("in"), sends ("out") or both — by a user-space relay between its tap and a veth on the bridge,
-since this kernel has no sch_netem (see Cluster.netem).
+since this kernel has no sch_netem (see Cluster.netem); `c.partition([a, b], [c])` / `c.heal()`:
+each group on a bridge of its own.
 
 Teardown — every node process killed (SIGKILL, after SIGCONT), their DPDK runtime directories
 removed, the namespace deleted (which removes bridge, taps and veths) — runs in __exit__ on
@@ -189,6 +190,7 @@ class Node:
         self.stderr = os.path.join(d, "%s.err" % self.name)
         self.proc = None
         self.starts = 0
+        self.bridge = BRIDGE  # the bridge its fabric is on (partition())
 
     def __repr__(self):
         return "Node(%s %s %s)" % (self.name, ",".join(self.roles), self.swim)
@@ -282,6 +284,7 @@ class Cluster:
         self.workdir = None
         self.deadline = None
         self._relays = {}
+        self._partition_bridges = []
         self._torn_down = True
         self._old = {}
 
@@ -488,7 +491,8 @@ class Cluster:
                                          preexec_fn=_pdeathsig)
         # The tap exists once EAL has probed net_tap: put it on the bridge as soon as it does.
         end = time.monotonic() + ready_timeout
-        while self.ip("link", "set", node.tap, "master", BRIDGE, check_rc=False).returncode:
+        while self.ip("link", "set", node.tap, "master", node.bridge,
+                      check_rc=False).returncode:
             self._check_starting(node, end)
             time.sleep(0.05)
         self.ip("link", "set", node.tap, "up")
@@ -548,6 +552,34 @@ class Cluster:
     def link_up(self, node):
         self.ip("link", "set", node.tap, "up")
 
+    def _bridge_port(self, node):
+        """The node's port on the bridge: its tap, or the relay's veth while netem is on."""
+        return "hlv%d" % node.idx if node.idx in self._relays else node.tap
+
+    def partition(self, *groups):
+        """Split the fabric: each group of nodes gets a bridge of its own (hlbr1, hlbr2, ...);
+        nodes in no group stay on hlbr0. Within a group frames flow, between groups none.
+        heal() puts every node back on hlbr0."""
+        self.heal()
+        for k, group in enumerate(groups, 1):
+            br = "hlbr%d" % k
+            self.ip("link", "add", br, "type", "bridge", "stp_state", "0", "forward_delay", "0")
+            self.ip("link", "set", br, "up")
+            self._partition_bridges.append(br)
+            for n in group:
+                self.ip("link", "set", self._bridge_port(n), "master", br)
+                n.bridge = br
+
+    def heal(self):
+        """Undo partition(): every node's port back on hlbr0, the extra bridges deleted."""
+        for n in self.nodes:
+            if n.bridge != BRIDGE:
+                self.ip("link", "set", self._bridge_port(n), "master", BRIDGE, check_rc=False)
+                n.bridge = BRIDGE
+        for br in self._partition_bridges:
+            self.ip("link", "del", br, check_rc=False)
+        self._partition_bridges = []
+
     def netem(self, node, loss=None, delay_ms=None, jitter_ms=None, direction="both"):
         """Loss (%) and delay/jitter (ms) on the node's fabric link, like `tc netem` on its
         bridge port. direction "in": frames the node receives; "out": frames it sends;
@@ -577,7 +609,7 @@ class Cluster:
     def _start_relay(self, node):
         veth, relay_end = "hlv%d" % node.idx, "hlw%d" % node.idx
         self.ip("link", "add", veth, "type", "veth", "peer", "name", relay_end)
-        self.ip("link", "set", veth, "master", BRIDGE)
+        self.ip("link", "set", veth, "master", node.bridge)
         for dev in (veth, relay_end):
             self.ip("link", "set", dev, "up")
         self.ip("link", "set", relay_end, "promisc", "on")
@@ -629,7 +661,7 @@ class Cluster:
         r = self._relays.pop(node.idx, None)
         if r is None:
             return
-        self.ip("link", "set", node.tap, "master", BRIDGE, check_rc=False)
+        self.ip("link", "set", node.tap, "master", node.bridge, check_rc=False)
         r["proc"].kill()
         r["proc"].wait(timeout=5)
         self.ip("link", "del", "hlv%d" % node.idx, check_rc=False)
@@ -686,11 +718,11 @@ class Cluster:
                     return int(line.split()[1])
         raise Failure("%s: no VmRSS" % node.name)
 
-    def arping(self, target_ip, count=20, interval=0.05, timeout=0.5):
+    def arping(self, target_ip, count=20, interval=0.05, timeout=0.5, bridge=BRIDGE):
         """ARP requests from the bridge to a fabric address (the node answers ARP itself):
         returns (sent, answered, [rtt seconds]). A probe through the node's tap, usable to
         see netem on it: nodes do not answer ICMP."""
-        r = self.sh([sys.executable, os.path.abspath(__file__), "arping", BRIDGE, target_ip,
+        r = self.sh([sys.executable, os.path.abspath(__file__), "arping", bridge, target_ip,
                      str(count), str(interval), str(timeout)],
                     timeout=count * (interval + timeout) + 5)
         d = json.loads(r.stdout)

@@ -8,6 +8,7 @@ harness.py says (suite 'cluster', bounded to < 60 s):
 - link_down: the node's peers mark it suspect or dead over SWIM; after link_up it is alive
   again everywhere;
 - SIGSTOP: peers stop seeing the node alive; SIGCONT: it is alive again everywhere;
+- partition: two groups on two bridges lose each other and keep their own; heal: all alive;
 - hlctl inside the namespace runs a job on a net_ring and on a net_null (no-rx) test port with
   exact counts; a SIGKILLed node is marked dead and, restarted, alive again everywhere;
 - teardown: after the Cluster exits — normally, on a failing test, and when a harness process
@@ -64,7 +65,7 @@ def assert_gone(ns, what):
 
 
 def faults():
-    with Cluster(HYPERLINE, HLCTL, budget=35, cluster_id="hl-selftest") as c:
+    with Cluster(HYPERLINE, HLCTL, budget=45, cluster_id="hl-selftest") as c:
         n1 = c.add_node(("gate", "manager", "worker"), test_port="net_ring")
         n2 = c.add_node(("gate", "manager", "worker"), test_port="net_null")
         n3 = c.add_node(("gate", "manager"))
@@ -87,8 +88,8 @@ def faults():
               (d * 1e3, base * 1e3))
         c.netem(n3, loss=50, delay_ms=0, direction="in")
         c.netem(n3, loss=0, delay_ms=0, direction="out")
-        sent, ok, rtt = c.arping(n3.fabric_ip, count=60, interval=0.02, timeout=0.15)
-        check(0.2 * sent <= ok <= 0.8 * sent,
+        sent, ok, rtt = c.arping(n3.fabric_ip, count=40, interval=0.02, timeout=0.15)
+        check(0.15 * sent <= ok <= 0.85 * sent,
               "netem loss 50 %% in: %d/%d probes answered" % (ok, sent))
         c.clear_netem(n3)
         sent, ok, rtt = c.arping(n3.fabric_ip, count=15)
@@ -112,6 +113,16 @@ def faults():
         n3.cont()
         c.wait_for(lambda: all(c.members(n).get(n3.swim) == "alive" for n in (n1, n2, n3)),
                    "SIGCONT: n3 alive again on n1, n2 and itself", 15)
+
+        # -- partition and heal: two bridges, then one again
+        c.partition([n1, n2], [n3, n4])
+        c.wait_for(lambda: c.members(n1).get(n3.swim) != "alive" and
+                   c.members(n3).get(n1.swim) != "alive" and
+                   c.members(n1).get(n2.swim) == "alive" and
+                   c.members(n3).get(n4.swim) == "alive",
+                   "partition {n1,n2} | {n3,n4}: n1 and n3 lose each other, keep their group", 10)
+        c.heal()
+        c.wait_for(c.all_alive, "heal: four nodes alive everywhere again", 20)
 
         # -- test ports and hlctl: a short job on the net_ring node and on the net_null node
         job = os.path.join(c.workdir, "job.ini")
