@@ -265,19 +265,22 @@ class Cluster:
     hyperline, hlctl: paths of the binaries. budget: hard time limit in seconds (SIGALRM ->
     Failure, then teardown). mem_mb: EAL -m per node (--no-huge). fabric_net, mgmt_net: the
     third octet of the fabric and management address plans. cluster_id: [node] cluster_id.
-    timers: optional dict for the profiles' [timers] section.
+    timers: optional dict for the profiles' [timers] section. quiet: no "harness: nN up" lines.
+    logs_on_failure: print each node's log tails when the block exits by an exception (and
+    copy the logs to $HL_CLUSTER_LOGDIR/<ns> if set; $HL_CLUSTER_KEEP keeps the work dir).
     """
 
     _seq = 0
 
     def __init__(self, hyperline, hlctl, budget=55.0, mem_mb=256, fabric_net=1, mgmt_net=2,
-                 cluster_id="hl-cluster-test", timers=None, quiet=False):
+                 cluster_id="hl-cluster-test", timers=None, quiet=False, logs_on_failure=True):
         Cluster._seq += 1
         self.hyperline = os.path.abspath(hyperline)
         self.hlctl_bin = os.path.abspath(hlctl)
         self.budget, self.mem_mb = budget, mem_mb
         self.fabric_net, self.mgmt_net = fabric_net, mgmt_net
         self.cluster_id, self.timers, self.quiet = cluster_id, timers, quiet
+        self.logs_on_failure = logs_on_failure
         self.ns = "%s%d-%d" % (NS_PREFIX, os.getpid(), Cluster._seq)
         self.nodes = []
         self.aux = []  # other processes started in the namespace (hlctl --wait, ...)
@@ -316,8 +319,11 @@ class Cluster:
     def __exit__(self, et, ev, tb):
         failed = et is not None and not issubclass(et, Skip)
         try:
-            if failed:
+            if failed and self.logs_on_failure:
                 self.print_logs()
+                if os.environ.get("HL_CLUSTER_LOGDIR"):
+                    print("harness: logs saved in %s" %
+                          self.save_logs(os.environ["HL_CLUSTER_LOGDIR"]))
         finally:
             self.teardown(keep=failed and os.environ.get("HL_CLUSTER_KEEP"))
         return False
@@ -386,6 +392,13 @@ class Cluster:
                 atexit.unregister(self.teardown)
             except Exception:
                 pass
+
+    def save_logs(self, dest):
+        """Copy every node's profile, stdout and stderr (and earlier runs') to dest/<ns>/."""
+        out = os.path.join(dest, self.ns)
+        shutil.copytree(self.workdir, out, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("state"))
+        return out
 
     def print_logs(self, n=40):
         for node in self.nodes:
@@ -879,7 +892,7 @@ def _up(args):
     """`harness.py up HYPERLINE HLCTL [LAYOUT]`: a cluster by hand until Ctrl-C."""
     hyperline, hlctl = args[0], args[1]
     layout = args[2] if len(args) > 2 else "gate+manager+worker*3"
-    with Cluster(hyperline, hlctl, budget=24 * 3600) as c:
+    with Cluster(hyperline, hlctl, budget=24 * 3600, logs_on_failure=False) as c:
         c.start_nodes(layout)
         c.wait_for(c.all_alive, "every node lists every node alive", 20)
         print("namespace %s; try:\n  ip netns exec %s %s -s %s nodes\n"

@@ -10,8 +10,8 @@ with drift, per node, = (mean RSS of the last quarter - mean RSS of the first qu
 warm-up) / the first-quarter mean, in %; the node with the largest |drift| is reported (the
 target is |drift| <= 2 % over a 1 h soak, performance.md). Warm-up ends when --warmup seconds
 have passed AND every gate has completed --warmup-jobs jobs: a node keeps up to 64 finished job
-records (docs/operations.md §6), so its RSS climbs by design until its job table is full. A failed job or a node that died
-makes the exit status 1 (after the RESULT line).
+records (docs/operations.md §6), so its RSS climbs by design until its job table is full. A
+failed job or a node that died makes the exit status 1 (after the RESULT line).
 
 usage: soak.py HYPERLINE HLCTL [--smoke] [--duration S] [--warmup S] [--sample S]
                [--layout L] [--job FILE.ini]
