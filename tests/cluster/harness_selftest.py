@@ -17,6 +17,7 @@ harness.py says (suite 'cluster', bounded to < 60 s):
 usage: harness_selftest.py HYPERLINE HLCTL
 """
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -59,6 +60,9 @@ def assert_gone(ns, what):
     check(left == [], "%s: no hyperline process of %s left (pgrep: %s)" % (what, ns, left))
     relays = procs_matching("harness.py relay .*/%s-" % ns)
     check(relays == [], "%s: no netem relay left (pgrep: %s)" % (what, relays))
+    links = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True).stdout
+    leaked = re.findall(r"^\d+: (hl(?:t|br|v|w)\d+)[@:]", links, re.M)
+    check(leaked == [], "%s: no harness interface in the root namespace (%s)" % (what, leaked))
     check(not any(d.startswith(ns + "-") for d in os.listdir("/var/run/dpdk"))
           if os.path.isdir("/var/run/dpdk") else True,
           "%s: no DPDK runtime directory of %s left" % (what, ns))
