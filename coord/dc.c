@@ -96,26 +96,32 @@ mtx(struct hl_dc_mgr *m, struct hl_dc_msg *msg)
 	return tx(m->out, &m->out_head, &m->out_len, &m->n_tx_full, msg);
 }
 
-static void
+/* Queue an event for the host. Informational events are dropped (counted) when the queue is
+ * full; a JOB_DONE takes the place of the oldest informational event (the queue keeps its
+ * order), and when the queue holds nothing but JOB_DONEs it is refused with -ENOBUFS: the
+ * caller keeps the job and check_done retries from the next tick, so it is never lost. */
+static int
 mev(struct hl_dc_mgr *m, uint8_t kind, uint64_t job, uint32_t wf, uint64_t worker, uint8_t status,
         int32_t code)
 {
 	if (m->ev_len == HL_DC_EVENTS) {
 		m->n_ev_full++;
-		/* JOB_DONE must never be lost: make room by dropping the oldest informational one. */
 		if (kind != HL_DC_EV_JOB_DONE)
-			return;
-		for (uint32_t k = 0; k < m->ev_len; k++) {
-			struct hl_dc_event *e = &m->ev[(m->ev_head + k) % HL_DC_EVENTS];
-			if (e->kind != HL_DC_EV_JOB_DONE) {
-				*e = (struct hl_dc_event){kind, status, job, wf, worker, code};
-				return;
-			}
-		}
-		return; /* full of JOB_DONE: impossible with fewer jobs than HL_DC_EVENTS */
+			return -ENOBUFS;
+		uint32_t k = 0;
+		while (k < m->ev_len &&
+		        m->ev[(m->ev_head + k) % HL_DC_EVENTS].kind == HL_DC_EV_JOB_DONE)
+			k++;
+		if (k == m->ev_len)
+			return -ENOBUFS;
+		for (; k + 1 < m->ev_len; k++)
+			m->ev[(m->ev_head + k) % HL_DC_EVENTS] =
+			        m->ev[(m->ev_head + k + 1) % HL_DC_EVENTS];
+		m->ev_len--;
 	}
 	m->ev[(m->ev_head + m->ev_len++) % HL_DC_EVENTS] =
 	        (struct hl_dc_event){kind, status, job, wf, worker, code};
+	return 0;
 }
 
 static struct hl_dc_worker *
@@ -383,8 +389,9 @@ check_done(struct hl_dc_mgr *m, struct hl_dc_job *j, uint64_t now_ns)
 	            : (cancelled || j->cancelling) ? HL_WS_CANCELLED
 	                                           : HL_WS_COMPLETED;
 	if (!j->done_reported) {
+		if (mev(m, HL_DC_EV_JOB_DONE, j->job, 0, 0, j->status, 0) < 0)
+			return; /* event queue full of JOB_DONEs: the next tick retries */
 		j->done_reported = true;
-		mev(m, HL_DC_EV_JOB_DONE, j->job, 0, 0, j->status, 0);
 	}
 	tomb_add(m, j->job, j->token, now_ns);
 	free_job(m, j);
