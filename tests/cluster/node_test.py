@@ -123,6 +123,8 @@ class Node:
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         PROCS.append(self.p)
         self.client = self.http = None
+        m = re.search(r"^cluster_id = (\S+)", ini or "", re.M)
+        self.cluster = m.group(1) if m else "hyperline"  # hlctl must name the node's cluster
 
     def wait_up(self):
         while self.client is None or self.http is None:
@@ -152,7 +154,8 @@ class Node:
 
 def hlctl(node, *args, timeout=None):
     r = subprocess.run([HLCTL, "-s", node.client, *args], capture_output=True, text=True,
-                       timeout=timeout or left())
+                       timeout=timeout or left(),
+                       env=dict(os.environ, HYPERLINE_CLUSTER_ID=node.cluster))
     return r.returncode, r.stdout, r.stderr
 
 
