@@ -26,21 +26,21 @@ enum {
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: hlctl [-s HOST:PORT] [-c CLUSTER_ID] COMMAND [ARGS]\n"
-	        "  submit JOB.ini [--wait] [--format table|json|csv] [--out FILE]\n"
-	        "  watch JOB_ID               follow progress until the job ends\n"
-	        "  status [JOB_ID]            job states\n"
-	        "  cancel JOB_ID\n"
-	        "  results JOB_ID [--format table|json|csv] [--out FILE]\n"
-	        "  nodes                      cluster members known to the node\n"
-	        "The node is -s, else $HYPERLINE_SERVER, else 127.0.0.1:7400. Its cluster is -c\n"
-	        "(--cluster-id), else $HYPERLINE_CLUSTER_ID, else \"" HL_CP_DEFAULT_CLUSTER
-	        "\" (the\n"
-	        "node profile's [node] cluster_id must match).\n"
-	        "Exit codes: 0 ok (job completed), 1 job failed or cancelled, 2 usage, 3 "
-	        "connection,\n"
-	        "            4 rejected by the node, 5 job not found, 6 result not ready yet.\n");
+	fprintf(f, "usage: hlctl [-s HOST:PORT] [-c CLUSTER_ID] COMMAND [ARGS]\n"
+	           "  submit JOB.ini [--wait] [--format table|json|csv] [--out FILE]\n"
+	           "  watch JOB_ID               follow progress until the job ends\n"
+	           "  status [JOB_ID]            job states\n"
+	           "  cancel JOB_ID\n"
+	           "  results JOB_ID [--format table|json|csv] [--out FILE]\n"
+	           "  nodes                      cluster members known to the node\n"
+	           "The node is -s, else $HYPERLINE_SERVER, else 127.0.0.1:7400.\n"
+	           "Its cluster is -c (--cluster-id), else $HYPERLINE_CLUSTER_ID, else "
+	           "\"" HL_CP_DEFAULT_CLUSTER "\":\n"
+	           "it must match the node profile's [node] cluster_id.\n"
+	           "Exit codes: 0 ok (job completed), 1 job failed or cancelled, 2 usage,\n"
+	           "            3 connection or cluster mismatch, "
+	           "4 rejected by the node,\n"
+	           "            5 job not found, 6 result not ready yet.\n");
 }
 
 static int
