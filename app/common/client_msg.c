@@ -96,8 +96,8 @@ void
 hl_cp_error_fill(struct hl_msg_error *m, int code, uint64_t job_id, const char *text)
 {
 	memset(m, 0, sizeof(*m));
-	unsigned c = (unsigned)(code < 0 ? -code : code);
-	m->code = c <= HL_WIRE_U16 ? c : HL_E_BAD_VALUE;
+	long long c = code < 0 ? -(long long)code : code;
+	m->code = c <= HL_WIRE_U16 ? (uint64_t)c : HL_E_BAD_VALUE;
 	m->job_id = job_id;
 	SCOPY(m->text, text);
 	if (strlen(text) > HL_WIRE_TEXT_MAX)
