@@ -1,19 +1,22 @@
 /* fuzz_client.c — libFuzzer target for the client API's decoding path, as the node and hlctl run
  * it: bytes from a TCP stream through lib/wire's de-framer (fed in chunks of the first byte's
- * size + 1), each whole frame parsed and decoded into the client messages (hl_client_msg.h).
+ * low 7 bits + 1), each whole frame parsed and decoded into the client messages
+ * (hl_client_msg.h). With the first byte's high bit set, each frame's length, cluster and CRC
+ * fields are made right first, so that mutations reach the body decoders and conversions.
  * A decoded message must re-encode and decode equal; a reply or push that converts to the app
  * view must convert back and forth to the same view. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hl_be.h"
 #include "hl_client_msg.h"
 #include "hl_err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static union hl_cp_msg m1, m2;
-static uint8_t fbuf[HL_CP_MAX_FRAME], ebuf[HL_CP_MAX_FRAME];
+static uint8_t fbuf[HL_CP_MAX_FRAME], ebuf[HL_CP_MAX_FRAME], fixed[HL_CP_MAX_FRAME];
 
 #define VIEW_ROUNDTRIP(view_t, from, to, msg, ...)                                \
 	do {                                                                      \
@@ -26,11 +29,18 @@ static uint8_t fbuf[HL_CP_MAX_FRAME], ebuf[HL_CP_MAX_FRAME];
 	} while (0)
 
 static void
-check_frame(const struct hl_frame_cfg *cfg, const uint8_t *frame, uint32_t len)
+check_frame(const struct hl_frame_cfg *cfg, const uint8_t *frame, uint32_t len, bool fix)
 {
 	unsigned type;
 	struct hl_wire_err we;
 	size_t n;
+	if (fix) {
+		memcpy(fixed, frame, len);
+		hl_st32(fixed + 8, cfg->cluster);
+		hl_st32(fixed + 12, len - HL_FRAME_OVERHEAD);
+		hl_st32(fixed + len - 4, hl_crc32c(fixed, len - 4));
+		frame = fixed;
+	}
 	if (hl_frame_decode(cfg, frame, len, &type, &m1, sizeof(m1), &we) < 0) {
 		if (we.kind == 0) /* every refusal is explained */
 			abort();
@@ -76,7 +86,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct hl_frame_stream s;
 	if (size < 1)
 		return 0;
-	size_t chunk = (size_t)data[0] + 1;
+	size_t chunk = (size_t)(data[0] & 0x7f) + 1;
+	bool fix = (data[0] & 0x80) != 0;
 	hl_frame_cfg_init(&cfg, hl_frame_cluster_hash(HL_CP_DEFAULT_CLUSTER), HL_PLANE_SLOW);
 	if (hl_frame_stream_init(&s, fbuf, sizeof(fbuf), HL_CP_MAX_FRAME) < 0)
 		abort();
@@ -94,7 +105,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc == 1) {
 			if (flen < HL_FRAME_OVERHEAD || flen > HL_CP_MAX_FRAME)
 				abort();
-			check_frame(&cfg, frame, flen);
+			check_frame(&cfg, frame, flen, fix);
 		} else if (used != want) {
 			abort(); /* no frame: everything offered is consumed */
 		}

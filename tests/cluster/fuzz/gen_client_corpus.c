@@ -1,6 +1,6 @@
 /* gen_client_corpus.c — writes fuzz_client's seed corpus: every client message as a valid
- * prefixed frame (first byte: the fuzzer's feed chunk), a stream of several frames fed byte by
- * byte, a frame of another cluster and an over-limit length prefix.
+ * prefixed frame (first byte: the fuzzer's feed chunk, high bit: fix-up), a stream of frames
+ * fed byte by byte, a frame of another cluster and an over-limit length prefix.
  * usage: gen_client_corpus DIR */
 #include <errno.h>
 #include <stdio.h>
