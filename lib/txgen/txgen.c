@@ -858,6 +858,18 @@ account(struct hl_tx_stream *s, struct rte_mbuf **pk, uint16_t n, uint64_t now)
 	s->progress_tsc = now;
 }
 
+/* Why a stream made no progress for stall_ns while the TX queue refused packets: a port whose
+ * link is down (stopped, cable out) is -ENETDOWN; a link that is up but never drains is a full
+ * TX ring, -ENOSPC. Called once, when the stream ends: never in the per-burst path. */
+static int
+stall_cause(const struct hl_tx_stream *s)
+{
+	struct rte_eth_link link;
+	if (rte_eth_link_get_nowait(s->port, &link) == 0 && link.link_status == RTE_ETH_LINK_DOWN)
+		return -ENETDOWN;
+	return -ENOSPC;
+}
+
 /* Send what is due on one stream; returns false when the stream has ended. */
 static inline bool
 stream_poll(struct hl_txgen *g, struct hl_tx_stream *s, uint64_t now)
@@ -878,7 +890,7 @@ stream_poll(struct hl_txgen *g, struct hl_tx_stream *s, uint64_t now)
 			s->n_pend = (uint16_t)(n - k);
 			s->retry_tsc = now + s->backoff_cycles;
 			if (now - s->progress_tsc > s->stall_cycles) {
-				stream_end(s, -ENOSPC);
+				stream_end(s, stall_cause(s));
 				return false;
 			}
 			return true;
