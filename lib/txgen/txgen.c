@@ -1,5 +1,6 @@
 /* txgen.c — stream compilation (template, checksum partial sums, size schedule, pre-filled pool)
  * and the paced TX loop. See hl_txgen.h for the hot-path contract and docs/traffic-engine.md. */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -283,6 +284,8 @@ build_schedule(struct hl_tx_stream *s, struct hl_prng *g)
 		uint64_t wsum = 0;
 		for (uint32_t i = 0; i < sp->n_sizes; i++)
 			wsum += sp->sizes[i].weight;
+		/* hl_stream_spec_validate (the only way in) guarantees a size of weight >= 1 */
+		assert(wsum > 0);
 		/* exact ratios when the weights fit: n = a multiple of their sum */
 		if (wsum <= HL_TXGEN_SCHED_LEN)
 			n = (uint32_t)(HL_TXGEN_SCHED_LEN / wsum * wsum);
