@@ -1006,6 +1006,40 @@ send_result(struct hl_dc_wnode *w, struct hl_dc_held *h, uint64_t now_ns)
 		wtx(w, &r);
 }
 
+static void
+wact(struct hl_dc_wnode *w, uint8_t kind, const struct hl_dc_held *h, uint64_t duration_ns,
+        uint64_t token)
+{
+	if (!w->cfg.host_runs)
+		return; /* slices run by themselves: the host has nothing to do */
+	/* Room is guaranteed by act_room() at dispatch time (see HL_DC_ACTIONS). */
+	w->act[(w->act_head + w->act_len++) % HL_DC_ACTIONS] = (struct hl_dc_action){
+	        kind, h->job, h->workflow, h->sub, h->cores, duration_ns, token};
+}
+
+/* A new slice needs room for its START plus a STOP for every running slice, itself included. */
+static bool
+act_room(const struct hl_dc_wnode *w)
+{
+	uint32_t running = 0;
+	if (!w->cfg.host_runs)
+		return true;
+	for (uint32_t k = 0; k < HL_DC_MAX_HELD; k++)
+		running += w->held[k].state == HL_HELD_RUNNING;
+	return w->act_len + running + 2 <= HL_DC_ACTIONS;
+}
+
+int
+hl_dc_wnode_next_action(struct hl_dc_wnode *w, struct hl_dc_action *a)
+{
+	if (w->act_len == 0)
+		return 0;
+	*a = w->act[w->act_head];
+	w->act_head = (w->act_head + 1) % HL_DC_ACTIONS;
+	w->act_len--;
+	return 1;
+}
+
 int
 hl_dc_wnode_recv(struct hl_dc_wnode *w, const struct hl_dc_msg *msg, uint64_t now_ns)
 {
@@ -1041,7 +1075,7 @@ hl_dc_wnode_recv(struct hl_dc_wnode *w, const struct hl_dc_msg *msg, uint64_t no
 		for (uint32_t k = 0; k < HL_DC_MAX_HELD && slot == NULL; k++)
 			if (w->held[k].state == HL_HELD_FREE)
 				slot = &w->held[k];
-		if (slot == NULL || w->cores_used + msg->cores > w->cfg.cores) {
+		if (slot == NULL || w->cores_used + msg->cores > w->cfg.cores || !act_room(w)) {
 			w->n_rejected++;
 			wreply(w, msg, HL_DC_DISPATCH_ACK, false, -HL_E_FULL, 0);
 			return -HL_E_FULL;
@@ -1064,9 +1098,10 @@ hl_dc_wnode_recv(struct hl_dc_wnode *w, const struct hl_dc_msg *msg, uint64_t no
 		j->job = msg->job;
 		j->leader = msg->leader;
 		*slot = (struct hl_dc_held){HL_HELD_RUNNING, HL_WS_RUNNING, msg->job, msg->workflow,
-		        msg->sub, msg->cores, 0, msg->duration_ns ? now_ns + msg->duration_ns : 0,
-		        0};
+		        msg->sub, msg->cores, 0,
+		        msg->duration_ns && !w->cfg.host_runs ? now_ns + msg->duration_ns : 0, 0};
 		w->cores_used += msg->cores;
+		wact(w, HL_DC_ACT_START, slot, msg->duration_ns, msg->token);
 		wreply(w, msg, HL_DC_DISPATCH_ACK, true, 0, HL_WS_RUNNING);
 		return 0;
 	}
@@ -1111,6 +1146,7 @@ hl_dc_wnode_recv(struct hl_dc_wnode *w, const struct hl_dc_msg *msg, uint64_t no
 		}
 		h = held_find(w, msg->job, msg->sub);
 		if (h != NULL && h->state == HL_HELD_RUNNING) {
+			wact(w, HL_DC_ACT_STOP, h, 0, msg->token);
 			w->cores_used -= h->cores;
 			memset(h, 0, sizeof(*h));
 			wjob_gc(w, msg->job);

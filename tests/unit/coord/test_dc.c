@@ -752,6 +752,93 @@ test_job_done_never_lost(void **state)
 	hl_dc_wnode_fini(&w);
 }
 
+/* host_runs (the node): an accepted dispatch gives exactly one START (not again for a resend),
+ * the slice does not end by itself at its duration, the host's finish sends the result; a
+ * cancelled running slice gives one STOP; a host that never drains its actions gets its
+ * dispatches refused (visible -HL_E_FULL ack), never an action dropped. */
+static void
+test_worker_actions(void **state)
+{
+	struct hl_dc_wnode w;
+	struct hl_dc_worker_cfg wc = {7, 1000, 1 * SEC, 1000, true};
+	struct hl_dc_action a;
+	struct hl_dc_msg d = {0}, out;
+	uint64_t now = 0;
+	(void)state;
+
+	assert_int_equal(hl_dc_wnode_init(&w, &wc), 0);
+	d.kind = HL_DC_DISPATCH;
+	d.from = d.leader = M0;
+	d.to = 7;
+	d.job = 42;
+	d.workflow = 3;
+	d.sub = 1;
+	d.token = hl_fence_make(1, 1);
+	d.cores = 2;
+	d.duration_ns = 2 * SEC;
+	assert_int_equal(hl_dc_wnode_recv(&w, &d, now), 0);
+	assert_int_equal(hl_dc_wnode_recv(&w, &d, now), 0); /* resend */
+	assert_int_equal(hl_dc_wnode_next_action(&w, &a), 1);
+	assert_int_equal(a.kind, HL_DC_ACT_START);
+	assert_int_equal(a.job, 42);
+	assert_int_equal(a.workflow, 3);
+	assert_int_equal(a.sub, 1);
+	assert_int_equal(a.cores, 2);
+	assert_int_equal(a.duration_ns, 2 * SEC);
+	assert_int_equal(a.token, d.token);
+	assert_int_equal(hl_dc_wnode_next_action(&w, &a), 0);
+	/* The duration passes: still running until the host says it ended. */
+	hl_dc_wnode_tick(&w, now += 3 * SEC);
+	while (hl_dc_wnode_next_tx(&w, &out) == 1)
+		assert_int_not_equal(out.kind, HL_DC_RESULT);
+	assert_int_equal(hl_dc_wnode_finish(&w, 42, 1, HL_WS_COMPLETED, now), 0);
+	int results = 0;
+	while (hl_dc_wnode_next_tx(&w, &out) == 1)
+		results += out.kind == HL_DC_RESULT;
+	assert_int_equal(results, 1);
+
+	/* Cancel of a running slice: one STOP. */
+	d.sub = 2;
+	assert_int_equal(hl_dc_wnode_recv(&w, &d, now), 0);
+	assert_int_equal(hl_dc_wnode_next_action(&w, &a), 1);
+	assert_int_equal(a.kind, HL_DC_ACT_START);
+	struct hl_dc_msg c = d;
+	c.kind = HL_DC_CANCEL;
+	assert_int_equal(hl_dc_wnode_recv(&w, &c, now), 0);
+	assert_int_equal(hl_dc_wnode_next_action(&w, &a), 1);
+	assert_int_equal(a.kind, HL_DC_ACT_STOP);
+	assert_int_equal(a.sub, 2);
+	assert_int_equal(hl_dc_wnode_next_action(&w, &a), 0);
+
+	/* Nobody drains: dispatches are refused before an action could be lost. */
+	uint32_t accepted = 0, refused = 0;
+	for (uint32_t i = 0; i < HL_DC_ACTIONS; i++) {
+		d.sub = 100 + i;
+		d.cores = 1;
+		int rc = hl_dc_wnode_recv(&w, &d, now);
+		if (rc == 0) {
+			accepted++;
+			c.sub = d.sub; /* cancel it at once: START + STOP queued */
+			assert_int_equal(hl_dc_wnode_recv(&w, &c, now), 0);
+		} else {
+			assert_int_equal(rc, -HL_E_FULL);
+			refused++;
+		}
+	}
+	assert_true(accepted > 0 && refused > 0);
+	assert_int_equal(w.act_len, 2 * accepted);
+	for (uint32_t i = 0; i < accepted; i++) {
+		assert_int_equal(hl_dc_wnode_next_action(&w, &a), 1);
+		assert_int_equal(a.kind, HL_DC_ACT_START);
+		assert_int_equal(a.sub, 100 + i);
+		assert_int_equal(hl_dc_wnode_next_action(&w, &a), 1);
+		assert_int_equal(a.kind, HL_DC_ACT_STOP);
+		assert_int_equal(a.sub, 100 + i);
+	}
+	assert_int_equal(hl_dc_wnode_next_action(&w, &a), 0);
+	hl_dc_wnode_fini(&w);
+}
+
 int
 main(void)
 {
@@ -766,6 +853,7 @@ main(void)
 	        cmocka_unit_test(test_progress_through_manager),
 	        cmocka_unit_test(test_worker_orphans_and_duplicates),
 	        cmocka_unit_test(test_job_done_never_lost),
+	        cmocka_unit_test(test_worker_actions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
