@@ -682,13 +682,18 @@ class Cluster:
     # ---- observing ----
 
     def hlctl(self, node, *args, timeout=None, check_rc=True):
-        """hlctl -s NODE_CLIENT ARGS... inside the namespace; returns CompletedProcess."""
-        return self.sh([self.hlctl_bin, "-s", node.client] + [str(a) for a in args],
+        """hlctl -s NODE_CLIENT -c CLUSTER_ID ARGS... inside the namespace; returns
+        CompletedProcess."""
+        return self.sh(self._hlctl_argv(node) + [str(a) for a in args],
                        timeout=timeout or 10, check_rc=check_rc)
 
     def hlctl_popen(self, node, *args, **kw):
         """hlctl in the background (e.g. submit --wait), tracked for teardown."""
-        return self.popen([self.hlctl_bin, "-s", node.client] + [str(a) for a in args], **kw)
+        return self.popen(self._hlctl_argv(node) + [str(a) for a in args], **kw)
+
+    def _hlctl_argv(self, node):
+        # hlctl's frames carry the cluster id, which must match the node's [node] cluster_id
+        return [self.hlctl_bin, "-s", node.client, "-c", self.cluster_id]
 
     def members(self, node):
         """{SWIM address: state} from `hlctl nodes` ({} when the node does not answer)."""
@@ -895,8 +900,9 @@ def _up(args):
     with Cluster(hyperline, hlctl, budget=24 * 3600, logs_on_failure=False) as c:
         c.start_nodes(layout)
         c.wait_for(c.all_alive, "every node lists every node alive", 20)
-        print("namespace %s; try:\n  ip netns exec %s %s -s %s nodes\n"
-              "Ctrl-C tears everything down" % (c.ns, c.ns, c.hlctl_bin, c.nodes[0].client))
+        print("namespace %s; try:\n  ip netns exec %s %s -s %s -c %s nodes\n"
+              "Ctrl-C tears everything down" % (c.ns, c.ns, c.hlctl_bin, c.nodes[0].client,
+                                                c.cluster_id))
         while True:
             time.sleep(3600)
 
