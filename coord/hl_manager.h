@@ -189,7 +189,7 @@ struct hl_manager {
 	uint32_t ev_head, ev_len;
 	/* counters */
 	uint64_t n_out_full, n_ev_full, n_bad, n_stale, n_stale_final, n_foreign, n_tomb_evicted;
-	uint64_t n_progress_ok, n_progress_refused, n_orphans, n_takeovers, n_gone;
+	uint64_t n_progress_ok, n_progress_refused, n_orphans, n_takeovers, n_gone, n_forwarded;
 };
 
 /** Start as follower with the persisted (term, vote). rng: host-owned PRNG state (seeds the

@@ -244,11 +244,17 @@ tomb_expire(struct hl_manager *m, uint64_t now, bool make_room)
 	}
 }
 
+static struct hl_mjob *job_get(struct hl_manager *m, uint64_t job);
+
 static void
 rec_forget(struct hl_manager *m, uint64_t job)
 {
 	uint32_t k = hl_idmap_find(&m->st.map, job);
 
+	/* A submission's first version still replicating goes with the record (a led job's
+	 * replication state goes with the job). */
+	if (job_get(m, job) == NULL)
+		(void)hl_jrec_repl_forget(&m->rp, job);
 	if (k == HL_IDMAP_NONE)
 		return;
 	m->rec_fence[k] = 0;
@@ -1021,6 +1027,23 @@ recv_dc(struct hl_manager *m, const struct hl_mmsg *msg, uint64_t now)
 		}
 		return 0;
 	}
+	if (d->kind == HL_DC_RESULT && msg->from == d->from &&
+	        hl_dc_job_find(&m->dm, d->job) == NULL && !hl_dc_mgr_finished(&m->dm, d->job) &&
+	        job_get(m, d->job) == NULL) {
+		/* A result for a job this member led once and lost (its lease lapsed before its
+		 * last dispatch reached a quorum of the records): the worker would resend it here
+		 * forever. The tier leader knows who leads the job now, or that it is over. Only
+		 * a worker's own message is forwarded (views of the leader may disagree: no
+		 * ping-pong between two managers). */
+		uint64_t lid = hl_elect_leader(&m->el, now);
+		struct hl_mmsg *o;
+		if (lid != 0 && lid != m->self) {
+			m->n_forwarded++;
+			if ((o = out_new(m, HL_MM_DC, lid)) != NULL)
+				o->u.d = *d;
+			return 0;
+		}
+	}
 	rc = hl_dc_mgr_recv(&m->dm, d, now);
 	if (d->kind == HL_DC_PROGRESS)
 		rc == 0 ? m->n_progress_ok++ : m->n_progress_refused++;
@@ -1164,7 +1187,11 @@ tick_work(struct hl_manager *m, uint64_t now)
 	for (size_t i = 0; i < n; i++) {
 		const struct hl_jrec *r = hl_jrec_store_get(&m->st, rj[i]);
 		struct hl_mmsg *o;
-		if (r == NULL || (o = out_new(m, HL_MM_REC_PUT, rto[i])) == NULL)
+		if (r == NULL) {
+			(void)hl_jrec_repl_forget(&m->rp, rj[i]); /* nothing left to replicate */
+			continue;
+		}
+		if ((o = out_new(m, HL_MM_REC_PUT, rto[i])) == NULL)
 			continue;
 		o->u.rec.job = r->job;
 		o->u.rec.token = r->token;
@@ -1317,7 +1344,7 @@ hl_manager_submit(struct hl_manager *m, const struct hl_dc_job_spec *spec, uint6
 	        hl_jrec_store_get(&m->st, spec->job) != NULL || tomb_has(m, spec->job) ||
 	        job_get(m, spec->job) != NULL)
 		return -HL_E_EXISTS;
-	for (uint32_t i = 0; i < spec->nwf; i++)
+	for (uint32_t i = 0; i < spec->nwf && i < HL_DC_MAX_WF; i++)
 		if (spec->wf[i].deps >> i != 0 || spec->wf[i].cores == 0)
 			return -EINVAL;
 	/* E.1: the submission takes a job lease; the record names its first holder. */
