@@ -154,7 +154,7 @@ struct hl_mjob {
 	uint64_t version; /* last version written (or read, before the first write) */
 	uint64_t resend_ns;
 	uint32_t fetch_from; /* bitmap over configured members that answered the fetch */
-	bool have_best, seen_tomb, seen_done;
+	bool have_best, seen_tomb;
 	uint64_t best_token, best_version;
 	struct hl_manager_rec rec; /* last written / best fetched */
 };
@@ -168,8 +168,7 @@ struct hl_manager {
 	struct hl_lease_holder lh; /* leases held as job leader */
 	struct hl_dc_mgr dm;
 	struct hl_jrec_store st; /* this member's copy of the job records */
-	uint64_t *
-	        rec_fence; /* per store slot: highest token a fetch promised (puts below refused) */
+	uint64_t *rec_fence; /* per store slot: highest fetch token seen; puts below refused */
 	struct hl_jrec_repl rp; /* replication of the versions this member writes */
 	struct hl_idmap jmap;
 	struct hl_mjob *jobs;
