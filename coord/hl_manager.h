@@ -11,6 +11,7 @@
 
 #include "hl_dc.h"
 #include "hl_elect.h"
+#include "hl_gate.h"
 #include "hl_idmap.h"
 #include "hl_jrec.h"
 #include "hl_lease.h"
@@ -19,6 +20,7 @@
 #define HL_MANAGER_BATCH 8 /* lease refs in one RENEW */
 #define HL_MANAGER_OUTQ 1024 /* queued messages; full = counted drop (the peer's retry heals) */
 #define HL_MANAGER_EVENTS 256 /* queued events; full = elect actions wait, dc events counted */
+#define HL_MANAGER_GATE_OUTQ 256 /* queued gate messages; full = counted drop (both sides resend) */
 
 /* Messages. Each kind maps onto one lib/wire message; `from`/`to` are node ids (managers and
  * workers share one id space). Manager-to-manager kinds are accepted only from configured
@@ -34,9 +36,11 @@
  *   REC_FETCH      u.rec.job, fence                     new job leader -> members (fences them)
  *   REC_DATA       u.rec + body, fence, status          member -> new job leader (version 0: none;
  *                                                       status 1: the job finished)
- *   REC_FORGET     u.rec.job, fence, status             job leader -> members (status 1: finished)
+ *   REC_FORGET     u.rec.job, fence, status, code       job leader -> members (status 1: finished,
+ *                                                       code = its final status if known)
  *   ORPHAN         u.rec (job)                          member -> tier leader: nobody leads it
  *   DC             u.d (hl_dc_msg)                      job leader <-> worker (see hl_dc.h)
+ *   GATE           u.gate (a gate's DC_SUBMIT / DC_RESULT_ACK relayed)  tier leader -> holder
  */
 enum hl_mmsg_kind {
 	HL_MM_ELECT = 1,
@@ -50,6 +54,7 @@ enum hl_mmsg_kind {
 	HL_MM_REC_FORGET,
 	HL_MM_ORPHAN,
 	HL_MM_DC,
+	HL_MM_GATE,
 	HL_MM_KIND_MAX_,
 };
 
@@ -57,7 +62,7 @@ struct hl_mmsg {
 	uint8_t kind; /* enum hl_mmsg_kind */
 	uint8_t n; /* RENEW: refs used (1..HL_MANAGER_BATCH) */
 	uint8_t status; /* REC_DATA / REC_FORGET: 1 = the job finished */
-	int32_t code; /* REC_ACK: 0 stored, < 0 refused (-HL_E_STALE_TOKEN) */
+	int32_t code; /* REC_ACK: 0 stored, < 0 refused; REC_FORGET: final status */
 	uint64_t from, to;
 	uint64_t t0; /* GRANT / RENEW: the holder's renewal send time (its own clock) */
 	uint64_t fence; /* REC_FETCH / REC_DATA / REC_FORGET: token of the fetching/ending leader */
@@ -70,6 +75,11 @@ struct hl_mmsg {
 			uint64_t job, token, version;
 			uint32_t len; /* REC_PUT / REC_DATA: bytes of body */
 		} rec;
+		struct {
+			uint8_t type; /* HL_GM_DC_SUBMIT (repoint) or HL_GM_DC_RESULT_ACK */
+			int32_t code; /* the gate's ack code */
+			uint64_t job, gate, token; /* gate job leader and its token */
+		} gate;
 	} u;
 	uint8_t body[HL_JREC_BODY_MAX]; /* the encoded job record (hl_manager_rec_encode) */
 };
@@ -85,10 +95,11 @@ hl_mmsg_size(const struct hl_mmsg *m)
 
 /* The job record every manager stores (the jrec body), little-endian:
  *
- *  0        8        16   17    18   19     20
- *  +--------+--------+----+-----+----+------+-- nwf x 28 B ------------------+-- nwf x 13 B --+
- *  | job    | leader |nwf |start|done|status| wf spec: id deps cores dur work | state wkr sub  |
- *  +--------+--------+----+-----+----+------+---------------------------------+----------------+
+ *  0        8        16   17    18   19     20       28         36
+ *  +--------+--------+----+-----+----+------+--------+----------+-- nwf x 28 B ---------+
+ *  | job    | leader |nwf |start|done|status| gate   |gate token| wf spec: id deps cores |
+ *  +--------+--------+----+-----+----+------+--------+----------+   dur work            |
+ *  +-- nwf x 13 B: wf state, worker, slice --+                  +-----------------------+
  */
 struct hl_manager_rec {
 	struct hl_dc_job_spec spec;
@@ -97,6 +108,7 @@ struct hl_manager_rec {
 	bool started; /* a job leader dispatched from it */
 	bool done; /* final version: status is the job's final status */
 	uint8_t status;
+	uint64_t gate, gate_token; /* gate job leader the final result goes to (0: none) */
 };
 
 /** Encode into buf (cap bytes); returns the length or -EMSGSIZE / -EINVAL (bad spec). */
@@ -140,6 +152,7 @@ struct hl_manager_cfg {
 	uint64_t resend_ns; /* record puts and fetches; 500 ms */
 	uint64_t orphan_ns; /* records nobody leads are reported this often; 5 s */
 	bool report_grants; /* raise EV_GRANTED for every lease grant sent (checkers, audit) */
+	uint64_t dc_id; /* this DC's id as the gates know it (gate messages' `dc`) */
 };
 
 /** Defaults; the host fills elect.self, elect.members and elect.nmembers. */
@@ -175,6 +188,7 @@ struct hl_manager {
 	struct hl_idmap tomb_map; /* finished jobs: FIFO with TTL */
 	struct {
 		uint64_t job, expires_ns;
+		uint8_t status; /* final status if this member learnt it, else 0 */
 	} * tomb;
 	uint32_t tomb_head, tomb_len;
 	uint32_t lt_term; /* term the lease table issues in, 0 = not issuing */
@@ -186,9 +200,12 @@ struct hl_manager {
 	uint32_t out_head, out_len;
 	struct hl_manager_event ev[HL_MANAGER_EVENTS];
 	uint32_t ev_head, ev_len;
+	struct hl_gmsg *gout; /* DC_ACCEPT / DC_RESULT for the gates */
+	uint32_t gout_head, gout_len;
 	/* counters */
 	uint64_t n_out_full, n_ev_full, n_bad, n_stale, n_stale_final, n_foreign, n_tomb_evicted;
 	uint64_t n_progress_ok, n_progress_refused, n_orphans, n_takeovers, n_gone, n_forwarded;
+	uint64_t n_gout_full, n_gate_results;
 };
 
 /** Start as follower with the persisted (term, vote). rng: host-owned PRNG state (seeds the
@@ -231,6 +248,23 @@ int hl_manager_submit(struct hl_manager *m, const struct hl_dc_job_spec *spec, u
 void hl_manager_stats_drained(struct hl_manager *m, uint32_t n);
 /** Job leader: cancel a job it leads. -HL_E_NOT_LEADER if this node does not lead it now. */
 int hl_manager_cancel(struct hl_manager *m, uint64_t job, uint64_t now_ns);
+
+/* ---- serving gates (the DC side of hl_gate's DC messages) ----
+ * The host routes every gate message addressed to this DC (cfg.dc_id) to the DC tier leader's
+ * hl_manager_gate_recv and sends what hl_manager_gate_next_tx hands out (any manager may hand
+ * out: the job leader sends the results). The gate job leader and its token travel in the job
+ * record, so a DC job leader change keeps them; a gate takeover re-points the DC with a new
+ * DC_SUBMIT. The result is sent at the final version's commit and resent every resend_ns until
+ * the gate acks (DC_RESULT_ACK, or its "job over"); only then does the job end here. A repeat
+ * DC_SUBMIT of a finished job is answered from the tombstone. */
+
+/** DC_SUBMIT (spec: the job's workflows, needed for a job new to the DC; NULL otherwise) or
+ *  DC_RESULT_ACK. -HL_E_NOT_LEADER (not the DC tier leader: the gate resends), -EINVAL (type,
+ *  job 0, spec of another job), -ENOENT (a new job without spec), or hl_manager_submit's code. */
+int hl_manager_gate_recv(struct hl_manager *m, const struct hl_gmsg *g,
+        const struct hl_dc_job_spec *spec, uint64_t now_ns);
+/** Next message for a gate: 1 with *out (DC_ACCEPT or DC_RESULT), 0 if none. */
+int hl_manager_gate_next_tx(struct hl_manager *m, struct hl_gmsg *out);
 
 /** True while this node is DC (tier) leader with a valid leader lease. */
 bool hl_manager_is_leader(const struct hl_manager *m, uint64_t now_ns);

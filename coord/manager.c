@@ -12,11 +12,11 @@
 #define MS 1000000ull
 #define SEC 1000000000ull
 
-enum { PH_FETCH = 1, PH_RUN, PH_FINAL };
+enum { PH_FETCH = 1, PH_RUN, PH_FINAL, PH_REPORT };
 
 /* ------------------------------------------------------------------------ record encoding */
 
-#define REC_HDR 20
+#define REC_HDR 36
 #define REC_WF_SPEC 28
 #define REC_WF_STATE 13
 
@@ -67,6 +67,8 @@ hl_manager_rec_encode(const struct hl_manager_rec *r, uint8_t *buf, uint32_t cap
 	p[17] = r->started;
 	p[18] = r->done;
 	p[19] = r->status;
+	put64(p + 20, r->gate);
+	put64(p + 28, r->gate_token);
 	p += REC_HDR;
 	for (uint32_t i = 0; i < nwf; i++, p += REC_WF_SPEC) {
 		const struct hl_dc_wf_spec *w = &r->spec.wf[i];
@@ -104,6 +106,8 @@ hl_manager_rec_decode(struct hl_manager_rec *r, const uint8_t *buf, uint32_t len
 	r->started = p[17];
 	r->done = p[18];
 	r->status = p[19];
+	r->gate = get64(p + 20);
+	r->gate_token = get64(p + 28);
 	p += REC_HDR;
 	for (uint32_t i = 0; i < nwf; i++, p += REC_WF_SPEC) {
 		struct hl_dc_wf_spec *w = &r->spec.wf[i];
@@ -137,6 +141,13 @@ static uint64_t
 rec_leader(const struct hl_jrec *r)
 {
 	return r->len >= REC_HDR ? get64(r->body + 8) : 0;
+}
+
+static uint64_t
+rec_gate(const struct hl_jrec *r, uint64_t *token)
+{
+	*token = r->len >= REC_HDR ? get64(r->body + 28) : 0;
+	return r->len >= REC_HDR ? get64(r->body + 20) : 0;
 }
 
 /* ----------------------------------------------------------------------------- plumbing */
@@ -186,6 +197,27 @@ out_new(struct hl_manager *m, uint8_t kind, uint64_t to)
 	o->from = m->self;
 	o->to = to;
 	return o;
+}
+
+static void
+gate_out(struct hl_manager *m, uint8_t type, uint64_t to, uint64_t job, uint64_t token,
+        uint8_t status)
+{
+	struct hl_gmsg *g;
+
+	if (m->gout_len == HL_MANAGER_GATE_OUTQ) {
+		m->n_gout_full++; /* the gate resends its submit; results are resent here */
+		return;
+	}
+	g = &m->gout[(m->gout_head + m->gout_len++) % HL_MANAGER_GATE_OUTQ];
+	memset(g, 0, sizeof(*g));
+	g->type = type;
+	g->from = m->cfg.dc_id;
+	g->dc = m->cfg.dc_id;
+	g->to = to;
+	g->job = job;
+	g->token = token;
+	g->status = status;
 }
 
 static void
@@ -263,7 +295,7 @@ rec_forget(struct hl_manager *m, uint64_t job)
 
 /* The job finished: its record leaves, a tombstone answers fetches and refuses late puts. */
 static void
-tomb_add(struct hl_manager *m, uint64_t job, uint64_t now)
+tomb_add(struct hl_manager *m, uint64_t job, uint8_t status, uint64_t now)
 {
 	uint32_t t;
 
@@ -274,6 +306,18 @@ tomb_add(struct hl_manager *m, uint64_t job, uint64_t now)
 	t = (m->tomb_head + m->tomb_len++) % m->cfg.max_tombs;
 	m->tomb[t].job = job;
 	m->tomb[t].expires_ns = now + m->cfg.tomb_ttl_ns;
+	m->tomb[t].status = status;
+}
+
+static uint8_t
+tomb_status(const struct hl_manager *m, uint64_t job)
+{
+	for (uint32_t k = 0; k < m->tomb_len; k++) {
+		uint32_t t = (m->tomb_head + k) % m->cfg.max_tombs;
+		if (m->tomb[t].job == job)
+			return m->tomb[t].status;
+	}
+	return 0;
 }
 
 /* Store a version in this member's store, behind the fetch fence. */
@@ -337,7 +381,8 @@ release_lease(struct hl_manager *m, uint64_t issuer, uint64_t job, uint64_t toke
 }
 
 static void
-forget_all(struct hl_manager *m, uint64_t job, uint64_t token, bool finished, uint64_t now)
+forget_all(struct hl_manager *m, uint64_t job, uint64_t token, bool finished, uint8_t status,
+        uint64_t now)
 {
 	for (uint32_t i = 0; i < m->cfg.elect.nmembers; i++) {
 		uint64_t id = m->cfg.elect.members[i];
@@ -347,9 +392,10 @@ forget_all(struct hl_manager *m, uint64_t job, uint64_t token, bool finished, ui
 		o->u.rec.job = job;
 		o->fence = token;
 		o->status = finished;
+		o->code = status; /* the final status, when known */
 	}
 	if (finished) {
-		tomb_add(m, job, now);
+		tomb_add(m, job, status, now);
 	} else {
 		const struct hl_jrec *r = hl_jrec_store_get(&m->st, job);
 		if (r != NULL && r->token <= token)
@@ -601,7 +647,7 @@ fetch_done(struct hl_manager *m, struct hl_mjob *j, uint64_t now)
 	if (j->seen_tomb) {
 		/* The job ended (a late re-issue, or an orphaned record): make sure every member
 		 * forgets it, give the lease back. */
-		forget_all(m, job, token, true, now);
+		forget_all(m, job, token, true, 0, now);
 		release_lease(m, issuer, job, token, now);
 		job_free(m, j);
 		return;
@@ -611,7 +657,7 @@ fetch_done(struct hl_manager *m, struct hl_mjob *j, uint64_t now)
 		 * accepted; the submitter's retry submits it again. */
 		HL_LOG(HL_LOG_INFO, "manager", "job %llu: no record at a quorum: never accepted",
 		        (unsigned long long)job);
-		forget_all(m, job, token, false, now);
+		forget_all(m, job, token, false, 0, now);
 		release_lease(m, issuer, job, token, now);
 		job_free(m, j);
 		return;
@@ -657,7 +703,7 @@ on_grant(struct hl_manager *m, const struct hl_lease_grant *g, uint64_t t0, uint
 		/* The job is over (its release was lost, so the issuer re-issued it at expiry, or a
 		 * member that missed the REC_FORGET reported its record): every member forgets
 		 * it, and the lease goes back. This is what makes a lost release heal. */
-		forget_all(m, g->job, g->token, true, now);
+		forget_all(m, g->job, g->token, true, 0, now);
 		release_lease(m, from, g->job, g->token, now);
 		return;
 	}
@@ -712,6 +758,17 @@ on_grant(struct hl_manager *m, const struct hl_lease_grant *g, uint64_t t0, uint
 	fetch_note(m, j, m->self, own, now);
 }
 
+/* The job ends here: lease back, every member's copy becomes a tombstone. */
+static void
+job_end(struct hl_manager *m, struct hl_mjob *j, uint64_t now)
+{
+	uint64_t job = j->job, token = j->token;
+
+	release_lease(m, hl_elect_leader(&m->el, now), job, token, now);
+	forget_all(m, job, token, true, j->status, now);
+	job_free(m, j);
+}
+
 static void
 on_commit(struct hl_manager *m, uint64_t job, uint64_t token, uint64_t version, uint64_t now)
 {
@@ -722,11 +779,17 @@ on_commit(struct hl_manager *m, uint64_t job, uint64_t token, uint64_t version, 
 	if (j != NULL && j->token == token && j->version == version) {
 		if (j->phase != PH_FINAL || !hl_lease_holder_valid(&m->lh, job, now, NULL))
 			return;
-		/* The final version is committed: the job ends here, exactly once. */
+		/* The final version is committed: reported (and sent to the gate until acked). */
 		ev_job(m, HL_MANAGER_EV_JOB_DONE, job, token, version, j->status);
-		release_lease(m, hl_elect_leader(&m->el, now), job, token, now);
-		forget_all(m, job, token, true, now);
-		job_free(m, j);
+		if (j->rec.gate != 0) {
+			j->phase = PH_REPORT;
+			j->resend_ns = now + m->cfg.resend_ns;
+			m->n_gate_results++;
+			gate_out(
+			        m, HL_GM_DC_RESULT, j->rec.gate, job, j->rec.gate_token, j->status);
+			return;
+		}
+		job_end(m, j, now);
 		return;
 	}
 	if (j != NULL)
@@ -736,7 +799,11 @@ on_commit(struct hl_manager *m, uint64_t job, uint64_t token, uint64_t version, 
 	if (version == 1 && issuing(m, now) && (le = hl_lease_find(&m->lt, job)) != NULL &&
 	        le->token == token && le->holder != 0) {
 		struct hl_lease_grant g = {job, le->holder, token, m->cfg.lease.duration_ns};
+		const struct hl_jrec *r = hl_jrec_store_get(&m->st, job);
+		uint64_t gtok = 0, gate = r != NULL ? rec_gate(r, &gtok) : 0;
 		ev_job(m, HL_MANAGER_EV_ACCEPTED, job, token, version, 0);
+		if (gate != 0)
+			gate_out(m, HL_GM_DC_ACCEPT, gate, job, gtok, 0);
 		send_grant(m, &g, false, 0, now);
 	}
 }
@@ -750,8 +817,8 @@ job_write(struct hl_manager *m, struct hl_mjob *j, uint64_t now)
 	uint64_t v = j->version + 1;
 
 	j->rec.leader = m->self;
-	j->rec.done = j->phase == PH_FINAL;
-	j->rec.status = j->phase == PH_FINAL ? j->status : 0;
+	j->rec.done = j->phase == PH_FINAL || j->phase == PH_REPORT;
+	j->rec.status = j->rec.done ? j->status : 0;
 	if ((len = hl_manager_rec_encode(&j->rec, body, sizeof(body))) < 0) {
 		HL_LOG(HL_LOG_ERR, "manager", "job %llu: record not encodable (%s)",
 		        (unsigned long long)j->job, hl_errname(len));
@@ -905,7 +972,9 @@ hl_manager_init(struct hl_manager *m, const struct hl_manager_cfg *cfg, uint32_t
 	m->rec_fence = calloc(cfg->max_records, sizeof(*m->rec_fence));
 	m->jobs = calloc(cfg->lease.max_jobs, sizeof(*m->jobs));
 	m->tomb = calloc(cfg->max_tombs, sizeof(*m->tomb));
-	if (m->outq == NULL || m->rec_fence == NULL || m->jobs == NULL || m->tomb == NULL) {
+	m->gout = calloc(HL_MANAGER_GATE_OUTQ, sizeof(*m->gout));
+	if (m->outq == NULL || m->rec_fence == NULL || m->jobs == NULL || m->tomb == NULL ||
+	        m->gout == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -941,8 +1010,12 @@ hl_manager_fini(struct hl_manager *m)
 	free(m->rec_fence);
 	free(m->jobs);
 	free(m->tomb);
+	free(m->gout);
 	memset(m, 0, sizeof(*m));
 }
+
+static void gate_apply(struct hl_manager *m, uint8_t type, uint64_t job, uint64_t gate,
+        uint64_t token, int32_t code, uint64_t now);
 
 static int
 recv_rec_put(struct hl_manager *m, const struct hl_mmsg *msg)
@@ -1127,7 +1200,9 @@ hl_manager_recv(struct hl_manager *m, const struct hl_mmsg *msg, uint64_t now_ns
 	}
 	case HL_MM_REC_FORGET:
 		if (msg->status == 1) {
-			tomb_add(m, msg->u.rec.job, now_ns);
+			tomb_add(m, msg->u.rec.job,
+			        msg->code > 0 && msg->code <= HL_WS_MAX ? (uint8_t)msg->code : 0,
+			        now_ns);
 		} else {
 			const struct hl_jrec *r = hl_jrec_store_get(&m->st, msg->u.rec.job);
 			if (r != NULL && r->token <= msg->fence)
@@ -1139,6 +1214,15 @@ hl_manager_recv(struct hl_manager *m, const struct hl_mmsg *msg, uint64_t now_ns
 		break;
 	case HL_MM_DC:
 		rc = recv_dc(m, msg, now_ns);
+		break;
+	case HL_MM_GATE:
+		if (msg->u.gate.type != HL_GM_DC_SUBMIT &&
+		        msg->u.gate.type != HL_GM_DC_RESULT_ACK) {
+			rc = -EINVAL;
+			break;
+		}
+		gate_apply(m, msg->u.gate.type, msg->u.gate.job, msg->u.gate.gate,
+		        msg->u.gate.token, msg->u.gate.code, now_ns);
 		break;
 	}
 	drain(m, now_ns);
@@ -1201,10 +1285,15 @@ tick_work(struct hl_manager *m, uint64_t now)
 	}
 	for (uint32_t s = 0; s < m->jmap.max; s++) {
 		struct hl_mjob *j = &m->jobs[s];
-		if (j->job == 0 || j->phase != PH_FETCH || now < j->resend_ns)
+		if (j->job == 0 || (j->phase != PH_FETCH && j->phase != PH_REPORT) ||
+		        now < j->resend_ns)
 			continue;
 		j->resend_ns = now + m->cfg.resend_ns;
-		fetch_send(m, j);
+		if (j->phase == PH_FETCH)
+			fetch_send(m, j);
+		else /* the final result, until the gate acks it */
+			gate_out(m, HL_GM_DC_RESULT, j->rec.gate, j->job, j->rec.gate_token,
+			        j->status);
 	}
 	/* Every record this member stores keeps its job alive until the job ends: a record of
 	 * a job nobody leads here is reported to the tier leader, which leases it if no lease
@@ -1328,10 +1417,11 @@ hl_manager_set_lhm(struct hl_manager *m, uint32_t lhm, uint64_t now_ns)
 	return rc;
 }
 
-int
-hl_manager_submit(struct hl_manager *m, const struct hl_dc_job_spec *spec, uint64_t now_ns)
+static int
+submit_rec(struct hl_manager *m, const struct hl_dc_job_spec *spec, uint64_t gate,
+        uint64_t gate_token, uint64_t now_ns)
 {
-	struct hl_manager_rec r = {.spec = *spec};
+	struct hl_manager_rec r = {.spec = *spec, .gate = gate, .gate_token = gate_token};
 	struct hl_lease_grant g;
 	uint8_t body[HL_JREC_BODY_MAX];
 	int len, rc;
@@ -1378,6 +1468,102 @@ hl_manager_submit(struct hl_manager *m, const struct hl_dc_job_spec *spec, uint6
 		on_commit(m, spec->job, g.token, 1, now_ns);
 	drain(m, now_ns);
 	return 0;
+}
+
+int
+hl_manager_submit(struct hl_manager *m, const struct hl_dc_job_spec *spec, uint64_t now_ns)
+{
+	return submit_rec(m, spec, 0, 0, now_ns);
+}
+
+/* Job leader: a gate's re-point (a new gate job leader) or its ack of the result. */
+static void
+gate_apply(struct hl_manager *m, uint8_t type, uint64_t job, uint64_t gate, uint64_t token,
+        int32_t code, uint64_t now)
+{
+	struct hl_mjob *j = job_get(m, job);
+
+	if (j == NULL || j->phase == PH_FETCH || !hl_lease_holder_valid(&m->lh, job, now, NULL))
+		return; /* the gate resends */
+	if (type == HL_GM_DC_SUBMIT) {
+		if (token < j->rec.gate_token) {
+			m->n_stale++; /* a deposed gate job leader */
+			return;
+		}
+		if (gate != j->rec.gate || token != j->rec.gate_token) {
+			j->rec.gate = gate;
+			j->rec.gate_token = token;
+			j->dirty = true;
+		}
+		gate_out(m, HL_GM_DC_ACCEPT, gate, job, token, 0);
+		if (j->phase == PH_REPORT)
+			gate_out(m, HL_GM_DC_RESULT, gate, job, token, j->status);
+		return;
+	}
+	/* DC_RESULT_ACK from the gate job leader (token >= ours), or the gate tier leader's "job
+	 * over" (code -HL_E_NOT_FOUND): the result arrived, the job ends here. */
+	if (j->phase == PH_REPORT && (token >= j->rec.gate_token || code == -HL_E_NOT_FOUND))
+		job_end(m, j, now);
+}
+
+int
+hl_manager_gate_recv(struct hl_manager *m, const struct hl_gmsg *g,
+        const struct hl_dc_job_spec *spec, uint64_t now_ns)
+{
+	const struct hl_lease_entry *le;
+	struct hl_mmsg *o;
+	uint8_t st;
+	int rc = 0;
+
+	if (g->job == 0 || (g->type != HL_GM_DC_SUBMIT && g->type != HL_GM_DC_RESULT_ACK) ||
+	        (spec != NULL && spec->job != g->job)) {
+		m->n_bad++;
+		return -EINVAL;
+	}
+	if (!issuing(m, now_ns))
+		return -HL_E_NOT_LEADER;
+	if (g->type == HL_GM_DC_SUBMIT && tomb_has(m, g->job)) {
+		/* Finished here: accept (idempotent) and answer with the final status if known;
+		 * otherwise the job leader's resends (or the gate's DC timeout) cover it. */
+		gate_out(m, HL_GM_DC_ACCEPT, g->from, g->job, g->token, 0);
+		if ((st = tomb_status(m, g->job)) != 0)
+			gate_out(m, HL_GM_DC_RESULT, g->from, g->job, g->token, st);
+		return 0;
+	}
+	le = hl_lease_find(&m->lt, g->job);
+	if (le != NULL || hl_jrec_store_get(&m->st, g->job) != NULL) {
+		/* Known job: the job leader applies the route and accepts (relayed). */
+		if (le == NULL || le->holder == 0)
+			return 0; /* between leaders: the gate resends */
+		if (le->holder == m->self) {
+			gate_apply(m, g->type, g->job, g->from, g->token, g->code, now_ns);
+		} else if ((o = out_new(m, HL_MM_GATE, le->holder)) != NULL) {
+			o->u.gate.type = g->type;
+			o->u.gate.code = g->code;
+			o->u.gate.job = g->job;
+			o->u.gate.gate = g->from;
+			o->u.gate.token = g->token;
+		}
+		drain(m, now_ns);
+		return 0;
+	}
+	if (g->type == HL_GM_DC_RESULT_ACK)
+		return 0; /* nothing of the job here any more */
+	if (spec == NULL)
+		return -ENOENT;
+	rc = submit_rec(m, spec, g->from, g->token, now_ns);
+	return rc;
+}
+
+int
+hl_manager_gate_next_tx(struct hl_manager *m, struct hl_gmsg *out)
+{
+	if (m->gout_len == 0)
+		return 0;
+	*out = m->gout[m->gout_head];
+	m->gout_head = (m->gout_head + 1) % HL_MANAGER_GATE_OUTQ;
+	m->gout_len--;
+	return 1;
 }
 
 int

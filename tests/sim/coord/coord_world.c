@@ -512,6 +512,7 @@ cw_init(struct cw_world *w, const struct cw_opts *o)
 	w->mcfg.tick_ns = TICK;
 	w->mcfg.resend_ns = 500 * MS;
 	w->mcfg.report_grants = true; /* the lease checker sees every grant */
+	w->mcfg.dc_id = o->dc_id;
 	if ((rc = hl_idmap_init(&w->rec_map, CW_MAX_REC)) < 0)
 		return rc;
 	if ((rc = hl_lease_checker_init(&w->ck, 1u << 17)) < 0)
@@ -639,6 +640,58 @@ do_submit(struct hl_sim *sim, void *arg)
 		hl_sim_call_at(sim, now + 2 * HL_SIM_S, submit_check, call_new(w, c->job, c->arg));
 	else /* E.1: a failed submission is reported (here: retried) */
 		hl_sim_call_at(sim, now + 100 * MS, do_submit, call_new(w, c->job, c->arg));
+}
+
+int
+cw_gate_recv(struct cw_world *w, const struct hl_gmsg *g)
+{
+	uint64_t now = hl_sim_now(w->sim);
+	int l = cw_leader(w);
+	struct hl_dc_job_spec spec = {.job = g->job, .nwf = 2};
+	struct cw_rec *r = NULL;
+	bool fresh = false;
+	int rc;
+
+	if (l < 0)
+		return -HL_E_NOT_LEADER; /* the gate resends its submit; we resend results */
+	for (uint32_t i = 0; i < spec.nwf; i++)
+		spec.wf[i] =
+		        (struct hl_dc_wf_spec){i + 1, i == 1 ? 1u : 0u, 1, w->wf_duration_ns, 100};
+	if (g->type == HL_GM_DC_SUBMIT && g->job <= w->max_job && !w->delivered[g->job] &&
+	        rec_find(w, g->job) == NULL) {
+		/* the checker's oracle learns of the job as it enters the DC */
+		int64_t s = hl_idmap_insert(&w->rec_map, g->job);
+		if (s < 0)
+			return (int)s;
+		r = &w->rec[s];
+		memset(r, 0, sizeof(*r));
+		r->job = g->job;
+		r->nwf = spec.nwf;
+		fresh = true;
+	}
+	struct cw_mgr *m = &w->m[l];
+	rc = hl_manager_gate_recv(&m->mg, g, &spec, now);
+	if (fresh && rc == 0 && hl_jrec_store_get(&m->mg.st, g->job) != NULL) {
+		r->submitted = true;
+		w->submitted++;
+	} else if (fresh) {
+		rec_free(w, g->job); /* not taken: the gate resends */
+	}
+	m_events(m);
+	hl_sim_poke(w->sim, m->sid);
+	return rc;
+}
+
+void
+cw_gate_drain(struct cw_world *w, void (*send)(void *arg, const struct hl_gmsg *m), void *arg)
+{
+	struct hl_gmsg g;
+
+	for (int i = 0; i < w->nm; i++)
+		while (w->m[i].up && hl_manager_gate_next_tx(&w->m[i].mg, &g) == 1) {
+			w->gate_results += g.type == HL_GM_DC_RESULT;
+			send(arg, &g);
+		}
 }
 
 void

@@ -91,6 +91,7 @@ struct cw_world {
 	bool violated;
 	uint64_t max_valid_holders_seen;
 	uint64_t jrec_commits, jrec_checks;
+	uint64_t gate_results; /* DC_RESULTs the managers sent to gates */
 };
 
 struct cw_opts {
@@ -101,6 +102,7 @@ struct cw_opts {
 	struct hl_sim_link link;
 	uint64_t job_lease_ns;
 	bool check_each_event;
+	uint64_t dc_id; /* id the gates know this DC by (gate_world), 0 = no gates */
 };
 
 void cw_opts_default(struct cw_opts *o);
@@ -116,6 +118,13 @@ void cw_kill(struct cw_world *w, uint32_t sid);
 /** Client cancels a job at `at` (sent to whichever manager leads it then; retried every 100 ms
  *  while no manager leads it and it is not delivered). */
 void cw_cancel(struct cw_world *w, uint64_t job, uint64_t at);
+
+/** A gate's DC_SUBMIT / DC_RESULT_ACK for this DC, handed to the DC tier leader's hl_manager now
+ *  (a new job: 2 workflows, the second waiting for the first). -HL_E_NOT_LEADER if no leader. */
+int cw_gate_recv(struct cw_world *w, const struct hl_gmsg *g);
+
+/** Everything the managers queued for the gates (DC_ACCEPT, DC_RESULT). */
+void cw_gate_drain(struct cw_world *w, void (*send)(void *arg, const struct hl_gmsg *m), void *arg);
 
 /** Current DC leader's simulator id, or -1. */
 int cw_leader(struct cw_world *w);

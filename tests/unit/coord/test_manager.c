@@ -1,7 +1,8 @@
 /* test_manager.c — the manager role (hl_manager) in-process: hostile and stale input to recv, one
  * manager running a job end to end with an hl_dc_wnode worker, a tier leader crash after which
  * the survivors rebuild from their own record stores, the per-job census back to zero after
- * done / cancel / drop, and every bounded collection's full behaviour. */
+ * done / cancel / drop, every bounded collection's full behaviour, and the DC side of the gate
+ * messages (accept, result until acked, re-point by a new gate job leader, tombstone answer). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -254,7 +255,7 @@ test_record_codec_rejects_bad_bytes(void **state)
 	buf[17] = 9; /* started is a bool */
 	assert_int_equal(hl_manager_rec_decode(&back, buf, (uint32_t)len), -EINVAL);
 	buf[17] = 1;
-	buf[20 + 4] = 0x4; /* wf 0 depends on a later workflow */
+	buf[36 + 4] = 0x4; /* wf 0 depends on a later workflow (after the 36-byte header) */
 	assert_int_equal(hl_manager_rec_decode(&back, buf, (uint32_t)len), -EINVAL);
 	/* encoder: no room, empty spec */
 	assert_int_equal(hl_manager_rec_encode(&r, buf, 10), -EMSGSIZE);
@@ -619,6 +620,117 @@ test_bounded_collections_full(void **state)
 	assert_int_equal(hl_manager_init(&m, &c, 0, 0, NULL, 0), -EINVAL);
 }
 
+/* ---- serving gates: the DC side of DC_SUBMIT / DC_ACCEPT / DC_RESULT / DC_RESULT_ACK ---- */
+
+struct gseen {
+	int accepts[2], results[2]; /* per gate 500, 501 */
+	uint8_t status;
+	uint64_t token;
+};
+
+static void
+gate_drain(struct gseen *gs)
+{
+	struct hl_gmsg g;
+
+	for (int i = 0; i < T.n; i++)
+		while (T.up[i] && hl_manager_gate_next_tx(&T.m[i], &g) == 1) {
+			assert_true(g.to == 500 || g.to == 501);
+			assert_int_equal(g.dc, 100);
+			if (g.type == HL_GM_DC_ACCEPT)
+				gs->accepts[g.to - 500]++;
+			if (g.type == HL_GM_DC_RESULT) {
+				gs->results[g.to - 500]++;
+				gs->status = g.status;
+				gs->token = g.token;
+			}
+		}
+}
+
+static void
+test_serves_gate_submit_result_ack(void **state)
+{
+	struct hl_dc_job_spec s;
+	struct gseen gs = {0};
+	struct hl_gmsg g = {.type = HL_GM_DC_SUBMIT, .from = 500, .to = 100, .dc = 100, .job = 5};
+	(void)state;
+
+	dc_start(1, 4);
+	T.m[0].cfg.dc_id = 100;
+	g.token = 7ull << 32 | 1;
+	spec_of(&s, 5, 2, 500 * MS);
+	/* bad input */
+	struct hl_gmsg bad = g;
+	bad.type = HL_GM_PUSH;
+	assert_int_equal(hl_manager_gate_recv(&T.m[0], &bad, &s, T.now), -EINVAL);
+	bad = g;
+	bad.job = 0;
+	assert_int_equal(hl_manager_gate_recv(&T.m[0], &bad, &s, T.now), -EINVAL);
+	assert_int_equal(hl_manager_gate_recv(&T.m[0], &g, NULL, T.now), -ENOENT);
+	spec_of(&s, 6, 2, 500 * MS);
+	assert_int_equal(hl_manager_gate_recv(&T.m[0], &g, &s, T.now), -EINVAL); /* other job */
+	/* a new job: accepted once its first version committed, then run */
+	spec_of(&s, 5, 2, 500 * MS);
+	assert_int_equal(hl_manager_gate_recv(&T.m[0], &g, &s, T.now), 0);
+	events(0);
+	gate_drain(&gs);
+	assert_int_equal(gs.accepts[0], 1);
+	for (int k = 0; k < 50 && gs.results[0] == 0; k++) {
+		run(100 * MS);
+		gate_drain(&gs);
+	}
+	assert_int_equal(gs.results[0], 1);
+	assert_int_equal(gs.status, HL_WS_COMPLETED);
+	assert_int_equal(gs.token, g.token); /* fenced on the gate's token */
+	assert_int_equal(T.done[5], 1);
+	/* unacked: resent, and the job is kept for it */
+	run(1200 * MS);
+	gate_drain(&gs);
+	assert_true(gs.results[0] >= 2);
+	assert_int_equal(T.m[0].jmap.count, 1);
+	/* a gate takeover re-points the DC: accept and the result go to the new gate job leader */
+	struct hl_gmsg g2 = g;
+	g2.from = 501;
+	g2.token = 7ull << 32 | 2;
+	assert_int_equal(hl_manager_gate_recv(&T.m[0], &g2, NULL, T.now), 0);
+	gate_drain(&gs);
+	assert_int_equal(gs.accepts[1], 1);
+	assert_int_equal(gs.results[1], 1);
+	assert_int_equal(gs.token, g2.token);
+	/* the deposed gate job leader's submit is not followed */
+	int r0 = gs.results[0];
+	assert_int_equal(hl_manager_gate_recv(&T.m[0], &g, NULL, T.now), 0);
+	run(600 * MS);
+	gate_drain(&gs);
+	assert_int_equal(gs.results[0], r0);
+	assert_true(gs.results[1] >= 2);
+	/* the new gate job leader acks: the job ends, nothing retained, no more resends */
+	struct hl_gmsg ack = {.type = HL_GM_DC_RESULT_ACK, .from = 501, .to = 100, .dc = 100};
+	ack.job = 5;
+	ack.token = g2.token;
+	assert_int_equal(hl_manager_gate_recv(&T.m[0], &ack, NULL, T.now), 0);
+	events(0);
+	run(2 * SEC);
+	int r1 = gs.results[1];
+	gate_drain(&gs);
+	assert_int_equal(gs.results[1], r1);
+	assert_int_equal(retained_all(false), 0);
+	assert_int_equal(T.done[5], 1);
+	/* a repeat submit of the finished job is answered from the tombstone */
+	assert_int_equal(hl_manager_gate_recv(&T.m[0], &g2, NULL, T.now), 0);
+	gate_drain(&gs);
+	assert_int_equal(gs.accepts[1], 2);
+	assert_int_equal(gs.results[1], r1 + 1);
+	assert_int_equal(gs.status, HL_WS_COMPLETED);
+	dc_stop();
+
+	/* only the DC tier leader takes gate submissions */
+	dc_start(3, 4);
+	int o = (leader() + 1) % 3;
+	assert_int_equal(hl_manager_gate_recv(&T.m[o], &g, &s, T.now), -HL_E_NOT_LEADER);
+	dc_stop();
+}
+
 int
 main(void)
 {
@@ -629,6 +741,7 @@ main(void)
 	        cmocka_unit_test(test_cancel_and_drop_free_everything),
 	        cmocka_unit_test(test_leader_change_rebuilds_from_own_store),
 	        cmocka_unit_test(test_bounded_collections_full),
+	        cmocka_unit_test(test_serves_gate_submit_result_ack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
