@@ -12,37 +12,22 @@
 #define MS HL_SIM_MS
 #define TICK (50 * MS)
 
-enum { P_ELECT = 1, P_GRANT, P_RENEW, P_RELEASE, P_DC, P_JREC, P_JREC_ACK };
-
-struct cw_pkt {
-	uint8_t plane;
-	uint64_t t0; /* grant: when the request it answers was sent (holder's expiry base) */
-	union {
-		struct hl_elect_msg e;
-		struct hl_lease_grant g;
-		struct hl_lease_ref r;
-		struct hl_dc_msg d;
-		struct {
-			uint64_t job, token, version;
-			uint32_t len;
-			uint8_t body[CW_SIM_MAX_WF * sizeof(struct hl_dc_wf_record)];
-		} jr;
-	} u;
-};
-
-_Static_assert(sizeof(struct cw_pkt) <= 200, "packet fits the queue slot");
+/* One datagram = one struct hl_mmsg, header plus the used part of its body. */
+static struct hl_mmsg scratch;
 
 static void
-out_push(struct cw_out *o, uint32_t to, const struct cw_pkt *p)
+out_push(struct cw_out *o, uint32_t to, const struct hl_mmsg *p)
 {
-	if (o->n == CW_Q) {
+	uint32_t len = hl_mmsg_size(p);
+
+	if (o->n == CW_Q || len > CW_SLOT) {
 		o->dropped++; /* like a full socket buffer: the protocols retry */
 		return;
 	}
 	uint32_t k = (o->head + o->n++) % CW_Q;
 	o->to[k] = to;
-	o->len[k] = sizeof(*p);
-	memcpy(o->buf[k], p, sizeof(*p));
+	o->len[k] = (uint16_t)len;
+	memcpy(o->buf[k], p, len);
 }
 
 static void
@@ -73,448 +58,153 @@ rec_free(struct cw_world *w, uint64_t job)
 	hl_idmap_remove(&w->rec_map, job);
 }
 
-static struct cw_mgr *
-mgr_of(struct cw_world *w, uint64_t id)
-{
-	for (int i = 0; i < w->nm; i++)
-		if (w->m[i].id == id)
-			return &w->m[i];
-	return NULL;
-}
+static bool known_dead(struct cw_world *w, uint32_t sid);
 
 /* ------------------------------------------------------------------------------ manager */
 
-static void m_on_grant(
-        struct cw_mgr *m, const struct hl_lease_grant *g, uint64_t t0, uint64_t now, uint32_t from);
-
 static void
-send_grant(struct cw_mgr *m, const struct hl_lease_grant *g, uint64_t t0, uint64_t now)
-{
-	struct cw_mgr *h = mgr_of(m->w, g->holder);
-	struct cw_pkt p = {.plane = P_GRANT, .t0 = t0};
-	struct cw_rec *rec = rec_find(m->w, g->job);
-
-	if (rec != NULL)
-		rec->holder = g->holder;
-
-	if (h == NULL)
-		return;
-	if (h == m) {
-		m_on_grant(m, g, t0, now, m->sid);
-		return;
-	}
-	p.u.g = *g;
-	out_push(&m->out, h->sid, &p);
-}
-
-static void
-checker_grant(struct cw_world *w, const struct hl_lease_grant *g, bool renewal)
-{
-	if (hl_lease_checker_grant(&w->ck, g, renewal) == -HL_E_STALE_TOKEN)
-		violate(w, w->ck.why);
-}
-
-static void jrec_check_takeover(struct cw_mgr *m, struct cw_rec *rec);
-
-static void
-lt_reset(struct cw_mgr *m)
-{
-	hl_lease_table_fini(&m->lt);
-	hl_lease_table_init(&m->lt, &m->w->lease_cfg);
-	m->lt_term = 0;
-	m->rebuilt = false;
-}
-
-static bool known_dead(struct cw_world *w, uint32_t sid);
-
-/* Leader side of a renewal (possibly our own). */
-static void
-m_on_renew(
-        struct cw_mgr *m, uint64_t holder, const struct hl_lease_ref *r, uint64_t t0, uint64_t now)
-{
-	struct hl_lease_grant g;
-	int rc;
-
-	if (!hl_elect_is_leader(&m->el, now) || m->lt_term != m->el.term)
-		return;
-	hl_lease_renew(&m->lt, holder, r, 1, now, &g, &rc);
-	if (rc == 0) {
-		checker_grant(m->w, &g, true);
-		send_grant(m, &g, t0, now);
-		return;
-	}
-	if (rc == -HL_E_NOT_FOUND && rec_find(m->w, r->job) != NULL &&
-	        hl_lease_adopt(&m->lt, holder, r->job, r->token, now, &g) == 0) {
-		checker_grant(m->w, &g, false);
-		send_grant(m, &g, t0, now);
-	}
-}
-
-static void
-m_on_grant(
-        struct cw_mgr *m, const struct hl_lease_grant *g, uint64_t t0, uint64_t now, uint32_t from)
-{
-	struct cw_rec *rec = rec_find(m->w, g->job);
-	const struct hl_dc_job *j;
-
-	if (rec == NULL) {
-		/* The job is over (its release was lost, so the issuer re-issued it at expiry):
-		 * release again. This is what makes a lost release heal instead of leak. */
-		struct hl_lease_ref r = {g->job, g->token};
-		hl_lease_holder_drop(&m->lh, g->job);
-		if (from == m->sid) {
-			hl_lease_release(&m->lt, r.job, r.token);
-		} else {
-			struct cw_pkt p = {.plane = P_RELEASE};
-			p.u.r = r;
-			out_push(&m->out, from, &p);
-		}
-		return;
-	}
-	if (hl_lease_holder_apply(&m->lh, g, t0) < 0)
-		return;
-	if (!hl_lease_holder_valid(&m->lh, g->job, now, NULL))
-		return; /* arrived too late to be of use: the issuer will re-issue */
-	j = hl_dc_job_find(&m->dm, g->job);
-	if (j != NULL && j->token == g->token)
-		return; /* renewal */
-	if (j != NULL)
-		hl_dc_job_drop(&m->dm, g->job);
-	if (!rec->started) {
-		hl_dc_job_start(&m->dm, &rec->spec, g->token, now);
-	} else {
-		jrec_check_takeover(m, rec);
-		hl_dc_job_takeover(&m->dm, &rec->spec, rec->wf, g->token, now);
-	}
-	rec->started = true;
-}
-
-static void
-m_report_done(struct cw_mgr *m, const struct hl_dc_event *ev, uint64_t now)
+on_done(struct cw_mgr *m, const struct hl_manager_event *ev)
 {
 	struct cw_world *w = m->w;
-	struct cw_rec *rec = rec_find(w, ev->job);
-	uint64_t tok = 0;
 	char why[120];
 
-	if (!hl_lease_holder_valid(&m->lh, ev->job, now, &tok)) {
-		snprintf(why, sizeof(why), "job %llu finished by manager %u without a valid lease",
+	if (ev->job == 0 || ev->job > w->max_job) {
+		violate(w, "final result for a job id never used");
+		return;
+	}
+	if (w->delivered[ev->job]) {
+		/* The one allowed repeat: a job leader that rebuilt the job from a final version it
+		 * could not know was reported reports it again, with the same status; the gate
+		 * ignores the duplicate (hl_gate n_dup_results). Anything else is a violation. */
+		if (w->refinal[ev->job] && w->final_status[ev->job] == ev->status) {
+			w->dup_done++;
+			return;
+		}
+		snprintf(why, sizeof(why), "job %llu delivered twice (status %u then %u)",
+		        (unsigned long long)ev->job, w->final_status[ev->job], ev->status);
+		violate(w, why);
+		return;
+	}
+	if (rec_find(w, ev->job) == NULL) {
+		snprintf(why, sizeof(why), "job %llu finished by manager %u but never submitted",
 		        (unsigned long long)ev->job, m->sid);
 		violate(w, why);
 		return;
 	}
-	if (rec == NULL || rec->token > tok) {
-		w->stale_done++; /* fenced at the record: a newer leader owns the job */
-		return;
-	}
-	if (ev->job <= w->max_job) {
-		if (++w->delivered[ev->job] > 1) {
-			snprintf(why, sizeof(why), "job %llu delivered twice",
-			        (unsigned long long)ev->job);
-			violate(w, why);
-		}
-		w->final_status[ev->job] = ev->status;
-	}
+	w->delivered[ev->job] = 1;
+	w->final_status[ev->job] = ev->status;
 	w->completed++;
 	rec_free(w, ev->job);
-	/* The job's records leave every member with the release (modelled as immediate). */
-	for (int i = 0; i < w->nm; i++)
-		if (w->m[i].up) {
-			hl_jrec_store_forget(&w->m[i].st, ev->job);
-			hl_jrec_repl_forget(&w->m[i].rp, ev->job);
-		}
 	hl_lease_checker_forget(&w->ck, ev->job);
-	/* Release at job end (E.1). */
-	uint64_t lid = hl_elect_leader(&m->el, now);
-	struct hl_lease_ref r = {ev->job, tok};
-	if (lid == m->id) {
-		hl_lease_release(&m->lt, ev->job, tok);
-	} else if (lid != 0) {
-		struct cw_pkt p = {.plane = P_RELEASE};
-		p.u.r = r;
-		out_push(&m->out, (uint32_t)(lid - 1), &p);
-	}
-	hl_lease_holder_drop(&m->lh, ev->job);
 }
 
-/* Replicate a new record version through hl_jrec: own store, then every other member. */
+/* A new job leader must rebuild from a version at least as new as the last one committed: no
+ * acknowledged state lost (checked against the oracle, on what the manager really read). */
 static void
-jrec_send(struct cw_mgr *m, uint32_t to_sid, const struct hl_jrec *r)
-{
-	struct cw_pkt p = {.plane = P_JREC};
-
-	p.u.jr.job = r->job;
-	p.u.jr.token = r->token;
-	p.u.jr.version = r->version;
-	p.u.jr.len = r->len;
-	memcpy(p.u.jr.body, r->body, r->len);
-	out_push(&m->out, to_sid, &p);
-}
-
-static void
-jrec_committed(struct cw_mgr *m, uint64_t job, uint64_t token, uint64_t version)
-{
-	struct cw_rec *rec = rec_find(m->w, job);
-
-	m->w->jrec_commits++;
-	if (rec != NULL && (token > rec->committed_token ||
-	                           (token == rec->committed_token && version > rec->committed))) {
-		rec->committed = version;
-		rec->committed_token = token;
-	}
-}
-
-static void
-jrec_write(struct cw_mgr *m, struct cw_rec *rec, uint32_t nwf, uint64_t now)
-{
-	uint32_t len = nwf * (uint32_t)sizeof(struct hl_dc_wf_record);
-	uint64_t v = ++rec->version;
-	const struct hl_jrec *own;
-
-	if (hl_jrec_store_put(&m->st, rec->job, rec->token, v, rec->wf, len) < 0)
-		return;
-	if (hl_jrec_repl_begin(&m->rp, rec->job, rec->token, v, now) == 1)
-		jrec_committed(m, rec->job, rec->token, v);
-	own = hl_jrec_store_get(&m->st, rec->job);
-	for (int i = 0; i < m->w->nm; i++)
-		if (&m->w->m[i] != m)
-			jrec_send(m, m->w->m[i].sid, own);
-}
-
-/* A new job leader must find, in the stores of the live members (a quorum of them), a version
- * at least as new as the last one committed: no acknowledged state lost. */
-static void
-jrec_check_takeover(struct cw_mgr *m, struct cw_rec *rec)
+on_takeover(struct cw_mgr *m, const struct hl_manager_event *ev)
 {
 	struct cw_world *w = m->w;
-	const struct hl_jrec *rs[CW_MAX_M];
-	size_t n = 0;
+	struct cw_rec *rec = rec_find(w, ev->job);
 	char why[160];
 
-	for (int i = 0; i < w->nm; i++)
-		if (w->m[i].up)
-			rs[n++] = hl_jrec_store_get(&w->m[i].st, rec->job);
-	if (n < (size_t)(w->nm / 2 + 1) || rec->committed == 0)
+	if (ev->status == 1 && ev->job <= w->max_job)
+		w->refinal[ev->job] = 1; /* rebuilt from a final version: it will report it */
+	if (rec == NULL)
+		return; /* already delivered */
+	rec->accepted = true;
+	if (rec->committed == 0)
 		return;
 	w->jrec_checks++;
-	const struct hl_jrec *l = hl_jrec_latest(rs, n);
-	if (l == NULL || l->token < rec->committed_token ||
-	        (l->token == rec->committed_token && l->version < rec->committed)) {
-		snprintf(why, sizeof(why), "job %llu: committed record v%llu lost at takeover",
-		        (unsigned long long)rec->job, (unsigned long long)rec->committed);
+	if (hl_fence_term(ev->token) == 0 || ev->version < rec->committed) {
+		snprintf(why, sizeof(why),
+		        "job %llu: committed record v%llu lost at takeover (v%llu)",
+		        (unsigned long long)ev->job, (unsigned long long)rec->committed,
+		        (unsigned long long)ev->version);
 		violate(w, why);
 	}
 }
 
+/* Everything the host of a manager does after each call: persist, and the checker's view. */
 static void
-m_drain(struct cw_mgr *m, uint64_t now)
-{
-	struct hl_elect_action a;
-	struct hl_dc_msg d;
-	struct hl_dc_event ev;
-
-	while (hl_elect_next_action(&m->el, &a) == 1) {
-		if (a.kind == HL_ELECT_ACT_PERSIST) {
-			/* Synchronous disk: done before anything queued after it leaves. */
-			m->disk_term = a.term;
-			m->disk_vote = a.voted_for;
-			hl_elect_persisted(&m->el, a.term);
-		} else if (a.kind == HL_ELECT_ACT_SEND) {
-			struct cw_pkt p = {.plane = P_ELECT};
-			p.u.e = a.msg;
-			for (int i = 0; i < m->w->nm; i++) {
-				struct cw_mgr *o = &m->w->m[i];
-				if (o == m || (a.msg.to != 0 && a.msg.to != o->id))
-					continue;
-				out_push(&m->out, o->sid, &p);
-			}
-		}
-	}
-	while (hl_dc_mgr_next_tx(&m->dm, &d) == 1) {
-		struct cw_pkt p = {.plane = P_DC};
-		p.u.d = d;
-		if (d.to >= 1)
-			out_push(&m->out, (uint32_t)(d.to - 1), &p);
-	}
-	while (hl_dc_mgr_next_event(&m->dm, &ev) == 1)
-		if (ev.kind == HL_DC_EV_JOB_DONE)
-			m_report_done(m, &ev, now);
-	/* Record replication: the acting job leader writes its workflow states, fenced. */
-	for (uint32_t s = 0; s < m->dm.cfg.max_jobs; s++) {
-		const struct hl_dc_job *j = &m->dm.jobs[s];
-		uint64_t tok;
-		struct cw_rec *rec;
-
-		if (j->job == 0 || !hl_lease_holder_valid(&m->lh, j->job, now, &tok) ||
-		        tok != j->token || (rec = rec_find(m->w, j->job)) == NULL ||
-		        rec->token > tok)
-			continue;
-		struct hl_dc_wf_record snap[HL_DC_MAX_WF];
-		for (uint32_t i = 0; i < j->nwf; i++)
-			snap[i] = (struct hl_dc_wf_record){
-			        j->wf[i].state, j->wf[i].worker, j->wf[i].sub};
-		bool changed = rec->token != tok ||
-		               memcmp(rec->wf, snap, j->nwf * sizeof(snap[0])) != 0 ||
-		               rec->version == 0;
-		rec->token = tok;
-		memcpy(rec->wf, snap, j->nwf * sizeof(snap[0]));
-		if (changed && j->nwf <= CW_SIM_MAX_WF)
-			jrec_write(m, rec, j->nwf, now);
-	}
-}
-
-static void
-m_leader_duty(struct cw_mgr *m, uint64_t now)
+m_events(struct cw_mgr *m)
 {
 	struct cw_world *w = m->w;
-	bool leader = hl_elect_is_leader(&m->el, now);
-	struct hl_lease_event ev[16];
-	size_t n;
+	struct hl_manager_event ev;
+	uint64_t now = hl_sim_now(w->sim);
+	struct cw_rec *rec;
 
-	if (!leader) {
-		if (m->lt_term != 0)
-			lt_reset(m);
-		return;
-	}
-	if (m->lt_term != m->el.term) {
-		lt_reset(m);
-		if (hl_lease_set_term(&m->lt, m->el.term) < 0)
-			return;
-		m->lt_term = m->el.term;
-		for (int i = 0; i < w->nm; i++)
-			if (!known_dead(w, w->m[i].sid))
-				hl_lease_member_set(&m->lt, w->m[i].id, true);
-		hl_lease_start_grace(&m->lt, now);
-	}
-	if (!m->rebuilt && hl_lease_in_grace(&m->lt, now)) {
-		/* Only live holders need the grace: the jobs of a holder SWIM declared dead are
-		 * re-issued at once (fencing covers a false death, as for any re-issue on death). */
-		for (uint32_t s = 0; s < CW_MAX_REC; s++) {
-			struct hl_lease_grant g;
-			struct cw_rec *r = &w->rec[s];
-			if (r->job == 0 || r->holder == 0 ||
-			        !known_dead(w, (uint32_t)(r->holder - 1)) ||
-			        hl_lease_find(&m->lt, r->job) != NULL)
-				continue;
-			if (hl_lease_issue(&m->lt, r->job, 0, now, &g) == 0) {
-				checker_grant(w, &g, false);
-				send_grant(m, &g, now, now);
-			}
-		}
-	}
-	if (!m->rebuilt && !hl_lease_in_grace(&m->lt, now)) {
-		/* After the grace no lease of an older term can still run: re-issue the live
-		 * jobs nobody renewed. */
-		for (uint32_t s = 0; s < CW_MAX_REC; s++) {
-			struct hl_lease_grant g;
-			if (w->rec[s].job == 0 || hl_lease_find(&m->lt, w->rec[s].job) != NULL)
-				continue;
-			if (hl_lease_issue(&m->lt, w->rec[s].job, 0, now, &g) == 0) {
-				checker_grant(w, &g, false);
-				send_grant(m, &g, now, now);
-			}
-		}
-		m->rebuilt = true;
-	}
-	while ((n = hl_lease_tick(&m->lt, now, ev, 16)) > 0) {
-		for (size_t i = 0; i < n; i++) {
-			if (ev[i].kind != HL_LEASE_EV_REISSUED)
-				continue;
-			checker_grant(w, &ev[i].grant, false);
-			send_grant(m, &ev[i].grant, now, now);
-		}
-		if (n < 16)
+	while (hl_manager_next_event(&m->mg, &ev) == 1) {
+		switch (ev.kind) {
+		case HL_MANAGER_EV_PERSIST:
+			/* Synchronous disk: done before anything queued after it leaves. */
+			m->disk_term = ev.term;
+			m->disk_vote = ev.vote;
+			hl_manager_persisted(&m->mg, ev.term, now);
 			break;
-	}
-}
-
-static void
-m_tick_work(struct cw_mgr *m, uint64_t now)
-{
-	uint64_t dropped[64];
-	struct hl_lease_ref refs[64];
-	size_t n;
-
-	hl_elect_tick(&m->el, now);
-	m_drain(m, now);
-	m_leader_duty(m, now);
-	/* Holder: stop acting at expiry. */
-	n = hl_lease_holder_tick(&m->lh, now, dropped, 64);
-	for (size_t i = 0; i < n; i++)
-		hl_dc_job_drop(&m->dm, dropped[i]);
-	/* Batch renewal towards the tier leader (one datagram per lease here). */
-	uint64_t lid = hl_elect_leader(&m->el, now);
-	if (lid != 0) {
-		n = hl_lease_holder_renewals(&m->lh, now, refs, 64);
-		for (size_t i = 0; i < n; i++) {
-			if (lid == m->id) {
-				m_on_renew(m, m->id, &refs[i], now, now);
-				continue;
+		case HL_MANAGER_EV_ACCEPTED:
+			if ((rec = rec_find(w, ev.job)) != NULL)
+				rec->accepted = true;
+			break;
+		case HL_MANAGER_EV_COMMITTED:
+			w->jrec_commits++;
+			rec = rec_find(w, ev.job);
+			if (rec != NULL && ev.version > rec->committed) {
+				rec->committed = ev.version;
+				rec->committed_token = ev.token;
 			}
-			struct cw_pkt p = {.plane = P_RENEW, .t0 = now};
-			p.u.r = refs[i];
-			out_push(&m->out, (uint32_t)(lid - 1), &p);
+			break;
+		case HL_MANAGER_EV_TAKEOVER:
+			on_takeover(m, &ev);
+			break;
+		case HL_MANAGER_EV_JOB_DONE:
+			on_done(m, &ev);
+			break;
+		case HL_MANAGER_EV_GRANTED: {
+			struct hl_lease_grant g = {ev.job, ev.peer, ev.token, 0};
+			if (hl_lease_checker_grant(&w->ck, &g, ev.status == 1) == -HL_E_STALE_TOKEN)
+				violate(w, w->ck.why);
+			break;
+		}
 		}
 	}
-	uint64_t rj[32], rto[32];
-	n = hl_jrec_repl_resends(&m->rp, now, rj, rto, 32);
-	for (size_t i = 0; i < n; i++) {
-		const struct hl_jrec *r = hl_jrec_store_get(&m->st, rj[i]);
-		if (r != NULL)
-			jrec_send(m, (uint32_t)(rto[i] - 1), r);
-	}
-	hl_dc_mgr_tick(&m->dm, now);
-	hl_dc_mgr_stats_drained(&m->dm, UINT32_MAX); /* the stats consumer keeps up */
-	m_drain(m, now);
+	w->progress_accepted += m->mg.n_progress_ok - m->prog_ok;
+	w->progress_refused += m->mg.n_progress_refused - m->prog_refused;
+	m->prog_ok = m->mg.n_progress_ok;
+	m->prog_refused = m->mg.n_progress_refused;
 }
 
 static int
 m_init(struct cw_mgr *m, uint64_t seed, uint64_t now)
 {
 	struct cw_world *w = m->w;
-	struct hl_elect_cfg ec = w->elect_cfg;
-	struct hl_dc_mgr_cfg dc;
+	struct hl_manager_cfg cfg = w->mcfg;
 	int rc;
 
-	ec.self = m->id;
-	if ((rc = hl_elect_init(&m->el, &ec, m->disk_term, m->disk_vote, seed, now)) < 0)
+	cfg.elect.self = m->id;
+	hl_prng_seed(&m->rng, seed);
+	if ((rc = hl_manager_init(&m->mg, &cfg, m->disk_term, m->disk_vote, &m->rng, now)) < 0)
 		return rc;
-	if ((rc = hl_lease_table_init(&m->lt, &w->lease_cfg)) < 0)
-		return rc;
-	if ((rc = hl_lease_holder_init(&m->lh, m->id, &w->lease_cfg)) < 0)
-		return rc;
-	hl_dc_mgr_cfg_default(&dc);
-	dc.self = m->id;
-	dc.max_jobs = w->lease_cfg.max_jobs;
-	dc.max_workers = CW_MAX_W;
-	dc.max_tombs = 1024;
-	dc.tomb_ttl_ns = 60 * HL_SIM_S;
-	if ((rc = hl_dc_mgr_init(&m->dm, &dc)) < 0)
-		return rc;
-	if ((rc = hl_jrec_store_init(&m->st, CW_MAX_REC)) < 0)
-		return rc;
-	if ((rc = hl_jrec_repl_init(&m->rp, m->id, w->elect_cfg.members, w->elect_cfg.nmembers,
-	             w->lease_cfg.max_jobs, 500 * MS)) < 0)
-		return rc;
+	m->prog_ok = m->prog_refused = 0;
+	/* SWIM's view at start: live workers with their cores, dead managers. */
 	for (int i = 0; i < w->nw; i++)
 		if (!known_dead(w, w->wk[i].sid))
-			hl_dc_worker_update(&m->dm, w->wk[i].id, w->wk[i].wn.cfg.cores, 0, now);
-	m->lt_term = 0;
-	m->rebuilt = false;
-	m->next_tick = now;
+			hl_manager_member_alive(&m->mg, w->wk[i].id, HL_MANAGER_ROLE_WORKER,
+			        w->wk[i].wn.cfg.cores, 0, now);
+	for (int i = 0; i < w->nm; i++)
+		if (known_dead(w, w->m[i].sid))
+			hl_manager_member_dead(&m->mg, w->m[i].id, now);
 	m->up = true;
+	m_events(m);
 	return 0;
 }
 
 static void
 m_fini(struct cw_mgr *m)
 {
-	hl_lease_table_fini(&m->lt);
-	hl_lease_holder_fini(&m->lh);
-	hl_dc_mgr_fini(&m->dm);
-	hl_jrec_store_fini(&m->st);
-	hl_jrec_repl_fini(&m->rp);
-	m->out.n = 0;
+	struct cw_world *w = m->w;
+
+	w->stale_done += m->mg.n_stale_final;
+	hl_manager_fini(&m->mg);
 	m->up = false;
 }
 
@@ -522,72 +212,19 @@ static int
 m_recv(void *node, uint64_t now, uint32_t from, const uint8_t *buf, size_t len)
 {
 	struct cw_mgr *m = node;
-	struct cw_pkt p;
-	int rc = 0;
+	int rc;
 
-	if (len != sizeof(p))
+	if (len < offsetof(struct hl_mmsg, body) || len > sizeof(scratch))
 		return -EMSGSIZE;
-	memcpy(&p, buf, sizeof(p));
-	switch (p.plane) {
-	case P_ELECT:
-		rc = hl_elect_recv(&m->el, &p.u.e, now);
-		break;
-	case P_GRANT:
-		m_on_grant(m, &p.u.g, p.t0, now, from);
-		break;
-	case P_RENEW:
-		m_on_renew(m, (uint64_t)from + 1, &p.u.r, p.t0, now);
-		break;
-	case P_RELEASE:
-		if (hl_elect_is_leader(&m->el, now))
-			hl_lease_release(&m->lt, p.u.r.job, p.u.r.token);
-		break;
-	case P_JREC: {
-		/* A copy still in flight when the job ended (members learn the end with the
-		 * release; modelled by the record being gone) is not stored again. */
-		if (rec_find(m->w, p.u.jr.job) == NULL)
-			break;
-		int prc = hl_jrec_store_put(
-		        &m->st, p.u.jr.job, p.u.jr.token, p.u.jr.version, p.u.jr.body, p.u.jr.len);
-		if (prc == 0 || prc == -EALREADY) {
-			struct cw_pkt a = {.plane = P_JREC_ACK};
-			a.u.jr.job = p.u.jr.job;
-			a.u.jr.token = p.u.jr.token;
-			a.u.jr.version = p.u.jr.version;
-			out_push(&m->out, from, &a);
-		}
-		break;
-	}
-	case P_JREC_ACK:
-		if (hl_jrec_repl_ack(&m->rp, p.u.jr.job, p.u.jr.version, (uint64_t)from + 1) == 1)
-			jrec_committed(m, p.u.jr.job, p.u.jr.token, p.u.jr.version);
-		break;
-	case P_DC:
-		if (p.u.d.kind == HL_DC_RESULT && hl_dc_job_find(&m->dm, p.u.d.job) == NULL &&
-		        !hl_dc_mgr_finished(&m->dm, p.u.d.job) && hl_elect_is_leader(&m->el, now) &&
-		        m->lt_term == m->el.term) {
-			/* An orphaned result reached the tier leader: forward it to the job's lease
-			 * holder (D.1), or, when no lease covers the job after the grace and no
-			 * record is live, tell the worker the job is over. */
-			const struct hl_lease_entry *le = hl_lease_find(&m->lt, p.u.d.job);
-			if (le != NULL && le->holder != 0 && le->holder != m->id) {
-				out_push(&m->out, (uint32_t)(le->holder - 1), &p);
-			} else if (le == NULL && !hl_lease_in_grace(&m->lt, now) &&
-			           rec_find(m->w, p.u.d.job) == NULL) {
-				hl_dc_mgr_ack_gone(&m->dm, &p.u.d);
-			}
-			break;
-		}
-		rc = hl_dc_mgr_recv(&m->dm, &p.u.d, now);
-		if (p.u.d.kind == HL_DC_PROGRESS)
-			rc == 0 ? m->w->progress_accepted++ : m->w->progress_refused++;
-		rc = 0;
-		break;
-	default:
-		rc = -EINVAL;
-	}
-	m_drain(m, now);
-	return rc;
+	memset(&scratch, 0, offsetof(struct hl_mmsg, body));
+	memcpy(&scratch, buf, len);
+	if (hl_mmsg_size(&scratch) != len)
+		return -EMSGSIZE;
+	scratch.from = (uint64_t)from + 1; /* the transport names the sender */
+	scratch.to = m->id;
+	rc = hl_manager_recv(&m->mg, &scratch, now);
+	m_events(m);
+	return rc == -ENOENT || rc == -HL_E_STALE_TOKEN ? 0 : rc; /* late acks are normal */
 }
 
 static int
@@ -595,17 +232,16 @@ m_tick(void *node, uint64_t now)
 {
 	struct cw_mgr *m = node;
 
-	if (now >= m->next_tick) {
-		m_tick_work(m, now);
-		m->next_tick = now + TICK;
-	}
+	hl_manager_tick(&m->mg, now);
+	hl_manager_stats_drained(&m->mg, UINT32_MAX); /* the stats consumer keeps up */
+	m_events(m);
 	return 0;
 }
 
 static uint64_t
 m_deadline(void *node)
 {
-	return ((struct cw_mgr *)node)->next_tick;
+	return hl_manager_next_deadline(&((struct cw_mgr *)node)->mg);
 }
 
 static int
@@ -626,8 +262,18 @@ out_pop(struct cw_out *o, uint32_t *to, uint8_t *buf, size_t cap)
 static int
 m_tx(void *node, uint64_t now, uint32_t *to, uint8_t *buf, size_t cap)
 {
+	struct cw_mgr *m = node;
+	uint32_t len;
+
 	(void)now;
-	return out_pop(&((struct cw_mgr *)node)->out, to, buf, cap);
+	if (hl_manager_next_tx(&m->mg, &scratch) != 1)
+		return 0;
+	len = hl_mmsg_size(&scratch);
+	if (len > cap || scratch.to == 0)
+		return -EMSGSIZE;
+	*to = (uint32_t)(scratch.to - 1);
+	memcpy(buf, &scratch, len);
+	return (int)len;
 }
 
 static void
@@ -654,7 +300,7 @@ w_drain(struct cw_wrk *k)
 	struct hl_dc_msg d;
 
 	while (hl_dc_wnode_next_tx(&k->wn, &d) == 1) {
-		struct cw_pkt p = {.plane = P_DC};
+		struct hl_mmsg p = {.kind = HL_MM_DC, .from = k->id, .to = d.to};
 		p.u.d = d;
 		if (d.to >= 1)
 			out_push(&k->out, (uint32_t)(d.to - 1), &p);
@@ -665,15 +311,14 @@ static int
 w_recv(void *node, uint64_t now, uint32_t from, const uint8_t *buf, size_t len)
 {
 	struct cw_wrk *k = node;
-	struct cw_pkt p;
 
 	(void)from;
-	if (len != sizeof(p))
+	if (len < offsetof(struct hl_mmsg, body) || len > sizeof(scratch))
 		return -EMSGSIZE;
-	memcpy(&p, buf, sizeof(p));
-	if (p.plane != P_DC)
+	memcpy(&scratch, buf, len);
+	if (scratch.kind != HL_MM_DC)
 		return -EINVAL;
-	hl_dc_wnode_recv(&k->wn, &p.u.d, now);
+	hl_dc_wnode_recv(&k->wn, &scratch.u.d, now);
 	w_drain(k);
 	return 0;
 }
@@ -744,7 +389,7 @@ cw_leader(struct cw_world *w)
 	uint64_t now = hl_sim_now(w->sim);
 
 	for (int i = 0; i < w->nm; i++)
-		if (w->m[i].up && hl_elect_is_leader(&w->m[i].el, now))
+		if (w->m[i].up && hl_manager_is_leader(&w->m[i].mg, now))
 			return (int)w->m[i].sid;
 	return -1;
 }
@@ -755,8 +400,7 @@ cw_job_leader(struct cw_world *w, uint64_t job)
 	uint64_t now = hl_sim_now(w->sim);
 
 	for (int i = 0; i < w->nm; i++)
-		if (w->m[i].up && hl_dc_job_find(&w->m[i].dm, job) != NULL &&
-		        hl_lease_holder_valid(&w->m[i].lh, job, now, NULL))
+		if (w->m[i].up && hl_manager_leads(&w->m[i].mg, job, now))
 			return (int)w->m[i].sid;
 	return -1;
 }
@@ -778,8 +422,8 @@ invariant(struct hl_sim *sim, void *arg, char *msg, size_t cap)
 	for (int i = 0; i < w->nm; i++) {
 		if (!w->m[i].up)
 			continue;
-		leaders += hl_elect_is_leader(&w->m[i].el, now);
-		hs[nh++] = &w->m[i].lh;
+		leaders += hl_manager_is_leader(&w->m[i].mg, now);
+		hs[nh++] = &w->m[i].mg.lh;
 	}
 	if (leaders > 1) {
 		snprintf(msg, cap, "%d tier leaders with a valid lease at once", leaders);
@@ -849,16 +493,26 @@ cw_init(struct cw_world *w, const struct cw_opts *o)
 	w->progress_ns = 200 * MS;
 	w->delivered = calloc(o->max_job + 1, 1);
 	w->final_status = calloc(o->max_job + 1, 1);
-	if (w->delivered == NULL || w->final_status == NULL)
+	w->refinal = calloc(o->max_job + 1, 1);
+	if (w->delivered == NULL || w->final_status == NULL || w->refinal == NULL)
 		return -ENOMEM;
-	hl_lease_cfg_default(&w->lease_cfg);
-	w->lease_cfg.duration_ns = o->job_lease_ns;
-	w->lease_cfg.max_jobs = 64;
-	w->lease_cfg.max_members = CW_MAX_M;
-	hl_elect_cfg_default(&w->elect_cfg);
-	w->elect_cfg.nmembers = (uint32_t)o->managers;
+	hl_manager_cfg_default(&w->mcfg);
+	w->mcfg.lease.duration_ns = o->job_lease_ns;
+	w->mcfg.lease.max_jobs = 64;
+	w->mcfg.lease.max_members = CW_MAX_M;
+	w->mcfg.elect.nmembers = (uint32_t)o->managers;
 	for (int i = 0; i < o->managers; i++)
-		w->elect_cfg.members[i] = (uint64_t)i + 1;
+		w->mcfg.elect.members[i] = (uint64_t)i + 1;
+	w->mcfg.dc.max_workers = CW_MAX_W;
+	w->mcfg.dc.max_tombs = 1024;
+	w->mcfg.dc.tomb_ttl_ns = 60 * HL_SIM_S;
+	w->mcfg.max_records = CW_MAX_REC;
+	w->mcfg.max_tombs = 1024;
+	w->mcfg.tomb_ttl_ns = 60 * HL_SIM_S;
+	w->mcfg.tick_ns = TICK;
+	w->mcfg.resend_ns = 500 * MS;
+	w->mcfg.report_grants = true; /* the lease checker sees every grant */
+	w->mcfg.dc_id = o->dc_id;
 	if ((rc = hl_idmap_init(&w->rec_map, CW_MAX_REC)) < 0)
 		return rc;
 	if ((rc = hl_lease_checker_init(&w->ck, 1u << 17)) < 0)
@@ -907,6 +561,7 @@ cw_fini(struct cw_world *w)
 	hl_lease_checker_fini(&w->ck);
 	free(w->delivered);
 	free(w->final_status);
+	free(w->refinal);
 	hl_log_set_clock(NULL, NULL);
 	hl_sim_destroy(w->sim);
 }
@@ -929,6 +584,19 @@ call_new(struct cw_world *w, uint64_t job, uint32_t arg)
 	return c;
 }
 
+static void do_submit(struct hl_sim *sim, void *arg);
+
+/* The submitter resends until the job's first record version committed (EV_ACCEPTED). */
+static void
+submit_check(struct hl_sim *sim, void *arg)
+{
+	struct cw_call *c = arg;
+	struct cw_rec *r = rec_find(c->w, c->job);
+
+	if (r != NULL && !r->accepted)
+		do_submit(sim, arg);
+}
+
 static void
 do_submit(struct hl_sim *sim, void *arg)
 {
@@ -936,34 +604,94 @@ do_submit(struct hl_sim *sim, void *arg)
 	struct cw_world *w = c->w;
 	uint64_t now = hl_sim_now(sim);
 	int l = cw_leader(w);
-	struct hl_lease_grant g;
-	int64_t s;
+	struct cw_rec *r = rec_find(w, c->job);
+	struct hl_dc_job_spec spec = {.job = c->job, .nwf = c->arg};
+	int rc;
 
-	if (l < 0 || (s = hl_idmap_insert(&w->rec_map, c->job)) < 0) {
+	if (c->job <= w->max_job && w->delivered[c->job])
+		return;
+	if (r == NULL) {
+		int64_t s = hl_idmap_insert(&w->rec_map, c->job);
+		if (s < 0) {
+			hl_sim_call_at(sim, now + 100 * MS, do_submit, call_new(w, c->job, c->arg));
+			return;
+		}
+		r = &w->rec[s];
+		memset(r, 0, sizeof(*r));
+		r->job = c->job;
+		r->nwf = c->arg;
+	}
+	if (l < 0) {
 		hl_sim_call_at(sim, now + 100 * MS, do_submit, call_new(w, c->job, c->arg));
 		return;
 	}
-	struct cw_rec *r = &w->rec[s];
-	memset(r, 0, sizeof(*r));
-	r->job = c->job;
-	r->spec.job = c->job;
-	r->spec.nwf = c->arg;
 	for (uint32_t i = 0; i < c->arg; i++)
-		r->spec.wf[i] =
+		spec.wf[i] =
 		        (struct hl_dc_wf_spec){i + 1, i == 1 ? 1u : 0u, 1, w->wf_duration_ns, 100};
 	struct cw_mgr *m = &w->m[l];
-	/* E.1: the submission takes a job lease; a failure is reported (here: retried). */
-	if (hl_lease_issue(&m->lt, c->job, 0, now, &g) < 0) {
-		rec_free(w, c->job);
-		hl_sim_call_at(sim, now + 100 * MS, do_submit, call_new(w, c->job, c->arg));
-		return;
-	}
-	r->token = g.token;
-	checker_grant(w, &g, false);
-	w->submitted++;
-	send_grant(m, &g, now, now);
-	m_drain(m, now);
+	rc = hl_manager_submit(&m->mg, &spec, now);
+	m_events(m);
 	hl_sim_poke(sim, m->sid);
+	if (rc == 0 && !r->submitted) {
+		r->submitted = true;
+		w->submitted++;
+	}
+	if (rc == 0 || rc == -HL_E_EXISTS)
+		hl_sim_call_at(sim, now + 2 * HL_SIM_S, submit_check, call_new(w, c->job, c->arg));
+	else /* E.1: a failed submission is reported (here: retried) */
+		hl_sim_call_at(sim, now + 100 * MS, do_submit, call_new(w, c->job, c->arg));
+}
+
+int
+cw_gate_recv(struct cw_world *w, const struct hl_gmsg *g)
+{
+	uint64_t now = hl_sim_now(w->sim);
+	int l = cw_leader(w);
+	struct hl_dc_job_spec spec = {.job = g->job, .nwf = 2};
+	struct cw_rec *r = NULL;
+	bool fresh = false;
+	int rc;
+
+	if (l < 0)
+		return -HL_E_NOT_LEADER; /* the gate resends its submit; we resend results */
+	for (uint32_t i = 0; i < spec.nwf; i++)
+		spec.wf[i] =
+		        (struct hl_dc_wf_spec){i + 1, i == 1 ? 1u : 0u, 1, w->wf_duration_ns, 100};
+	if (g->type == HL_GM_DC_SUBMIT && g->job <= w->max_job && !w->delivered[g->job] &&
+	        rec_find(w, g->job) == NULL) {
+		/* the checker's oracle learns of the job as it enters the DC */
+		int64_t s = hl_idmap_insert(&w->rec_map, g->job);
+		if (s < 0)
+			return (int)s;
+		r = &w->rec[s];
+		memset(r, 0, sizeof(*r));
+		r->job = g->job;
+		r->nwf = spec.nwf;
+		fresh = true;
+	}
+	struct cw_mgr *m = &w->m[l];
+	rc = hl_manager_gate_recv(&m->mg, g, &spec, now);
+	if (fresh && rc == 0 && hl_jrec_store_get(&m->mg.st, g->job) != NULL) {
+		r->submitted = true;
+		w->submitted++;
+	} else if (fresh) {
+		rec_free(w, g->job); /* not taken: the gate resends */
+	}
+	m_events(m);
+	hl_sim_poke(w->sim, m->sid);
+	return rc;
+}
+
+void
+cw_gate_drain(struct cw_world *w, void (*send)(void *arg, const struct hl_gmsg *m), void *arg)
+{
+	struct hl_gmsg g;
+
+	for (int i = 0; i < w->nm; i++)
+		while (w->m[i].up && hl_manager_gate_next_tx(&w->m[i].mg, &g) == 1) {
+			w->gate_results += g.type == HL_GM_DC_RESULT;
+			send(arg, &g);
+		}
 }
 
 void
@@ -989,8 +717,8 @@ do_cancel(struct hl_sim *sim, void *arg)
 		hl_sim_call_at(sim, now + 100 * MS, do_cancel, call_new(w, c->job, 0));
 		return;
 	}
-	hl_dc_job_cancel(&w->m[jl].dm, c->job, now);
-	m_drain(&w->m[jl], now);
+	hl_manager_cancel(&w->m[jl].mg, c->job, now);
+	m_events(&w->m[jl]);
 	hl_sim_poke(sim, w->m[jl].sid);
 }
 
@@ -1015,12 +743,8 @@ do_detect(struct hl_sim *sim, void *arg)
 		struct cw_mgr *m = &w->m[i];
 		if (!m->up)
 			continue;
-		if (sid < (uint32_t)w->nm)
-			hl_lease_member_remove(&m->lt, (uint64_t)sid + 1);
-		else
-			hl_dc_worker_dead(&m->dm, (uint64_t)sid + 1, now);
-		m_leader_duty(m, now);
-		m_drain(m, now);
+		hl_manager_member_dead(&m->mg, (uint64_t)sid + 1, now);
+		m_events(m);
 		hl_sim_poke(sim, m->sid);
 	}
 }
@@ -1065,22 +789,19 @@ cw_retained(struct cw_world *w, bool with_tombs, char *why, size_t cap)
 	why[0] = 0;
 	for (int i = 0; i < w->nm; i++) {
 		struct cw_mgr *m = &w->m[i];
-		struct hl_dc_mgr_census c;
+		struct hl_manager_census c;
 		if (!m->up)
 			continue;
-		hl_dc_mgr_census(&m->dm, &c);
-		uint64_t t = (uint64_t)hl_jrec_store_count(&m->st) + hl_jrec_repl_count(&m->rp) +
-		             c.jobs + c.progress_jobs + c.progress_sources + c.fences +
-		             c.cores_reserved + c.inflight + (with_tombs ? c.tombs : 0) +
-		             hl_lease_count(&m->lt) + hl_lease_holder_count(&m->lh);
+		hl_manager_census(&m->mg, &c);
+		uint64_t t = hl_manager_retained(&m->mg, with_tombs);
 		if (t && off < (int)cap)
 			off += snprintf(why + off, cap - (size_t)off,
-			        "m%d: jobs %u prog %u/%u fence %u cores %u infl %u tomb %u lease "
-			        "%u "
-			        "held %u; ",
-			        i, c.jobs, c.progress_jobs, c.progress_sources, c.fences,
-			        c.cores_reserved, c.inflight, c.tombs, hl_lease_count(&m->lt),
-			        hl_lease_holder_count(&m->lh));
+			        "m%d: jobs %u/%u prog %u/%u fence %u cores %u infl %u tomb %u/%u "
+			        "lease "
+			        "%u held %u rec %u repl %u; ",
+			        i, c.dc.jobs, c.jobs, c.dc.progress_jobs, c.dc.progress_sources,
+			        c.dc.fences, c.dc.cores_reserved, c.dc.inflight, c.dc.tombs,
+			        c.tombs, c.leases, c.held, c.records, c.repl);
 		total += t;
 	}
 	for (int i = 0; i < w->nw; i++) {

@@ -1,36 +1,37 @@
-/* coord_world.h — a simulated DC for the coordination core: managers (tier election, job lease
- * issuer and holder, job leader) and workers, wired to the deterministic simulator, with the
- * invariant checkers run after every event. Used by test_coord_sim.c. */
+/* coord_world.h — a simulated DC for the coordination core: managers (hl_manager: tier election,
+ * job lease issuer and holder, job leader, replicated records) and workers (hl_dc_wnode), wired
+ * to the deterministic simulator, with the invariant checkers run after every event. */
 #ifndef COORD_WORLD_H
 #define COORD_WORLD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hl_dc.h"
 #include "hl_elect.h"
 #include "hl_jrec.h"
 #include "hl_lease.h"
+#include "hl_manager.h"
 #include "hl_sim.h"
 
 #define CW_MAX_M 5
 #define CW_MAX_W 16
-#define CW_SIM_MAX_WF 4 /* workflows per simulated job (record body fits a datagram) */
-#define CW_MAX_REC 256 /* live job records */
-#define CW_Q 2048 /* per-node datagram queue */
-
-struct cw_pkt; /* encoded in coord_world.c */
+#define CW_MAX_REC 256 /* live job records (per member store, and the checker's oracle) */
+#define CW_Q 2048 /* per-worker datagram queue */
+#define CW_SLOT (offsetof(struct hl_mmsg, body)) /* a worker's datagram: DC kind, no body */
 
 struct cw_out {
 	uint32_t to[CW_Q];
 	uint16_t len[CW_Q];
-	uint8_t buf[CW_Q][200];
+	uint8_t buf[CW_Q][CW_SLOT];
 	uint32_t head, n;
 	uint64_t dropped;
 };
 
 struct cw_world;
 
+/* A manager node: hl_manager plus what the host keeps (the disk, the PRNG state). */
 struct cw_mgr {
 	struct cw_world *w;
 	uint32_t sid; /* simulator id */
@@ -38,16 +39,9 @@ struct cw_mgr {
 	bool up;
 	uint32_t disk_term; /* survives crashes */
 	uint64_t disk_vote;
-	struct hl_elect el;
-	struct hl_lease_table lt;
-	struct hl_lease_holder lh;
-	struct hl_dc_mgr dm;
-	struct hl_jrec_store st; /* this member's copy of the job records */
-	struct hl_jrec_repl rp; /* replication of the records this member writes */
-	uint32_t lt_term;
-	bool rebuilt; /* after the grace: live records re-issued */
-	uint64_t next_tick;
-	struct cw_out out;
+	struct hl_prng rng;
+	struct hl_manager mg;
+	uint64_t prog_ok, prog_refused; /* counters already added to the world */
 };
 
 struct cw_wrk {
@@ -60,14 +54,12 @@ struct cw_wrk {
 	struct cw_out out;
 };
 
+/* The checker's oracle of a job (never read by a manager). */
 struct cw_rec {
 	uint64_t job;
-	uint64_t token; /* highest token that wrote the record */
-	struct hl_dc_job_spec spec;
-	struct hl_dc_wf_record wf[HL_DC_MAX_WF];
-	bool started; /* a job leader has dispatched from it */
-	uint64_t holder; /* lease holder last granted (the record names its job leader) */
-	uint64_t version; /* last version written through hl_jrec */
+	uint32_t nwf;
+	bool submitted; /* some tier leader took the submission once */
+	bool accepted; /* its first record version committed (or a leader rebuilt it) */
 	uint64_t committed; /* highest version a job leader saw committed (quorum of stores) */
 	uint64_t committed_token;
 };
@@ -77,28 +69,29 @@ struct cw_world {
 	int nm, nw;
 	struct cw_mgr m[CW_MAX_M];
 	struct cw_wrk wk[CW_MAX_W];
-	struct hl_lease_cfg lease_cfg;
-	struct hl_elect_cfg elect_cfg;
-	/* The job records, as a quorum of the tier would hold them (replication itself is not
-	 * simulated: writes are fenced by token, which is the property replication must keep). */
+	struct hl_manager_cfg mcfg;
+	/* The checker's oracle: jobs submitted and not yet delivered, with the newest version
+	 * known committed (a takeover must rebuild from at least that one). */
 	struct hl_idmap rec_map;
 	struct cw_rec rec[CW_MAX_REC];
 	/* Client view: how many times each job's final result was delivered (index = job id). */
 	uint8_t *delivered;
 	uint8_t *final_status;
+	uint8_t *refinal; /* a job leader rebuilt the job from its final version (may re-report) */
+	uint64_t dup_done; /* such repeats (same status), ignored like a gate ignores them */
 	uint64_t max_job;
 	uint64_t submitted, completed;
-	uint64_t stale_done; /* final results refused because their token was stale */
+	uint64_t stale_done; /* final versions refused because a newer job leader fenced them */
 	uint64_t detect_ns; /* failure detection delay of the oracle (SWIM stand-in) */
 	uint64_t wf_duration_ns;
 	uint64_t progress_ns;
-	/* progress ordering check: last accepted seq per (job, sub) at any job leader */
 	uint64_t progress_accepted, progress_refused;
 	struct hl_lease_checker ck;
 	char violation[200];
 	bool violated;
 	uint64_t max_valid_holders_seen;
 	uint64_t jrec_commits, jrec_checks;
+	uint64_t gate_results; /* DC_RESULTs the managers sent to gates */
 };
 
 struct cw_opts {
@@ -109,6 +102,7 @@ struct cw_opts {
 	struct hl_sim_link link;
 	uint64_t job_lease_ns;
 	bool check_each_event;
+	uint64_t dc_id; /* id the gates know this DC by (gate_world), 0 = no gates */
 };
 
 void cw_opts_default(struct cw_opts *o);
@@ -124,6 +118,13 @@ void cw_kill(struct cw_world *w, uint32_t sid);
 /** Client cancels a job at `at` (sent to whichever manager leads it then; retried every 100 ms
  *  while no manager leads it and it is not delivered). */
 void cw_cancel(struct cw_world *w, uint64_t job, uint64_t at);
+
+/** A gate's DC_SUBMIT / DC_RESULT_ACK for this DC, handed to the DC tier leader's hl_manager now
+ *  (a new job: 2 workflows, the second waiting for the first). -HL_E_NOT_LEADER if no leader. */
+int cw_gate_recv(struct cw_world *w, const struct hl_gmsg *g);
+
+/** Everything the managers queued for the gates (DC_ACCEPT, DC_RESULT). */
+void cw_gate_drain(struct cw_world *w, void (*send)(void *arg, const struct hl_gmsg *m), void *arg);
 
 /** Current DC leader's simulator id, or -1. */
 int cw_leader(struct cw_world *w);

@@ -45,7 +45,7 @@ recovered(struct hl_sim *sim, void *arg)
 			return false;
 		if (t->kind == 0) {
 			/* Every workflow of the job that ran on the victim runs elsewhere now. */
-			const struct hl_dc_job *j = hl_dc_job_find(&W.m[jl].dm, t->jobs[k]);
+			const struct hl_dc_job *j = hl_dc_job_find(&W.m[jl].mg.dm, t->jobs[k]);
 			for (uint32_t i = 0; j != NULL && i < j->nwf; i++)
 				if (j->wf[i].worker == (uint64_t)t->victim + 1 ||
 				        j->wf[i].state == HL_WF_DISPATCHED ||
@@ -92,7 +92,7 @@ one(int kind, uint64_t seed, double *detect)
 		int jl = cw_job_leader(&W, j);
 		bool mine = kind == 0 ? false : (jl >= 0 && (uint32_t)jl == t.victim);
 		if (kind == 0 && jl >= 0) {
-			const struct hl_dc_job *dj = hl_dc_job_find(&W.m[jl].dm, j);
+			const struct hl_dc_job *dj = hl_dc_job_find(&W.m[jl].mg.dm, j);
 			for (uint32_t i = 0; i < dj->nwf; i++)
 				mine |= dj->wf[i].worker == (uint64_t)t.victim + 1;
 		}

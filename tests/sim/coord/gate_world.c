@@ -286,10 +286,23 @@ dc_out(struct gw_world *w, struct gw_dc *d, uint8_t type, uint64_t to, uint64_t 
 }
 
 static void
+cw_send(void *arg, const struct hl_gmsg *m)
+{
+	send_msg(arg, m);
+}
+
+static void
 dc_recv(struct gw_world *w, struct gw_dc *d, const struct hl_gmsg *m)
 {
 	struct gw_dc_job *free_slot = NULL;
 
+	if (d == &w->dc[0] && w->cw != NULL) {
+		/* The real DC: its tier leader's hl_manager answers the gates itself. */
+		if (m->type == HL_GM_DC_SUBMIT || m->type == HL_GM_DC_RESULT_ACK)
+			(void)cw_gate_recv(w->cw, m);
+		cw_gate_drain(w->cw, cw_send, w);
+		return;
+	}
 	if (m->type == HL_GM_DC_SUBMIT) {
 		for (uint32_t i = 0; i < GW_DC_HELD; i++)
 			if (d->done[i] == m->job) {
@@ -315,11 +328,6 @@ dc_recv(struct gw_world *w, struct gw_dc *d, const struct hl_gmsg *m)
 			return; /* full: the gate resends */
 		*free_slot = (struct gw_dc_job){.job = m->job, .gate = m->from, .token = m->token};
 		free_slot->done_at = w->now + w->o.run_ns;
-		if (d == &w->dc[0] && w->cw != NULL) {
-			/* the real DC runs it: 2 workflows, layered, on its workers */
-			free_slot->done_at = UINT64_MAX;
-			cw_submit(w->cw, m->job, 2, w->now);
-		}
 		free_slot->status = hl_prng_below(&w->rng, 1000) < w->o.fail_per_mille
 		                            ? HL_WS_FAILED
 		                            : HL_WS_COMPLETED;
@@ -342,10 +350,6 @@ dc_tick(struct gw_world *w, struct gw_dc *d)
 {
 	for (uint32_t i = 0; i < GW_DC_HELD; i++) {
 		struct gw_dc_job *j = &d->j[i];
-		if (j->job != 0 && j->done_at == UINT64_MAX && w->cw->delivered[j->job] != 0) {
-			j->done_at = w->now; /* the real DC's job leader emitted JOB_DONE */
-			j->status = w->cw->final_status[j->job];
-		}
 		if (j->job == 0 || w->now < j->done_at)
 			continue;
 		if (d->silent) {
@@ -422,6 +426,7 @@ gw_init(struct gw_world *w, const struct gw_opts *o)
 		cw_opts_default(&co);
 		co.seed = o->seed ^ 0x5eed;
 		co.max_job = GW_MAX_JOBS;
+		co.dc_id = w->dc[0].id;
 		if ((w->cw = calloc(1, sizeof(*w->cw))) == NULL)
 			return -ENOMEM;
 		if ((rc = cw_init(w->cw, &co)) < 0)
@@ -595,6 +600,7 @@ gw_run(struct gw_world *w, uint64_t ns, bool stop_when_done)
 			(void)hl_sim_run_until(w->cw->sim, t, NULL, NULL);
 			if (w->cw->violated)
 				violate(w, w->cw->violation);
+			cw_gate_drain(w->cw, cw_send, w); /* results the DC's job leaders sent */
 		}
 		w->now = t;
 		if (msg) {

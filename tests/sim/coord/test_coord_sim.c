@@ -241,8 +241,8 @@ test_partition_minority_leader(void **state)
 	int nl = cw_leader(&W);
 	assert_true(nl >= 0);
 	assert_int_not_equal(nl, (int)l);
-	assert_true(W.m[nl].el.term > W.m[l].el.term ||
-	            !hl_elect_is_leader(&W.m[l].el, hl_sim_now(W.sim)));
+	assert_true(W.m[nl].mg.el.term > W.m[l].mg.el.term ||
+	            !hl_elect_is_leader(&W.m[l].mg.el, hl_sim_now(W.sim)));
 	hl_sim_heal(W.sim);
 	run_to_delivery(10, 120 * S);
 	assert_int_equal(W.max_valid_holders_seen, 1);
@@ -271,7 +271,7 @@ test_duplicate_and_reordered_messages(void **state)
 	run_to_delivery(10, 180 * S);
 	uint64_t dups = 0;
 	for (int i = 0; i < W.nm; i++)
-		dups += W.m[i].up ? W.m[i].dm.progress.n_dup : 0;
+		dups += W.m[i].up ? W.m[i].mg.dm.progress.n_dup : 0;
 	assert_true(W.progress_accepted > 0);
 	assert_true(dups > 0); /* duplicated and reordered updates were dropped */
 	/* With 2 % loss a release can be lost more than once in a row: each loss costs one lease

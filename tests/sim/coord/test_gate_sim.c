@@ -294,6 +294,7 @@ test_gates_over_real_dc(void **state)
 	for (uint64_t j = 1; j <= 10; j++)
 		assert_int_equal(W.final_status[j], HL_WS_COMPLETED);
 	assert_true(W.cw->completed >= 10);
+	assert_true(W.cw->gate_results >= 10); /* the DC's own managers answered the gates */
 	assert_nothing_retained();
 	gw_fini(&W);
 }
