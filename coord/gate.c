@@ -405,6 +405,22 @@ start_final_push(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
 		        (unsigned long long)j->rec.job, hl_errname(rc));
 }
 
+/* D.8: reporter outcomes are acked to their DC and pushed once the record holding them is
+ * committed: a pushed outcome keeps its index under any later leader (append-only record). */
+static void
+report_flush(struct hl_gate *g, struct hl_gate_job *j)
+{
+	for (; j->nrep_done < j->rec.nrep && j->nrep_done < HL_GATE_JOB_REPORTS; j->nrep_done++) {
+		const struct hl_gate_report *r = &j->rec.rep[j->nrep_done];
+		struct hl_gmsg *a = gout(g, HL_GM_DC_REPORT_ACK, r->dc, j->rec.job);
+		a->dc = r->dc;
+		a->token = j->rec.token;
+		a->leader = g->cfg.self;
+		a->rep = *r;
+		report_push(g, j, j->nrep_done);
+	}
+}
+
 static void
 on_commit(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
 {
@@ -417,10 +433,10 @@ on_commit(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
 			memcpy(m->key, j->rec.key, j->rec.key_len);
 			m->key_len = j->rec.key_len;
 		}
-		/* D.8: a new leader re-pushes the record's reporter outcomes (the client hands
-		 * each to the application once, by index); none yet for a new job. */
-		for (uint8_t r = 0; r < j->rec.nrep && r < HL_GATE_JOB_REPORTS; r++)
-			report_push(g, j, r);
+		/* D.8: a new leader re-pushes (and re-acks) the record's reporter outcomes: the
+		 * client hands each to the application once, by index; none for a new job. */
+		j->nrep_done = 0;
+		report_flush(g, j);
 		if (j->rec.final != HL_WS_NONE) {
 			start_final_push(g, j, now_ns);
 			return;
@@ -443,7 +459,10 @@ on_commit(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
 		j->dc_deadline_ns = now_ns + g->cfg.dc_timeout_ns;
 		j->resend_at_ns = now_ns + g->cfg.resend_ns;
 		dc_submit(g, j);
+	} else if (j->phase == HL_GJ_RUNNING) {
+		report_flush(g, j);
 	} else if (j->phase == HL_GJ_FINAL_REPL) {
+		report_flush(g, j);
 		start_final_push(g, j, now_ns);
 	}
 }
@@ -1053,8 +1072,9 @@ on_dc_report(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		const struct hl_gate_report *r = &j->rec.rep[k];
 		if (r->dc == m->rep.dc && r->type == m->rep.type && r->source == m->rep.source) {
 			g->n_dup_reports++;
-			report_ack(g, m, j->rec.token, 0);
-			return;
+			if (k < j->nrep_done)
+				report_ack(g, m, j->rec.token, 0);
+			return; /* else acked when its record version commits */
 		}
 	}
 	if (j->phase != HL_GJ_RUNNING) {
@@ -1080,9 +1100,7 @@ on_dc_report(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 	uint8_t idx = j->rec.nrep++;
 	j->rec.rep[idx] = m->rep;
 	g->n_reports++;
-	report_ack(g, m, j->rec.token, 0);
-	replicate(g, j, now_ns); /* in the record: a new leader pushes it again */
-	report_push(g, j, idx);
+	replicate_and_check(g, j, now_ns); /* acked and pushed at commit (report_flush) */
 }
 
 int

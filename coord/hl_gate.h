@@ -147,6 +147,7 @@ struct hl_gate_job {
 	uint64_t dc_pseq[HL_GATE_JOB_DCS];
 	uint32_t dc_ppm[HL_GATE_JOB_DCS];
 	uint32_t ppm_pushed; /* merged ppm last pushed */
+	uint8_t nrep_done; /* reporter outcomes acked and pushed (their version committed) */
 	bool prog_dirty;
 };
 

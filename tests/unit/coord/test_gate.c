@@ -596,6 +596,8 @@ test_c2_keys_survive_tier_leader_change(void **state)
 {
 	(void)state;
 	setup_gates(1);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(hl_gate_dc_set(&G[i], DC1, true, 64), 0);
 	for (uint64_t j = 1; j <= 40; j++) {
 		char key[16];
 		snprintf(key, sizeof(key), "c:%llu", (unsigned long long)j);
@@ -606,7 +608,7 @@ test_c2_keys_survive_tier_leader_change(void **state)
 	struct hl_gate_cfg c = G[1].cfg;
 	hl_gate_fini(&G[1]);
 	assert_int_equal(hl_gate_init(&G[1], &c, &R[1]), 0);
-	assert_int_equal(hl_gate_dc_set(&G[1], DC1, true, 10), 0);
+	assert_int_equal(hl_gate_dc_set(&G[1], DC1, true, 64), 0);
 	assert_int_equal(hl_jrec_store_count(&G[1].store), 0);
 	assert_int_equal(hl_gate_set_tier_leader(&G[0], 2, 0, now), 0);
 	assert_int_equal(hl_gate_set_tier_leader(&G[2], 2, 0, now), 0);
