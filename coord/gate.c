@@ -241,7 +241,8 @@ push(struct hl_gate *g, struct hl_gate_job *j, uint8_t kind, uint64_t seq)
 	return m;
 }
 
-/* D.4: merged progress over the job's DCs (a DC with its final status counts as done). */
+/* D.4: merged progress over the job's DCs (a COMPLETED DC counts as done; a failed or silent
+ * one keeps its last report). */
 static uint32_t
 merged_ppm(const struct hl_gate_job *j)
 {
@@ -250,7 +251,7 @@ merged_ppm(const struct hl_gate_job *j)
 	if (j->rec.ndc == 0)
 		return 0;
 	for (uint32_t i = 0; i < j->rec.ndc; i++)
-		sum += j->rec.dc_status[i] != HL_WS_NONE ? 1000000u : j->dc_ppm[i];
+		sum += j->rec.dc_status[i] == HL_WS_COMPLETED ? 1000000u : j->dc_ppm[i];
 	return (uint32_t)(sum / j->rec.ndc);
 }
 
@@ -264,7 +265,8 @@ progress_push(struct hl_gate *g, struct hl_gate_job *j)
 	j->prog_dirty = false;
 	if (ppm == j->ppm_pushed)
 		return;
-	seq = hl_pushlog_append(&g->plog, j->rec.job, HL_PUSH_K_PROGRESS, HL_WS_RUNNING, ppm, 0);
+	seq = hl_pushlog_append(&g->plog, j->rec.job, HL_PUSH_K_PROGRESS,
+	        j->rec.final != HL_WS_NONE ? j->rec.final : HL_WS_RUNNING, ppm, 0);
 	if (seq < 0) {
 		HL_LOG(HL_LOG_WARN, "gate", "job %llu: push log refused progress: %s",
 		        (unsigned long long)j->rec.job, hl_errname((int)seq));
@@ -364,9 +366,6 @@ choose_dcs(struct hl_gate *g, struct hl_gate_rec *r, uint8_t want)
 static void
 finalize(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
 {
-	/* D.4: the last progress goes out before the final */
-	if (j->phase == HL_GJ_RUNNING && j->prog_dirty)
-		progress_push(g, j);
 	j->rec.final = hl_resolve_final(j->rec.dc_status, j->rec.ndc);
 	j->phase = HL_GJ_FINAL_REPL;
 	replicate_and_check(g, j, now_ns);
@@ -387,9 +386,14 @@ dc_submit(struct hl_gate *g, struct hl_gate_job *j)
 static void
 start_final_push(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
 {
-	int64_t seq = hl_pushlog_append(
-	        &g->plog, j->rec.job, HL_PUSH_K_RESULT, j->rec.final, 1000000, j->rec.job);
+	int64_t seq;
 	int rc;
+
+	/* D.4: the last progress (if it changed) goes out before the final, also from a leader
+	 * that took the job over after it was resolved */
+	progress_push(g, j);
+	seq = hl_pushlog_append(
+	        &g->plog, j->rec.job, HL_PUSH_K_RESULT, j->rec.final, 1000000, j->rec.job);
 
 	if (seq < 0) {
 		HL_LOG(HL_LOG_WARN, "gate", "job %llu: push log refused the final: %s",

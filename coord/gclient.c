@@ -222,6 +222,8 @@ hl_gclient_recv(struct hl_gclient *c, const struct hl_gmsg *m, uint64_t now_ns)
 	case HL_GM_SUBMIT_ACK:
 		if (j == NULL || j->acked)
 			return 0;
+		if (m->from == j->ask)
+			j->answered = true;
 		if (m->code == -HL_E_NOT_LEADER) {
 			/* redirect: to the named leader, or the next gate */
 			uint32_t k = 0;
@@ -349,6 +351,14 @@ hl_gclient_tick(struct hl_gclient *c, uint64_t now_ns)
 		        now_ns < j->resend_at_ns)
 			continue;
 		if (!j->acked) {
+			if (!j->answered && j->resend_at_ns != 0) {
+				/* no answer at all (that gate may be down): try the next one */
+				uint32_t k = 0;
+				while (k < c->ngates && c->gates[k] != j->ask)
+					k++;
+				j->ask = c->gates[(k + 1) % c->ngates];
+			}
+			j->answered = false;
 			send_submit(c, j, now_ns);
 			continue;
 		}

@@ -253,6 +253,7 @@ struct hl_gclient_job {
 	uint64_t redirect_at_ns; /* last redirect followed at once */
 	uint64_t register_at_ns; /* last registration sent for a sequence gap */
 	uint8_t rep_seen; /* bitmap of reporter outcomes (record index) handed over */
+	bool answered; /* the last SUBMIT got an answer (else the next goes to another gate) */
 };
 
 /* What the application gets, in order, once per (token, seq) (D.4, D.8): every numbered push. */

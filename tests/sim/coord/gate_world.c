@@ -129,7 +129,7 @@ send_msg(struct gw_world *w, const struct hl_gmsg *m)
 		        (unsigned long long)m->seq, m->status, m->rec.final);
 	struct gw_ev e = {.to = m->to, .m = *m};
 
-	if (w->drop_type != 0 && m->type == w->drop_type && m->to == w->drop_to) {
+	if (m->type < 64 && (w->drop_mask & (1ull << m->type)) && m->to == w->drop_to) {
 		w->n_dropped++;
 		return;
 	}
@@ -318,6 +318,7 @@ client_drain(struct gw_world *w, struct gw_client *c)
 			w->rep_seen[u.job] |= bit;
 			w->nrep_seen[u.job]++;
 			w->nreports_seen++;
+			w->nreports_failed += !u.rep.ok;
 		}
 	}
 	while (hl_gclient_next_final(&c->c, &job, &st) == 1) {

@@ -115,8 +115,8 @@ struct gw_world {
 	struct cw_world *cw; /* real_dc: DC 0, co-simulated on its own hl_sim clock */
 	/* P12 probe */
 	uint64_t probe_job, probe_token, probe_told_at;
-	/* drop every message of this type to this node (0 = none): a lost ack in a scenario */
-	uint8_t drop_type;
+	/* drop every message whose type bit (1 << type) is set, to this node: lost acks/pushes */
+	uint64_t drop_mask;
 	uint64_t drop_to;
 	/* per job, what the application saw (checked in order, once): updates by (token, seq),
 	 * reporter outcomes by (dc, type), the last progress before the final */
@@ -124,7 +124,7 @@ struct gw_world {
 	uint32_t rep_seen[GW_MAX_JOBS];
 	uint8_t nrep_seen[GW_MAX_JOBS];
 	uint32_t last_ppm[GW_MAX_JOBS]; /* last PROGRESS update before the final */
-	uint64_t nupdates, nprogress, nreports_seen, n_dropped;
+	uint64_t nupdates, nprogress, nreports_seen, nreports_failed, n_dropped;
 	uint32_t dc_starts[GW_MAX_JOBS]; /* fresh starts at the stand-in DCs */
 };
 
