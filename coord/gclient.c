@@ -309,8 +309,6 @@ hl_gclient_recv(struct hl_gclient *c, const struct hl_gmsg *m, uint64_t now_ns)
 			if (!final) {
 				c->n_dup_pushes++;
 			} else {
-				if (m->seq == 0 && !deliver(c, m, 0))
-					return -HL_E_FULL;
 				j->final_seen = true;
 				j->final = m->status;
 				uint32_t t = (c->fin_head + c->fin_len++) % 64;

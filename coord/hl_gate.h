@@ -2,7 +2,10 @@
  * leases (hl_lease) and takes submissions once per key (hl_idem); the per-job gate job leader
  * replicates the job record (hl_jrec) before acking the client, picks DCs, merges their final
  * statuses (hl_resolve, silent DC -> TIMEOUT), pushes the final result exactly once (hl_pushlog,
- * hl_retry, then a lease transfer to a peer gate), and a new job leader rebuilds from a quorum. */
+ * hl_retry, then a lease transfer to a peer gate), and a new job leader rebuilds from a quorum.
+ * A new tier leader learns the stored keys of a quorum before taking submissions (C.2); DC
+ * progress is merged and pushed batched (D.4); reporter outcomes ride in the record and the
+ * push log (D.8); DC messages under a stale token are refused (E.9). */
 #ifndef HL_GATE_H
 #define HL_GATE_H
 

@@ -854,24 +854,48 @@ test_d8_reporter_outcomes(void **state)
 	assert_int_equal(a->code, 0);
 	assert_int_equal(a->rep.type, 1);
 	assert_int_equal(a->from, gl); /* the leader acks the DC itself */
+	/* acked only once the record holding it is committed: a fresh one, not pumped */
+	struct hl_gmsg rm = {.type = HL_GM_DC_REPORT, .from = DC2, .to = gl, .job = 22};
+	rm.dc = DC2;
+	rm.token = tok;
+	rm.rep = (struct hl_gate_report){.source = DC2 * 10, .dc = DC2, .type = 9, .ok = 1};
+	assert_int_equal(hl_gate_recv(&G[l], &rm, now), 0);
+	struct hl_gmsg o;
+	int puts = 0;
+	while (hl_gate_next_tx(&G[l], &o) == 1) {
+		assert_int_not_equal(o.type, HL_GM_DC_REPORT_ACK);
+		assert_false(o.type == HL_GM_PUSH && o.kind == HL_PUSH_K_REPORT);
+		if (o.type == HL_GM_REC_PUT) {
+			assert_int_equal(o.rec.nrep, 2);
+			puts++;
+			(void)hl_gate_recv(&G[o.to - 1], &o, now); /* delivered: commit */
+		}
+	}
+	assert_int_equal(puts, 2);
+	size_t m1 = next;
+	pump();
+	a = find_ext(HL_GM_DC_REPORT_ACK, DC2, m1);
+	assert_non_null(a);
+	assert_int_equal(a->rep.type, 9);
+	assert_int_equal(count_ext(HL_GM_PUSH, CLIENT, m1, HL_PUSH_K_REPORT), 1);
 	dc_report(gl, 22, DC1, tok, 1, true, 0); /* duplicate */
 	assert_int_equal(G[l].n_dup_reports, 1);
 	assert_int_equal(count_ext(HL_GM_DC_REPORT_ACK, DC1, mark, 0), 2);
 	dc_report(gl, 22, DC2, tok, 2, false, -ETIMEDOUT); /* a failed reporter */
-	assert_int_equal(G[l].n_reports, 2);
-	const struct hl_gmsg *p[2] = {NULL, NULL};
+	assert_int_equal(G[l].n_reports, 3);
+	const struct hl_gmsg *p[3] = {NULL, NULL, NULL};
 	int np = 0;
 	for (size_t i = mark; i < next; i++)
-		if (ext[i].type == HL_GM_PUSH && ext[i].kind == HL_PUSH_K_REPORT && np < 2)
+		if (ext[i].type == HL_GM_PUSH && ext[i].kind == HL_PUSH_K_REPORT && np < 3)
 			p[np++] = &ext[i];
-	assert_int_equal(np, 2);
+	assert_int_equal(np, 3);
 	assert_int_equal(p[0]->ref, 0);
 	assert_int_equal(p[0]->rep.source, DC1 * 10);
 	assert_int_equal(p[0]->rep.elapsed_ms, 41);
-	assert_int_equal(p[1]->ref, 1);
-	assert_int_equal(p[1]->rep.ok, 0);
-	assert_int_equal(p[1]->rep.error, -ETIMEDOUT);
-	assert_int_equal(p[1]->rep.dc, DC2);
+	assert_int_equal(p[2]->ref, 2);
+	assert_int_equal(p[2]->rep.ok, 0);
+	assert_int_equal(p[2]->rep.error, -ETIMEDOUT);
+	assert_int_equal(p[2]->rep.dc, DC2);
 	/* in the record at a quorum (a new leader pushes them again) */
 	int stores = 0;
 	for (int i = 0; i < 3; i++) {
@@ -880,11 +904,11 @@ test_d8_reporter_outcomes(void **state)
 		if (r == NULL)
 			continue;
 		memcpy(&rec, r->body, sizeof(rec));
-		stores += rec.nrep == 2;
+		stores += rec.nrep == 3;
 	}
 	assert_true(stores >= 2);
 	/* bounded: the record keeps HL_GATE_JOB_REPORTS; the next is refused visibly */
-	for (uint16_t t = 3; t <= HL_GATE_JOB_REPORTS; t++)
+	for (uint16_t t = 3; t < HL_GATE_JOB_REPORTS; t++)
 		dc_report(gl, 22, DC1, tok, t, true, 0);
 	size_t m2 = next;
 	dc_report(gl, 22, DC1, tok, 100, true, 0);
@@ -901,7 +925,7 @@ test_d8_reporter_outcomes(void **state)
 			fin = &ext[i];
 	assert_non_null(fin);
 	assert_int_equal(fin->status, HL_WS_COMPLETED);
-	assert_true(fin->seq > p[1]->seq);
+	assert_true(fin->seq > p[2]->seq);
 	/* a reporter outcome after the final: refused visibly, not pushed */
 	m2 = next;
 	dc_report(gl, 22, DC2, tok, 50, true, 0);
@@ -917,7 +941,7 @@ test_d8_reporter_outcomes(void **state)
 	pump();
 	assert_int_equal(count_ext(HL_GM_PUSH, CLIENT, m2, HL_PUSH_K_REPORT), HL_GATE_JOB_REPORTS);
 	for (size_t i = m2; i < next; i++)
-		if (ext[i].type == HL_GM_PUSH && ext[i].kind == HL_PUSH_K_REPORT && ext[i].ref == 1)
+		if (ext[i].type == HL_GM_PUSH && ext[i].kind == HL_PUSH_K_REPORT && ext[i].ref == 2)
 			assert_int_equal(ext[i].rep.error, -ETIMEDOUT);
 	client_ack_all(mark);
 	advance(6 * S);
