@@ -437,6 +437,12 @@ test_d8_reporters_buffered_for_reconnecting_client(void **state)
 /* Randomized chaos: 1–3 gates, 1 % loss, 5 % duplicates, gate crashes (job leaders and tier
  * leaders), client disconnects, failing DCs, DC progress and reporter outcomes; seeds over the real DC also crash up to 2 of its
  * workers and 1 of its managers. CHAOS_SEEDS=<n> (default 10), SIM_SEED replays. */
+/* What the chaos seeds exercised (summed, printed at the end of test_chaos). */
+static struct {
+	uint64_t seeds, keys_learned, not_ready, progress, reports, report_fails, stale_gate,
+	        stale_client, gaps;
+} CH;
+
 static void
 chaos_seed(uint64_t seed)
 {
@@ -493,6 +499,19 @@ chaos_seed(uint64_t seed)
 	for (uint64_t j = 1; j <= 12; j++) /* at most (DCs) x (reporters), each once */
 		assert_true(W.nrep_seen[j] <= 2 * o.ndcs);
 	assert_nothing_retained();
+	CH.seeds++;
+	CH.progress += W.nprogress;
+	CH.reports += W.nreports_seen;
+	CH.report_fails += W.nreports_failed;
+	for (int i = 0; i < W.o.ngates; i++) {
+		CH.keys_learned += W.gt[i].g.n_keys_learned;
+		CH.not_ready += W.gt[i].g.n_not_ready;
+		CH.stale_gate += W.gt[i].g.n_stale;
+	}
+	for (int i = 0; i < W.o.nclients; i++) {
+		CH.stale_client += W.cl[i].c.n_stale;
+		CH.gaps += W.cl[i].c.n_gaps;
+	}
 	gw_fini(&W);
 }
 
@@ -529,6 +548,14 @@ test_chaos(void **state)
 	}
 	for (uint64_t s = 1; s <= n; s++)
 		chaos_seed(s);
+	print_message("chaos: %llu seeds; keys learned by new tier leaders %llu (submits refused "
+	              "while syncing %llu); progress updates %llu; reporter outcomes %llu (%llu "
+	              "failed); stale tokens refused: gates %llu, clients %llu; client gaps %llu\n",
+	        (unsigned long long)CH.seeds, (unsigned long long)CH.keys_learned,
+	        (unsigned long long)CH.not_ready, (unsigned long long)CH.progress,
+	        (unsigned long long)CH.reports, (unsigned long long)CH.report_fails,
+	        (unsigned long long)CH.stale_gate, (unsigned long long)CH.stale_client,
+	        (unsigned long long)CH.gaps);
 }
 
 int
