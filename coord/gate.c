@@ -21,6 +21,7 @@ hl_gate_cfg_default(struct hl_gate_cfg *cfg)
 	cfg->dc_timeout_ns = 120 * SEC;
 	cfg->cache_ttl_ns = 5 * SEC;
 	cfg->resend_ns = 1 * SEC;
+	cfg->push_period_ns = 250 * MS;
 	hl_lease_cfg_default(&cfg->lease);
 	hl_retry_cfg_default(&cfg->retry);
 }
@@ -86,7 +87,8 @@ hl_gate_init(struct hl_gate *g, const struct hl_gate_cfg *cfg, struct hl_prng *r
 
 	memset(g, 0, sizeof(*g));
 	if (cfg->self == 0 || cfg->ngates == 0 || cfg->ngates > HL_GATE_MAX_GATES ||
-	        cfg->max_jobs == 0 || rng == NULL || cfg->resend_ns == 0)
+	        cfg->max_jobs == 0 || rng == NULL || cfg->resend_ns == 0 ||
+	        cfg->push_period_ns == 0)
 		return -EINVAL;
 	for (uint32_t i = 0; i < cfg->ngates; i++)
 		self_in |= cfg->gates[i] == cfg->self;
@@ -199,6 +201,7 @@ job_led(struct hl_gate *g, uint64_t job, uint64_t now_ns)
 
 static void
 cache_put(struct hl_gate *g, uint64_t job, uint64_t leader, uint64_t token, uint64_t now_ns);
+static uint64_t leader_of(struct hl_gate *g, uint64_t job, uint64_t now_ns, uint64_t *token);
 
 /* ---- job leader: lifetime ---- */
 
@@ -224,7 +227,7 @@ job_free(struct hl_gate *g, struct hl_gate_job *j, bool release)
 	(void)hl_idmap_remove(&g->jmap, job);
 }
 
-static void
+static struct hl_gmsg *
 push(struct hl_gate *g, struct hl_gate_job *j, uint8_t kind, uint64_t seq)
 {
 	struct hl_gmsg *m = gout(g, HL_GM_PUSH, j->rec.client, j->rec.job);
@@ -234,6 +237,62 @@ push(struct hl_gate *g, struct hl_gate_job *j, uint8_t kind, uint64_t seq)
 	m->seq = seq;
 	m->leader = g->cfg.self;
 	m->token = j->rec.token;
+	m->ppm = j->rec.final != HL_WS_NONE ? 1000000u : j->ppm_pushed;
+	return m;
+}
+
+/* D.4: merged progress over the job's DCs (a COMPLETED DC counts as done; a failed or silent
+ * one keeps its last report). */
+static uint32_t
+merged_ppm(const struct hl_gate_job *j)
+{
+	uint64_t sum = 0;
+
+	if (j->rec.ndc == 0)
+		return 0;
+	for (uint32_t i = 0; i < j->rec.ndc; i++)
+		sum += j->rec.dc_status[i] == HL_WS_COMPLETED ? 1000000u : j->dc_ppm[i];
+	return (uint32_t)(sum / j->rec.ndc);
+}
+
+/* D.4: a batched progress push (every push period while it changed, and before the final). */
+static void
+progress_push(struct hl_gate *g, struct hl_gate_job *j)
+{
+	uint32_t ppm = merged_ppm(j);
+	int64_t seq;
+
+	j->prog_dirty = false;
+	if (ppm == j->ppm_pushed)
+		return;
+	seq = hl_pushlog_append(&g->plog, j->rec.job, HL_PUSH_K_PROGRESS,
+	        j->rec.final != HL_WS_NONE ? j->rec.final : HL_WS_RUNNING, ppm, 0);
+	if (seq < 0) {
+		HL_LOG(HL_LOG_WARN, "gate", "job %llu: push log refused progress: %s",
+		        (unsigned long long)j->rec.job, hl_errname((int)seq));
+		return;
+	}
+	j->ppm_pushed = ppm;
+	push(g, j, HL_PUSH_K_PROGRESS, (uint64_t)seq);
+	g->n_progress_pushes++;
+}
+
+/* D.8: a reporter outcome of the record, pushed (and logged for the replay) under our token. */
+static void
+report_push(struct hl_gate *g, struct hl_gate_job *j, uint8_t idx)
+{
+	int64_t seq = hl_pushlog_append(
+	        &g->plog, j->rec.job, HL_PUSH_K_REPORT, HL_WS_RUNNING, j->ppm_pushed, idx);
+	struct hl_gmsg *m;
+
+	if (seq < 0) {
+		HL_LOG(HL_LOG_WARN, "gate", "job %llu: push log refused reporter outcome %u: %s",
+		        (unsigned long long)j->rec.job, idx, hl_errname((int)seq));
+		return;
+	}
+	m = push(g, j, HL_PUSH_K_REPORT, (uint64_t)seq);
+	m->rep = j->rec.rep[idx];
+	m->ref = idx;
 }
 
 static void
@@ -327,9 +386,14 @@ dc_submit(struct hl_gate *g, struct hl_gate_job *j)
 static void
 start_final_push(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
 {
-	int64_t seq = hl_pushlog_append(
-	        &g->plog, j->rec.job, HL_PUSH_K_RESULT, j->rec.final, 1000000, j->rec.job);
+	int64_t seq;
 	int rc;
+
+	/* D.4: the last progress (if it changed) goes out before the final, also from a leader
+	 * that took the job over after it was resolved */
+	progress_push(g, j);
+	seq = hl_pushlog_append(
+	        &g->plog, j->rec.job, HL_PUSH_K_RESULT, j->rec.final, 1000000, j->rec.job);
 
 	if (seq < 0) {
 		HL_LOG(HL_LOG_WARN, "gate", "job %llu: push log refused the final: %s",
@@ -338,11 +402,27 @@ start_final_push(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
 	}
 	j->final_seq = (uint64_t)seq;
 	j->phase = HL_GJ_PUSHING;
-	push(g, j, HL_PUSH_K_RESULT, j->final_seq);
+	(void)push(g, j, HL_PUSH_K_RESULT, j->final_seq);
 	(void)hl_retry_done(&g->pushes, j->rec.job);
 	if ((rc = hl_retry_track(&g->pushes, j->rec.job, j->rec.client, now_ns)) < 0)
 		HL_LOG(HL_LOG_WARN, "gate", "job %llu: final push not tracked for retry: %s",
 		        (unsigned long long)j->rec.job, hl_errname(rc));
+}
+
+/* D.8: reporter outcomes are acked to their DC and pushed once the record holding them is
+ * committed: a pushed outcome keeps its index under any later leader (append-only record). */
+static void
+report_flush(struct hl_gate *g, struct hl_gate_job *j)
+{
+	for (; j->nrep_done < j->rec.nrep && j->nrep_done < HL_GATE_JOB_REPORTS; j->nrep_done++) {
+		const struct hl_gate_report *r = &j->rec.rep[j->nrep_done];
+		struct hl_gmsg *a = gout(g, HL_GM_DC_REPORT_ACK, r->dc, j->rec.job);
+		a->dc = r->dc;
+		a->token = j->rec.token;
+		a->leader = g->cfg.self;
+		a->rep = *r;
+		report_push(g, j, j->nrep_done);
+	}
 }
 
 static void
@@ -357,6 +437,10 @@ on_commit(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
 			memcpy(m->key, j->rec.key, j->rec.key_len);
 			m->key_len = j->rec.key_len;
 		}
+		/* D.8: a new leader re-pushes (and re-acks) the record's reporter outcomes: the
+		 * client hands each to the application once, by index; none for a new job. */
+		j->nrep_done = 0;
+		report_flush(g, j);
 		if (j->rec.final != HL_WS_NONE) {
 			start_final_push(g, j, now_ns);
 			return;
@@ -374,12 +458,15 @@ on_commit(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
 		int64_t seq = hl_pushlog_append(
 		        &g->plog, j->rec.job, HL_PUSH_K_STATUS, HL_WS_RUNNING, 0, 0);
 		if (seq > 0)
-			push(g, j, HL_PUSH_K_STATUS, (uint64_t)seq);
+			(void)push(g, j, HL_PUSH_K_STATUS, (uint64_t)seq);
 		j->phase = HL_GJ_RUNNING;
 		j->dc_deadline_ns = now_ns + g->cfg.dc_timeout_ns;
 		j->resend_at_ns = now_ns + g->cfg.resend_ns;
 		dc_submit(g, j);
+	} else if (j->phase == HL_GJ_RUNNING) {
+		report_flush(g, j);
 	} else if (j->phase == HL_GJ_FINAL_REPL) {
+		report_flush(g, j);
 		start_final_push(g, j, now_ns);
 	}
 }
@@ -591,6 +678,12 @@ on_submit(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		submit_ack(g, m->from, m->job, -EINVAL, 0, 0);
 		return;
 	}
+	if (!g->keys_ready) {
+		/* C.2: a key committed under the previous tier leader may not be known yet */
+		g->n_not_ready++;
+		submit_ack(g, m->from, m->job, -EAGAIN, g->cfg.self, 0);
+		return;
+	}
 	if (!any_dc_healthy(g)) {
 		submit_ack(g, m->from, m->job, -EAGAIN, 0, 0);
 		return;
@@ -712,6 +805,308 @@ reset_issuer(struct hl_gate *g)
 	return 0;
 }
 
+/* ---- C.2: key sync at a new tier leader ----
+ *
+ * Idempotency keys live in the tier leader's hl_idem, and a new tier leader starts empty. A
+ * key whose job committed is in that job's record at a quorum of the configured gates (the
+ * record commit quorum), so a new leader that has read the stored keys of any quorum sees every
+ * committed key (quorum intersection). Until then it answers SUBMIT with -EAGAIN (the client
+ * retries). Each gate is read in pages of at most HL_GATE_KEY_PAGE records with job > cursor,
+ * ascending, so the outbox stays bounded; a page not complete within resend_ns is asked again.
+ * A key committed while the scan runs reaches the leader by the job leader's COMMITTED note. */
+
+#define HL_GATE_KEY_PAGE 32
+
+static void
+learn_key(struct hl_gate *g, const struct hl_gate_rec *r, uint64_t now_ns)
+{
+	struct hl_idem_result ir;
+	int rc;
+
+	if (r->key_len == 0 || r->key_len > HL_IDEM_KEY_MAX || r->job == 0 ||
+	        hl_idem_state_of(&g->idem, r->key, r->key_len) != HL_IDEM_FREE)
+		return;
+	rc = hl_idem_begin(&g->idem, r->key, r->key_len, r->job, 0, now_ns, &ir);
+	if (rc == 0 && ir.verdict == HL_IDEM_NEW)
+		rc = hl_idem_commit(&g->idem, r->key, r->key_len, now_ns);
+	if (rc < 0) {
+		HL_LOG(HL_LOG_WARN, "gate", "gate %llu: key of job %llu not learned: %s",
+		        (unsigned long long)g->cfg.self, (unsigned long long)r->job,
+		        hl_errname(rc));
+		return;
+	}
+	g->n_keys_learned++;
+}
+
+static void
+ks_fetch(struct hl_gate *g, uint32_t i)
+{
+	struct hl_gmsg *m = gout(g, HL_GM_KEY_FETCH, g->cfg.gates[i], 0);
+
+	g->ks[i].got = 0;
+	g->ks[i].count = -1;
+	g->ks[i].more = false;
+	g->ks[i].last = g->ks[i].cursor;
+	m->seq = g->ks[i].cursor;
+	m->token = g->term;
+}
+
+static void
+ks_check(struct hl_gate *g)
+{
+	if (g->keys_ready || (uint32_t)__builtin_popcount(g->ks_done) < quorum(g))
+		return;
+	g->keys_ready = true;
+	HL_LOG(HL_LOG_INFO, "gate",
+	        "gate %llu: term %u: keys of a quorum learned (%llu): submissions open",
+	        (unsigned long long)g->cfg.self, g->term, (unsigned long long)g->n_keys_learned);
+}
+
+static void
+ks_start(struct hl_gate *g, uint64_t now_ns)
+{
+	g->keys_ready = false;
+	g->ks_done = 0;
+	memset(g->ks, 0, sizeof(g->ks));
+	for (uint32_t s = 0; s < g->store.map.max && hl_jrec_store_count(&g->store) > 0; s++) {
+		const struct hl_jrec *r = &g->store.r[s];
+		struct hl_gate_rec rec;
+		if (r->job == 0 || hl_idmap_find(&g->store.map, r->job) != s ||
+		        r->len != sizeof(rec))
+			continue;
+		memcpy(&rec, r->body, sizeof(rec));
+		learn_key(g, &rec, now_ns);
+	}
+	g->ks_done |= gate_bit(g, g->cfg.self);
+	for (uint32_t i = 0; i < g->cfg.ngates; i++)
+		if (g->cfg.gates[i] != g->cfg.self)
+			ks_fetch(g, i);
+	g->ks_resend_at_ns = now_ns + g->cfg.resend_ns;
+	ks_check(g);
+}
+
+/* Any gate: one page of its stored keys. */
+static void
+on_key_fetch(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
+{
+	uint64_t page[HL_GATE_KEY_PAGE];
+	uint32_t n = 0;
+	bool more = false;
+
+	/* the HL_GATE_KEY_PAGE smallest job ids above the cursor (insertion into a sorted page) */
+	for (uint32_t s = 0; s < g->store.map.max && hl_jrec_store_count(&g->store) > 0; s++) {
+		uint64_t job = g->store.r[s].job;
+		if (job <= m->seq || hl_idmap_find(&g->store.map, job) != s)
+			continue;
+		if (n == HL_GATE_KEY_PAGE) {
+			more = true;
+			if (job > page[n - 1])
+				continue;
+			n--;
+		}
+		uint32_t k = n++;
+		while (k > 0 && page[k - 1] > job) {
+			page[k] = page[k - 1];
+			k--;
+		}
+		page[k] = job;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		const struct hl_jrec *r = hl_jrec_store_get(&g->store, page[i]);
+		struct hl_gmsg *d = gout(g, HL_GM_KEY_DATA, m->from, page[i]);
+		uint64_t tok;
+		d->seq = m->seq;
+		d->token = m->token;
+		d->version = i;
+		if (r != NULL && r->len == sizeof(d->rec))
+			memcpy(&d->rec, r->body, sizeof(d->rec));
+		d->leader = leader_of(g, page[i], now_ns, &tok);
+	}
+	struct hl_gmsg *e = gout(g, HL_GM_KEY_DATA, m->from, n > 0 ? page[n - 1] : 0);
+	e->kind = 1;
+	e->seq = m->seq;
+	e->token = m->token;
+	e->version = n;
+	e->code = more ? 0 : 1;
+}
+
+/* Tier leader: a page entry or a page end. */
+static void
+on_key_data(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
+{
+	uint32_t bit = gate_bit(g, m->from), i;
+
+	if (!is_tier_leader(g) || g->keys_ready || m->token != g->term || bit == 0 ||
+	        (g->ks_done & bit))
+		return;
+	i = (uint32_t)__builtin_ctz(bit);
+	if (m->seq != g->ks[i].cursor)
+		return; /* an older page */
+	if (m->kind == 0) {
+		if (m->version >= HL_GATE_KEY_PAGE || (g->ks[i].got & (1u << m->version)))
+			return;
+		g->ks[i].got |= 1u << m->version;
+		learn_key(g, &m->rec, now_ns);
+		if (m->job > g->ks[i].last)
+			g->ks[i].last = m->job;
+	} else {
+		if (m->version > HL_GATE_KEY_PAGE)
+			return;
+		g->ks[i].count = (int32_t)m->version;
+		g->ks[i].more = m->code == 0;
+		if (m->job > g->ks[i].last)
+			g->ks[i].last = m->job;
+	}
+	if (g->ks[i].count < 0 ||
+	        (uint32_t)__builtin_popcount(g->ks[i].got) != (uint32_t)g->ks[i].count)
+		return;
+	if (g->ks[i].more) {
+		g->ks[i].cursor = g->ks[i].last;
+		ks_fetch(g, i);
+		return;
+	}
+	g->ks_done |= bit;
+	ks_check(g);
+}
+
+static void
+ks_tick(struct hl_gate *g, uint64_t now_ns)
+{
+	if (g->keys_ready || now_ns < g->ks_resend_at_ns)
+		return;
+	g->ks_resend_at_ns = now_ns + g->cfg.resend_ns;
+	for (uint32_t i = 0; i < g->cfg.ngates; i++)
+		if (!(g->ks_done & (1u << i)))
+			ks_fetch(g, i);
+}
+
+/* ---- D.4 progress and D.8 reporter outcomes from DCs ---- */
+
+static int
+job_dc_index(const struct hl_gate_job *j, uint64_t dc)
+{
+	for (uint32_t i = 0; i < j->rec.ndc; i++)
+		if (j->rec.dcs[i] == dc)
+			return (int)i;
+	return -1;
+}
+
+static void
+on_dc_progress(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
+{
+	struct hl_gate_job *j = job_led(g, m->job, now_ns);
+	int i;
+
+	if (j == NULL)
+		return; /* soft state: the DC's next update goes to the leader it is told */
+	if (m->token < j->rec.token) {
+		/* E.9: progress fenced by an older leader's token */
+		g->n_stale++;
+		HL_LOG(HL_LOG_INFO, "gate",
+		        "job %llu: DC %llu progress with stale token %llx < %llx refused",
+		        (unsigned long long)m->job, (unsigned long long)m->dc,
+		        (unsigned long long)m->token, (unsigned long long)j->rec.token);
+		return;
+	}
+	if ((i = job_dc_index(j, m->dc)) < 0 || m->token != j->rec.token ||
+	        j->phase != HL_GJ_RUNNING || m->seq <= j->dc_pseq[i])
+		return; /* unknown DC, not ours yet, or an older/duplicate update (E.8) */
+	j->dc_pseq[i] = m->seq;
+	j->dc_ppm[i] = m->ppm > 1000000u ? 1000000u : m->ppm;
+	if (merged_ppm(j) != j->ppm_pushed)
+		j->prog_dirty = true;
+}
+
+static void
+report_ack(struct hl_gate *g, const struct hl_gmsg *m, uint64_t token, int32_t code)
+{
+	struct hl_gmsg *a = gout(g, HL_GM_DC_REPORT_ACK, m->dc, m->job);
+
+	a->dc = m->dc;
+	a->token = token;
+	a->leader = g->cfg.self;
+	a->rep = m->rep;
+	a->code = code;
+}
+
+static void
+on_dc_report(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
+{
+	struct hl_gate_job *j = job_led(g, m->job, now_ns);
+	uint64_t token, to;
+	int i;
+
+	if (j == NULL) {
+		/* like a result (D.1): "job over" from the tier leader, else forwarded once */
+		if (is_tier_leader(g) && !hl_lease_in_grace(&g->leases, now_ns) &&
+		        hl_lease_find(&g->leases, m->job) == NULL &&
+		        hl_jrec_store_get(&g->store, m->job) == NULL) {
+			report_ack(g, m, m->token, -HL_E_NOT_FOUND);
+			return;
+		}
+		if (m->type == HL_GM_FWD_REPORT)
+			return;
+		to = leader_of(g, m->job, now_ns, &token);
+		if (to == 0 || to == g->cfg.self)
+			to = g->tier_leader;
+		if (to == 0 || to == g->cfg.self)
+			return;
+		struct hl_gmsg *f = gout(g, HL_GM_FWD_REPORT, to, m->job);
+		f->dc = m->dc;
+		f->token = m->token;
+		f->rep = m->rep;
+		g->n_forwarded++;
+		return;
+	}
+	if (m->token < j->rec.token) {
+		g->n_stale++; /* E.9 */
+		HL_LOG(HL_LOG_INFO, "gate",
+		        "job %llu: DC %llu reporter outcome with stale token %llx < %llx refused",
+		        (unsigned long long)m->job, (unsigned long long)m->dc,
+		        (unsigned long long)m->token, (unsigned long long)j->rec.token);
+		return;
+	}
+	if ((i = job_dc_index(j, m->dc)) < 0 || m->rep.dc != m->dc) {
+		HL_LOG(HL_LOG_WARN, "gate",
+		        "job %llu: reporter outcome from DC %llu it was not sent to",
+		        (unsigned long long)m->job, (unsigned long long)m->dc);
+		return;
+	}
+	for (uint8_t k = 0; k < j->rec.nrep; k++) {
+		const struct hl_gate_report *r = &j->rec.rep[k];
+		if (r->dc == m->rep.dc && r->type == m->rep.type && r->source == m->rep.source) {
+			g->n_dup_reports++;
+			if (k < j->nrep_done)
+				report_ack(g, m, j->rec.token, 0);
+			return; /* else acked when its record version commits */
+		}
+	}
+	if (j->phase != HL_GJ_RUNNING) {
+		if (j->phase == HL_GJ_FETCH || j->phase == HL_GJ_ACK_REPL)
+			return; /* taking over: not acked, resent */
+		/* the DC sends its outcomes before its final, so this is a misbehaving DC */
+		HL_LOG(HL_LOG_WARN, "gate",
+		        "job %llu: reporter %u outcome from DC %llu after the final: dropped",
+		        (unsigned long long)m->job, m->rep.type, (unsigned long long)m->dc);
+		report_ack(g, m, j->rec.token, -ECANCELED);
+		return;
+	}
+	if (j->rec.nrep >= HL_GATE_JOB_REPORTS) {
+		g->n_reports_full++;
+		HL_LOG(HL_LOG_WARN, "gate",
+		        "job %llu: reporter outcomes full (%u): DC %llu reporter %u refused",
+		        (unsigned long long)m->job, HL_GATE_JOB_REPORTS, (unsigned long long)m->dc,
+		        m->rep.type);
+		report_ack(g, m, j->rec.token, -HL_E_FULL);
+		return;
+	}
+	/* D.12.3: an outcome (success or failure) never changes the job status */
+	uint8_t idx = j->rec.nrep++;
+	j->rec.rep[idx] = m->rep;
+	g->n_reports++;
+	replicate_and_check(g, j, now_ns); /* acked and pushed at commit (report_flush) */
+}
+
 int
 hl_gate_set_tier_leader(struct hl_gate *g, uint64_t leader, uint32_t term, uint64_t now_ns)
 {
@@ -740,6 +1135,7 @@ hl_gate_set_tier_leader(struct hl_gate *g, uint64_t leader, uint32_t term, uint6
 	}
 	g->issued_term = term;
 	hl_lease_start_grace(&g->leases, now_ns);
+	ks_start(g, now_ns); /* C.2 */
 	return 0;
 }
 
@@ -881,18 +1277,31 @@ on_dc_result(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		g->n_forwarded++;
 		return;
 	}
-	struct hl_gmsg *a = gout(g, HL_GM_DC_RESULT_ACK, m->dc, m->job);
-	a->dc = m->dc;
-	a->token = j->rec.token;
-	a->leader = g->cfg.self;
+	if (m->token < j->rec.token) {
+		/* E.9: a report (final or timeout) fenced by an older leader's token is refused;
+		 * the DC is re-pointed by our DC_SUBMIT and resends under our token. */
+		g->n_stale++;
+		HL_LOG(HL_LOG_INFO, "gate",
+		        "job %llu: DC %llu result (status %u) with stale token %llx < %llx refused",
+		        (unsigned long long)m->job, (unsigned long long)m->dc, m->status,
+		        (unsigned long long)m->token, (unsigned long long)j->rec.token);
+		return;
+	}
 	for (uint32_t i = 0; i < j->rec.ndc; i++) {
 		if (j->rec.dcs[i] != m->dc)
 			continue;
-		if (j->rec.dc_status[i] != HL_WS_NONE || j->phase != HL_GJ_RUNNING) {
+		if (j->rec.dc_status[i] == HL_WS_NONE && j->phase != HL_GJ_RUNNING)
+			return; /* taking over: not acked, the DC resends once we run */
+		struct hl_gmsg *a = gout(g, HL_GM_DC_RESULT_ACK, m->dc, m->job);
+		a->dc = m->dc;
+		a->token = j->rec.token;
+		a->leader = g->cfg.self;
+		if (j->rec.dc_status[i] != HL_WS_NONE) {
 			g->n_dup_results++; /* D.7: duplicate final result ignored */
 			return;
 		}
 		j->rec.dc_status[i] = m->status;
+		j->prog_dirty = true; /* this DC now counts as done */
 		for (uint32_t k = 0; k < j->rec.ndc; k++)
 			if (j->rec.dc_status[k] == HL_WS_NONE) {
 				/* record the DC's result before acting on it */
@@ -927,7 +1336,7 @@ static void
 on_register(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 {
 	struct hl_gate_job *j = job_led(g, m->job, now_ns);
-	struct hl_push ps[HL_PUSHLOG_DEPTH];
+	struct hl_push ps[HL_PUSHLOG_DEPTH + 1]; /* the gap status, then the whole ring */
 	bool gap = false;
 	int n;
 
@@ -940,17 +1349,24 @@ on_register(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		return;
 	}
 	n = hl_pushlog_replay(&g->plog, m->job, m->token == j->rec.token ? m->seq : 0, ps,
-	        HL_PUSHLOG_DEPTH, &gap);
+	        HL_PUSHLOG_DEPTH + 1, &gap);
 	for (int i = 0; i < n; i++) {
 		struct hl_gmsg *p = gout(g, HL_GM_PUSH, m->from, m->job);
 		p->kind = ps[i].kind;
 		p->status = ps[i].status;
 		p->seq = ps[i].seq;
+		p->ppm = ps[i].ppm;
 		p->leader = g->cfg.self;
 		p->token = j->rec.token;
+		if (ps[i].kind == HL_PUSH_K_REPORT && ps[i].ref < HL_GATE_JOB_REPORTS) {
+			p->ref = (uint8_t)ps[i].ref;
+			p->rep = j->rec.rep[ps[i].ref];
+		}
+		if (ps[i].seq == 0 && gap) /* D.4: the client skips what the log lost */
+			p->gap_seq = i + 1 < n ? ps[i + 1].seq - 1 : 0;
 	}
 	if (n <= 0)
-		push(g, j, HL_PUSH_K_STATUS, 0); /* nothing missed: current status, unnumbered */
+		(void)push(g, j, HL_PUSH_K_STATUS, 0); /* nothing missed: current status */
 }
 
 static void
@@ -976,7 +1392,8 @@ hl_gate_recv(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 	struct hl_gate_job *j;
 	int rc;
 
-	if (m->to != g->cfg.self || m->job == 0)
+	if (m->to != g->cfg.self ||
+	        (m->job == 0 && m->type != HL_GM_KEY_FETCH && m->type != HL_GM_KEY_DATA))
 		return -EINVAL;
 	switch (m->type) {
 	case HL_GM_SUBMIT:
@@ -1005,8 +1422,16 @@ hl_gate_recv(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		cache_put(g, m->job, m->leader, m->token, now_ns);
 		break;
 	case HL_GM_COMMITTED:
-		if (is_tier_leader(g) && m->key_len > 0 && m->key_len <= HL_IDEM_KEY_MAX)
-			(void)hl_idem_commit(&g->idem, m->key, m->key_len, now_ns);
+		if (is_tier_leader(g) && m->key_len > 0 && m->key_len <= HL_IDEM_KEY_MAX) {
+			if (hl_idem_state_of(&g->idem, m->key, m->key_len) == HL_IDEM_FREE) {
+				/* C.2: committed under another tier leader (or during the sync) */
+				struct hl_gate_rec r = {.job = m->job, .key_len = m->key_len};
+				memcpy(r.key, m->key, m->key_len);
+				learn_key(g, &r, now_ns);
+			} else {
+				(void)hl_idem_commit(&g->idem, m->key, m->key_len, now_ns);
+			}
+		}
 		break;
 	case HL_GM_REC_PUT: {
 		struct hl_gmsg *a;
@@ -1070,6 +1495,19 @@ hl_gate_recv(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 	case HL_GM_ORPHAN:
 		on_orphan(g, m->job, now_ns);
 		break;
+	case HL_GM_KEY_FETCH:
+		on_key_fetch(g, m, now_ns);
+		break;
+	case HL_GM_KEY_DATA:
+		on_key_data(g, m, now_ns);
+		break;
+	case HL_GM_DC_PROGRESS:
+		on_dc_progress(g, m, now_ns);
+		break;
+	case HL_GM_DC_REPORT:
+	case HL_GM_FWD_REPORT:
+		on_dc_report(g, m, now_ns);
+		break;
 	default:
 		HL_LOG(HL_LOG_WARN, "gate", "gate %llu: unexpected message type %u from %llu",
 		        (unsigned long long)g->cfg.self, m->type, (unsigned long long)m->from);
@@ -1116,8 +1554,10 @@ hl_gate_tick(struct hl_gate *g, uint64_t now_ns)
 	struct hl_retry_out ro[32];
 	size_t n;
 
-	if (is_tier_leader(g))
+	if (is_tier_leader(g)) {
 		tier_tick(g, now_ns);
+		ks_tick(g, now_ns);
+	}
 	/* holder: renewals, expiry */
 	if (g->tier_leader != 0)
 		while ((n = hl_lease_holder_renewals(&g->held, now_ns, refs, 64)) > 0) {
@@ -1146,7 +1586,10 @@ hl_gate_tick(struct hl_gate *g, uint64_t now_ns)
 		m->token = j->rec.token;
 		m->version = j->rec.version;
 	}
-	/* per job timers */
+	/* per job timers; progress is batched per push period (D.4) */
+	bool progress_due = now_ns >= g->next_progress_ns;
+	if (progress_due)
+		g->next_progress_ns = now_ns + g->cfg.push_period_ns;
 	for (uint32_t s = 0; s < g->jmap.max && hl_idmap_count(&g->jmap) > 0; s++) {
 		struct hl_gate_job *j = &g->jobs[s];
 		if (j->rec.job == 0 || hl_idmap_find(&g->jmap, j->rec.job) != s)
@@ -1165,6 +1608,8 @@ hl_gate_tick(struct hl_gate *g, uint64_t now_ns)
 			finalize(g, j, now_ns);
 			continue;
 		}
+		if (progress_due && j->prog_dirty && j->phase == HL_GJ_RUNNING)
+			progress_push(g, j);
 		if (now_ns < j->resend_at_ns)
 			continue;
 		j->resend_at_ns = now_ns + g->cfg.resend_ns;
@@ -1185,7 +1630,7 @@ hl_gate_tick(struct hl_gate *g, uint64_t now_ns)
 			if (j == NULL || j->phase != HL_GJ_PUSHING)
 				continue;
 			if (ro[i].ev == HL_RETRY_RESEND) {
-				push(g, j, HL_PUSH_K_RESULT, j->final_seq);
+				(void)push(g, j, HL_PUSH_K_RESULT, j->final_seq);
 				continue;
 			}
 			if (g->cfg.ngates == 1 || g->tier_leader == 0) {

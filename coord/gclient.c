@@ -150,6 +150,39 @@ hl_gclient_set_connected(struct hl_gclient *c, bool up, uint64_t now_ns)
 	}
 }
 
+/* D.4: hand a numbered push to the application (ring); false if the ring is full. */
+static bool
+deliver(struct hl_gclient *c, const struct hl_gmsg *m, uint64_t seq)
+{
+	struct hl_gclient_update *u;
+
+	if (c->upd_len == HL_GCLIENT_UPDATES) {
+		c->n_updates_full++;
+		return false;
+	}
+	u = &c->upd[(c->upd_head + c->upd_len++) % HL_GCLIENT_UPDATES];
+	*u = (struct hl_gclient_update){.job = m->job,
+	        .token = m->token,
+	        .seq = seq,
+	        .kind = m->kind,
+	        .status = m->status,
+	        .ppm = m->ppm};
+	if (m->kind == HL_PUSH_K_REPORT)
+		u->rep = m->rep;
+	return true;
+}
+
+int
+hl_gclient_next_update(struct hl_gclient *c, struct hl_gclient_update *u)
+{
+	if (c->upd_len == 0)
+		return 0;
+	*u = c->upd[c->upd_head];
+	c->upd_head = (c->upd_head + 1) % HL_GCLIENT_UPDATES;
+	c->upd_len--;
+	return 1;
+}
+
 /* A greater token means a new job leader: follow it. */
 static bool
 follow(struct hl_gclient *c, struct hl_gclient_job *j, uint64_t leader, uint64_t token)
@@ -189,6 +222,8 @@ hl_gclient_recv(struct hl_gclient *c, const struct hl_gmsg *m, uint64_t now_ns)
 	case HL_GM_SUBMIT_ACK:
 		if (j == NULL || j->acked)
 			return 0;
+		if (m->from == j->ask)
+			j->answered = true;
 		if (m->code == -HL_E_NOT_LEADER) {
 			/* redirect: to the named leader, or the next gate */
 			uint32_t k = 0;
@@ -220,21 +255,59 @@ hl_gclient_recv(struct hl_gclient *c, const struct hl_gmsg *m, uint64_t now_ns)
 			ack_push(c, m);
 			return 0;
 		}
-		if (m->token < j->token)
-			return 0; /* a deposed leader */
+		if (m->token < j->token) {
+			/* E.9: a deposed leader (any push kind: status, progress, reporter, final) */
+			c->n_stale++;
+			HL_LOG(HL_LOG_INFO, "gclient",
+			        "job %llu: push kind %u from gate %llu with stale token %llx < "
+			        "%llx "
+			        "ignored",
+			        (unsigned long long)m->job, m->kind, (unsigned long long)m->from,
+			        (unsigned long long)m->token, (unsigned long long)j->token);
+			return 0;
+		}
 		j->acked = true;
 		follow(c, j, m->from, m->token);
-		if (m->seq != 0) {
-			if (m->seq <= j->last_seq)
-				c->n_dup_pushes++;
-			else
-				j->last_seq = m->seq;
+		if (m->seq != 0 && m->seq <= j->last_seq) {
+			c->n_dup_pushes++; /* handed over already */
+			ack_push(c, m);
+			return 0;
+		}
+		if (m->seq > j->last_seq + 1) {
+			/* D.4: a gap (lost or reordered push): dropped, not acked; the replay on
+			 * registration sends what we miss, in order. */
+			c->n_gaps++;
+			if (now_ns >= j->register_at_ns + c->resend_ns / 4 ||
+			        j->register_at_ns == 0) {
+				j->register_at_ns = now_ns;
+				send_register(c, j, now_ns);
+			}
+			return 0;
+		}
+		bool final = m->kind == HL_PUSH_K_RESULT && !j->final_seen;
+		if (final && c->fin_len == 64)
+			return -HL_E_FULL; /* not acked: the gate resends once drained */
+		if (m->seq == 0 && m->gap_seq > j->last_seq) {
+			/* the log lost pushes we missed: the current status stands for them */
+			if (!deliver(c, m, m->gap_seq))
+				return -HL_E_FULL;
+			j->last_seq = m->gap_seq;
+		} else if (m->seq != 0) {
+			/* D.8: a new leader re-pushes the record's outcomes: each handed over once;
+			 * a final only once too */
+			bool skip = (m->kind == HL_PUSH_K_REPORT &&
+			                    (m->ref >= HL_GATE_JOB_REPORTS ||
+			                            (j->rep_seen & (1u << m->ref)))) ||
+			            (m->kind == HL_PUSH_K_RESULT && !final);
+			if (!skip && !deliver(c, m, m->seq))
+				return -HL_E_FULL; /* not acked: comes again */
+			if (m->kind == HL_PUSH_K_REPORT && m->ref < HL_GATE_JOB_REPORTS)
+				j->rep_seen |= (uint8_t)(1u << m->ref);
+			j->last_seq = m->seq;
 		}
 		if (m->kind == HL_PUSH_K_RESULT) {
-			if (j->final_seen) {
+			if (!final) {
 				c->n_dup_pushes++;
-			} else if (c->fin_len == 64) {
-				return -HL_E_FULL; /* not acked: the gate resends once drained */
 			} else {
 				j->final_seen = true;
 				j->final = m->status;
@@ -253,7 +326,11 @@ hl_gclient_recv(struct hl_gclient *c, const struct hl_gmsg *m, uint64_t now_ns)
 			(void)q;
 			return 0;
 		}
-		if (m->code == 0 && m->token >= j->token && follow(c, j, m->leader, m->token))
+		if (m->code == 0 && m->token < j->token) {
+			c->n_stale++; /* E.9: an answer naming an older leader */
+			return 0;
+		}
+		if (m->code == 0 && follow(c, j, m->leader, m->token))
 			send_register(c, j, now_ns);
 		return 0;
 	default:
@@ -272,6 +349,14 @@ hl_gclient_tick(struct hl_gclient *c, uint64_t now_ns)
 		        now_ns < j->resend_at_ns)
 			continue;
 		if (!j->acked) {
+			if (!j->answered && j->resend_at_ns != 0) {
+				/* no answer at all (that gate may be down): try the next one */
+				uint32_t k = 0;
+				while (k < c->ngates && c->gates[k] != j->ask)
+					k++;
+				j->ask = c->gates[(k + 1) % c->ngates];
+			}
+			j->answered = false;
 			send_submit(c, j, now_ns);
 			continue;
 		}

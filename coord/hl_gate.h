@@ -2,7 +2,10 @@
  * leases (hl_lease) and takes submissions once per key (hl_idem); the per-job gate job leader
  * replicates the job record (hl_jrec) before acking the client, picks DCs, merges their final
  * statuses (hl_resolve, silent DC -> TIMEOUT), pushes the final result exactly once (hl_pushlog,
- * hl_retry, then a lease transfer to a peer gate), and a new job leader rebuilds from a quorum. */
+ * hl_retry, then a lease transfer to a peer gate), and a new job leader rebuilds from a quorum.
+ * A new tier leader learns the stored keys of a quorum before taking submissions (C.2); DC
+ * progress is merged and pushed batched (D.4); reporter outcomes ride in the record and the
+ * push log (D.8); DC messages under a stale token are refused (E.9). */
 #ifndef HL_GATE_H
 #define HL_GATE_H
 
@@ -49,9 +52,34 @@ enum hl_gmsg_type {
 	HL_GM_LEADER_QUERY, /* client -> any gate: job */
 	HL_GM_LEADER_ANSWER, /* gate -> client: job, leader, token; code NOT_LEADER = ask `leader` */
 	HL_GM_ORPHAN, /* gate -> tier leader: I store a record of job and lead it not: lease it */
+	/* C.2 key sync: a new tier leader learns every stored key before it takes submissions */
+	HL_GM_KEY_FETCH, /* tier leader -> gate: keys of records with job > seq; token = term */
+	HL_GM_KEY_DATA, /* gate -> tier leader: kind 0 = entry (job, rec.key, rec.client, leader,
+			 * version = index in page); kind 1 = end of page (version = entries,
+			 * code = 1 when no more); seq = the page's cursor, token = term */
+	HL_GM_DC_PROGRESS, /* DC -> gate job leader: job, dc, token, seq (per DC), ppm */
+	HL_GM_DC_REPORT, /* DC -> gate it knows: job, dc, token, rep (a reporter outcome) */
+	HL_GM_DC_REPORT_ACK, /* job leader -> DC: job, dc, rep.type, rep.source; code < 0: refused */
+	HL_GM_FWD_REPORT, /* non-leader gate -> job leader: as DC_REPORT */
 };
 
 enum hl_grant_kind { HL_GK_ISSUE = 1, HL_GK_RENEW, HL_GK_REISSUE, HL_GK_TRANSFER };
+
+#define HL_GATE_JOB_REPORTS 8 /* reporter outcomes kept per job (in the record) */
+
+/* One reporter outcome (D.8, scenarios D.12.2). Reporters run at the DC job leader manager, next
+ * to the DC's results, never on workers. Identity: (dc, type, source).
+ *
+ *  source | dc | error | elapsed_ms | type | ok
+ */
+struct hl_gate_report {
+	uint64_t source; /* node that ran the reporter */
+	uint64_t dc;
+	int32_t error; /* 0 or a negative code when !ok */
+	uint32_t elapsed_ms;
+	uint16_t type; /* reporter type id */
+	uint8_t ok;
+};
 
 /* The replicated job record (the jrec body).
  *
@@ -65,6 +93,8 @@ struct hl_gate_rec {
 	uint8_t final; /* HL_WS_NONE until resolved */
 	uint8_t dc_status[HL_GATE_JOB_DCS];
 	uint64_t dcs[HL_GATE_JOB_DCS];
+	uint8_t nrep; /* reporter outcomes, append-only: index = identity for the client */
+	struct hl_gate_report rep[HL_GATE_JOB_REPORTS];
 };
 
 struct hl_gmsg {
@@ -77,6 +107,11 @@ struct hl_gmsg {
 	uint64_t job, token, version, seq, leader, dc;
 	uint8_t key[HL_IDEM_KEY_MAX];
 	struct hl_gate_rec rec;
+	/* added for D.4 / D.8 (wire glue: append) */
+	uint32_t ppm; /* PUSH, DC_PROGRESS: progress in parts per million */
+	uint64_t gap_seq; /* PUSH with seq 0 after a replay gap: pushes up to this are gone */
+	struct hl_gate_report rep; /* DC_REPORT, FWD_REPORT, PUSH kind REPORT (ref = index) */
+	uint8_t ref; /* PUSH kind REPORT: index of rep in the job record */
 };
 
 struct hl_gate_cfg {
@@ -86,7 +121,8 @@ struct hl_gate_cfg {
 	uint32_t max_jobs; /* 4096 */
 	uint64_t dc_timeout_ns; /* a DC silent this long after dispatch counts TIMEOUT; 120 s */
 	uint64_t cache_ttl_ns; /* leader-query answers; 5 s */
-	uint64_t resend_ns; /* record puts, fetches, DC submits; 1 s */
+	uint64_t resend_ns; /* record puts, fetches, DC submits, key sync pages; 1 s */
+	uint64_t push_period_ns; /* progress pushes are batched this long; 250 ms */
 	struct hl_lease_cfg lease;
 	struct hl_retry_cfg retry;
 };
@@ -110,6 +146,12 @@ struct hl_gate_job {
 	uint32_t fetch_from; /* bitmap over cfg gates that answered a fetch */
 	struct hl_gate_rec best; /* latest record seen in the fetch */
 	bool have_best;
+	/* progress (soft state, not replicated): per DC last (seq, ppm) under our token */
+	uint64_t dc_pseq[HL_GATE_JOB_DCS];
+	uint32_t dc_ppm[HL_GATE_JOB_DCS];
+	uint32_t ppm_pushed; /* merged ppm last pushed */
+	uint8_t nrep_done; /* reporter outcomes acked and pushed (their version committed) */
+	bool prog_dirty;
 };
 
 struct hl_gate_dc {
@@ -130,6 +172,18 @@ struct hl_gate {
 	uint32_t term; /* our term while we are tier leader, else 0 */
 	uint32_t issued_term; /* term our lease table issues in (kept across a lease lapse) */
 	uint32_t dead; /* bitmap over cfg.gates: SWIM says dead */
+	/* C.2: a new tier leader learns the stored keys of a quorum before taking submissions */
+	bool keys_ready;
+	uint32_t ks_done; /* bitmap over cfg.gates whose scan ended */
+	uint64_t ks_resend_at_ns;
+	struct {
+		uint64_t cursor; /* page = records with job > cursor */
+		uint64_t last; /* largest job seen in the page */
+		uint32_t got; /* bitmap of entry indexes received */
+		int32_t count; /* entries in the page, -1 until its end arrived */
+		bool more;
+	} ks[HL_GATE_MAX_GATES];
+	uint64_t next_progress_ns;
 	uint64_t next_sweep_ns, next_cache_sweep_ns, next_orphan_ns; /* periodic scans */
 	/* tier leader */
 	struct hl_lease_table leases;
@@ -152,6 +206,8 @@ struct hl_gate {
 	/* counters */
 	uint64_t n_out_full, n_forwarded, n_dup_results, n_stale, n_handoffs, n_dc_timeouts,
 	        n_takeovers, n_redirects, n_orphans;
+	uint64_t n_keys_learned, n_not_ready, n_progress_pushes, n_reports, n_dup_reports,
+	        n_reports_full;
 };
 
 int hl_gate_init(struct hl_gate *g, const struct hl_gate_cfg *cfg, struct hl_prng *rng);
@@ -176,6 +232,13 @@ hl_gate_jobs(const struct hl_gate *g)
 	return hl_idmap_count(&g->jmap);
 }
 
+/** C.2: the tier leader has learned the keys of a quorum (it takes submissions). */
+static inline bool
+hl_gate_keys_ready(const struct hl_gate *g)
+{
+	return g->keys_ready;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Client: submits with an idempotency key until acked (following NOT_LEADER redirects), follows
  * the job leader (pushes or answers with a greater token), registers with its last sequence on
@@ -191,7 +254,21 @@ struct hl_gclient_job {
 	uint64_t ask; /* gate to send the next request to */
 	uint64_t resend_at_ns;
 	uint64_t redirect_at_ns; /* last redirect followed at once */
+	uint64_t register_at_ns; /* last registration sent for a sequence gap */
+	uint8_t rep_seen; /* bitmap of reporter outcomes (record index) handed over */
+	bool answered; /* the last SUBMIT got an answer (else the next goes to another gate) */
 };
+
+/* What the application gets, in order, once per (token, seq) (D.4, D.8): every numbered push. */
+struct hl_gclient_update {
+	uint64_t job, token, seq;
+	uint8_t kind; /* enum hl_push_kind */
+	uint8_t status;
+	uint32_t ppm;
+	struct hl_gate_report rep; /* kind REPORT */
+};
+
+#define HL_GCLIENT_UPDATES 128
 
 struct hl_gclient {
 	uint64_t self;
@@ -203,7 +280,9 @@ struct hl_gclient {
 	struct hl_gclient_job *j;
 	struct hl_gmsg *outq;
 	uint32_t out_head, out_len;
-	uint64_t n_dup_pushes, n_out_full, n_leader_changes;
+	uint64_t n_dup_pushes, n_out_full, n_leader_changes, n_stale, n_gaps, n_updates_full;
+	struct hl_gclient_update upd[HL_GCLIENT_UPDATES]; /* ring for the application */
+	uint32_t upd_head, upd_len;
 	/* finals for the application: ring of (job, status) */
 	uint64_t fin_job[64];
 	uint8_t fin_status[64];
@@ -223,6 +302,10 @@ void hl_gclient_tick(struct hl_gclient *c, uint64_t now_ns);
 int hl_gclient_next_tx(struct hl_gclient *c, struct hl_gmsg *m);
 /** Next final result for the application (exactly once per job): 1 with job/status, 0. */
 int hl_gclient_next_final(struct hl_gclient *c, uint64_t *job, uint8_t *status);
+/** Next update for the application (status, progress, reporter outcome, final), in sequence
+ *  order per leader token, each once: 1 with *u, 0 if none. A full ring refuses the push (not
+ *  acked: it comes again in the replay). */
+int hl_gclient_next_update(struct hl_gclient *c, struct hl_gclient_update *u);
 /** Forget a finished job (after its final was taken). -ENOENT. */
 int hl_gclient_forget(struct hl_gclient *c, uint64_t job);
 static inline uint32_t

@@ -16,6 +16,7 @@ enum hl_push_kind {
 	HL_PUSH_K_STATUS = 1, /* status change */
 	HL_PUSH_K_PROGRESS, /* batched progress (ppm) */
 	HL_PUSH_K_RESULT, /* a workflow or the final result is available */
+	HL_PUSH_K_REPORT, /* a reporter outcome (ref = its index in the job record) */
 };
 
 struct hl_push {

@@ -129,6 +129,10 @@ send_msg(struct gw_world *w, const struct hl_gmsg *m)
 		        (unsigned long long)m->seq, m->status, m->rec.final);
 	struct gw_ev e = {.to = m->to, .m = *m};
 
+	if (m->type < 64 && (w->drop_mask & (1ull << m->type)) && m->to == w->drop_to) {
+		w->n_dropped++;
+		return;
+	}
 	send_ev(w, &e, m->from, m->to);
 }
 
@@ -182,6 +186,34 @@ gate_start(struct gw_world *w, struct gw_gate *g)
 	return 0;
 }
 
+/* C.2: at most one job per (client, key): a fresh ISSUE for a key whose job record is already
+ * committed (stored at a quorum of the gates, live or on the disk of a crashed one) would start
+ * a second job for it. Keys are "c<client>:<job>", so the record of the same job id holds it. */
+static void
+check_one_job_per_key(struct gw_world *w, const struct hl_gmsg *m)
+{
+	int held = 0;
+
+	for (int i = 0; i < w->o.ngates; i++) {
+		const struct gw_gate *g = &w->gt[i];
+		const struct hl_jrec_store *st =
+		        g->up ? &g->g.store : (g->have_disk ? &g->disk : NULL);
+		const struct hl_jrec *r = st != NULL ? hl_jrec_store_get(st, m->job) : NULL;
+		struct hl_gate_rec rec;
+		if (r == NULL || r->len != sizeof(rec))
+			continue;
+		memcpy(&rec, r->body, sizeof(rec));
+		held += rec.client == m->rec.client && rec.key_len == m->rec.key_len &&
+		        memcmp(rec.key, m->rec.key, rec.key_len) == 0;
+	}
+	if (held >= w->o.ngates / 2 + 1) {
+		char b[128];
+		snprintf(b, sizeof(b), "job %llu: a second job issued for a committed key (C.2)",
+		        (unsigned long long)m->job);
+		violate(w, b);
+	}
+}
+
 static void
 gate_drain(struct gw_world *w, struct gw_gate *g)
 {
@@ -215,6 +247,8 @@ gate_drain(struct gw_world *w, struct gw_gate *g)
 			violate(w, "tier leader term refused by the lease table");
 	}
 	while (hl_gate_next_tx(&g->g, &m) == 1) {
+		if (m.type == HL_GM_GRANT && m.code == 0 && m.kind == HL_GK_ISSUE)
+			check_one_job_per_key(w, &m);
 		if (m.type == HL_GM_GRANT && m.code == 0) {
 			struct hl_lease_grant gr = {m.job, m.to, m.token, 0};
 			if (hl_lease_checker_grant(&w->chk, &gr, m.kind == HL_GK_RENEW) < 0)
@@ -240,9 +274,53 @@ client_drain(struct gw_world *w, struct gw_client *c)
 	uint64_t job;
 	uint8_t st;
 
+	struct hl_gclient_update u;
+
 	while (hl_gclient_next_tx(&c->c, &m) == 1)
 		if (w->now >= c->down_until)
 			send_msg(w, &m);
+	/* D.4, D.8: updates in (token, seq) order, each once; reporter outcomes once per job */
+	while (hl_gclient_next_update(&c->c, &u) == 1) {
+		char b[128];
+		if (u.job >= GW_MAX_JOBS || !w->submitted[u.job] || w->finals[u.job] != 0) {
+			violate(w, "update for a job not submitted or already final");
+			continue;
+		}
+		if (u.token < w->upd_token[u.job] ||
+		        (u.token == w->upd_token[u.job] && u.seq <= w->upd_seq[u.job])) {
+			snprintf(b, sizeof(b),
+			        "job %llu: update (%llx, %llu) after (%llx, %llu) (D.4)",
+			        (unsigned long long)u.job, (unsigned long long)u.token,
+			        (unsigned long long)u.seq, (unsigned long long)w->upd_token[u.job],
+			        (unsigned long long)w->upd_seq[u.job]);
+			violate(w, b);
+		}
+		w->upd_token[u.job] = u.token;
+		w->upd_seq[u.job] = u.seq;
+		w->nupdates++;
+		if (u.kind == HL_PUSH_K_PROGRESS) {
+			w->nprogress++;
+			w->last_ppm[u.job] = u.ppm;
+		}
+		if (u.kind == HL_PUSH_K_REPORT) {
+			int d = (int)(u.rep.dc - (DC_BASE + 1));
+			uint32_t bit = d >= 0 && d < GW_MAX_DC && u.rep.type >= 1 && u.rep.type <= 8
+			                       ? 1u << (d * 8 + u.rep.type - 1)
+			                       : 0;
+			if (bit == 0 || (w->rep_seen[u.job] & bit)) {
+				snprintf(b, sizeof(b),
+				        "job %llu: reporter outcome (dc %llu, type %u) twice or "
+				        "bad (D.8)",
+				        (unsigned long long)u.job, (unsigned long long)u.rep.dc,
+				        u.rep.type);
+				violate(w, b);
+			}
+			w->rep_seen[u.job] |= bit;
+			w->nrep_seen[u.job]++;
+			w->nreports_seen++;
+			w->nreports_failed += !u.rep.ok;
+		}
+	}
 	while (hl_gclient_next_final(&c->c, &job, &st) == 1) {
 		if (job >= GW_MAX_JOBS || !w->submitted[job]) {
 			violate(w, "final for a job never submitted");
@@ -328,10 +406,23 @@ dc_recv(struct gw_world *w, struct gw_dc *d, const struct hl_gmsg *m)
 			return; /* full: the gate resends */
 		*free_slot = (struct gw_dc_job){.job = m->job, .gate = m->from, .token = m->token};
 		free_slot->done_at = w->now + w->o.run_ns;
+		free_slot->started = w->now;
+		if (m->job < GW_MAX_JOBS)
+			w->dc_starts[m->job]++;
 		free_slot->status = hl_prng_below(&w->rng, 1000) < w->o.fail_per_mille
 		                            ? HL_WS_FAILED
 		                            : HL_WS_COMPLETED;
 		dc_out(w, d, HL_GM_DC_ACCEPT, m->from, m->job, m->token, 0);
+		return;
+	}
+	if (m->type == HL_GM_DC_REPORT_ACK) {
+		for (uint32_t i = 0; i < GW_DC_HELD; i++) {
+			struct gw_dc_job *j = &d->j[i];
+			if (j->job != m->job || m->token < j->token || m->rep.type < 1 ||
+			        m->rep.type > 8)
+				continue;
+			j->rep_acked |= 1u << (m->rep.type - 1); /* stored, duplicate or refused */
+		}
 		return;
 	}
 	if (m->type == HL_GM_DC_RESULT_ACK) {
@@ -350,6 +441,20 @@ dc_tick(struct gw_world *w, struct gw_dc *d)
 {
 	for (uint32_t i = 0; i < GW_DC_HELD; i++) {
 		struct gw_dc_job *j = &d->j[i];
+		if (j->job != 0 && w->now < j->done_at && w->o.progress && !d->silent &&
+		        w->now >= j->next_progress) {
+			/* D.4: the DC's merged progress, to the gate job leader it knows */
+			struct hl_gmsg pm = {
+			        .type = HL_GM_DC_PROGRESS, .from = d->id, .to = j->gate};
+			pm.job = j->job;
+			pm.dc = d->id;
+			pm.token = j->token;
+			pm.seq = ++j->pseq;
+			pm.ppm = (uint32_t)((w->now - j->started) * 1000000ull /
+			                    (j->done_at - j->started + 1));
+			send_msg(w, &pm);
+			j->next_progress = w->now + 300 * GW_MS;
+		}
 		if (j->job == 0 || w->now < j->done_at)
 			continue;
 		if (d->silent) {
@@ -361,6 +466,28 @@ dc_tick(struct gw_world *w, struct gw_dc *d)
 		if (w->now < j->resend_at)
 			continue;
 		j->resend_at = w->now + GW_S;
+		uint32_t all = w->o.nreporters >= 32 ? ~0u : (1u << w->o.nreporters) - 1;
+		if ((j->rep_acked & all) != all) {
+			/* D.8: the reporter outcomes first (resent until acked), then the final */
+			for (uint32_t t = 1; t <= w->o.nreporters; t++) {
+				if (j->rep_acked & (1u << (t - 1)))
+					continue;
+				struct hl_gmsg rm = {
+				        .type = HL_GM_DC_REPORT, .from = d->id, .to = j->gate};
+				rm.job = j->job;
+				rm.dc = d->id;
+				rm.token = j->token;
+				uint64_t h = j->job * 2654435761u + t * 97 + d->id;
+				rm.rep = (struct hl_gate_report){.source = d->id * 1000 + 1,
+				        .dc = d->id,
+				        .elapsed_ms = (uint32_t)(h % 5000),
+				        .type = (uint16_t)t,
+				        .ok = h % 1000 >= w->o.rep_fail_per_mille};
+				rm.rep.error = rm.rep.ok ? 0 : -EIO;
+				send_msg(w, &rm);
+			}
+			continue;
+		}
 		d->n_results_sent++;
 		dc_out(w, d, HL_GM_DC_RESULT, j->gate, j->job, j->token, j->status);
 	}
@@ -570,6 +697,12 @@ deliver(struct gw_world *w, const struct gw_ev *e)
 	} else if ((d = dc_of(w, e->to)) != NULL) {
 		dc_recv(w, d, &e->m);
 	}
+}
+
+uint64_t
+gw_dc_starts(const struct gw_world *w, uint64_t job)
+{
+	return job < GW_MAX_JOBS ? w->dc_starts[job] : 0;
 }
 
 bool

@@ -44,6 +44,8 @@ struct gw_dc_job {
 	uint8_t status; /* result once done_at passed */
 	bool have;
 	uint64_t resend_at;
+	uint64_t started, pseq, next_progress;
+	uint32_t rep_acked; /* bitmap over reporter types 1..nreporters */
 };
 
 struct gw_dc {
@@ -80,6 +82,11 @@ struct gw_opts {
 	uint64_t dc_timeout_ns;
 	uint64_t detect_ns; /* SWIM oracle delay */
 	bool real_dc; /* DC 0 is the coord_world DC (3 managers, 10 workers, hl_dc) */
+	/* D.4 / D.8 / C.2 scenarios */
+	bool progress; /* stand-in DCs send DC_PROGRESS every 300 ms while a job runs */
+	uint32_t nreporters; /* reporter outcomes per job per DC, sent (until acked) before its
+			      * final result; types 1..n, source = the DC's job leader stand-in */
+	uint32_t rep_fail_per_mille; /* reporter outcomes that are failures */
 };
 
 struct gw_world {
@@ -108,6 +115,17 @@ struct gw_world {
 	struct cw_world *cw; /* real_dc: DC 0, co-simulated on its own hl_sim clock */
 	/* P12 probe */
 	uint64_t probe_job, probe_token, probe_told_at;
+	/* drop every message whose type bit (1 << type) is set, to this node: lost acks/pushes */
+	uint64_t drop_mask;
+	uint64_t drop_to;
+	/* per job, what the application saw (checked in order, once): updates by (token, seq),
+	 * reporter outcomes by (dc, type), the last progress before the final */
+	uint64_t upd_token[GW_MAX_JOBS], upd_seq[GW_MAX_JOBS];
+	uint32_t rep_seen[GW_MAX_JOBS];
+	uint8_t nrep_seen[GW_MAX_JOBS];
+	uint32_t last_ppm[GW_MAX_JOBS]; /* last PROGRESS update before the final */
+	uint64_t nupdates, nprogress, nreports_seen, nreports_failed, n_dropped;
+	uint32_t dc_starts[GW_MAX_JOBS]; /* fresh starts at the stand-in DCs */
 };
 
 int gw_init(struct gw_world *w, const struct gw_opts *o);
@@ -124,6 +142,8 @@ int gw_tier_leader(const struct gw_world *w);
 /** Index of the gate holding a valid lease for job, -1 if none. */
 int gw_job_leader(const struct gw_world *w, uint64_t job);
 bool gw_all_delivered(const struct gw_world *w);
+/** Jobs the stand-in DCs started (accepted fresh, not re-pointed). */
+uint64_t gw_dc_starts(const struct gw_world *w, uint64_t job);
 /** Per-job structures left on every live node (gates incl. idem, clients, DCs); describes them. */
 uint64_t gw_retained(struct gw_world *w, char *why, size_t len);
 

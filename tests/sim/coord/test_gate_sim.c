@@ -89,7 +89,8 @@ deliver_all(uint64_t budget)
 	assert_int_equal(W.violations, 0);
 }
 
-/* Idempotency keys live 300 s after commit; everything else ends with the job. */
+/* Idempotency keys live 300 s after commit (or after a new tier leader learned them);
+ * everything else ends with the job. */
 static void
 assert_nothing_retained(void)
 {
@@ -98,6 +99,16 @@ assert_nothing_retained(void)
 
 	run_ok(320 * S);
 	n = gw_retained(&W, why, sizeof(why));
+	uint64_t keys = 0;
+	for (int i = 0; i < W.o.ngates; i++)
+		if (W.gt[i].up)
+			keys += hl_idem_count(&W.gt[i].g.idem);
+	if (n != 0 && n == keys) {
+		/* C.2: a key a new tier leader learned (key sync or a COMMITTED note after a
+		 * takeover, possibly of a lingering record) lives committed_ttl from learning */
+		run_ok(300 * S);
+		n = gw_retained(&W, why, sizeof(why));
+	}
 	if (n != 0)
 		print_error("seed %llu: %llu retained: %s\n", (unsigned long long)W.o.seed,
 		        (unsigned long long)n, why);
@@ -299,9 +310,140 @@ test_gates_over_real_dc(void **state)
 	gw_fini(&W);
 }
 
+/* seed-defects C.2 (one job per key across a gate tier-leader change): the client submits, every
+ * ack and push to it is lost, and the gate tier leader — which also leads the job — crashes
+ * after the job's record committed. The client resubmits the same key to the next gate: the new
+ * tier leader answers "retry" until it has read the keys stored at a quorum, then the SAME job;
+ * the orphaned record is leased again and the job finishes: one start at the DC, one final.
+ * The gate world checks "at most one job per (client, key)" on every ISSUE grant. */
+static void
+test_c2_duplicate_after_tier_leader_change(void **state)
+{
+	struct gw_opts o;
+
+	(void)state;
+	gw_opts_default(&o);
+	o.run_ns = 20 * S;
+	o.ndcs = 1;
+	start(&o);
+	int tl = gw_tier_leader(&W);
+	W.drop_mask = (1ull << HL_GM_SUBMIT_ACK) | (1ull << HL_GM_PUSH);
+	W.drop_to = W.cl[0].id;
+	uint64_t job = 0;
+	for (uint64_t j = 1; j <= 12 && job == 0; j++) {
+		assert_int_equal(gw_submit(&W, 0, j, 1), 0);
+		int g = run_until_leader(j, 10 * S);
+		assert_true(g >= 0);
+		if (g == tl)
+			job = j;
+	}
+	assert_true(job != 0);
+	uint32_t s = hl_idmap_find(&W.cl[0].c.map, job);
+	assert_false(W.cl[0].c.j[s].acked); /* the client never heard of its job */
+	gw_crash_gate(&W, tl, 120 * S);
+	W.drop_mask = 0;
+	deliver_all(200 * S);
+	assert_int_equal(W.finals[job], 1);
+	assert_int_equal(gw_dc_starts(&W, job), 1);
+	int ntl = gw_tier_leader(&W);
+	assert_true(ntl >= 0 && ntl != tl);
+	assert_true(W.gt[ntl].g.n_keys_learned >= 1);
+	assert_true(hl_gate_keys_ready(&W.gt[ntl].g));
+	for (uint64_t j = 1; j < GW_MAX_JOBS; j++)
+		assert_true(gw_dc_starts(&W, j) <= 1);
+	assert_nothing_retained();
+	gw_fini(&W);
+}
+
+/* seed-defects D.4 (progress callbacks for batched and immediate updates, in order), E.8: DCs
+ * report progress every 300 ms, the gate job leader pushes merged progress every 250 ms when it
+ * changed and status changes at once; 5 % loss, 10 % duplicates and 1–300 ms latency reorder
+ * pushes. The application sees every update once, in (token, seq) order (checked after every
+ * event), and each job's last progress (100 %) before its final. */
+static void
+test_d4_progress_in_order_under_loss(void **state)
+{
+	struct gw_opts o;
+
+	(void)state;
+	gw_opts_default(&o);
+	o.progress = true;
+	o.loss = 0.05;
+	o.dup = 0.10;
+	o.lat_max_ns = 300 * MS;
+	o.run_ns = 4 * S;
+	o.nclients = 2;
+	start(&o);
+	for (uint64_t j = 1; j <= 10; j++)
+		assert_int_equal(gw_submit(&W, (int)(j % 2), j, 2), 0);
+	deliver_all(200 * S);
+	assert_true(W.nprogress >= 10);
+	uint64_t gaps = 0, pushes = 0;
+	for (int c = 0; c < 2; c++)
+		gaps += W.cl[c].c.n_gaps + W.cl[c].c.n_dup_pushes;
+	for (int g = 0; g < W.o.ngates; g++)
+		pushes += W.gt[g].g.n_progress_pushes;
+	assert_true(pushes >= W.nprogress / 2);
+	assert_true(gaps > 0); /* loss and reordering were exercised */
+	for (uint64_t j = 1; j <= 10; j++) {
+		assert_int_equal(W.finals[j], 1);
+		assert_int_equal(W.last_ppm[j], 1000000);
+	}
+	assert_nothing_retained();
+	gw_fini(&W);
+}
+
+/* seed-defects D.8, scenarios D.12.2/D.12.3: reporter outcomes (3 per DC, 30 % failures) flow
+ * DC -> gate job leader while the client is disconnected; the job leader gives the final up
+ * and hands the job to a peer gate, which re-pushes the record's outcomes. After reconnecting,
+ * the client gets each outcome exactly once, before the final, and the failed reporters do not
+ * change the job status (COMPLETED). */
+static void
+test_d8_reporters_buffered_for_reconnecting_client(void **state)
+{
+	struct gw_opts o;
+
+	(void)state;
+	gw_opts_default(&o);
+	o.nreporters = 3;
+	o.rep_fail_per_mille = 300;
+	o.run_ns = 5 * S;
+	o.progress = true;
+	start(&o);
+	for (uint64_t j = 1; j <= 4; j++)
+		assert_int_equal(gw_submit(&W, 0, j, 2), 0);
+	for (uint64_t j = 1; j <= 4; j++)
+		assert_true(run_until_leader(j, 10 * S) >= 0);
+	gw_disconnect_client(&W, 0, 40 * S);
+	assert_int_equal(gw_run(&W, 30 * S, false), 0);
+	assert_int_equal(W.nreports_seen, 0);
+	uint64_t handoffs = 0, reports = 0;
+	for (int i = 0; i < W.o.ngates; i++)
+		handoffs += W.gt[i].g.n_handoffs, reports += W.gt[i].g.n_reports;
+	assert_true(handoffs >= 1);
+	assert_true(reports >= 4 * 2 * 3);
+	deliver_all(120 * S);
+	for (uint64_t j = 1; j <= 4; j++) {
+		assert_int_equal(W.finals[j], 1);
+		assert_int_equal(W.final_status[j], HL_WS_COMPLETED);
+		assert_int_equal(W.nrep_seen[j], 2 * 3);
+		assert_int_equal(
+		        W.rep_seen[j], 0x707); /* (dc 0, types 1–3) and (dc 1, types 1–3) */
+	}
+	assert_true(W.nreports_failed > 0);
+	assert_nothing_retained();
+	gw_fini(&W);
+}
+
 /* Randomized chaos: 1–3 gates, 1 % loss, 5 % duplicates, gate crashes (job leaders and tier
- * leaders), client disconnects, failing DCs; seeds over the real DC also crash up to 2 of its
+ * leaders), client disconnects, failing DCs, DC progress and reporter outcomes; seeds over the real DC also crash up to 2 of its
  * workers and 1 of its managers. CHAOS_SEEDS=<n> (default 10), SIM_SEED replays. */
+/* What the chaos seeds exercised (summed, printed at the end of test_chaos). */
+static struct {
+	uint64_t seeds, keys_learned, not_ready, progress, reports, report_fails, stale_gate,
+	        stale_client, gaps;
+} CH;
+
 static void
 chaos_seed(uint64_t seed)
 {
@@ -319,6 +461,11 @@ chaos_seed(uint64_t seed)
 	o.fail_per_mille = 100;
 	o.run_ns = (1 + hl_prng_below(&r, 8)) * S;
 	o.real_dc = seed % 4 == 3; /* a quarter of the seeds run DC 0 as the real coord_world DC */
+	/* D.4, D.8 under chaos: progress and 2 reporter outcomes per DC (10 % failures); the
+	 * world checks in-order, once-only updates and once-only outcomes after every event */
+	o.progress = true;
+	o.nreporters = 2;
+	o.rep_fail_per_mille = 100;
 	start(&o);
 	int wk_killed = 0;
 	bool mgr_killed = false;
@@ -350,7 +497,22 @@ chaos_seed(uint64_t seed)
 		}
 	}
 	deliver_all(600 * S);
+	for (uint64_t j = 1; j <= 12; j++) /* at most (DCs) x (reporters), each once */
+		assert_true(W.nrep_seen[j] <= 2 * o.ndcs);
 	assert_nothing_retained();
+	CH.seeds++;
+	CH.progress += W.nprogress;
+	CH.reports += W.nreports_seen;
+	CH.report_fails += W.nreports_failed;
+	for (int i = 0; i < W.o.ngates; i++) {
+		CH.keys_learned += W.gt[i].g.n_keys_learned;
+		CH.not_ready += W.gt[i].g.n_not_ready;
+		CH.stale_gate += W.gt[i].g.n_stale;
+	}
+	for (int i = 0; i < W.o.nclients; i++) {
+		CH.stale_client += W.cl[i].c.n_stale;
+		CH.gaps += W.cl[i].c.n_gaps;
+	}
 	gw_fini(&W);
 }
 
@@ -387,6 +549,14 @@ test_chaos(void **state)
 	}
 	for (uint64_t s = 1; s <= n; s++)
 		chaos_seed(s);
+	print_message("chaos: %llu seeds; keys learned by new tier leaders %llu (submits refused "
+	              "while syncing %llu); progress updates %llu; reporter outcomes %llu (%llu "
+	              "failed); stale tokens refused: gates %llu, clients %llu; client gaps %llu\n",
+	        (unsigned long long)CH.seeds, (unsigned long long)CH.keys_learned,
+	        (unsigned long long)CH.not_ready, (unsigned long long)CH.progress,
+	        (unsigned long long)CH.reports, (unsigned long long)CH.report_fails,
+	        (unsigned long long)CH.stale_gate, (unsigned long long)CH.stale_client,
+	        (unsigned long long)CH.gaps);
 }
 
 int
@@ -399,6 +569,9 @@ main(void)
 	        cmocka_unit_test(test_gate_job_leader_crash),
 	        cmocka_unit_test(test_client_disconnect_and_replay),
 	        cmocka_unit_test(test_gates_over_real_dc),
+	        cmocka_unit_test(test_c2_duplicate_after_tier_leader_change),
+	        cmocka_unit_test(test_d4_progress_in_order_under_loss),
+	        cmocka_unit_test(test_d8_reporters_buffered_for_reconnecting_client),
 	        cmocka_unit_test(test_chaos_regressions),
 	        cmocka_unit_test(test_chaos),
 	};

@@ -24,6 +24,8 @@ static struct hl_gmsg ext[4096];
 static size_t next;
 static uint64_t now = 1 * S;
 
+static void pump(void);
+
 static void
 setup_gates(int ndcs)
 {
@@ -46,6 +48,8 @@ setup_gates(int ndcs)
 		assert_int_equal(hl_gate_set_tier_leader(&G[i], 1, i == 0 ? 7 : 0, now), 0);
 	}
 	next = 0;
+	pump(); /* C.2: the new tier leader reads the (empty) key stores of its peers */
+	assert_true(hl_gate_keys_ready(&G[0]));
 }
 
 static void
@@ -118,15 +122,75 @@ leader_of(uint64_t job)
 	return -1;
 }
 
-static void
-dc_result(uint64_t to_gate, uint64_t job, uint64_t dc, uint8_t status)
+/* The job's current token (the DC was told it by DC_SUBMIT). */
+static uint64_t
+token_of(uint64_t job)
 {
-	struct hl_gmsg m = {.type = HL_GM_DC_RESULT, .from = dc, .to = to_gate, .job = job};
+	uint64_t tok = 0;
+	int l = leader_of(job);
+
+	if (l >= 0)
+		(void)hl_lease_holder_valid(&G[l].held, job, now, &tok);
+	return tok;
+}
+
+static void
+dc_send(uint8_t type, uint64_t to_gate, uint64_t job, uint64_t dc, uint64_t tok, uint8_t status)
+{
+	struct hl_gmsg m = {.type = type, .from = dc, .to = to_gate, .job = job};
 
 	m.dc = dc;
 	m.status = status;
+	m.token = tok;
 	(void)hl_gate_recv(&G[to_gate - 1], &m, now);
 	pump();
+}
+
+static void
+dc_result(uint64_t to_gate, uint64_t job, uint64_t dc, uint8_t status)
+{
+	dc_send(HL_GM_DC_RESULT, to_gate, job, dc, token_of(job), status);
+}
+
+static void
+dc_progress(uint64_t to_gate, uint64_t job, uint64_t dc, uint64_t tok, uint64_t seq, uint32_t ppm)
+{
+	struct hl_gmsg m = {.type = HL_GM_DC_PROGRESS, .from = dc, .to = to_gate, .job = job};
+
+	m.dc = dc;
+	m.token = tok;
+	m.seq = seq;
+	m.ppm = ppm;
+	(void)hl_gate_recv(&G[to_gate - 1], &m, now);
+	pump();
+}
+
+static void
+dc_report(uint64_t to_gate, uint64_t job, uint64_t dc, uint64_t tok, uint16_t type, bool ok,
+        int32_t error)
+{
+	struct hl_gmsg m = {.type = HL_GM_DC_REPORT, .from = dc, .to = to_gate, .job = job};
+
+	m.dc = dc;
+	m.token = tok;
+	m.rep = (struct hl_gate_report){.source = dc * 10,
+	        .dc = dc,
+	        .error = error,
+	        .elapsed_ms = 40 + type,
+	        .type = type,
+	        .ok = ok};
+	(void)hl_gate_recv(&G[to_gate - 1], &m, now);
+	pump();
+}
+
+static size_t
+count_ext(uint8_t type, uint64_t to, size_t from, uint8_t kind)
+{
+	size_t n = 0;
+
+	for (size_t i = from; i < next; i++)
+		n += ext[i].type == type && ext[i].to == to && (kind == 0 || ext[i].kind == kind);
+	return n;
 }
 
 static void
@@ -523,6 +587,434 @@ test_client(void **state)
 	hl_gclient_fini(&c);
 }
 
+/* C.2: one job per key across a tier-leader change. Gate 2 restarts with an empty record store
+ * and becomes tier leader: until it has read the stored keys of a quorum (itself and one peer,
+ * in pages of 32) it answers SUBMIT with -EAGAIN; a lost page is asked again; then a duplicate
+ * of a committed key (the client never got its ack) gets the first job, and no second lease. */
+static void
+test_c2_keys_survive_tier_leader_change(void **state)
+{
+	(void)state;
+	setup_gates(1);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(hl_gate_dc_set(&G[i], DC1, true, 64), 0);
+	for (uint64_t j = 1; j <= 40; j++) {
+		char key[16];
+		snprintf(key, sizeof(key), "c:%llu", (unsigned long long)j);
+		submit(1, j, key, CLIENT, 1);
+		assert_true(leader_of(j) >= 0);
+	}
+	/* gate 2 restarts empty (its store is lost in this test), then leads the tier */
+	struct hl_gate_cfg c = G[1].cfg;
+	hl_gate_fini(&G[1]);
+	assert_int_equal(hl_gate_init(&G[1], &c, &R[1]), 0);
+	assert_int_equal(hl_gate_dc_set(&G[1], DC1, true, 64), 0);
+	assert_int_equal(hl_jrec_store_count(&G[1].store), 0);
+	assert_int_equal(hl_gate_set_tier_leader(&G[0], 2, 0, now), 0);
+	assert_int_equal(hl_gate_set_tier_leader(&G[2], 2, 0, now), 0);
+	assert_int_equal(hl_gate_set_tier_leader(&G[1], 2, 8, now), 0);
+	assert_false(hl_gate_keys_ready(&G[1]));
+	/* a resubmission now: refused with a retry code, nothing issued */
+	struct hl_gmsg m = {.type = HL_GM_SUBMIT, .from = CLIENT, .to = 2, .job = 7};
+	m.key_len = 3;
+	memcpy(m.key, "c:7", 3);
+	m.rec.ndc = 1;
+	size_t mark = next;
+	assert_int_equal(hl_gate_recv(&G[1], &m, now), 0);
+	/* deliver the sync, dropping every page answer once (lost): retried after resend_ns */
+	struct hl_gmsg x;
+	bool dropped = false;
+	for (int round = 0; round < 8; round++)
+		for (int i = 0; i < 3; i++)
+			while (hl_gate_next_tx(&G[i], &x) == 1) {
+				if (x.type == HL_GM_KEY_DATA && x.kind == 1 && !dropped) {
+					dropped = true;
+					continue;
+				}
+				if (x.to >= 1 && x.to <= 3)
+					(void)hl_gate_recv(&G[x.to - 1], &x, now);
+				else
+					ext[next++] = x;
+			}
+	const struct hl_gmsg *a = find_ext(HL_GM_SUBMIT_ACK, CLIENT, mark);
+	assert_non_null(a);
+	assert_int_equal(a->code, -EAGAIN);
+	assert_int_equal(G[1].n_not_ready, 1);
+	assert_true(dropped);
+	/* the other peer's pages completed the quorum, or the resend does */
+	if (!hl_gate_keys_ready(&G[1]))
+		advance(1100000000ull);
+	assert_true(hl_gate_keys_ready(&G[1]));
+	assert_int_equal(G[1].n_keys_learned, 40); /* two pages from a peer */
+	assert_int_equal(hl_idem_state_of(&G[1].idem, "c:33", 4), HL_IDEM_COMMITTED);
+	/* the duplicate (same key, even another job id from another connection): the first job */
+	mark = next;
+	submit(2, 7, "c:7", CLIENT, 1);
+	submit(2, 99, "c:7", CLIENT + 1, 1);
+	a = find_ext(HL_GM_SUBMIT_ACK, CLIENT, mark);
+	assert_non_null(a);
+	assert_int_equal(a->code, 0);
+	assert_int_equal(a->job, 7);
+	a = find_ext(HL_GM_SUBMIT_ACK, CLIENT + 1, mark);
+	assert_non_null(a);
+	assert_int_equal(a->code, 0);
+	assert_int_equal(a->job, 7);
+	assert_int_equal(count_ext(HL_GM_DC_SUBMIT, DC1, mark, 0), 0); /* nothing started again */
+	assert_int_equal(leader_of(99), -1);
+	assert_null(hl_lease_find(&G[1].leases, 99));
+	/* a key committed under the old leader that reaches the new one by COMMITTED is learned */
+	struct hl_gmsg cm = {.type = HL_GM_COMMITTED, .from = 1, .to = 2, .job = 77};
+	cm.key_len = 4;
+	memcpy(cm.key, "c:77", 4);
+	assert_int_equal(hl_gate_recv(&G[1], &cm, now), 0);
+	assert_int_equal(hl_idem_state_of(&G[1].idem, "c:77", 4), HL_IDEM_COMMITTED);
+	teardown_gates();
+}
+
+/* D.4: DC progress is merged at the gate job leader and pushed batched (one push per period,
+ * only when it changed); older or duplicate DC updates are dropped (E.8); the last progress is
+ * pushed before the final, in pushlog sequence; the replay carries the progress. */
+static void
+test_d4_progress_batched_and_before_final(void **state)
+{
+	(void)state;
+	setup_gates(2);
+	submit(1, 21, "c:21", CLIENT, 2);
+	int l = leader_of(21);
+	assert_true(l >= 0);
+	uint64_t gl = (uint64_t)l + 1, tok = token_of(21);
+	size_t mark = next;
+	dc_progress(gl, 21, DC1, tok, 1, 400000);
+	assert_int_equal(count_ext(HL_GM_PUSH, CLIENT, mark, HL_PUSH_K_PROGRESS), 0); /* batched */
+	dc_progress(gl, 21, DC2, tok, 2, 200000);
+	dc_progress(gl, 21, DC2, tok, 1, 900000); /* older: dropped */
+	dc_progress(gl, 21, DC2, tok, 2, 900000); /* duplicate seq: dropped */
+	advance(300000000ull);
+	assert_int_equal(count_ext(HL_GM_PUSH, CLIENT, mark, HL_PUSH_K_PROGRESS), 1);
+	const struct hl_gmsg *p = find_ext(HL_GM_PUSH, CLIENT, mark);
+	while (p->kind != HL_PUSH_K_PROGRESS)
+		p = find_ext(HL_GM_PUSH, CLIENT, (size_t)(p - ext) + 1);
+	assert_int_equal(p->ppm, 300000); /* (400000 + 200000) / 2 */
+	uint64_t seq1 = p->seq;
+	advance(1000000000ull); /* no change: no push */
+	assert_int_equal(count_ext(HL_GM_PUSH, CLIENT, mark, HL_PUSH_K_PROGRESS), 1);
+	mark = next;
+	dc_progress(gl, 21, DC1, tok, 2, 600000); /* pending in the batch when the job ends */
+	dc_result(gl, 21, DC1, HL_WS_COMPLETED);
+	dc_result(gl, 21, DC2, HL_WS_COMPLETED);
+	const struct hl_gmsg *pp = NULL, *fin = NULL;
+	for (size_t i = mark; i < next; i++)
+		if (ext[i].type == HL_GM_PUSH && ext[i].kind == HL_PUSH_K_PROGRESS)
+			pp = &ext[i];
+		else if (ext[i].type == HL_GM_PUSH && ext[i].kind == HL_PUSH_K_RESULT && !fin)
+			fin = &ext[i];
+	assert_non_null(pp);
+	assert_non_null(fin);
+	assert_true(pp < fin); /* sent before the final */
+	assert_true(seq1 < pp->seq && pp->seq < fin->seq);
+	assert_int_equal(fin->ppm, 1000000);
+	/* a registration from scratch replays status, both progress pushes and the final */
+	struct hl_gmsg r = {.type = HL_GM_REGISTER, .from = CLIENT, .to = gl, .job = 21};
+	r.token = tok;
+	mark = next;
+	(void)hl_gate_recv(&G[l], &r, now);
+	pump();
+	assert_int_equal(count_ext(HL_GM_PUSH, CLIENT, mark, HL_PUSH_K_PROGRESS), 2);
+	uint64_t last = 0;
+	for (size_t i = mark; i < next; i++)
+		if (ext[i].type == HL_GM_PUSH) {
+			assert_true(ext[i].seq > last);
+			last = ext[i].seq;
+		}
+	assert_int_equal(last, fin->seq);
+	assert_true(G[l].n_progress_pushes == 2);
+	client_ack_all(mark);
+	advance(6 * S);
+	assert_int_equal(retained_all(), 0);
+	teardown_gates();
+}
+
+static struct hl_gmsg
+push_msg(uint64_t job, uint64_t token, uint64_t seq, uint8_t kind, uint32_t ppm)
+{
+	struct hl_gmsg m = {.type = HL_GM_PUSH, .from = 2, .to = CLIENT, .job = job};
+
+	m.token = token;
+	m.seq = seq;
+	m.kind = kind;
+	m.status = kind == HL_PUSH_K_RESULT ? HL_WS_COMPLETED : HL_WS_RUNNING;
+	m.ppm = ppm;
+	m.leader = 2;
+	return m;
+}
+
+static int client_pop(struct hl_gclient *c, uint8_t type, struct hl_gmsg *out);
+
+/* D.4 at the client: every numbered push reaches the application once and in order; a
+ * duplicate is dropped (acked), a push after a gap is dropped (not acked) and triggers a
+ * registration whose replay fills the gap; a replay gap (log wrapped) skips to its end; the
+ * update ring is bounded (full = refused, not acked). */
+static void
+test_d4_client_updates_in_order(void **state)
+{
+	struct hl_gclient c;
+	uint64_t gates[3] = {1, 2, 3};
+	struct hl_gclient_update u;
+	struct hl_gmsg m;
+	uint64_t tok = hl_fence_make(1, 1), job;
+	uint8_t st;
+
+	(void)state;
+	assert_int_equal(hl_gclient_init(&c, CLIENT, gates, 3, 8), 0);
+	assert_int_equal(hl_gclient_submit(&c, 4, "c:4", 3, 1, now), 0);
+	m = push_msg(4, tok, 1, HL_PUSH_K_STATUS, 0);
+	assert_int_equal(hl_gclient_recv(&c, &m, now), 0);
+	m = push_msg(4, tok, 3, HL_PUSH_K_PROGRESS, 300000); /* 2 is missing */
+	(void)client_pop(&c, HL_GM_PUSH_ACK, NULL);
+	assert_int_equal(hl_gclient_recv(&c, &m, now), 0);
+	assert_int_equal(c.n_gaps, 1);
+	struct hl_gmsg reg;
+	assert_int_equal(client_pop(&c, HL_GM_REGISTER, &reg), 1); /* asks for the replay */
+	assert_int_equal(reg.seq, 1);
+	m = push_msg(4, tok, 3, HL_PUSH_K_PROGRESS, 300000); /* again at once: no second one */
+	assert_int_equal(hl_gclient_recv(&c, &m, now), 0);
+	assert_int_equal(client_pop(&c, HL_GM_REGISTER, NULL), 0);
+	assert_int_equal(client_pop(&c, HL_GM_PUSH_ACK, NULL), 0); /* out of order: not acked */
+	/* the replay: 2, 3, and a duplicate of 2 */
+	m = push_msg(4, tok, 2, HL_PUSH_K_PROGRESS, 200000);
+	assert_int_equal(hl_gclient_recv(&c, &m, now), 0);
+	m = push_msg(4, tok, 3, HL_PUSH_K_PROGRESS, 300000);
+	assert_int_equal(hl_gclient_recv(&c, &m, now), 0);
+	m = push_msg(4, tok, 2, HL_PUSH_K_PROGRESS, 200000);
+	assert_int_equal(hl_gclient_recv(&c, &m, now), 0);
+	assert_int_equal(c.n_dup_pushes, 1);
+	uint64_t want[] = {1, 2, 3};
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(hl_gclient_next_update(&c, &u), 1);
+		assert_int_equal(u.seq, want[i]);
+		assert_int_equal(u.job, 4);
+	}
+	assert_int_equal(u.ppm, 300000);
+	assert_int_equal(hl_gclient_next_update(&c, &u), 0);
+	/* a replay after the log wrapped: the current status stands for 4..9, then 10, 11 */
+	m = push_msg(4, tok, 0, HL_PUSH_K_STATUS, 500000);
+	m.gap_seq = 9;
+	assert_int_equal(hl_gclient_recv(&c, &m, now), 0);
+	m = push_msg(4, tok, 10, HL_PUSH_K_PROGRESS, 600000);
+	assert_int_equal(hl_gclient_recv(&c, &m, now), 0);
+	m = push_msg(4, tok, 11, HL_PUSH_K_RESULT, 1000000);
+	assert_int_equal(hl_gclient_recv(&c, &m, now), 0);
+	assert_int_equal(hl_gclient_next_update(&c, &u), 1);
+	assert_int_equal(u.seq, 9);
+	assert_int_equal(u.ppm, 500000);
+	assert_int_equal(hl_gclient_next_update(&c, &u), 1);
+	assert_int_equal(u.seq, 10);
+	assert_int_equal(u.kind, HL_PUSH_K_PROGRESS);
+	assert_int_equal(hl_gclient_next_update(&c, &u), 1);
+	assert_int_equal(u.seq, 11);
+	assert_int_equal(u.kind, HL_PUSH_K_RESULT); /* the last progress came before it */
+	assert_int_equal(hl_gclient_next_final(&c, &job, &st), 1);
+	assert_int_equal(hl_gclient_forget(&c, 4), 0);
+	/* bounded: a full ring refuses the push (not acked) */
+	assert_int_equal(hl_gclient_submit(&c, 5, "c:5", 3, 1, now), 0);
+	for (uint64_t q = 1; q <= HL_GCLIENT_UPDATES; q++) {
+		m = push_msg(5, tok, q, HL_PUSH_K_PROGRESS, (uint32_t)q);
+		assert_int_equal(hl_gclient_recv(&c, &m, now), 0);
+	}
+	(void)client_pop(&c, HL_GM_PUSH_ACK, NULL);
+	m = push_msg(5, tok, HL_GCLIENT_UPDATES + 1, HL_PUSH_K_PROGRESS, 7);
+	assert_int_equal(hl_gclient_recv(&c, &m, now), -HL_E_FULL);
+	assert_int_equal(c.n_updates_full, 1);
+	assert_int_equal(client_pop(&c, HL_GM_PUSH_ACK, NULL), 0);
+	for (uint64_t q = 1; q <= HL_GCLIENT_UPDATES; q++) {
+		assert_int_equal(hl_gclient_next_update(&c, &u), 1);
+		assert_int_equal(u.seq, q);
+	}
+	assert_int_equal(hl_gclient_recv(&c, &m, now), 0); /* drained: taken */
+	hl_gclient_fini(&c);
+}
+
+/* D.8, scenarios D.12.2/D.12.3: reporter outcomes (run at the DC job leader manager) flow DC ->
+ * gate (forwarded by a non-leader) -> job leader: acked, kept in the replicated record (bounded:
+ * full = refused visibly), pushed through the pushlog (so replayed), before the final; a
+ * duplicate is acked and not pushed again; a failed reporter does not change the job status. */
+static void
+test_d8_reporter_outcomes(void **state)
+{
+	(void)state;
+	setup_gates(2);
+	submit(1, 22, "c:22", CLIENT, 2);
+	int l = leader_of(22), other = (l + 1) % 3;
+	uint64_t gl = (uint64_t)l + 1, tok = token_of(22);
+	size_t mark = next;
+	dc_report((uint64_t)other + 1, 22, DC1, tok, 1, true, 0); /* at a non-leader: forwarded */
+	assert_int_equal(G[other].n_forwarded, 1);
+	const struct hl_gmsg *a = find_ext(HL_GM_DC_REPORT_ACK, DC1, mark);
+	assert_non_null(a);
+	assert_int_equal(a->code, 0);
+	assert_int_equal(a->rep.type, 1);
+	assert_int_equal(a->from, gl); /* the leader acks the DC itself */
+	/* acked only once the record holding it is committed: a fresh one, not pumped */
+	struct hl_gmsg rm = {.type = HL_GM_DC_REPORT, .from = DC2, .to = gl, .job = 22};
+	rm.dc = DC2;
+	rm.token = tok;
+	rm.rep = (struct hl_gate_report){.source = DC2 * 10, .dc = DC2, .type = 9, .ok = 1};
+	assert_int_equal(hl_gate_recv(&G[l], &rm, now), 0);
+	struct hl_gmsg o;
+	int puts = 0;
+	while (hl_gate_next_tx(&G[l], &o) == 1) {
+		assert_int_not_equal(o.type, HL_GM_DC_REPORT_ACK);
+		assert_false(o.type == HL_GM_PUSH && o.kind == HL_PUSH_K_REPORT);
+		if (o.type == HL_GM_REC_PUT) {
+			assert_int_equal(o.rec.nrep, 2);
+			puts++;
+			(void)hl_gate_recv(&G[o.to - 1], &o, now); /* delivered: commit */
+		}
+	}
+	assert_int_equal(puts, 2);
+	size_t m1 = next;
+	pump();
+	a = find_ext(HL_GM_DC_REPORT_ACK, DC2, m1);
+	assert_non_null(a);
+	assert_int_equal(a->rep.type, 9);
+	assert_int_equal(count_ext(HL_GM_PUSH, CLIENT, m1, HL_PUSH_K_REPORT), 1);
+	dc_report(gl, 22, DC1, tok, 1, true, 0); /* duplicate */
+	assert_int_equal(G[l].n_dup_reports, 1);
+	assert_int_equal(count_ext(HL_GM_DC_REPORT_ACK, DC1, mark, 0), 2);
+	dc_report(gl, 22, DC2, tok, 2, false, -ETIMEDOUT); /* a failed reporter */
+	assert_int_equal(G[l].n_reports, 3);
+	const struct hl_gmsg *p[3] = {NULL, NULL, NULL};
+	int np = 0;
+	for (size_t i = mark; i < next; i++)
+		if (ext[i].type == HL_GM_PUSH && ext[i].kind == HL_PUSH_K_REPORT && np < 3)
+			p[np++] = &ext[i];
+	assert_int_equal(np, 3);
+	assert_int_equal(p[0]->ref, 0);
+	assert_int_equal(p[0]->rep.source, DC1 * 10);
+	assert_int_equal(p[0]->rep.elapsed_ms, 41);
+	assert_int_equal(p[2]->ref, 2);
+	assert_int_equal(p[2]->rep.ok, 0);
+	assert_int_equal(p[2]->rep.error, -ETIMEDOUT);
+	assert_int_equal(p[2]->rep.dc, DC2);
+	/* in the record at a quorum (a new leader pushes them again) */
+	int stores = 0;
+	for (int i = 0; i < 3; i++) {
+		const struct hl_jrec *r = hl_jrec_store_get(&G[i].store, 22);
+		struct hl_gate_rec rec;
+		if (r == NULL)
+			continue;
+		memcpy(&rec, r->body, sizeof(rec));
+		stores += rec.nrep == 3;
+	}
+	assert_true(stores >= 2);
+	/* bounded: the record keeps HL_GATE_JOB_REPORTS; the next is refused visibly */
+	for (uint16_t t = 3; t < HL_GATE_JOB_REPORTS; t++)
+		dc_report(gl, 22, DC1, tok, t, true, 0);
+	size_t m2 = next;
+	dc_report(gl, 22, DC1, tok, 100, true, 0);
+	assert_int_equal(G[l].n_reports_full, 1);
+	a = find_ext(HL_GM_DC_REPORT_ACK, DC1, m2);
+	assert_non_null(a);
+	assert_int_equal(a->code, -HL_E_FULL);
+	/* both DCs complete: COMPLETED despite the failed reporter (D.12.3) */
+	dc_result(gl, 22, DC1, HL_WS_COMPLETED);
+	dc_result(gl, 22, DC2, HL_WS_COMPLETED);
+	const struct hl_gmsg *fin = NULL;
+	for (size_t i = mark; i < next && fin == NULL; i++)
+		if (ext[i].type == HL_GM_PUSH && ext[i].kind == HL_PUSH_K_RESULT)
+			fin = &ext[i];
+	assert_non_null(fin);
+	assert_int_equal(fin->status, HL_WS_COMPLETED);
+	assert_true(fin->seq > p[2]->seq);
+	/* a reporter outcome after the final: refused visibly, not pushed */
+	m2 = next;
+	dc_report(gl, 22, DC2, tok, 50, true, 0);
+	a = find_ext(HL_GM_DC_REPORT_ACK, DC2, m2);
+	assert_non_null(a);
+	assert_int_equal(a->code, -ECANCELED);
+	assert_int_equal(count_ext(HL_GM_PUSH, CLIENT, m2, HL_PUSH_K_REPORT), 0);
+	/* replay from scratch: every outcome again, with its fields, before the final */
+	struct hl_gmsg r = {.type = HL_GM_REGISTER, .from = CLIENT, .to = gl, .job = 22};
+	r.token = tok;
+	m2 = next;
+	(void)hl_gate_recv(&G[l], &r, now);
+	pump();
+	assert_int_equal(count_ext(HL_GM_PUSH, CLIENT, m2, HL_PUSH_K_REPORT), HL_GATE_JOB_REPORTS);
+	for (size_t i = m2; i < next; i++)
+		if (ext[i].type == HL_GM_PUSH && ext[i].kind == HL_PUSH_K_REPORT && ext[i].ref == 2)
+			assert_int_equal(ext[i].rep.error, -ETIMEDOUT);
+	client_ack_all(mark);
+	advance(6 * S);
+	assert_int_equal(retained_all(), 0);
+	teardown_gates();
+}
+
+/* E.9: stale fencing tokens are refused everywhere, including timeout reports and progress: a
+ * DC result (TIMEOUT), progress and a reporter outcome under a token below the job's are not
+ * acked, not applied and counted (n_stale); at the client, pushes of every kind and leader
+ * answers with a token below the one it follows are ignored and counted. */
+static void
+test_e9_stale_tokens_refused_everywhere(void **state)
+{
+	(void)state;
+	setup_gates(1);
+	submit(1, 23, "c:23", CLIENT, 1);
+	int l = leader_of(23);
+	uint64_t gl = (uint64_t)l + 1, tok = token_of(23), old = tok - 1;
+	size_t mark = next;
+	uint64_t st0 = G[l].n_stale;
+	dc_send(HL_GM_DC_RESULT, gl, 23, DC1, old, HL_WS_TIMEOUT); /* a stale timeout report */
+	assert_int_equal(G[l].n_stale, st0 + 1);
+	assert_null(find_ext(HL_GM_DC_RESULT_ACK, DC1, mark));
+	dc_progress(gl, 23, DC1, old, 1, 500000);
+	assert_int_equal(G[l].n_stale, st0 + 2);
+	dc_report(gl, 23, DC1, old, 1, true, 0);
+	assert_int_equal(G[l].n_stale, st0 + 3);
+	assert_null(find_ext(HL_GM_DC_REPORT_ACK, DC1, mark));
+	/* forwarded by a non-leader, still refused at the leader */
+	int other = (l + 1) % 3;
+	dc_send(HL_GM_DC_RESULT, (uint64_t)other + 1, 23, DC1, old, HL_WS_TIMEOUT);
+	assert_int_equal(G[l].n_stale, st0 + 4);
+	advance(1 * S);
+	assert_int_equal(count_ext(HL_GM_PUSH, CLIENT, mark, HL_PUSH_K_PROGRESS), 0);
+	assert_int_equal(count_ext(HL_GM_PUSH, CLIENT, mark, HL_PUSH_K_REPORT), 0);
+	assert_null(find_ext(HL_GM_DC_RESULT_ACK, DC1, mark));
+	/* the job still runs: the current token's result is taken */
+	dc_result(gl, 23, DC1, HL_WS_COMPLETED);
+	assert_non_null(find_ext(HL_GM_DC_RESULT_ACK, DC1, mark));
+	teardown_gates();
+
+	struct hl_gclient c;
+	uint64_t gates[3] = {1, 2, 3};
+	struct hl_gclient_update u;
+	struct hl_gmsg m;
+	uint64_t t1 = hl_fence_make(1, 1), t2 = hl_fence_make(2, 1);
+	assert_int_equal(hl_gclient_init(&c, CLIENT, gates, 3, 8), 0);
+	assert_int_equal(hl_gclient_submit(&c, 6, "c:6", 3, 1, now), 0);
+	m = push_msg(6, t2, 1, HL_PUSH_K_STATUS, 0);
+	assert_int_equal(hl_gclient_recv(&c, &m, now), 0);
+	uint8_t kinds[] = {
+	        HL_PUSH_K_STATUS, HL_PUSH_K_PROGRESS, HL_PUSH_K_REPORT, HL_PUSH_K_RESULT};
+	for (int i = 0; i < 4; i++) {
+		m = push_msg(6, t1, 2, kinds[i], 1);
+		assert_int_equal(hl_gclient_recv(&c, &m, now), 0);
+	}
+	assert_int_equal(c.n_stale, 4);
+	struct hl_gmsg la = {.type = HL_GM_LEADER_ANSWER, .from = 1, .to = CLIENT, .job = 6};
+	la.leader = 1;
+	la.token = t1;
+	assert_int_equal(hl_gclient_recv(&c, &la, now), 0);
+	assert_int_equal(c.n_stale, 5);
+	assert_int_equal(c.j[hl_idmap_find(&c.map, 6)].leader, 2);
+	assert_int_equal(hl_gclient_next_update(&c, &u), 1); /* only the current leader's push */
+	assert_int_equal(u.token, t2);
+	assert_int_equal(hl_gclient_next_update(&c, &u), 0);
+	uint64_t job;
+	uint8_t st;
+	assert_int_equal(hl_gclient_next_final(&c, &job, &st), 0);
+	hl_gclient_fini(&c);
+}
+
 int
 main(void)
 {
@@ -535,6 +1027,11 @@ main(void)
 	        cmocka_unit_test(test_push_give_up_hands_off),
 	        cmocka_unit_test(test_job_leader_death),
 	        cmocka_unit_test(test_client),
+	        cmocka_unit_test(test_c2_keys_survive_tier_leader_change),
+	        cmocka_unit_test(test_d4_progress_batched_and_before_final),
+	        cmocka_unit_test(test_d4_client_updates_in_order),
+	        cmocka_unit_test(test_d8_reporter_outcomes),
+	        cmocka_unit_test(test_e9_stale_tokens_refused_everywhere),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
