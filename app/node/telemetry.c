@@ -13,6 +13,7 @@
 
 #include "hl_log.h"
 #include "node.h"
+#include "peer.h"
 
 static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
@@ -166,6 +167,34 @@ tel_fabric(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static int
+tel_peers(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	static struct hl_peer_info pi[HL_PEER_TABLE_MAX]; /* one command at a time */
+	char key[24], val[400];
+	uint32_t n = hl_peer_list(pi, HL_PEER_TABLE_MAX);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "self", hl_node.prof.node_id);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct hl_peer_info *q = &pi[i];
+		snprintf(key, sizeof(key), "peer%u", i);
+		snprintf(val, sizeof(val),
+		        "id=%" PRIu64 " addr=%s name=%s state=%s inbound=%s frames_in=%" PRIu64
+		        " frames_out=%" PRIu64 " bytes_in=%" PRIu64 " bytes_out=%" PRIu64
+		        " errors=%" PRIu64 " enobufs=%" PRIu64 " queued_bytes=%" PRIu64
+		        " connects=%" PRIu64 " backoff_ms=%" PRIu64 " rtt_us=%" PRIu64
+		        " rtt_min_us=%" PRIu64,
+		        q->id, q->addr[0] ? q->addr : "-", q->name[0] ? q->name : "-",
+		        hl_peer_state_name(q->state), q->inbound ? "up" : "down", q->frames_in,
+		        q->frames_out, q->bytes_in, q->bytes_out, q->errors, q->enobufs,
+		        q->queued_bytes, q->connects, q->backoff_ms, q->rtt_us, q->rtt_min_us);
+		rte_tel_data_add_dict_string(d, key, val);
+	}
+	return 0;
+}
+
 int
 hl_telemetry_register(void)
 {
@@ -180,6 +209,8 @@ hl_telemetry_register(void)
 	        {"/hyperline/members", tel_members, "Cluster members known to this node."},
 	        {"/hyperline/fabric", tel_fabric, "Fabric port: address and counters."},
 	        {"/hyperline/jobs", tel_jobs, "Job records: state, workflows, packets."},
+	        {"/hyperline/peers", tel_peers,
+	                "Node links: id, address, state, frames/bytes, errors, rtt."},
 	};
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		int rc = rte_telemetry_register_cmd(c[i].cmd, c[i].fn, c[i].help);
