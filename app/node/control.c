@@ -575,6 +575,7 @@ metrics_peers(struct evbuffer *out, bool *ok)
 		const char *name, *type;
 	} series[] = {
 	        {"link_up", "gauge"},
+	        {"link_state", "gauge"}, /* enum hl_peer_state: 0 idle .. 3 up, 4 backoff */
 	        {"rtt_microseconds", "gauge"},
 	        {"peer_frames_in_total", "counter"},
 	        {"peer_frames_out_total", "counter"},
@@ -588,7 +589,7 @@ metrics_peers(struct evbuffer *out, bool *ok)
 		outf(out, ok, "# TYPE hyperline_peer_%s %s\n", series[s].name, series[s].type);
 		for (uint32_t i = 0; i < n; i++) {
 			const struct hl_peer_info *q = &pi[i];
-			uint64_t v[] = {q->state == HL_PEER_UP, q->rtt_us, q->frames_in,
+			uint64_t v[] = {q->state == HL_PEER_UP, q->state, q->rtt_us, q->frames_in,
 			        q->frames_out, q->bytes_in, q->bytes_out, q->errors, q->enobufs,
 			        q->queued_bytes};
 			outf(out, ok,

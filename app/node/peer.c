@@ -799,6 +799,9 @@ sync_members(void)
 				peer_free(p, why);
 			} else {
 				p->swim_known = true;
+				if (p->state ==
+				        HL_PEER_IDLE) /* known from its inbound link first */
+					peer_dial(p);
 			}
 		} else if (alive && (p = peer_new(m->mgmt)) != NULL) {
 			p->swim_known = p->seen = true;
@@ -852,8 +855,9 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	const struct hl_node_cfg *pc = &hl_node.prof;
-	uint64_t now = now_ns(), dead = pc->peer_dead_ms * NS_PER_MS;
-	sync_members();
+	uint64_t dead = pc->peer_dead_ms * NS_PER_MS;
+	sync_members(); /* may dial: read the clock after it */
+	uint64_t now = now_ns();
 	for (int i = 0; i < MAX_LINKS; i++) {
 		struct link *l = &links[i];
 		if (!l->used)
