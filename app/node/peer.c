@@ -102,15 +102,6 @@ hl_peer_state_name(unsigned st)
 	return st < sizeof(n) / sizeof(n[0]) ? n[st] : "?";
 }
 
-bool
-hl_peer_sniff(const uint8_t *p, size_t len)
-{
-	/* a client frame has the magic at byte 0; a peer frame's length prefix can only start
-	 * with "HL" for a frame over 1.2 GB, above any configurable limit */
-	return len >= HL_PEER_SNIFF_LEN && !(p[0] == 'H' && p[1] == 'L') &&
-	       p[HL_FRAME_PREFIX] == 'H' && p[HL_FRAME_PREFIX + 1] == 'L';
-}
-
 static uint64_t
 peer_id(const struct link *l)
 {

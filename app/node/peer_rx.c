@@ -9,6 +9,15 @@
 #include "hl_err.h"
 #include "peer.h"
 
+bool
+hl_peer_sniff(const uint8_t *p, size_t len)
+{
+	/* a client frame has the magic at byte 0; a peer frame's length prefix can only start
+	 * with "HL" for a frame over 1.2 GB, above any configurable limit */
+	return len >= HL_PEER_SNIFF_LEN && !(p[0] == 'H' && p[1] == 'L') &&
+	       p[HL_FRAME_PREFIX] == 'H' && p[HL_FRAME_PREFIX + 1] == 'L';
+}
+
 int
 hl_peer_rx_init(
         struct hl_peer_rx *rx, void *buf, size_t cap, uint32_t max_frame, uint32_t cluster_hash)
