@@ -68,6 +68,8 @@ struct hl_node_cfg {
 	uint64_t node_id;
 	uint32_t peer_max_frame, peer_queue_frames;
 	uint64_t peer_queue_bytes, peer_heartbeat_ms, peer_dead_ms;
+	uint64_t peer_probe_ms; /* diagnostic traffic through hl_peer_send, 0 = off */
+	uint32_t peer_probe_burst;
 };
 
 /** Parse a node profile. Returns 0 or -HL_E_CONFIG with "file: [section] key: reason" in err. */

@@ -79,7 +79,7 @@ static struct {
 	        hello_timeout, idle_closed, bad_magic, bad_crc, oversize, truncated, wrong_cluster,
 	        unknown_type, bad_version, bad_other, errors_sent, errors_recv, frames_in,
 	        frames_out, bytes_in, bytes_out, enobufs, enoent, unhandled, table_full,
-	        peers_added, peers_freed, frames_dropped, heartbeats, send_errors;
+	        peers_added, peers_freed, frames_dropped, heartbeats, send_errors, probes_sent;
 } ctr;
 
 /* telemetry / metrics snapshot (telemetry thread reads it) */
@@ -839,6 +839,29 @@ publish(void)
 	pthread_mutex_unlock(&snap_lock);
 }
 
+/* [peer] probe_ms: diagnostic application traffic through hl_peer_send (leader_query frames
+ * to every peer whose id is known), so the send path, the queue bounds and the receive path are
+ * exercised without the coordination roles. Refusals are counted by hl_peer_send. */
+static void
+probe(void)
+{
+	static uint64_t seq;
+	static uint8_t body[64];
+	const struct hl_node_cfg *pc = &hl_node.prof;
+	struct hl_wire_err we;
+	size_t bl;
+	for (int i = 0; i < HL_PEER_TABLE_MAX; i++) {
+		if (!peers[i].used || peers[i].id == 0)
+			continue;
+		for (uint32_t k = 0; k < pc->peer_probe_burst; k++) {
+			struct hl_msg_leader_query m = {.tier = HL_TIER_GATE, .req_id = ++seq};
+			if (hl_msg_leader_query_encode(&m, body, sizeof(body), &bl, &we) == 0 &&
+			        hl_peer_send(peers[i].id, HL_MSG_leader_query, body, bl) == 0)
+				ctr.probes_sent++;
+		}
+	}
+}
+
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -849,6 +872,11 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	uint64_t dead = pc->peer_dead_ms * NS_PER_MS;
 	sync_members(); /* may dial: read the clock after it */
 	uint64_t now = now_ns();
+	static uint64_t next_probe;
+	if (pc->peer_probe_ms && now >= next_probe) {
+		probe();
+		next_probe = now + pc->peer_probe_ms * NS_PER_MS;
+	}
 	for (int i = 0; i < MAX_LINKS; i++) {
 		struct link *l = &links[i];
 		if (!l->used)
@@ -935,6 +963,7 @@ hl_peer_counters(struct hl_node_counter *out, uint32_t cap)
 	        {"frames_dropped_total", ctr.frames_dropped},
 	        {"heartbeats_total", ctr.heartbeats},
 	        {"send_errors_total", ctr.send_errors},
+	        {"probes_sent_total", ctr.probes_sent},
 	};
 	uint32_t k = 0;
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]) && k < cap; i++)

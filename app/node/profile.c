@@ -42,6 +42,7 @@ defaults(struct hl_node_cfg *p)
 	p->peer_queue_bytes = 8u << 20;
 	p->peer_heartbeat_ms = 1000;
 	p->peer_dead_ms = 5000;
+	p->peer_probe_burst = 1;
 }
 
 /* Default node id: FNV-1a 64 of the node name (stable across restarts; 0 is reserved). */
@@ -74,7 +75,11 @@ parse_peer(struct ctx *c, int node, int peer, struct hl_node_cfg *p)
 	        (rc = hl_ini_u64(c->ini, (unsigned)peer, "heartbeat_ms", 10, 60000,
 	                 &p->peer_heartbeat_ms, c->err, c->errlen)) < 0 ||
 	        (rc = hl_ini_u64(c->ini, (unsigned)peer, "dead_ms", 100, 600000, &p->peer_dead_ms,
-	                 c->err, c->errlen)) < 0)
+	                 c->err, c->errlen)) < 0 ||
+	        (rc = hl_ini_u64(c->ini, (unsigned)peer, "probe_ms", 0, 60000, &p->peer_probe_ms,
+	                 c->err, c->errlen)) < 0 ||
+	        (rc = hl_ini_u32(c->ini, (unsigned)peer, "probe_burst", 1, 1000,
+	                 &p->peer_probe_burst, c->err, c->errlen)) < 0)
 		return rc;
 	if (p->peer_dead_ms <= p->peer_heartbeat_ms)
 		return hl_ini_err(c->ini, peer, "dead_ms", c->err, c->errlen,

@@ -42,6 +42,7 @@ swim = 127.0.0.1:0
 max_frame = {maxf}
 heartbeat_ms = 200
 dead_ms = 3000
+{extra}
 [lcores]
 service = 1
 traffic = 2
@@ -177,11 +178,11 @@ def closed(s):
 # ---- nodes ----
 
 class Node:
-    def __init__(self, tmp, i, seed=None):
+    def __init__(self, tmp, i, seed=None, extra=""):
         self.i, self.nid = i, 100 + i
         path = os.path.join(tmp, "p%d.ini" % i)
         with open(path, "w") as f:
-            f.write(NODE_INI.format(i=i, nid=self.nid, state=tmp, maxf=MAX_FRAME,
+            f.write(NODE_INI.format(i=i, nid=self.nid, state=tmp, maxf=MAX_FRAME, extra=extra,
                                     seeds="[seeds]\nlist = %s" % seed if seed else ""))
         self.log = open(os.path.join(tmp, "p%d.log" % i), "w+")
         self.prefix = "hl-peer-%d-%d" % (os.getpid(), i)
@@ -302,7 +303,10 @@ def telemetry_peers(node):
 def main():
     with tempfile.TemporaryDirectory(prefix="hl-peer-") as tmp:
         try:
-            n1 = Node(tmp, 1)
+            # node 1 also sends diagnostic frames through hl_peer_send (8 per 100 ms per
+            # peer) into a small queue: the send path, delivery and the queue bound are real
+            n1 = Node(tmp, 1, extra="probe_ms = 100\nprobe_burst = 8\nqueue_frames = 16\n"
+                                    "queue_bytes = 4096")
             n2 = Node(tmp, 2, n1.swim)
             n3 = Node(tmp, 3, n1.swim)
             nodes = [n1, n2, n3]
@@ -321,12 +325,20 @@ def main():
                     v["frames_in"] > 0 for v in tp.values()),
                     "/hyperline/peers lists both peers up, both directions, with rtt: %s" %
                     {k: v["rtt_us"] for k, v in tp.items()})
+            wait_for("node 1 sends frames through hl_peer_send",
+                     lambda: n1.counter("probes_sent_total") > 50)
+            wait_for("node 2 receives them (no handler installed: counted as unhandled)",
+                     lambda: n2.counter("unhandled_total") > 50 and
+                     n2.link("peer_frames_in_total", 101) > n2.link("peer_frames_in_total", 103) + 50)
+            check(n1.counter("enobufs_total") == 0, "no queue refusals while the links are up")
             hostile(n1)
             check(n1.link("link_up", 102) == 1 and n1.link("link_up", 103) == 1,
                   "node 1's real links survived the hostile client")
             n3.p.kill()
             n3.p.wait()
             t0 = time.monotonic()
+            wait_for("node 1: frames to the dead node fill its bounded queue: -ENOBUFS counted",
+                     lambda: n1.counter("enobufs_total") > 0)
             for n in (n1, n2):
                 wait_for("node %d: link to the SIGKILLed node in backoff" % n.i,
                          lambda n=n: n.link("link_state", 103) == 4)
@@ -342,6 +354,8 @@ def main():
             check(n1.link("link_up", 102) == 1, "node 1 <-> node 2 link still up")
             n2.p.send_signal(signal.SIGTERM)
             check(n2.p.wait(timeout=15) == 0, "node 2 stops cleanly")
+            wait_for("node 1 frees node 2's entry after its graceful leave",
+                     lambda: n1.link("link_state", 102) is None)
             n1.p.send_signal(signal.SIGTERM)
             check(n1.p.wait(timeout=15) == 0, "node 1 stops cleanly")
         finally:
