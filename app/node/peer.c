@@ -125,6 +125,9 @@ link_free(struct link *l, const char *why)
 		p->in = NULL;
 		p->last_link_ns = now_ns();
 	}
+	if (p == NULL && !l->inbound)
+		HL_LOG(HL_LOG_DEBUG, "peer", "link out remote=%s: its peer entry is gone",
+		        l->remote);
 	HL_LOG(HL_LOG_INFO, "peer", "link %s remote=%s peer=%" PRIu64 " closed: %s",
 	        l->inbound ? "in" : "out", l->remote, p ? p->id : 0, why);
 	if (l->out_cb)
@@ -144,6 +147,16 @@ link_close_after_flush(struct link *l, const char *why)
 	bufferevent_disable(l->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_output(l->bev)) == 0)
 		link_free(l, why);
+}
+
+/* Largest hello frame (a link's limit until its hello arrived), within the configured one. */
+static uint32_t
+hello_max(void)
+{
+	size_t h = hl_msg_max_body(HL_MSG_node_register) + HL_FRAME_OVERHEAD;
+	if (hl_msg_max_body(HL_MSG_error) + HL_FRAME_OVERHEAD > h) /* a refusal of our hello */
+		h = hl_msg_max_body(HL_MSG_error) + HL_FRAME_OVERHEAD;
+	return h < max_frame ? (uint32_t)h : max_frame;
 }
 
 static void read_cb(struct bufferevent *bev, void *arg);
@@ -172,6 +185,8 @@ link_new(struct bufferevent *bev, bool inbound, const char *remote)
 	snprintf(l->remote, sizeof(l->remote), "%s", remote);
 	/* cannot fail: the limit was validated at start and buf holds max_frame bytes */
 	(void)hl_peer_rx_init(&l->rx, buf, max_frame, max_frame, txcfg.cluster);
+	/* until its hello, a link may send nothing bigger than a hello */
+	hl_peer_rx_set_limit(&l->rx, hello_max());
 	bufferevent_setcb(bev, read_cb, write_cb, event_cb, l);
 	bufferevent_setwatermark(bev, EV_READ, 0, RX_CHUNK);
 	return l;
@@ -337,10 +352,11 @@ peer_out_down(struct peer *p, struct link *l, const char *why)
 		p->dropped += lost;
 		ctr.frames_dropped += lost;
 	}
+	if (p->state == HL_PEER_UP)
+		p->last_link_ns = now; /* failed dials do not keep an orphan entry alive */
 	p->state = HL_PEER_BACKOFF;
 	p->ping_sent_ns = 0;
 	p->next_dial_ns = now + p->backoff_ms * NS_PER_MS;
-	p->last_link_ns = now;
 	HL_LOG(HL_LOG_INFO, "peer",
 	        "peer=%" PRIu64 " addr=%s outbound down (%s): retry in %" PRIu64 " ms", p->id,
 	        p->addr, why, p->backoff_ms);
@@ -618,6 +634,7 @@ link_frame(struct link *l, unsigned type, const uint8_t *b, size_t bl)
 		}
 		p = l->peer;
 		l->hello_done = true;
+		hl_peer_rx_set_limit(&l->rx, max_frame);
 		ctr.hello_ok++;
 		HL_LOG(HL_LOG_INFO, "peer", "link %s remote=%s peer=%" PRIu64 " name=%s up",
 		        l->inbound ? "in" : "out", l->remote, p->id, p->name);

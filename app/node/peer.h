@@ -114,6 +114,9 @@ struct hl_peer_rx {
 /** buf must hold max_frame bytes. -EINVAL on a bad limit. */
 int hl_peer_rx_init(
         struct hl_peer_rx *rx, void *buf, size_t cap, uint32_t max_frame, uint32_t cluster_hash);
+/** Change the frame limit (clamped to [HL_FRAME_OVERHEAD, the buffer]); applies from the next
+ * frame's length prefix. Links start at the size of a hello and open up after it. */
+void hl_peer_rx_set_limit(struct hl_peer_rx *rx, uint32_t max_frame);
 /** Consume up to len bytes; *used = bytes consumed. 1: a valid frame (*type, *body, *body_len
  * valid until the next call; call again with the rest), 0: need more bytes, negative: -HL_E_*
  * with *err filled (actual, limit, msg_type), sticky. */

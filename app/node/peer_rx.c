@@ -30,6 +30,17 @@ hl_peer_rx_init(
 	return hl_frame_stream_init(&rx->fs, buf, cap, max_frame);
 }
 
+void
+hl_peer_rx_set_limit(struct hl_peer_rx *rx, uint32_t max_frame)
+{
+	if (max_frame < HL_FRAME_OVERHEAD)
+		max_frame = HL_FRAME_OVERHEAD;
+	if (max_frame > rx->fs.cap)
+		max_frame = rx->fs.cap;
+	rx->fs.max_frame = max_frame;
+	rx->cfg.max_frame = max_frame;
+}
+
 int
 hl_peer_rx_feed(struct hl_peer_rx *rx, const void *data, size_t len, size_t *used, unsigned *type,
         const uint8_t **body, size_t *body_len, struct hl_wire_err *err)

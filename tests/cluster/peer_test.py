@@ -54,7 +54,7 @@ device = net_ring0
 # lib/util/hl_err.h: HL_E_BASE 1024 + table order
 E = {n: 1024 + i for i, n in enumerate(
     ["TRUNCATED", "OVERSIZE", "BAD_TYPE", "TOO_DEEP", "BAD_MAGIC", "BAD_VERSION", "BAD_CRC",
-     "UNKNOWN_MSG", "MISSING_FIELD", "BAD_VALUE", "WRONG_CLUSTER"])}
+     "UNKNOWN_MSG", "MISSING_FIELD", "BAD_VALUE", "WRONG_CLUSTER", "FULL"])}
 T_ERROR, T_REGISTER, T_REGISTER_ACK, T_JOB_SUBMIT = 1, 16, 17, 64
 
 
@@ -271,7 +271,9 @@ def hostile(node):
          wframe(T_REGISTER, hello(), cluster=CLUSTER ^ 1), "WRONG_CLUSTER", "wrong_cluster_total"),
         ("wrong cluster id in the hello", None, wframe(T_REGISTER, hello(cluster="other")),
          "WRONG_CLUSTER", "wrong_cluster_total"),
-        ("oversize frame (prefix over max_frame)", None,
+        ("oversize frame before the hello (over a hello's size)", None,
+         struct.pack(">I", 5000) + b"HL" + b"\0" * 30, "OVERSIZE", "oversize_total"),
+        ("oversize frame after the hello (over max_frame)", after_hello,
          struct.pack(">I", MAX_FRAME + 1) + b"HL" + b"\0" * 30, "OVERSIZE", "oversize_total"),
         ("bad magic after the hello", after_hello,
          wframe(T_JOB_SUBMIT, mp({1: 1}), magic=0x4141), "BAD_MAGIC", "bad_magic_total"),
@@ -287,9 +289,12 @@ def hostile(node):
         r = read_wframe(s)
         check(r is not None and r[0] == T_ERROR and r[1].get(1) == E[code],
               "%s: error frame with code %s (got %r)" % (what, code, r))
-        if code == "OVERSIZE":
+        if code == "OVERSIZE" and setup:
             check(r[1].get(2) == MAX_FRAME + 1 and r[1].get(3) == MAX_FRAME,
-                  "oversize error carries actual and limit")
+                  "oversize error carries actual and limit (max_frame)")
+        elif code == "OVERSIZE":
+            check(r[1].get(2) == 5000 and 0 < r[1].get(3) < 5000,
+                  "before its hello a link is limited to a hello's size (%d)" % r[1].get(3))
         check(closed(s), "%s: link closed after the error" % what)
         s.close()
         wait_for("%s counted in hyperline_peer_%s" % (what, ctr),
@@ -305,6 +310,34 @@ def hostile(node):
     wait_for("truncated frame counted", lambda: node.counter("truncated_total") > before)
     # a client frame on the same port still goes to the client API
     check(node.status_ok(), "client API unaffected on the shared port")
+
+
+def table_full(node):
+    """Hellos from new node ids fill the bounded peer table; the next one is refused with
+    HL_E_FULL and counted; real links are unaffected."""
+    addr, port = node.client.rsplit(":", 1)
+    free = 16 - node.counter("peers")  # HL_PEER_TABLE_MAX
+    socks = []
+    try:
+        for k in range(free + 1):
+            s = socket.create_connection((addr, int(port)), timeout=5)
+            s.settimeout(5)
+            socks.append(s)
+            s.sendall(wframe(T_REGISTER, hello(nid=5000 + k)))
+            r = read_wframe(s)
+            if k < free:
+                if r is None or r[0] != T_REGISTER:
+                    fail("hello %d of %d to fill the table: got %r" % (k + 1, free, r))
+            else:
+                check(r is not None and r[0] == T_ERROR and r[1].get(1) == E["FULL"],
+                      "peer table full (16): the next new node's hello gets HL_E_FULL (%r)" % (r,))
+        check(node.counter("table_full_total") >= 1 and node.counter("peers") == 16,
+              "table stays at its bound, refusal counted")
+    finally:
+        for s in socks:
+            s.close()
+    check(node.link("link_up", 102) == 1 and node.status_ok(),
+          "real link and client API unaffected by a full table")
 
 
 def telemetry_peers(node):
@@ -370,6 +403,7 @@ def main():
                       "node %d: the live peer's entry is kept" % n.i)
             print("entry freed %.1f s after SIGKILL" % (time.monotonic() - t0))
             check(n1.link("link_up", 102) == 1, "node 1 <-> node 2 link still up")
+            table_full(n1)
             n2.p.send_signal(signal.SIGTERM)
             check(n2.p.wait(timeout=15) == 0, "node 2 stops cleanly")
             wait_for("node 1 frees node 2's entry after its graceful leave",

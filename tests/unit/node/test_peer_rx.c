@@ -200,6 +200,24 @@ test_hostile_frames(void **state)
 	/* oversize: rejected on the prefix, before any byte of the frame is buffered */
 	hl_st32(g, MAXF + 1);
 	expect_reject(g, P, -HL_E_OVERSIZE, MAXF + 1, MAXF);
+	/* a link's reduced limit (before its hello) applies from the next prefix */
+	{
+		struct hl_peer_rx rx;
+		size_t used, bl;
+		unsigned type;
+		const uint8_t *b;
+		rx_new(&rx);
+		hl_peer_rx_set_limit(&rx, (uint32_t)(n - P));
+		assert_int_equal(hl_peer_rx_feed(&rx, f, n, &used, &type, &b, &bl, &we), 1);
+		hl_peer_rx_set_limit(&rx, (uint32_t)(n - P - 1));
+		assert_int_equal(
+		        hl_peer_rx_feed(&rx, f, n, &used, &type, &b, &bl, &we), -HL_E_OVERSIZE);
+		assert_int_equal(we.actual, n - P);
+		assert_int_equal(we.limit, n - P - 1);
+		rx_new(&rx);
+		hl_peer_rx_set_limit(&rx, 10 * MAXF); /* clamped to the buffer */
+		assert_int_equal(rx.fs.max_frame, MAXF);
+	}
 	/* shorter than a frame's overhead */
 	hl_st32(g, 3);
 	expect_reject(g, P, -HL_E_BAD_VALUE, 3, HL_FRAME_OVERHEAD);
