@@ -15,9 +15,9 @@
  *   ---- app frames (hl_peer_send), node_register every heartbeat_ms -------------------->
  *   <--- node_register_ack per heartbeat (round-trip time) ---------------------------------
  *
- * On TCP every frame is preceded by its 4-byte big-endian length (hl_frame.h), so a peer link
- * starts with that prefix and then the frame magic "HL" at bytes 4-5, while a client API frame
- * starts with "HL" at byte 0: that is how the one management port tells them apart.
+ * The client API speaks the same prefixed lib/wire frames on the same management port: a
+ * connection whose first frame is a node_register is a node link, anything else a client
+ * (hl_peer_sniff; node_register is not a client request).
  *
  * Delivery: ordered per link, at most once. A frame queued when its link drops may be lost
  * (the coordination protocols retry on their own timers); a frame is never silently dropped at
@@ -96,10 +96,11 @@ void hl_peer_stop(void);
 /** Take over an accepted connection whose first bytes are a lib/wire TCP frame (the client API
  * accept path sniffed it). Owns bev from now on (frees it on every path). remote: "ip:port". */
 void hl_peer_adopt(struct bufferevent *bev, const char *remote);
-/** True when the first bytes of a management connection are a peer link's (needs
- * HL_PEER_SNIFF_LEN bytes; with fewer, false). */
-bool hl_peer_sniff(const uint8_t *p, size_t len);
-#define HL_PEER_SNIFF_LEN (HL_FRAME_PREFIX + 2)
+/** Classify a management connection from its first bytes: 1 = a node link (its first frame
+ * is a node_register), 0 = the client API, -EAGAIN = fewer than HL_PEER_SNIFF_LEN bytes and
+ * not yet decidable. Pure (peer_rx.c). */
+int hl_peer_sniff(const uint8_t *p, size_t len);
+#define HL_PEER_SNIFF_LEN (HL_FRAME_PREFIX + 6) /* prefix, magic, version, flags, type */
 
 /* ------------------------ pure parts (peer_rx.c, no I/O) ------------------------ */
 

@@ -9,13 +9,15 @@
 #include "hl_err.h"
 #include "peer.h"
 
-bool
+int
 hl_peer_sniff(const uint8_t *p, size_t len)
 {
-	/* a client frame has the magic at byte 0; a peer frame's length prefix can only start
-	 * with "HL" for a frame over 1.2 GB, above any configurable limit */
-	return len >= HL_PEER_SNIFF_LEN && !(p[0] == 'H' && p[1] == 'L') &&
-	       p[HL_FRAME_PREFIX] == 'H' && p[HL_FRAME_PREFIX + 1] == 'L';
+	/* both speak prefixed lib/wire frames: a node link is told by its first frame's type */
+	if (len >= HL_FRAME_PREFIX + 2 && hl_ld16(p + HL_FRAME_PREFIX) != HL_FRAME_MAGIC)
+		return 0;
+	if (len < HL_PEER_SNIFF_LEN)
+		return -EAGAIN;
+	return hl_ld16(p + HL_FRAME_PREFIX + 4) == HL_MSG_node_register;
 }
 
 int

@@ -332,12 +332,20 @@ test_sniff(void **state)
 	(void)state;
 	uint8_t f[512];
 	size_t n = hello_frame(42, f, sizeof(f));
-	assert_true(hl_peer_sniff(f, n));
-	assert_false(hl_peer_sniff(f, HL_PEER_SNIFF_LEN - 1));
-	static const uint8_t client[] = {'H', 'L', 1, 5, 0, 0, 'H', 'L'};
-	assert_false(hl_peer_sniff(client, sizeof(client)));
+	assert_int_equal(hl_peer_sniff(f, n), 1);
+	assert_int_equal(hl_peer_sniff(f, HL_PEER_SNIFF_LEN), 1);
+	for (size_t k = 0; k < HL_PEER_SNIFF_LEN; k++)
+		assert_int_equal(hl_peer_sniff(f, k), -EAGAIN);
+	/* a client request: same framing, another first type */
+	uint8_t c[64];
+	size_t cl;
+	struct hl_wire_err we;
+	assert_int_equal(
+	        hl_peer_frame(&cfg, HL_MSG_nodes_query, "\x80", 1, c, sizeof(c), &cl, &we), 0);
+	assert_int_equal(hl_peer_sniff(c, cl), 0);
+	/* no frame magic: the client API answers it (as garbage) as soon as 6 bytes are in */
 	static const uint8_t junk[] = {'G', 'E', 'T', ' ', '/', 'x'};
-	assert_false(hl_peer_sniff(junk, sizeof(junk)));
+	assert_int_equal(hl_peer_sniff(junk, sizeof(junk)), 0);
 }
 
 int
