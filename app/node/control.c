@@ -28,6 +28,7 @@
 #include "hl_err.h"
 #include "hl_log.h"
 #include "node.h"
+#include "peer.h"
 
 /* Client API bounds. Memory per connection stays under FRAME_MAX of input (read high-water
  * mark) plus one frame in its de-framer (allocated on its first bytes) plus OUT_PAUSE + one
@@ -45,6 +46,7 @@
 
 struct hl_conn {
 	bool used, closing, paused;
+	bool sniffed; /* first bytes seen: a client (a node link was handed to peer.c) */
 	uint64_t id;
 	struct in_addr addr;
 	struct bufferevent *bev;
@@ -62,7 +64,7 @@ static union hl_cp_msg req, rep; /* the request being handled and its reply (con
 static char client_bound[64], http_bound[64];
 static struct {
 	uint64_t accepted, refused, refused_peer, frames_in, frames_bad, errors_sent, pushes,
-	        pushes_skipped, reads_paused, stalled_closed, send_errors, internal;
+	        pushes_skipped, reads_paused, stalled_closed, send_errors, internal, node_links;
 } ctr;
 static struct {
 	uint64_t requests, refused, rejected, timeouts;
@@ -439,6 +441,28 @@ read_cb(struct bufferevent *bev, void *arg)
 {
 	struct hl_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
+	if (!c->sniffed) {
+		/* one management port: a node link's first frame is a node_register (hello),
+		 * anything else is the client API's (peer.h) */
+		size_t have = evbuffer_get_length(in);
+		const uint8_t *p = evbuffer_pullup(
+		        in, (ssize_t)(have < HL_PEER_SNIFF_LEN ? have : HL_PEER_SNIFF_LEN));
+		int kind = hl_peer_sniff(p, have);
+		if (kind == -EAGAIN)
+			return; /* wait for enough bytes to tell */
+		c->sniffed = true;
+		if (kind == 1) {
+			char remote[64];
+			ctr.node_links++;
+			snprintf(remote, sizeof(remote), "%s", c->peer);
+			bufferevent_set_timeouts(bev, NULL, NULL);
+			HL_LOG(HL_LOG_DEBUG, "control", "conn=%" PRIu64 " peer=%s is a node link",
+			        c->id, remote);
+			memset(c, 0, sizeof(*c)); /* the bufferevent now belongs to peer.c */
+			hl_peer_adopt(bev, remote);
+			return;
+		}
+	}
 	if (c->fbuf == NULL && !c->closing) {
 		c->fbuf = malloc(HL_CP_MAX_FRAME);
 		if (c->fbuf == NULL || hl_frame_stream_init(&c->fs, c->fbuf, HL_CP_MAX_FRAME,
@@ -671,6 +695,48 @@ metrics_fabric(struct evbuffer *out, bool *ok)
 		        c[i].name, c[i].name, hl_node.prof.fabric_device, c[i].v);
 }
 
+/* Node-to-node links: transport counters, then one series per peer (label peer = node id). */
+static void
+metrics_peers(struct evbuffer *out, bool *ok)
+{
+	struct hl_node_counter c[HL_PEER_COUNTERS];
+	static struct hl_peer_info pi[HL_PEER_TABLE_MAX];
+	uint32_t n = hl_peer_counters(c, HL_PEER_COUNTERS);
+	for (uint32_t i = 0; i < n; i++) {
+		size_t l = strlen(c[i].name);
+		bool total = l > 6 && strcmp(c[i].name + l - 6, "_total") == 0;
+		outf(out, ok, "# TYPE hyperline_peer_%s %s\nhyperline_peer_%s %" PRIu64 "\n",
+		        c[i].name, total ? "counter" : "gauge", c[i].name, c[i].v);
+	}
+	n = hl_peer_list(pi, HL_PEER_TABLE_MAX);
+	static const struct {
+		const char *name, *type;
+	} series[] = {
+	        {"link_up", "gauge"},
+	        {"link_state", "gauge"}, /* enum hl_peer_state: 0 idle .. 3 up, 4 backoff */
+	        {"rtt_microseconds", "gauge"},
+	        {"peer_frames_in_total", "counter"},
+	        {"peer_frames_out_total", "counter"},
+	        {"peer_bytes_in_total", "counter"},
+	        {"peer_bytes_out_total", "counter"},
+	        {"peer_errors_total", "counter"},
+	        {"peer_enobufs_total", "counter"},
+	        {"queued_bytes", "gauge"},
+	};
+	for (size_t s = 0; s < sizeof(series) / sizeof(series[0]); s++) {
+		outf(out, ok, "# TYPE hyperline_peer_%s %s\n", series[s].name, series[s].type);
+		for (uint32_t i = 0; i < n; i++) {
+			const struct hl_peer_info *q = &pi[i];
+			uint64_t v[] = {q->state == HL_PEER_UP, q->state, q->rtt_us, q->frames_in,
+			        q->frames_out, q->bytes_in, q->bytes_out, q->errors, q->enobufs,
+			        q->queued_bytes};
+			outf(out, ok,
+			        "hyperline_peer_%s{peer=\"%" PRIu64 "\",addr=\"%s\"} %" PRIu64 "\n",
+			        series[s].name, q->id, q->addr, v[s]);
+		}
+	}
+}
+
 /* The page for PATH into OUT; returns the HTTP status (500, logged and counted, when memory
  * ran out while building it). */
 static int
@@ -717,6 +783,7 @@ http_page(const char *path, struct evbuffer *out, const char **ctype)
 		        {"hyperline_port_stats_errors_total", hl_ports_stats_errors},
 		        {"hyperline_internal_errors_total", ctr.internal},
 		        {"hyperline_client_frames_total", ctr.frames_in},
+		        {"hyperline_client_node_links_total", ctr.node_links},
 		        {"hyperline_client_frames_bad_total", ctr.frames_bad},
 		        {"hyperline_client_errors_sent_total", ctr.errors_sent},
 		        {"hyperline_progress_pushes_total", ctr.pushes},
@@ -743,6 +810,7 @@ http_page(const char *path, struct evbuffer *out, const char **ctype)
 			        pn, st.opackets, pn, st.ipackets, pn, st.oerrors, pn, st.imissed);
 		}
 		metrics_fabric(out, &ok);
+		metrics_peers(out, &ok);
 		*ctype = "text/plain; version=0.0.4";
 	} else {
 		outf(out, &ok, "not found: try /status or /metrics\n");
@@ -1088,6 +1156,13 @@ hl_control_run(int demo)
 	if (hl_membership_enabled())
 		printf("hyperline: node %s SWIM membership on %s %s\n", p->name,
 		        p->fabric_device[0] ? "fabric" : "udp", hl_membership_addr());
+	if (hl_peer_start(base, client_bound, merr, sizeof(merr)) < 0) {
+		fprintf(stderr, "hyperline: %s\n", merr);
+		rc = 1;
+		goto out;
+	}
+	printf("hyperline: node %s id %" PRIu64 " node links on %s\n", p->name, p->node_id,
+	        client_bound);
 	struct timeval one_ms = {0, 1000}, push = {(time_t)(p->push_ms / 1000),
 	                                           (suseconds_t)(p->push_ms % 1000) * 1000};
 	tick_ev = event_new(base, -1, EV_PERSIST, tick_cb, NULL);
@@ -1115,6 +1190,7 @@ hl_control_run(int demo)
 			fprintf(stderr, "hyperline: demo client thread: join: %s\n", strerror(jrc));
 	}
 out:
+	hl_peer_stop();
 	for (int i = 0; i < MAX_CONNS; i++)
 		if (conns[i].used)
 			conn_free(&conns[i]);

@@ -64,6 +64,12 @@ struct hl_node_cfg {
 	uint32_t n_ports;
 	struct hl_node_tport_cfg ports[HL_NODE_MAX_TPORTS];
 	uint64_t window_ms, push_ms;
+	/* node-to-node links (peer.h): [node] id, [peer] section */
+	uint64_t node_id;
+	uint32_t peer_max_frame, peer_queue_frames;
+	uint64_t peer_queue_bytes, peer_heartbeat_ms, peer_dead_ms;
+	uint64_t peer_probe_ms; /* diagnostic traffic through hl_peer_send, 0 = off */
+	uint32_t peer_probe_burst;
 };
 
 /** Parse a node profile. Returns 0 or -HL_E_CONFIG with "file: [section] key: reason" in err. */

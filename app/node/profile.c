@@ -3,6 +3,7 @@
  * their pmd-config profiles. Every error names file, section, key and reason. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <rte_lcore.h>
 
 #include "hl_err.h"
+#include "hl_frame.h"
 #include "hl_ini.h"
 #include "hl_strlist.h"
 #include "hl_swim.h"
@@ -35,6 +37,55 @@ defaults(struct hl_node_cfg *p)
 	strcpy(p->client_addr, "127.0.0.1:7400");
 	p->window_ms = 50;
 	p->push_ms = 250;
+	p->peer_max_frame = HL_FRAME_SLOW_MAX_DEFAULT;
+	p->peer_queue_frames = 1024;
+	p->peer_queue_bytes = 8u << 20;
+	p->peer_heartbeat_ms = 1000;
+	p->peer_dead_ms = 5000;
+	p->peer_probe_burst = 1;
+}
+
+/* Default node id: FNV-1a 64 of the node name (stable across restarts; 0 is reserved). */
+static uint64_t
+name_id(const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		h = (h ^ *c) * 0x100000001b3ull;
+	return h ? h : 1;
+}
+
+/* [node] id and the [peer] section: node-to-node link settings (peer.h). */
+static int
+parse_peer(struct ctx *c, int node, int peer, struct hl_node_cfg *p)
+{
+	int rc;
+	p->node_id = name_id(p->name);
+	if ((rc = hl_ini_u64(c->ini, (unsigned)node, "id", 1, UINT64_MAX, &p->node_id, c->err,
+	             c->errlen)) < 0)
+		return rc;
+	if (peer < 0)
+		return 0;
+	if ((rc = hl_ini_u32(c->ini, (unsigned)peer, "max_frame", 1024, 1u << 30,
+	             &p->peer_max_frame, c->err, c->errlen)) < 0 ||
+	        (rc = hl_ini_u32(c->ini, (unsigned)peer, "queue_frames", 4, 1u << 20,
+	                 &p->peer_queue_frames, c->err, c->errlen)) < 0 ||
+	        (rc = hl_ini_u64(c->ini, (unsigned)peer, "queue_bytes", 4096, 1ull << 32,
+	                 &p->peer_queue_bytes, c->err, c->errlen)) < 0 ||
+	        (rc = hl_ini_u64(c->ini, (unsigned)peer, "heartbeat_ms", 10, 60000,
+	                 &p->peer_heartbeat_ms, c->err, c->errlen)) < 0 ||
+	        (rc = hl_ini_u64(c->ini, (unsigned)peer, "dead_ms", 100, 600000, &p->peer_dead_ms,
+	                 c->err, c->errlen)) < 0 ||
+	        (rc = hl_ini_u64(c->ini, (unsigned)peer, "probe_ms", 0, 60000, &p->peer_probe_ms,
+	                 c->err, c->errlen)) < 0 ||
+	        (rc = hl_ini_u32(c->ini, (unsigned)peer, "probe_burst", 1, 1000,
+	                 &p->peer_probe_burst, c->err, c->errlen)) < 0)
+		return rc;
+	if (p->peer_dead_ms <= p->peer_heartbeat_ms)
+		return hl_ini_err(c->ini, peer, "dead_ms", c->err, c->errlen,
+		        "%" PRIu64 " must exceed heartbeat_ms (%" PRIu64 ")", p->peer_dead_ms,
+		        p->peer_heartbeat_ms);
+	return 0;
 }
 
 static int
@@ -183,7 +234,7 @@ static int
 parse(struct ctx *c, struct hl_node_cfg *p)
 {
 	static const char *const known[] = {
-	        "node", "management", "fabric", "seeds", "lcores", "timers", NULL};
+	        "node", "management", "fabric", "seeds", "lcores", "timers", "peer", NULL};
 	char buf[HL_INI_VALUE_MAX + 1];
 	int rc;
 	unsigned nsec = hl_ini_num_sections(c->ini);
@@ -196,11 +247,12 @@ parse(struct ctx *c, struct hl_node_cfg *p)
 			return hl_ini_err(c->ini, (int)i, NULL, c->err, c->errlen,
 			        "unknown section (expected node, management, fabric, seeds, "
 			        "lcores, "
-			        "timers, port.NAME)");
+			        "timers, peer, port.NAME)");
 	}
 	int node = hl_ini_find(c->ini, "node"), mgmt = hl_ini_find(c->ini, "management");
 	int fab = hl_ini_find(c->ini, "fabric"), seeds = hl_ini_find(c->ini, "seeds");
 	int lc = hl_ini_find(c->ini, "lcores"), tim = hl_ini_find(c->ini, "timers");
+	int peer = hl_ini_find(c->ini, "peer");
 	if (node < 0)
 		return hl_ini_err(c->ini, -1, NULL, c->err, c->errlen, "[node] section missing");
 	if ((rc = str(c, node, "name", p->name, sizeof(p->name))) < 0 ||
@@ -217,7 +269,7 @@ parse(struct ctx *c, struct hl_node_cfg *p)
 	        (rc = str(c, fab, "pmd_config", p->fabric_pmd, sizeof(p->fabric_pmd))) < 0 ||
 	        (rc = str(c, fab, "address", p->fabric_addr, sizeof(p->fabric_addr))) < 0)
 		return rc;
-	if ((rc = parse_fabric(c, fab, p)) < 0)
+	if ((rc = parse_fabric(c, fab, p)) < 0 || (rc = parse_peer(c, node, peer, p)) < 0)
 		return rc;
 	if (strlen(p->dc) > HL_SWIM_DC_MAX)
 		return hl_ini_err(c->ini, node, "dc", c->err, c->errlen,
@@ -313,7 +365,7 @@ parse(struct ctx *c, struct hl_node_cfg *p)
 			return hl_ini_err(c->ini, -1, NULL, c->err, c->errlen,
 			        "the worker role needs at least one [port.NAME] test port");
 	}
-	int secs[] = {node, mgmt, fab, seeds, lc, tim};
+	int secs[] = {node, mgmt, fab, seeds, lc, tim, peer};
 	for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]); i++)
 		if (secs[i] >= 0 &&
 		        (rc = hl_ini_check_used(c->ini, (unsigned)secs[i], c->err, c->errlen)) < 0)
@@ -362,6 +414,7 @@ hl_node_cfg_demo(struct hl_node_cfg *p)
 	defaults(p);
 	strcpy(p->origin, "built-in demo profile");
 	strcpy(p->name, "demo");
+	p->node_id = 1;
 	strcpy(p->roles_str, "gate,manager,worker");
 	p->roles = HL_ROLE_GATE | HL_ROLE_MANAGER | HL_ROLE_WORKER;
 	strcpy(p->client_addr, "127.0.0.1:0");

@@ -2,6 +2,7 @@
  * with dpdk-telemetry.py. Callbacks run on DPDK's telemetry thread: ports, lcores and services
  * are read through thread-safe DPDK getters; jobs come from a snapshot the control core
  * publishes under a mutex (slow path only). */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "hl_log.h"
 #include "node.h"
+#include "peer.h"
 
 static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
@@ -166,6 +168,59 @@ tel_fabric(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* One dict per peer (the string form would pass telemetry's 128-byte value limit). */
+static int
+tel_peers(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	static struct hl_peer_info pi[HL_PEER_TABLE_MAX]; /* one command at a time */
+	char key[24];
+	uint32_t n = hl_peer_list(pi, HL_PEER_TABLE_MAX);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "self", hl_node.prof.node_id);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct hl_peer_info *q = &pi[i];
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		if (c == NULL) {
+			HL_LOG(HL_LOG_WARN, "telemetry",
+			        "/hyperline/peers: out of memory at peer %u", i);
+			return -ENOMEM;
+		}
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "id", q->id);
+		rte_tel_data_add_dict_string(c, "addr", q->addr[0] ? q->addr : "-");
+		rte_tel_data_add_dict_string(c, "name", q->name[0] ? q->name : "-");
+		rte_tel_data_add_dict_string(c, "state", hl_peer_state_name(q->state));
+		rte_tel_data_add_dict_string(c, "inbound", q->inbound ? "up" : "down");
+		const struct {
+			const char *k;
+			uint64_t v;
+		} f[] = {
+		        {"frames_in", q->frames_in},
+		        {"frames_out", q->frames_out},
+		        {"bytes_in", q->bytes_in},
+		        {"bytes_out", q->bytes_out},
+		        {"errors", q->errors},
+		        {"enobufs", q->enobufs},
+		        {"queued_bytes", q->queued_bytes},
+		        {"queued_frames", q->queued_frames},
+		        {"connects", q->connects},
+		        {"backoff_ms", q->backoff_ms},
+		        {"rtt_us", q->rtt_us},
+		        {"rtt_min_us", q->rtt_min_us},
+		};
+		for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++)
+			rte_tel_data_add_dict_u64(c, f[k].k, f[k].v);
+		snprintf(key, sizeof(key), "peer%u", i);
+		if (rte_tel_data_add_dict_container(d, key, c, 0) != 0) {
+			rte_tel_data_free(c);
+			HL_LOG(HL_LOG_WARN, "telemetry", "/hyperline/peers: peer %u not added", i);
+		}
+	}
+	return 0;
+}
+
 int
 hl_telemetry_register(void)
 {
@@ -180,6 +235,8 @@ hl_telemetry_register(void)
 	        {"/hyperline/members", tel_members, "Cluster members known to this node."},
 	        {"/hyperline/fabric", tel_fabric, "Fabric port: address and counters."},
 	        {"/hyperline/jobs", tel_jobs, "Job records: state, workflows, packets."},
+	        {"/hyperline/peers", tel_peers,
+	                "Node links: id, address, state, frames/bytes, errors, rtt."},
 	};
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		int rc = rte_telemetry_register_cmd(c[i].cmd, c[i].fn, c[i].help);
