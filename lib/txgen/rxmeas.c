@@ -451,7 +451,7 @@ hl_rxmeas_account(struct hl_rxmeas *r, struct rte_mbuf **pkts, uint16_t n, uint6
  * nb_segs counts the chain, the same assumption a PMD's MBUF_FAST_FREE makes. Anything else
  * (chained, indirect, external buffer, shared) goes through rte_pktmbuf_free. */
 static inline void
-free_burst(struct rte_mbuf **pk, uint16_t n)
+free_burst(struct rte_mbuf *const *pk, uint16_t n)
 {
 	void *run[HL_RX_BURST];
 	struct rte_mempool *pool = NULL;
@@ -472,6 +472,12 @@ free_burst(struct rte_mbuf **pk, uint16_t n)
 	}
 	if (nr != 0)
 		rte_mempool_put_bulk(pool, run, nr);
+}
+
+void
+hl_rx_free_burst(struct rte_mbuf *const *pkts, uint16_t n)
+{
+	free_burst(pkts, n);
 }
 
 uint16_t
