@@ -96,26 +96,32 @@ mtx(struct hl_dc_mgr *m, struct hl_dc_msg *msg)
 	return tx(m->out, &m->out_head, &m->out_len, &m->n_tx_full, msg);
 }
 
-static void
+/* Queue an event for the host. Informational events are dropped (counted) when the queue is
+ * full; a JOB_DONE takes the place of the oldest informational event (the queue keeps its
+ * order), and when the queue holds nothing but JOB_DONEs it is refused with -ENOBUFS: the
+ * caller keeps the job and check_done retries from the next tick, so it is never lost. */
+static int
 mev(struct hl_dc_mgr *m, uint8_t kind, uint64_t job, uint32_t wf, uint64_t worker, uint8_t status,
         int32_t code)
 {
 	if (m->ev_len == HL_DC_EVENTS) {
 		m->n_ev_full++;
-		/* JOB_DONE must never be lost: make room by dropping the oldest informational one. */
 		if (kind != HL_DC_EV_JOB_DONE)
-			return;
-		for (uint32_t k = 0; k < m->ev_len; k++) {
-			struct hl_dc_event *e = &m->ev[(m->ev_head + k) % HL_DC_EVENTS];
-			if (e->kind != HL_DC_EV_JOB_DONE) {
-				*e = (struct hl_dc_event){kind, status, job, wf, worker, code};
-				return;
-			}
-		}
-		return; /* full of JOB_DONE: impossible with fewer jobs than HL_DC_EVENTS */
+			return -ENOBUFS;
+		uint32_t k = 0;
+		while (k < m->ev_len &&
+		        m->ev[(m->ev_head + k) % HL_DC_EVENTS].kind == HL_DC_EV_JOB_DONE)
+			k++;
+		if (k == m->ev_len)
+			return -ENOBUFS;
+		for (; k + 1 < m->ev_len; k++)
+			m->ev[(m->ev_head + k) % HL_DC_EVENTS] =
+			        m->ev[(m->ev_head + k + 1) % HL_DC_EVENTS];
+		m->ev_len--;
 	}
 	m->ev[(m->ev_head + m->ev_len++) % HL_DC_EVENTS] =
 	        (struct hl_dc_event){kind, status, job, wf, worker, code};
+	return 0;
 }
 
 static struct hl_dc_worker *
@@ -383,8 +389,9 @@ check_done(struct hl_dc_mgr *m, struct hl_dc_job *j, uint64_t now_ns)
 	            : (cancelled || j->cancelling) ? HL_WS_CANCELLED
 	                                           : HL_WS_COMPLETED;
 	if (!j->done_reported) {
+		if (mev(m, HL_DC_EV_JOB_DONE, j->job, 0, 0, j->status, 0) < 0)
+			return; /* event queue full of JOB_DONEs: the next tick retries */
 		j->done_reported = true;
-		mev(m, HL_DC_EV_JOB_DONE, j->job, 0, 0, j->status, 0);
 	}
 	tomb_add(m, j->job, j->token, now_ns);
 	free_job(m, j);
@@ -999,6 +1006,40 @@ send_result(struct hl_dc_wnode *w, struct hl_dc_held *h, uint64_t now_ns)
 		wtx(w, &r);
 }
 
+static void
+wact(struct hl_dc_wnode *w, uint8_t kind, const struct hl_dc_held *h, uint64_t duration_ns,
+        uint64_t token)
+{
+	if (!w->cfg.host_runs)
+		return; /* slices run by themselves: the host has nothing to do */
+	/* Room is guaranteed by act_room() at dispatch time (see HL_DC_ACTIONS). */
+	w->act[(w->act_head + w->act_len++) % HL_DC_ACTIONS] = (struct hl_dc_action){
+	        kind, h->job, h->workflow, h->sub, h->cores, duration_ns, token};
+}
+
+/* A new slice needs room for its START plus a STOP for every running slice, itself included. */
+static bool
+act_room(const struct hl_dc_wnode *w)
+{
+	uint32_t running = 0;
+	if (!w->cfg.host_runs)
+		return true;
+	for (uint32_t k = 0; k < HL_DC_MAX_HELD; k++)
+		running += w->held[k].state == HL_HELD_RUNNING;
+	return w->act_len + running + 2 <= HL_DC_ACTIONS;
+}
+
+int
+hl_dc_wnode_next_action(struct hl_dc_wnode *w, struct hl_dc_action *a)
+{
+	if (w->act_len == 0)
+		return 0;
+	*a = w->act[w->act_head];
+	w->act_head = (w->act_head + 1) % HL_DC_ACTIONS;
+	w->act_len--;
+	return 1;
+}
+
 int
 hl_dc_wnode_recv(struct hl_dc_wnode *w, const struct hl_dc_msg *msg, uint64_t now_ns)
 {
@@ -1034,7 +1075,7 @@ hl_dc_wnode_recv(struct hl_dc_wnode *w, const struct hl_dc_msg *msg, uint64_t no
 		for (uint32_t k = 0; k < HL_DC_MAX_HELD && slot == NULL; k++)
 			if (w->held[k].state == HL_HELD_FREE)
 				slot = &w->held[k];
-		if (slot == NULL || w->cores_used + msg->cores > w->cfg.cores) {
+		if (slot == NULL || w->cores_used + msg->cores > w->cfg.cores || !act_room(w)) {
 			w->n_rejected++;
 			wreply(w, msg, HL_DC_DISPATCH_ACK, false, -HL_E_FULL, 0);
 			return -HL_E_FULL;
@@ -1057,9 +1098,10 @@ hl_dc_wnode_recv(struct hl_dc_wnode *w, const struct hl_dc_msg *msg, uint64_t no
 		j->job = msg->job;
 		j->leader = msg->leader;
 		*slot = (struct hl_dc_held){HL_HELD_RUNNING, HL_WS_RUNNING, msg->job, msg->workflow,
-		        msg->sub, msg->cores, 0, msg->duration_ns ? now_ns + msg->duration_ns : 0,
-		        0};
+		        msg->sub, msg->cores, 0,
+		        msg->duration_ns && !w->cfg.host_runs ? now_ns + msg->duration_ns : 0, 0};
 		w->cores_used += msg->cores;
+		wact(w, HL_DC_ACT_START, slot, msg->duration_ns, msg->token);
 		wreply(w, msg, HL_DC_DISPATCH_ACK, true, 0, HL_WS_RUNNING);
 		return 0;
 	}
@@ -1104,6 +1146,7 @@ hl_dc_wnode_recv(struct hl_dc_wnode *w, const struct hl_dc_msg *msg, uint64_t no
 		}
 		h = held_find(w, msg->job, msg->sub);
 		if (h != NULL && h->state == HL_HELD_RUNNING) {
+			wact(w, HL_DC_ACT_STOP, h, 0, msg->token);
 			w->cores_used -= h->cores;
 			memset(h, 0, sizeof(*h));
 			wjob_gc(w, msg->job);

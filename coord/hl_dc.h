@@ -254,7 +254,29 @@ struct hl_dc_worker_cfg {
 	uint32_t cores;
 	uint64_t result_retry_ns; /* 1 s */
 	uint32_t max_jobs;
+	/* false (simulator): a slice ends by itself after the dispatch's duration. true (node):
+	 * the host runs the traffic and calls hl_dc_wnode_finish when it has really ended. */
+	bool host_runs;
 };
+
+/* What the host must do with its traffic lanes (hl_dc_wnode_next_action), when host_runs is
+ * set. Every accepted dispatch gives exactly one START; a cancel of a running slice one STOP. */
+enum hl_dc_act_kind {
+	HL_DC_ACT_START = 1, /* run workflow `workflow` of job as slice `sub` on `cores` lanes */
+	HL_DC_ACT_STOP, /* the slice was cancelled: stop its traffic, report nothing */
+};
+
+struct hl_dc_action {
+	uint8_t kind;
+	uint64_t job;
+	uint32_t workflow, sub, cores;
+	uint64_t duration_ns;
+	uint64_t token; /* the dispatching job leader's token */
+};
+
+/* Room for a START and a STOP per held slice: a dispatch is accepted only while the queue can
+ * take its START and every running slice's possible STOP, so no action is ever dropped. */
+#define HL_DC_ACTIONS (2 * HL_DC_MAX_HELD)
 
 struct hl_dc_wjob {
 	uint64_t job;
@@ -279,6 +301,8 @@ struct hl_dc_wnode {
 	struct hl_dc_wjob *jobs; /* per job: current leader */
 	struct hl_dc_msg out[HL_DC_OUTBOX];
 	uint32_t out_head, out_len;
+	struct hl_dc_action act[HL_DC_ACTIONS];
+	uint32_t act_head, act_len;
 	uint64_t n_stale, n_tx_full, n_rejected;
 };
 
@@ -292,6 +316,8 @@ int hl_dc_wnode_finish(
 int hl_dc_wnode_progress(
         struct hl_dc_wnode *w, uint64_t job, uint32_t sub, uint64_t done, uint64_t now_ns);
 int hl_dc_wnode_tick(struct hl_dc_wnode *w, uint64_t now_ns);
+/** Next thing the host must do with its traffic (START / STOP a slice): 1 with *a, 0 if none. */
+int hl_dc_wnode_next_action(struct hl_dc_wnode *w, struct hl_dc_action *a);
 uint64_t hl_dc_wnode_next_deadline(const struct hl_dc_wnode *w);
 int hl_dc_wnode_next_tx(struct hl_dc_wnode *w, struct hl_dc_msg *msg);
 /** The tier leader changed (SWIM leader announcement): orphaned results go there. */

@@ -43,7 +43,8 @@ rd_u32(struct hl_mp_rd *r, uint32_t *v)
 {
 	uint64_t x;
 	int rc = hl_mp_rd_uint_max(r, &x, UINT32_MAX);
-	*v = (uint32_t)x;
+	if (rc == 0)
+		*v = (uint32_t)x;
 	return rc;
 }
 
@@ -112,7 +113,8 @@ rd_update(struct hl_mp_rd *r, struct hl_swim_update *u)
 		switch (key) {
 		case 0:
 			rc = hl_mp_rd_uint_max(r, &v, HL_SWIM_LEFT);
-			u->state = (uint8_t)v;
+			if (rc == 0)
+				u->state = (uint8_t)v;
 			have_state = true;
 			break;
 		case 1:
@@ -163,7 +165,8 @@ hl_swim_decode(struct hl_swim_packet *p, const uint8_t *buf, size_t len)
 		switch (key) {
 		case 0:
 			rc = hl_mp_rd_uint_max(&r, &v, 255);
-			p->type = (uint8_t)v;
+			if (rc == 0)
+				p->type = (uint8_t)v;
 			break;
 		case 1:
 			rc = rd_u32(&r, &p->seq);

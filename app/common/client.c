@@ -1,4 +1,5 @@
-/* client.c — blocking client for the node's client API. */
+/* client.c — blocking client for the node's client API: lib/wire frames behind the TCP length
+ * prefix, read through the de-framer. */
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -14,10 +15,12 @@
 #include "hl_client.h"
 #include "hl_err.h"
 
-#define FRAME_MAX (HL_CPROTO_MAX_BODY + HL_CPROTO_HDR + HL_CPROTO_TRAILER)
+#define TX_MAX (HL_FRAME_PREFIX + HL_CP_MAX_FRAME)
+#define IN_MAX (64u << 10) /* socket read chunk */
 
 int
-hl_client_connect(struct hl_client *c, const char *addr, int timeout_ms, char *err, size_t errlen)
+hl_client_connect(struct hl_client *c, const char *addr, const char *cluster_id, int timeout_ms,
+        char *err, size_t errlen)
 {
 	char host[256];
 	const char *colon = strrchr(addr, ':');
@@ -37,9 +40,16 @@ hl_client_connect(struct hl_client *c, const char *addr, int timeout_ms, char *e
 		snprintf(err, errlen, "%s: %s", addr, gai_strerror(g));
 		return -EINVAL;
 	}
-	c->buf = malloc(FRAME_MAX);
-	c->tx = malloc(FRAME_MAX);
-	if (c->buf == NULL || c->tx == NULL) {
+	hl_frame_cfg_init(&c->cfg, hl_frame_cluster_hash(cluster_id), HL_PLANE_SLOW);
+	c->rxbuf = malloc(HL_CP_MAX_FRAME);
+	c->in = malloc(IN_MAX);
+	c->tx = malloc(TX_MAX);
+	c->msg = malloc(sizeof(*c->msg));
+	c->req = malloc(sizeof(*c->req));
+	if (c->rxbuf == NULL || c->in == NULL || c->tx == NULL || c->msg == NULL ||
+	        c->req == NULL ||
+	        hl_frame_stream_init(&c->rx, c->rxbuf, HL_CP_MAX_FRAME, HL_CP_MAX_FRAME) < 0) {
+		snprintf(err, errlen, "client buffers: out of memory");
 		freeaddrinfo(res);
 		hl_client_close(c);
 		return -ENOMEM;
@@ -85,49 +95,56 @@ hl_client_connect(struct hl_client *c, const char *addr, int timeout_ms, char *e
 }
 
 int
-hl_client_send(struct hl_client *c, unsigned type, const void *body, uint32_t n)
+hl_client_send(struct hl_client *c, unsigned type, const void *msg, struct hl_wire_err *werr)
 {
-	int len = hl_cproto_frame(c->tx, FRAME_MAX, type, 0, body, n);
-	if (len < 0)
-		return len;
-	for (int off = 0; off < len;) {
-		ssize_t w = send(c->fd, c->tx + off, (size_t)(len - off), MSG_NOSIGNAL);
+	size_t len;
+	int rc = hl_cp_frame(&c->cfg, type, msg, c->tx, TX_MAX, &len, werr);
+	if (rc < 0)
+		return rc;
+	for (size_t off = 0; off < len;) {
+		ssize_t w = send(c->fd, c->tx + off, len - off, MSG_NOSIGNAL);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
-		off += (int)w;
+		off += (size_t)w;
 	}
 	return 0;
 }
 
 int
-hl_client_recv(struct hl_client *c, int timeout_ms, struct hl_cproto_hdr *h, const uint8_t **body)
+hl_client_recv(struct hl_client *c, int timeout_ms, unsigned *type, const union hl_cp_msg **msg,
+        struct hl_wire_err *werr)
 {
-	if (c->consumed) {
-		memmove(c->buf, c->buf + c->consumed, c->len - c->consumed);
-		c->len -= c->consumed;
-		c->consumed = 0;
-	}
+	hl_wire_err_clear(werr);
 	for (;;) {
-		int f = hl_cproto_parse(c->buf, c->len, HL_CPROTO_MAX_BODY, h, body);
-		if (f > 0) {
-			c->consumed = (size_t)f;
-			return 1;
+		if (c->in_off < c->in_len) {
+			size_t used;
+			const uint8_t *frame;
+			uint32_t flen;
+			int rc = hl_frame_stream_feed(&c->rx, c->in + c->in_off,
+			        c->in_len - c->in_off, &used, &frame, &flen, werr);
+			c->in_off += used;
+			if (rc < 0)
+				return rc;
+			if (rc == 1) {
+				rc = hl_frame_decode(
+				        &c->cfg, frame, flen, type, c->msg, sizeof(*c->msg), werr);
+				if (rc < 0)
+					return rc;
+				*msg = c->msg;
+				return 1;
+			}
+			continue;
 		}
-		if (f < 0)
-			return f;
 		struct pollfd p = {.fd = c->fd, .events = POLLIN};
 		int pr = poll(&p, 1, timeout_ms);
 		if (pr == 0)
 			return 0;
-		if (pr < 0) {
-			if (errno == EINTR)
-				return -EINTR;
+		if (pr < 0)
 			return -errno;
-		}
-		ssize_t r = recv(c->fd, c->buf + c->len, FRAME_MAX - c->len, 0);
+		ssize_t r = recv(c->fd, c->in, IN_MAX, 0);
 		if (r == 0)
 			return -ECONNRESET;
 		if (r < 0) {
@@ -135,7 +152,8 @@ hl_client_recv(struct hl_client *c, int timeout_ms, struct hl_cproto_hdr *h, con
 				continue;
 			return -errno;
 		}
-		c->len += (size_t)r;
+		c->in_len = (size_t)r;
+		c->in_off = 0;
 	}
 }
 
@@ -145,7 +163,11 @@ hl_client_close(struct hl_client *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
-	free(c->buf);
+	free(c->rxbuf);
+	free(c->in);
 	free(c->tx);
-	c->buf = c->tx = NULL;
+	free(c->msg);
+	free(c->req);
+	c->rxbuf = c->in = c->tx = NULL;
+	c->msg = c->req = NULL;
 }

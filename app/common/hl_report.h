@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "hl_cproto.h"
+#include "hl_client_msg.h"
 
 /** One progress line; with cr it starts with '\r' to redraw in place (terminal). */
 void hl_report_progress(FILE *f, const struct hl_cp_progress *p, bool cr);

@@ -26,18 +26,21 @@ enum {
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: hlctl [-s HOST:PORT] COMMAND [ARGS]\n"
-	        "  submit JOB.ini [--wait] [--format table|json|csv] [--out FILE]\n"
-	        "  watch JOB_ID               follow progress until the job ends\n"
-	        "  status [JOB_ID]            job states\n"
-	        "  cancel JOB_ID\n"
-	        "  results JOB_ID [--format table|json|csv] [--out FILE]\n"
-	        "  nodes                      cluster members known to the node\n"
-	        "The node is -s, else $HYPERLINE_SERVER, else 127.0.0.1:7400.\n"
-	        "Exit codes: 0 ok (job completed), 1 job failed or cancelled, 2 usage, 3 "
-	        "connection,\n"
-	        "            4 rejected by the node, 5 job not found, 6 result not ready yet.\n");
+	fprintf(f, "usage: hlctl [-s HOST:PORT] [-c CLUSTER_ID] COMMAND [ARGS]\n"
+	           "  submit JOB.ini [--wait] [--format table|json|csv] [--out FILE]\n"
+	           "  watch JOB_ID               follow progress until the job ends\n"
+	           "  status [JOB_ID]            job states\n"
+	           "  cancel JOB_ID\n"
+	           "  results JOB_ID [--format table|json|csv] [--out FILE]\n"
+	           "  nodes                      cluster members known to the node\n"
+	           "The node is -s, else $HYPERLINE_SERVER, else 127.0.0.1:7400.\n"
+	           "Its cluster is -c (--cluster-id), else $HYPERLINE_CLUSTER_ID, else "
+	           "\"" HL_CP_DEFAULT_CLUSTER "\":\n"
+	           "it must match the node profile's [node] cluster_id.\n"
+	           "Exit codes: 0 ok (job completed), 1 job failed or cancelled, 2 usage,\n"
+	           "            3 connection or cluster mismatch, "
+	           "4 rejected by the node,\n"
+	           "            5 job not found, 6 result not ready yet.\n");
 }
 
 static int
@@ -49,7 +52,7 @@ exit_for(int rc)
 		return EX_NOTREADY;
 	if (rc == -ECONNRESET || rc == -ETIMEDOUT || rc == -ECONNREFUSED || rc == -EPIPE ||
 	        rc == -EBUSY || rc == -HL_E_BAD_CRC || rc == -HL_E_BAD_MAGIC ||
-	        rc == -HL_E_BAD_VERSION)
+	        rc == -HL_E_BAD_VERSION || rc == -HL_E_WRONG_CLUSTER)
 		return EX_CONN;
 	return EX_REJECTED;
 }
@@ -112,18 +115,22 @@ int
 main(int argc, char **argv)
 {
 	const char *server = getenv("HYPERLINE_SERVER");
+	const char *cluster = getenv("HYPERLINE_CLUSTER_ID");
 	const char *format = "table", *out = NULL;
 	bool wait = false;
 	static struct hl_cp_result res;
 	static const struct option opts[] = {{"server", required_argument, NULL, 's'},
-	        {"wait", no_argument, NULL, 'w'}, {"format", required_argument, NULL, 'f'},
-	        {"out", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0}};
+	        {"cluster-id", required_argument, NULL, 'c'}, {"wait", no_argument, NULL, 'w'},
+	        {"format", required_argument, NULL, 'f'}, {"out", required_argument, NULL, 'o'},
+	        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	int c;
-	while ((c = getopt_long(argc, argv, "+s:wf:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:c:wf:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			server = optarg;
+			break;
+		case 'c':
+			cluster = optarg;
 			break;
 		case 'w':
 			wait = true;
@@ -152,7 +159,8 @@ main(int argc, char **argv)
 	int nargs = 0;
 	for (int i = optind; i < argc; i++) {
 		const char *a = argv[i];
-		bool takes = !strcmp(a, "-s") || !strcmp(a, "--server") || !strcmp(a, "-f") ||
+		bool takes = !strcmp(a, "-s") || !strcmp(a, "--server") || !strcmp(a, "-c") ||
+		             !strcmp(a, "--cluster-id") || !strcmp(a, "-f") ||
 		             !strcmp(a, "--format") || !strcmp(a, "-o") || !strcmp(a, "--out");
 		if (takes && i + 1 >= argc) {
 			fprintf(stderr, "hlctl: %s needs a value\n", a);
@@ -160,6 +168,8 @@ main(int argc, char **argv)
 		}
 		if (!strcmp(a, "-s") || !strcmp(a, "--server"))
 			server = argv[++i];
+		else if (!strcmp(a, "-c") || !strcmp(a, "--cluster-id"))
+			cluster = argv[++i];
 		else if (!strcmp(a, "-f") || !strcmp(a, "--format"))
 			format = argv[++i];
 		else if (!strcmp(a, "-o") || !strcmp(a, "--out"))
@@ -182,6 +192,13 @@ main(int argc, char **argv)
 	}
 	if (server == NULL)
 		server = "127.0.0.1:7400";
+	if (cluster == NULL)
+		cluster = HL_CP_DEFAULT_CLUSTER;
+	if (cluster[0] == '\0' || strlen(cluster) > HL_WIRE_CLUSTER_MAX) {
+		fprintf(stderr, "hlctl: cluster id must be 1..%d characters\n",
+		        HL_WIRE_CLUSTER_MAX);
+		return EX_USAGE;
+	}
 	tty = isatty(STDERR_FILENO);
 
 	struct hl_client cl;
@@ -196,8 +213,7 @@ main(int argc, char **argv)
 			usage(stderr);
 			return EX_USAGE;
 		}
-		if (hl_read_file(args[0], HL_CPROTO_MAX_BODY - 64, &text, &len, err, sizeof(err)) <
-		        0) {
+		if (hl_read_file(args[0], HL_WIRE_SPEC_MAX, &text, &len, err, sizeof(err)) < 0) {
 			fprintf(stderr, "hlctl: %s\n", err);
 			return EX_USAGE;
 		}
@@ -223,14 +239,12 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 
-	if (hl_client_connect(&cl, server, 2000, err, sizeof(err)) < 0) {
+	if (hl_client_connect(&cl, server, cluster, 2000, err, sizeof(err)) < 0) {
 		fprintf(stderr, "hlctl: %s\n", err);
 		free(text);
 		return EX_CONN;
 	}
 	int ex = EX_OK;
-	struct hl_cproto_hdr h;
-	const uint8_t *b;
 	if (strcmp(cmd, "submit") == 0) {
 		rc = hl_client_submit(
 		        &cl, text, len, &id, wait ? progress : NULL, NULL, err, sizeof(err));
@@ -260,21 +274,13 @@ main(int argc, char **argv)
 			goto fail;
 		ex = print_result(&res, format, out);
 	} else if (strcmp(cmd, "cancel") == 0) {
-		int n = hl_cp_enc_job_id(hl_client_scratch(&cl), 64, id);
-		if ((rc = hl_client_call(&cl, HL_CP_CANCEL, hl_client_scratch(&cl), (uint32_t)n,
-		             HL_CP_OK, 10000, NULL, NULL, &h, &b, err, sizeof(err))) < 0)
+		if ((rc = hl_client_cancel(&cl, id, err, sizeof(err))) < 0)
 			goto fail;
 		printf("job %" PRIu64 ": cancel requested\n", id);
 	} else if (strcmp(cmd, "status") == 0) {
 		static struct hl_cp_status st;
-		int n = hl_cp_enc_job_id(hl_client_scratch(&cl), 64, id);
-		if ((rc = hl_client_call(&cl, HL_CP_STATUS_REQ, hl_client_scratch(&cl), (uint32_t)n,
-		             HL_CP_STATUS, 10000, NULL, NULL, &h, &b, err, sizeof(err))) < 0)
+		if ((rc = hl_client_status(&cl, id, &st, err, sizeof(err))) < 0)
 			goto fail;
-		if ((rc = hl_cp_dec_status(b, h.body_len, &st)) < 0) {
-			snprintf(err, sizeof(err), "malformed STATUS: %s", hl_strerror(rc));
-			goto fail;
-		}
 		printf("%-14s %-20s %-10s %-10s %s\n", "job", "name", "state", "workflows",
 		        "result");
 		for (uint32_t i = 0; i < st.n; i++)
@@ -286,14 +292,8 @@ main(int argc, char **argv)
 			                                            : "ready");
 	} else if (strcmp(cmd, "nodes") == 0) {
 		static struct hl_cp_nodes nd;
-		int n = hl_cp_enc_empty(hl_client_scratch(&cl), 64);
-		if ((rc = hl_client_call(&cl, HL_CP_NODES_REQ, hl_client_scratch(&cl), (uint32_t)n,
-		             HL_CP_NODES, 10000, NULL, NULL, &h, &b, err, sizeof(err))) < 0)
+		if ((rc = hl_client_nodes(&cl, &nd, err, sizeof(err))) < 0)
 			goto fail;
-		if ((rc = hl_cp_dec_nodes(b, h.body_len, &nd)) < 0) {
-			snprintf(err, sizeof(err), "malformed NODES: %s", hl_strerror(rc));
-			goto fail;
-		}
 		printf("%-16s %-22s %-8s %-8s %s\n", "name", "roles", "dc", "state", "client");
 		for (uint32_t i = 0; i < nd.n; i++)
 			printf("%-16s %-22s %-8s %-8s %s\n", nd.nodes[i].name, nd.nodes[i].roles,

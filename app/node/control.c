@@ -1,6 +1,7 @@
 /* control.c — the control core on the main lcore: a libevent loop serving the client API (TCP,
- * hl_cproto frames), the HTTP endpoint (JSON status, Prometheus metrics), a 1 ms tick that
- * drains the progress ring and drives the job path, and batched progress pushes. */
+ * lib/wire frames carrying the table's client messages, hl_client_msg.h), the HTTP endpoint
+ * (JSON status, Prometheus metrics), a 1 ms tick that drains the progress ring and drives the
+ * job path, and batched progress pushes. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -23,22 +24,24 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
+#include "hl_be.h"
 #include "hl_err.h"
 #include "hl_log.h"
 #include "node.h"
 
 /* Client API bounds. Memory per connection stays under FRAME_MAX of input (read high-water
- * mark) plus OUT_PAUSE + one reply frame of output: past OUT_PAUSE queued the node stops reading
- * that client (back-pressure: its further requests wait in its own socket) and skips its progress
- * pushes; reading resumes once the client drained the queue to OUT_RESUME. A client that
- * drains nothing for STALL_S seconds while output is queued is disconnected (logged, counted). */
+ * mark) plus one frame in its de-framer (allocated on its first bytes) plus OUT_PAUSE + one
+ * reply frame of output: past OUT_PAUSE queued the node stops reading that client
+ * (back-pressure: its further requests wait in its own socket) and skips its progress pushes;
+ * reading resumes once the client drained the queue to OUT_RESUME. A client that drains nothing
+ * for STALL_S seconds while output is queued is disconnected (logged, counted). */
 #define MAX_CONNS 64
 #define MAX_CONNS_PER_PEER 16 /* per source IPv4 address */
 #define RETRY_AFTER_S 1 /* told to an over-cap connection */
 #define OUT_PAUSE (1u << 20)
 #define OUT_RESUME (256u << 10)
 #define STALL_S 10
-#define FRAME_MAX (HL_CPROTO_MAX_BODY + HL_CPROTO_HDR + HL_CPROTO_TRAILER)
+#define FRAME_MAX (HL_FRAME_PREFIX + HL_CP_MAX_FRAME) /* a prefixed frame on the stream */
 
 struct hl_conn {
 	bool used, closing, paused;
@@ -46,12 +49,16 @@ struct hl_conn {
 	struct in_addr addr;
 	struct bufferevent *bev;
 	char peer[64];
+	uint8_t *fbuf; /* the de-framer's frame buffer (HL_CP_MAX_FRAME), NULL until bytes came */
+	struct hl_frame_stream fs;
 };
 
 static struct event_base *base;
 static struct hl_conn conns[MAX_CONNS];
 static uint64_t conn_seq;
-static uint8_t *txbuf; /* one frame being built (control core only) */
+static uint8_t *txbuf; /* one prefixed frame being built (control core only) */
+static struct hl_frame_cfg fcfg; /* slow plane, this node's cluster_id hash */
+static union hl_cp_msg req, rep; /* the request being handled and its reply (control core) */
 static char client_bound[64], http_bound[64];
 static struct {
 	uint64_t accepted, refused, refused_peer, frames_in, frames_bad, errors_sent, pushes,
@@ -63,28 +70,49 @@ static struct {
 
 /* ---- sending ---- */
 
-static void
-send_frame(struct hl_conn *c, unsigned type, int body_len)
+/* Frame msg into txbuf: its length, or 0 when it cannot be encoded (logged, counted). */
+static size_t
+frame_msg(const char *peer, unsigned type, const void *msg)
 {
-	if (body_len < 0) {
-		HL_LOG(HL_LOG_ERR, "control", "conn=%" PRIu64 " %s body encode failed: %s", c->id,
-		        hl_cproto_type_name(type), hl_strerror(body_len));
-		return;
-	}
-	int n = hl_cproto_frame(
-	        txbuf, FRAME_MAX, type, 0, txbuf + HL_CPROTO_HDR, (uint32_t)body_len);
-	if (n <= 0) {
+	size_t n;
+	struct hl_wire_err we;
+	int rc = hl_cp_frame(&fcfg, type, msg, txbuf, FRAME_MAX, &n, &we);
+	if (rc < 0) {
+		char w[200];
+		hl_wire_err_fmt(&we, w, sizeof(w));
 		ctr.send_errors++;
-		HL_LOG(HL_LOG_ERR, "control", "conn=%" PRIu64 " peer=%s %s: framing failed: %s",
-		        c->id, c->peer, hl_cproto_type_name(type),
-		        hl_strerror(n < 0 ? n : -EINVAL));
-		return;
+		HL_LOG(HL_LOG_ERR, "control", "peer=%s %s: encoding failed: %s", peer,
+		        hl_msg_name(type), w);
+		return 0;
 	}
-	if (bufferevent_write(c->bev, txbuf, (size_t)n) != 0) {
+	return n;
+}
+
+static void
+write_frame(struct hl_conn *c, unsigned type, size_t n)
+{
+	if (bufferevent_write(c->bev, txbuf, n) != 0) {
 		ctr.send_errors++;
 		HL_LOG(HL_LOG_ERR, "control",
-		        "conn=%" PRIu64 " peer=%s %s: queueing %d bytes failed (out of memory?)",
-		        c->id, c->peer, hl_cproto_type_name(type), n);
+		        "conn=%" PRIu64 " peer=%s %s: queueing %zu bytes failed (out of memory?)",
+		        c->id, c->peer, hl_msg_name(type), n);
+	}
+}
+
+static void send_error(struct hl_conn *c, int code, uint64_t job, const char *text);
+
+static void
+send_msg(struct hl_conn *c, unsigned type, const void *msg)
+{
+	size_t n = frame_msg(c->peer, type, msg);
+	if (n > 0) {
+		write_frame(c, type, n);
+	} else if (type != HL_MSG_error) {
+		/* the client waits for an answer: tell it this one was lost */
+		char text[128];
+		snprintf(text, sizeof(text), "node %s could not encode its %s reply (logged)",
+		        hl_node.prof.name, hl_msg_name(type));
+		send_error(c, -EPROTO, 0, text);
 	}
 }
 
@@ -94,28 +122,40 @@ out_len(const struct hl_conn *c)
 	return evbuffer_get_length(bufferevent_get_output(c->bev));
 }
 
-static uint8_t *
-body(void)
+static void
+send_error(struct hl_conn *c, int code, uint64_t job, const char *text)
 {
-	return txbuf + HL_CPROTO_HDR;
+	hl_cp_error_fill(&rep.error, code, job, text);
+	ctr.errors_sent++;
+	send_msg(c, HL_MSG_error, &rep.error);
 }
 
+/* A frame that broke lib/wire's rules: the structured error (kind, sizes, type, field) goes
+ * back as an `error` message, with what the node does about it. */
 static void
-send_error(
-        struct hl_conn *c, int code, uint64_t job, uint64_t actual, uint64_t limit, const char *msg)
+send_wire_error(struct hl_conn *c, const struct hl_wire_err *we, const char *what, bool closing)
 {
-	struct hl_cp_error e = {.code = (uint64_t)(code < 0 ? -code : code),
-	        .job_id = job,
-	        .actual = actual,
-	        .limit = limit};
-	snprintf(e.msg, sizeof(e.msg), "%s", msg);
+	char w[200], text[HL_WIRE_DETAIL_MAX + 1];
+	hl_wire_err_fmt(we, w, sizeof(w));
+	snprintf(text, sizeof(text), "%s: %s%s", what, w, closing ? " (closing connection)" : "");
+	ctr.frames_bad++;
+	HL_LOG(HL_LOG_WARN, "control", "conn=%" PRIu64 " peer=%s %s", c->id, c->peer, text);
+	hl_cp_error_fill(&rep.error, we->kind, 0, text);
+	rep.error.actual = we->actual;
+	rep.error.limit = we->limit;
+	rep.error.msg_type = we->msg_type;
+	rep.error.field_key = we->field_key;
+	rep.error.sub_key = we->sub_key;
+	rep.error.offset = we->offset;
 	ctr.errors_sent++;
-	send_frame(c, HL_CP_ERROR, hl_cp_enc_error(body(), HL_CPROTO_MAX_BODY, &e));
+	send_msg(c, HL_MSG_error, &rep.error);
 }
 
 void
 hl_control_push_progress(struct hl_job *j)
 {
+	static struct hl_msg_status_push push; /* not rep: a push can happen inside a request */
+	size_t n = 0;
 	if (!j->prog_dirty)
 		return;
 	j->prog_dirty = false;
@@ -133,9 +173,13 @@ hl_control_push_progress(struct hl_job *j)
 			ctr.pushes_skipped++; /* slow reader; results stay fetchable */
 			continue;
 		}
+		if (n == 0) { /* one encoding for every watcher */
+			hl_cp_progress_to_msg(&j->prog, hl_node.prof.dc, &push);
+			if ((n = frame_msg(c->peer, HL_MSG_status_push, &push)) == 0)
+				return;
+		}
 		ctr.pushes++;
-		send_frame(c, HL_CP_PROGRESS,
-		        hl_cp_enc_progress(body(), HL_CPROTO_MAX_BODY, &j->prog));
+		write_frame(c, HL_MSG_status_push, n);
 	}
 }
 
@@ -146,6 +190,7 @@ conn_free(struct hl_conn *c)
 {
 	hl_jobs_forget_conn(c);
 	bufferevent_free(c->bev);
+	free(c->fbuf);
 	HL_LOG(HL_LOG_INFO, "control", "conn=%" PRIu64 " peer=%s closed", c->id, c->peer);
 	memset(c, 0, sizeof(*c));
 }
@@ -171,118 +216,222 @@ fill_summary(const struct hl_job *j, struct hl_cp_job_summary *s)
 }
 
 static void
-handle(struct hl_conn *c, const struct hl_cproto_hdr *h, const uint8_t *b)
+not_found(struct hl_conn *c, uint64_t id)
+{
+	char err[160];
+	snprintf(err, sizeof(err), "job %" PRIu64 " not found on node %s", id, hl_node.prof.name);
+	send_error(c, -HL_E_NOT_FOUND, id, err);
+}
+
+static void
+handle_submit(struct hl_conn *c, const struct hl_msg_job_submit *m)
 {
 	char err[512];
 	uint64_t id = 0;
-	int rc;
-	struct hl_job *j;
+	int rc = hl_jobs_submit((const char *)m->spec.p, m->spec.len, &id, err, sizeof(err));
+	if (rc < 0) {
+		send_error(c, rc, 0, err);
+		return;
+	}
+	/* the submitter sees progress from the start; a fresh job has no watcher yet, so failing
+	 * here is a bug: logged and counted, the submit itself stands */
+	if ((rc = hl_jobs_watch(hl_jobs_get(id), c)) < 0) {
+		ctr.internal++;
+		HL_LOG(HL_LOG_ERR, "control",
+		        "conn=%" PRIu64 " job=%" PRIu64 " submitter cannot watch: %s", c->id, id,
+		        hl_strerror(rc));
+	}
+	struct hl_msg_job_ack *a = &rep.job_ack;
+	memset(a, 0, sizeof(*a));
+	a->job_id = id;
+	a->accepted = true;
+	memcpy(a->idem_key, m->idem_key, sizeof(a->idem_key));
+	send_msg(c, HL_MSG_job_ack, a);
+}
 
-	switch (h->type) {
-	case HL_CP_SUBMIT: {
-		const char *ini;
-		uint32_t len;
-		if ((rc = hl_cp_dec_submit(b, h->body_len, &ini, &len)) < 0) {
-			snprintf(err, sizeof(err), "SUBMIT body malformed: %s", hl_strerror(rc));
-			send_error(c, rc, 0, 0, 0, err);
-			return;
-		}
-		if ((rc = hl_jobs_submit(ini, len, &id, err, sizeof(err))) < 0) {
-			send_error(c, rc, 0, 0, 0, err);
-			return;
-		}
-		/* the submitter sees progress from the start; a fresh job has no watcher yet, so
-		 * failing here is a bug: logged and counted, the submit itself stands */
-		if ((rc = hl_jobs_watch(hl_jobs_get(id), c)) < 0) {
-			ctr.internal++;
-			HL_LOG(HL_LOG_ERR, "control",
-			        "conn=%" PRIu64 " job=%" PRIu64 " submitter cannot watch: %s",
-			        c->id, id, hl_strerror(rc));
-		}
-		send_frame(c, HL_CP_SUBMIT_ACK, hl_cp_enc_job_id(body(), HL_CPROTO_MAX_BODY, id));
+static void
+handle_cancel(struct hl_conn *c, uint64_t id)
+{
+	struct hl_job *j = hl_jobs_get(id);
+	if (j == NULL) {
+		not_found(c, id);
 		return;
 	}
-	case HL_CP_CANCEL:
-	case HL_CP_WATCH:
-	case HL_CP_RESULTS_REQ:
-		if ((rc = hl_cp_dec_job_id(b, h->body_len, &id)) < 0) {
-			snprintf(err, sizeof(err), "%s body malformed: %s",
-			        hl_cproto_type_name(h->type), hl_strerror(rc));
-			send_error(c, rc, 0, 0, 0, err);
-			return;
-		}
-		if ((j = hl_jobs_get(id)) == NULL) {
-			snprintf(err, sizeof(err), "job %" PRIu64 " not found on node %s", id,
-			        hl_node.prof.name);
-			send_error(c, -HL_E_NOT_FOUND, id, 0, 0, err);
-			return;
-		}
-		if (h->type == HL_CP_CANCEL) {
-			rc = hl_jobs_cancel(id);
-			if (rc == -EALREADY) {
-				snprintf(err, sizeof(err), "job %" PRIu64 " already %s", id,
-				        hl_job_state_name(j->state));
-				send_error(c, rc, id, 0, 0, err);
-			} else {
-				send_frame(c, HL_CP_OK,
-				        hl_cp_enc_job_id(body(), HL_CPROTO_MAX_BODY, id));
-			}
-		} else if (h->type == HL_CP_WATCH) {
-			if ((rc = hl_jobs_watch(j, c)) < 0) {
-				snprintf(err, sizeof(err),
-				        "job %" PRIu64 " has %d watchers already", id,
-				        HL_JOB_MAX_WATCHERS);
-				send_error(c, rc, id, 0, 0, err);
-				return;
-			}
-			/* replay the current state so a (re)connecting client starts in sync */
-			send_frame(c, HL_CP_PROGRESS,
-			        hl_cp_enc_progress(body(), HL_CPROTO_MAX_BODY, &j->prog));
-		} else {
-			if (j->state < HL_JOB_COMPLETED) {
-				snprintf(err, sizeof(err),
-				        "job %" PRIu64 " is %s: the result exists once it ends", id,
-				        hl_job_state_name(j->state));
-				send_error(c, -EAGAIN, id, 0, 0, err);
-				return;
-			}
-			hl_jobs_result_fetched(j);
-			send_frame(c, HL_CP_RESULT,
-			        hl_cp_enc_result(body(), HL_CPROTO_MAX_BODY, j->result));
-		}
+	int rc = hl_jobs_cancel(id);
+	struct hl_msg_job_cancel_reply *r = &rep.job_cancel_reply;
+	memset(r, 0, sizeof(*r));
+	r->job_id = id;
+	if (rc == -EALREADY) {
+		r->code = EALREADY;
+		r->already_cancelled = j->state == HL_JOB_CANCELLED;
+		r->already_done = !r->already_cancelled;
+		snprintf(r->text, sizeof(r->text), "job %" PRIu64 " already %s", id,
+		        hl_job_state_name(j->state));
+	} else if (rc < 0) {
+		char err[160];
+		snprintf(err, sizeof(err), "job %" PRIu64 " cannot be cancelled: %s", id,
+		        hl_strerror(rc));
+		send_error(c, rc, id, err);
 		return;
-	case HL_CP_STATUS_REQ: {
-		static struct hl_cp_status st;
-		if ((rc = hl_cp_dec_job_id(b, h->body_len, &id)) < 0 && rc != -HL_E_MISSING_FIELD) {
-			send_error(c, rc, 0, 0, 0, "STATUS_REQ body malformed");
-			return;
-		}
-		memset(&st, 0, sizeof(st));
-		for (int i = 0; i < HL_NODE_MAX_JOBS; i++) {
-			if (!hl_jobs[i].used || (id && hl_jobs[i].id != id))
-				continue;
-			fill_summary(&hl_jobs[i], &st.jobs[st.n++]);
-		}
-		if (id && st.n == 0) {
-			snprintf(err, sizeof(err), "job %" PRIu64 " not found on node %s", id,
-			        hl_node.prof.name);
-			send_error(c, -HL_E_NOT_FOUND, id, 0, 0, err);
-			return;
-		}
-		send_frame(c, HL_CP_STATUS, hl_cp_enc_status(body(), HL_CPROTO_MAX_BODY, &st));
+	} else {
+		r->accepted = true;
+	}
+	send_msg(c, HL_MSG_job_cancel_reply, r);
+}
+
+static void
+handle_watch(struct hl_conn *c, uint64_t id)
+{
+	static struct hl_msg_status_push now;
+	char err[160];
+	struct hl_job *j = hl_jobs_get(id);
+	if (j == NULL) {
+		not_found(c, id);
 		return;
 	}
-	case HL_CP_NODES_REQ: {
-		static struct hl_cp_nodes nd;
-		hl_membership_snapshot(&nd);
-		send_frame(c, HL_CP_NODES, hl_cp_enc_nodes(body(), HL_CPROTO_MAX_BODY, &nd));
+	if (hl_jobs_watch(j, c) < 0) {
+		snprintf(err, sizeof(err), "job %" PRIu64 " has %d watchers already", id,
+		        HL_JOB_MAX_WATCHERS);
+		send_error(c, -HL_E_FULL, id, err);
 		return;
 	}
-	default:
-		snprintf(err, sizeof(err), "message type %u (%s) is not a client request", h->type,
-		        hl_cproto_type_name(h->type));
-		send_error(c, -HL_E_UNKNOWN_MSG, 0, 0, 0, err);
+	struct hl_msg_register_callback_reply *r = &rep.register_callback_reply;
+	memset(r, 0, sizeof(*r));
+	r->job_id = id;
+	r->accepted = true;
+	r->status = hl_cp_state_to_wire(j->state);
+	r->seq = j->prog.seq;
+	r->progress_ppm =
+	        j->prog.wf_total ? (uint64_t)j->prog.wf_done * HL_WIRE_PPM / j->prog.wf_total : 0;
+	send_msg(c, HL_MSG_register_callback_reply, r);
+	/* replay the current state so a (re)connecting client starts in sync */
+	hl_cp_progress_to_msg(&j->prog, hl_node.prof.dc, &now);
+	send_msg(c, HL_MSG_status_push, &now);
+}
+
+static void
+handle_result(struct hl_conn *c, uint64_t id)
+{
+	char err[160];
+	struct hl_job *j = hl_jobs_get(id);
+	if (j == NULL) {
+		not_found(c, id);
+		return;
 	}
+	if (j->state < HL_JOB_COMPLETED) {
+		snprintf(err, sizeof(err), "job %" PRIu64 " is %s: the result exists once it ends",
+		        id, hl_job_state_name(j->state));
+		send_error(c, -EAGAIN, id, err);
+		return;
+	}
+	hl_jobs_result_fetched(j);
+	hl_cp_result_to_msg(j->result, hl_node.prof.dc, &rep.job_result);
+	send_msg(c, HL_MSG_job_result, &rep.job_result);
+}
+
+static void
+handle_status(struct hl_conn *c, uint64_t id)
+{
+	static struct hl_cp_status st;
+	memset(&st, 0, sizeof(st));
+	for (int i = 0; i < HL_NODE_MAX_JOBS; i++) {
+		if (!hl_jobs[i].used || (id && hl_jobs[i].id != id))
+			continue;
+		fill_summary(&hl_jobs[i], &st.jobs[st.n++]);
+	}
+	if (id && st.n == 0) {
+		not_found(c, id);
+		return;
+	}
+	hl_cp_status_to_msg(&st, id, &rep.job_status);
+	send_msg(c, HL_MSG_job_status, &rep.job_status);
+}
+
+static void
+handle_nodes(struct hl_conn *c)
+{
+	static struct hl_cp_nodes nd;
+	hl_membership_snapshot(&nd);
+	hl_cp_nodes_to_msg(&nd, &rep.nodes_reply);
+	send_msg(c, HL_MSG_nodes_reply, &rep.nodes_reply);
+}
+
+/* One whole frame from the de-framer. Frame-level failures close the connection (the peer does
+ * not speak this protocol, or belongs to another cluster); a frame that is sound but not a
+ * client request, or whose body is malformed, gets an error and the connection stays usable. */
+static void
+handle_frame(struct hl_conn *c, const uint8_t *frame, uint32_t len)
+{
+	struct hl_frame_hdr h;
+	const uint8_t *b;
+	struct hl_wire_err we;
+	char what[160];
+	int rc = hl_frame_parse(&fcfg, frame, len, &h, &b, &we);
+	if (rc == -HL_E_WRONG_CLUSTER) {
+		send_wire_error(c, &we,
+		        "frame from another cluster (client cluster-id hash = actual, this node's "
+		        "= "
+		        "limit; hlctl --cluster-id)",
+		        true);
+		conn_close_after_flush(c);
+		return;
+	}
+	if (rc < 0 && rc != -HL_E_UNKNOWN_MSG) {
+		send_wire_error(c, &we, "bad frame", true);
+		conn_close_after_flush(c);
+		return;
+	}
+	if (rc < 0 || !hl_cp_is_request(h.type)) {
+		snprintf(what, sizeof(what), "message type %u (%s) is not a client request", h.type,
+		        hl_msg_name(h.type));
+		hl_wire_err_clear(&we);
+		we.kind = HL_E_UNKNOWN_MSG;
+		we.msg_type = h.type;
+		we.actual = h.type;
+		we.offset = 4;
+		send_wire_error(c, &we, what, false);
+		return;
+	}
+	if ((rc = hl_msg_decode(h.type, b, h.body_len, &req, &we)) < 0) {
+		we.offset += HL_FRAME_HDR; /* frame offsets, like hl_frame_decode */
+		snprintf(what, sizeof(what), "%s body malformed", hl_msg_name(h.type));
+		send_wire_error(c, &we, what, false);
+		return;
+	}
+	ctr.frames_in++;
+	switch (h.type) {
+	case HL_MSG_job_submit:
+		handle_submit(c, &req.job_submit);
+		break;
+	case HL_MSG_job_cancel:
+		handle_cancel(c, req.job_cancel.job_id);
+		break;
+	case HL_MSG_register_callback:
+		handle_watch(c, req.register_callback.job_id);
+		break;
+	case HL_MSG_job_result_query:
+		handle_result(c, req.job_result_query.job_id);
+		break;
+	case HL_MSG_job_status_query:
+		handle_status(c, req.job_status_query.job_id);
+		break;
+	case HL_MSG_nodes_query:
+		handle_nodes(c);
+		break;
+	}
+}
+
+/* The de-framer refused a length prefix: report it with the frame's type when its header is
+ * already buffered, then close. */
+static void
+prefix_error(struct hl_conn *c, struct evbuffer *in, struct hl_wire_err *we)
+{
+	uint8_t hdr[6];
+	if (evbuffer_copyout(in, hdr, sizeof(hdr)) == (ssize_t)sizeof(hdr) &&
+	        hl_ld16(hdr) == HL_FRAME_MAGIC)
+		we->msg_type = hl_ld16(hdr + 4);
+	send_wire_error(c, we, "bad frame length", true);
+	conn_close_after_flush(c);
 }
 
 static void
@@ -290,7 +439,19 @@ read_cb(struct bufferevent *bev, void *arg)
 {
 	struct hl_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	while (!c->closing) {
+	if (c->fbuf == NULL && !c->closing) {
+		c->fbuf = malloc(HL_CP_MAX_FRAME);
+		if (c->fbuf == NULL || hl_frame_stream_init(&c->fs, c->fbuf, HL_CP_MAX_FRAME,
+		                               HL_CP_MAX_FRAME) < 0) {
+			ctr.internal++;
+			HL_LOG(HL_LOG_ERR, "control",
+			        "conn=%" PRIu64 " peer=%s closed: no memory for its frame buffer",
+			        c->id, c->peer);
+			conn_free(c);
+			return;
+		}
+	}
+	while (c->used && !c->closing) {
 		if (out_len(c) > OUT_PAUSE) {
 			/* back-pressure: answer nothing more until the client reads */
 			if (!c->paused) {
@@ -303,50 +464,24 @@ read_cb(struct bufferevent *bev, void *arg)
 			}
 			return;
 		}
-		size_t have = evbuffer_get_length(in);
-		if (have == 0)
+		struct evbuffer_iovec v;
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1 || v.iov_len == 0)
 			return;
-		struct hl_cproto_hdr h;
-		const uint8_t *b = NULL;
-		size_t look = have < HL_CPROTO_HDR ? have : HL_CPROTO_HDR;
-		const uint8_t *p = evbuffer_pullup(in, (ssize_t)look);
-		int rc = hl_cproto_parse(p, look, HL_CPROTO_MAX_BODY, &h, &b);
-		if (rc == 0 && look == HL_CPROTO_HDR) {
-			size_t total = (size_t)HL_CPROTO_HDR + h.body_len + HL_CPROTO_TRAILER;
-			if (have < total)
-				return;
-			p = evbuffer_pullup(in, (ssize_t)total);
-			rc = hl_cproto_parse(p, total, HL_CPROTO_MAX_BODY, &h, &b);
-		}
-		if (rc == 0)
-			return; /* need more bytes */
+		size_t used;
+		const uint8_t *frame;
+		uint32_t flen;
+		struct hl_wire_err we;
+		int rc = hl_frame_stream_feed(
+		        &c->fs, v.iov_base, v.iov_len, &used, &frame, &flen, &we);
+		evbuffer_drain(in, used); /* a ready frame was copied into c->fbuf */
 		if (rc < 0) {
-			char err[256];
-			ctr.frames_bad++;
-			if (rc == -HL_E_OVERSIZE)
-				snprintf(err, sizeof(err),
-				        "frame body of %u bytes (type %u %s) over the %u-byte "
-				        "limit",
-				        h.body_len, h.type, hl_cproto_type_name(h.type),
-				        HL_CPROTO_MAX_BODY);
-			else if (rc == -HL_E_BAD_VALUE)
-				snprintf(err, sizeof(err),
-				        "bad frame: flags 0x%04x, reserved 0x%04x: version %u "
-				        "defines none, both must be 0 (closing connection)",
-				        h.flags, h.reserved, HL_CPROTO_VERSION);
-			else
-				snprintf(err, sizeof(err), "bad frame: %s (closing connection)",
-				        hl_strerror(rc));
-			HL_LOG(HL_LOG_WARN, "control", "conn=%" PRIu64 " peer=%s %s", c->id,
-			        c->peer, err);
-			send_error(c, rc, 0, rc == -HL_E_OVERSIZE ? h.body_len : 0,
-			        rc == -HL_E_OVERSIZE ? HL_CPROTO_MAX_BODY : 0, err);
-			conn_close_after_flush(c);
+			prefix_error(c, in, &we);
 			return;
 		}
-		ctr.frames_in++;
-		handle(c, &h, b);
-		evbuffer_drain(in, (size_t)rc);
+		if (rc == 1)
+			handle_frame(c, frame, flen);
+		if (!c->used)
+			return; /* freed while closing */
 	}
 }
 
@@ -384,24 +519,26 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
-/* Over-cap connection: one ERROR frame saying when to retry, written straight to the new socket
- * (a small frame fits an empty socket buffer), then close. */
+/* Over-cap connection: one `error` message saying when to retry, written straight to the new
+ * socket (a small frame fits an empty socket buffer), then close. */
 static void
 refuse(evutil_socket_t fd, const char *peer, unsigned open, unsigned limit, const char *what)
 {
-	struct hl_cp_error e = {.code = EBUSY, .actual = open, .limit = limit};
-	snprintf(e.msg, sizeof(e.msg), "node %s has %u %s open (limit %u): retry in %d s",
+	char text[200];
+	snprintf(text, sizeof(text), "node %s has %u %s open (limit %u): retry in %d s",
 	        hl_node.prof.name, open, what, limit, RETRY_AFTER_S);
 	HL_LOG(HL_LOG_WARN, "control", "peer=%s refused: %u %s open (limit %u)", peer, open, what,
 	        limit);
-	int bl = hl_cp_enc_error(txbuf + HL_CPROTO_HDR, HL_CPROTO_MAX_BODY, &e);
-	int n = bl < 0 ? bl
-	               : hl_cproto_frame(txbuf, FRAME_MAX, HL_CP_ERROR, 0, txbuf + HL_CPROTO_HDR,
-	                         (uint32_t)bl);
-	if (n <= 0 || send(fd, txbuf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) != n) {
+	hl_cp_error_fill(&rep.error, -EBUSY, 0, text);
+	rep.error.actual = open;
+	rep.error.limit = limit;
+	rep.error.retry_after_ms = RETRY_AFTER_S * 1000;
+	size_t n = frame_msg(peer, HL_MSG_error, &rep.error);
+	ssize_t w = n ? send(fd, txbuf, n, MSG_DONTWAIT | MSG_NOSIGNAL) : -1;
+	if (w != (ssize_t)n || n == 0) {
 		ctr.send_errors++;
 		HL_LOG(HL_LOG_WARN, "control", "peer=%s: over-cap rejection not sent: %s", peer,
-		        n <= 0 ? hl_strerror(n) : strerror(errno));
+		        n == 0 ? "encoding failed" : strerror(errno));
 	}
 	evutil_closesocket(fd);
 }
@@ -895,6 +1032,7 @@ hl_control_run(int demo)
 
 	txbuf = malloc(FRAME_MAX);
 	base = event_base_new();
+	hl_frame_cfg_init(&fcfg, hl_frame_cluster_hash(p->cluster_id), HL_PLANE_SLOW);
 	if (txbuf == NULL || base == NULL) {
 		fprintf(stderr, "hyperline: control core: out of memory\n");
 		free(txbuf);

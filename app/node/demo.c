@@ -52,7 +52,7 @@ hl_demo_client(const char *addr)
 	static struct hl_cp_result r;
 	int rc;
 
-	if (hl_client_connect(&c, addr, 5000, err, sizeof(err)) < 0) {
+	if (hl_client_connect(&c, addr, hl_node.prof.cluster_id, 5000, err, sizeof(err)) < 0) {
 		fprintf(stderr, "demo: %s\n", err);
 		return 3;
 	}

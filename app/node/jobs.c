@@ -368,7 +368,7 @@ static void
 port_snapshot(struct hl_job *j, bool base)
 {
 	struct hl_cp_result *res = j->result;
-	for (uint32_t p = 0; p < hl_node.n_ports && p < HL_CPROTO_MAX_PORTS; p++) {
+	for (uint32_t p = 0; p < hl_node.n_ports && p < HL_CP_MAX_PORTS; p++) {
 		struct rte_eth_stats st;
 		if (hl_port_stats(p, &st, "a job result") != 0)
 			HL_LOG(HL_LOG_ERR, "jobs", "job=%" PRIu64 " port counters of %s are wrong",
@@ -402,11 +402,18 @@ result_path(char *out, size_t cap, uint64_t id)
 static void
 persist(const struct hl_job *j)
 {
-	static uint8_t buf[HL_CPROTO_MAX_BODY];
+	static uint8_t buf[HL_CP_MAX_FRAME];
+	static struct hl_msg_job_result m;
+	struct hl_wire_err we;
+	size_t blen = 0;
 	char path[HL_NODE_LONGSTR + 64], tmp[HL_NODE_LONGSTR + 72];
 	if (results_dir[0] == '\0')
 		return;
-	int n = hl_cp_enc_result(buf, sizeof(buf), j->result);
+	/* the file holds the job_result body the client would get (lib/wire's codec) */
+	hl_cp_result_to_msg(j->result, hl_node.prof.dc, &m);
+	int n = hl_msg_job_result_encode(&m, buf, sizeof(buf), &blen, &we);
+	if (n == 0)
+		n = (int)blen;
 	result_path(path, sizeof(path), j->id);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	int fd = n < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
@@ -439,6 +446,8 @@ hl_jobs_result_fetched(struct hl_job *j)
 int
 hl_jobs_restore(const char *state_dir)
 {
+	static struct hl_msg_job_result rmsg;
+	struct hl_wire_err we;
 	char dirpath[HL_NODE_LONGSTR + 16];
 	snprintf(dirpath, sizeof(dirpath), "%s/results", state_dir);
 	if ((mkdir(state_dir, 0750) != 0 && errno != EEXIST) ||
@@ -474,11 +483,17 @@ hl_jobs_restore(const char *state_dir)
 		struct hl_job *j = slot_alloc();
 		struct hl_cp_result *res = calloc(1, sizeof(*res));
 		struct hl_job_spec *spec = calloc(1, sizeof(*spec));
-		int rc = j && res && spec ? hl_read_file(path, HL_CPROTO_MAX_BODY, &text, &len, err,
+		int rc = j && res && spec ? hl_read_file(path, HL_CP_MAX_FRAME, &text, &len, err,
 		                                    sizeof(err))
 		                          : -ENOMEM;
-		if (rc == 0 && (rc = hl_cp_dec_result((const uint8_t *)text, len, res)) < 0)
-			snprintf(err, sizeof(err), "undecodable: %s", hl_strerror(rc));
+		if (rc == 0 && (rc = hl_msg_job_result_decode(text, len, &rmsg, &we)) < 0) {
+			char w[200];
+			hl_wire_err_fmt(&we, w, sizeof(w));
+			snprintf(err, sizeof(err), "undecodable: %s", w);
+		}
+		if (rc == 0 && (rc = hl_cp_result_from_msg(&rmsg, res)) < 0)
+			snprintf(err, sizeof(err),
+			        "unknown job state %" PRIu64 " or unpaired streams", rmsg.status);
 		free(text);
 		if (rc < 0) {
 			HL_LOG(HL_LOG_ERR, "jobs", "result file %s not restored: %s", path,
@@ -547,11 +562,11 @@ finish_run(struct hl_job *j)
 		struct hl_run_stream *s = &r->st[k];
 		const char *sname = j->spec->streams[s->js_idx].name;
 		uint8_t sig = j->spec->streams[s->js_idx].spec.sig_mode;
-		if (res->n_streams == HL_CPROTO_MAX_STREAMS) {
+		if (res->n_streams == HL_CP_MAX_STREAMS) {
 			HL_LOG(HL_LOG_WARN, "jobs",
 			        "job=%" PRIu64 " result holds %d streams; stream "
 			        "%s of workflow %s not recorded",
-			        j->id, HL_CPROTO_MAX_STREAMS, sname, w->name);
+			        j->id, HL_CP_MAX_STREAMS, sname, w->name);
 			break;
 		}
 		const struct hl_tx_counters *tc = hl_tx_stream_counters(s->tx);

@@ -69,11 +69,11 @@ publish_self_only(const char *client_addr)
 	hl_seq_write_begin(&snap_lock);
 	memset(&snap, 0, sizeof(snap));
 	snap.n = 1;
-	snprintf(snap.nodes[0].name, HL_CPROTO_NAME, "%s", p->name);
-	snprintf(snap.nodes[0].roles, HL_CPROTO_NAME, "%s", p->roles_str);
-	snprintf(snap.nodes[0].dc, HL_CPROTO_NAME, "%s", p->dc);
+	snprintf(snap.nodes[0].name, sizeof(snap.nodes[0].name), "%s", p->name);
+	snprintf(snap.nodes[0].roles, sizeof(snap.nodes[0].roles), "%s", p->roles_str);
+	snprintf(snap.nodes[0].dc, sizeof(snap.nodes[0].dc), "%.*s", HL_WIRE_DC_MAX, p->dc);
 	snprintf(snap.nodes[0].state, sizeof(snap.nodes[0].state), "alive");
-	snprintf(snap.nodes[0].mgmt, HL_CPROTO_NAME, "%s", client_addr);
+	snprintf(snap.nodes[0].mgmt, sizeof(snap.nodes[0].mgmt), "%s", client_addr);
 	hl_seq_write_end(&snap_lock);
 }
 
@@ -83,7 +83,7 @@ publish(void)
 	static const char *const st[] = {"alive", "suspect", "dead", "left"};
 	struct hl_swim_member_info mi;
 	memset(&scratch, 0, sizeof(scratch));
-	for (uint32_t i = 0; scratch.n < HL_CPROTO_MAX_NODES; i++) {
+	for (uint32_t i = 0; scratch.n < HL_CP_MAX_NODES; i++) {
 		int rc = hl_swim_member_at(sw, i, &mi);
 		if (rc == -ENOENT)
 			break;

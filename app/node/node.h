@@ -9,7 +9,7 @@
 
 #include <rte_ring.h>
 
-#include "hl_cproto.h"
+#include "hl_client_msg.h"
 #include "hl_hist.h"
 #include "hl_job_profile.h"
 #include "hl_pmd_profile.h"

@@ -108,8 +108,9 @@ void hl_txgen_start(struct hl_txgen *g);
 uint32_t hl_txgen_poll(struct hl_txgen *g);
 
 /** Loop hl_txgen_poll() until every stream ends or hl_txgen_stop() is called; publishes a final
- * snapshot. Returns 0 or the first stream error (e.g. -ENOBUFS for an exhausted pool). Suitable
- * as an rte_eal_remote_launch() function body through a wrapper. */
+ * snapshot. Returns 0 or the first stream error (-ENOBUFS exhausted pool, -ENOSPC full TX ring,
+ * -ENETDOWN port link down). Suitable as an rte_eal_remote_launch() function body through a
+ * wrapper. */
 int hl_txgen_run(struct hl_txgen *g);
 
 /** Ask a running generator to stop (any lcore). */

@@ -1,5 +1,6 @@
 /* txgen.c — stream compilation (template, checksum partial sums, size schedule, pre-filled pool)
  * and the paced TX loop. See hl_txgen.h for the hot-path contract and docs/traffic-engine.md. */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -283,6 +284,8 @@ build_schedule(struct hl_tx_stream *s, struct hl_prng *g)
 		uint64_t wsum = 0;
 		for (uint32_t i = 0; i < sp->n_sizes; i++)
 			wsum += sp->sizes[i].weight;
+		/* hl_stream_spec_validate (the only way in) guarantees a size of weight >= 1 */
+		assert(wsum > 0);
 		/* exact ratios when the weights fit: n = a multiple of their sum */
 		if (wsum <= HL_TXGEN_SCHED_LEN)
 			n = (uint32_t)(HL_TXGEN_SCHED_LEN / wsum * wsum);
@@ -858,6 +861,18 @@ account(struct hl_tx_stream *s, struct rte_mbuf **pk, uint16_t n, uint64_t now)
 	s->progress_tsc = now;
 }
 
+/* Why a stream made no progress for stall_ns while the TX queue refused packets: a port whose
+ * link is down (stopped, cable out) is -ENETDOWN; a link that is up but never drains is a full
+ * TX ring, -ENOSPC. Called once, when the stream ends: never in the per-burst path. */
+static int
+stall_cause(const struct hl_tx_stream *s)
+{
+	struct rte_eth_link link;
+	if (rte_eth_link_get_nowait(s->port, &link) == 0 && link.link_status == RTE_ETH_LINK_DOWN)
+		return -ENETDOWN;
+	return -ENOSPC;
+}
+
 /* Send what is due on one stream; returns false when the stream has ended. */
 static inline bool
 stream_poll(struct hl_txgen *g, struct hl_tx_stream *s, uint64_t now)
@@ -878,7 +893,7 @@ stream_poll(struct hl_txgen *g, struct hl_tx_stream *s, uint64_t now)
 			s->n_pend = (uint16_t)(n - k);
 			s->retry_tsc = now + s->backoff_cycles;
 			if (now - s->progress_tsc > s->stall_cycles) {
-				stream_end(s, -ENOSPC);
+				stream_end(s, stall_cause(s));
 				return false;
 			}
 			return true;

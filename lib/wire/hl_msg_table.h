@@ -53,6 +53,10 @@
 #define HL_WIRE_SWIM_MAX 1300 /* SWIM packet body (opaque to lib/wire) */
 #define HL_WIRE_PPM 1000000 /* progress in parts per million */
 #define HL_WIRE_U16 65535
+/* client API (hlctl <-> node, docs/operations.md) */
+#define HL_WIRE_DETAIL_MAX 511 /* error.detail: the full text when longer than `text` */
+#define HL_WIRE_MAX_JOBS 256 /* job summaries in one job_status */
+#define HL_WIRE_MAX_PORTS 16 /* test-port counters in one job_result */
 #define HL_WIRE_U32 4294967295u
 
 /* ---- value enums carried in U64 fields (bounded by the field's max) ---- */
@@ -128,6 +132,14 @@ enum hl_wire_timeout_reason {
 };
 #define HL_TO_MAX 15
 #define HL_LHM_MAX 15 /* Lifeguard local health multiplier */
+enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
+	HL_MEMBER_UNKNOWN = 0,
+	HL_MEMBER_ALIVE = 1,
+	HL_MEMBER_SUSPECT = 2,
+	HL_MEMBER_DEAD = 3,
+	HL_MEMBER_LEFT = 4,
+};
+#define HL_MEMBER_MAX 7
 #define HL_OVERLOAD_MAX 3
 
 /* ======================= nested records (dependency order) ======================= */
@@ -142,7 +154,10 @@ enum hl_wire_timeout_reason {
 	R(workflow_def, "a workflow of a job: id, dependencies, cores")        \
 	R(workflow_assign, "a workflow slice placed on a worker (job record)") \
 	R(workflow_status, "state of one workflow (slice)")                    \
-	R(lease_rec, "one job lease in a batch")
+	R(lease_rec, "one job lease in a batch")                               \
+	R(stream_info, "a stream's identity and settings in a result")         \
+	R(port_counters, "a test port's counters over a job")                  \
+	R(job_summary, "one job in a status list")
 
 #define HL_REC_F_node_addr(F, T)                                                     \
 	F(T, 1, node_id, U64, 0, _, REQ)                                             \
@@ -163,7 +178,8 @@ enum hl_wire_timeout_reason {
 	F(T, 6, cores_free, U64, HL_WIRE_U32, _, OPT)  \
 	F(T, 7, jobs, U64, HL_WIRE_U32, _, OPT)        \
 	F(T, 8, term, U64, 0, _, OPT)                  \
-	F(T, 9, is_leader, BOOL, 0, _, OPT)
+	F(T, 9, is_leader, BOOL, 0, _, OPT)            \
+	F(T, 10, member, U64, HL_MEMBER_MAX, _, OPT) /* enum hl_wire_member */
 
 #define HL_REC_F_stream_result(F, T)                 \
 	F(T, 1, stream_id, U64, HL_WIRE_U32, _, REQ) \
@@ -246,6 +262,30 @@ enum hl_wire_timeout_reason {
 	F(T, 5, holder, U64, 0, _, OPT)                                             \
 	F(T, 6, dc, STR, HL_WIRE_DC_MAX, _, OPT) /* set for per-(job, DC) leases */
 
+/* client API records (job_result, job_status) */
+#define HL_REC_F_stream_info(F, T)                                                 \
+	F(T, 1, stream_id, U64, HL_WIRE_U32, _, REQ) /* stream_result.stream_id */ \
+	F(T, 2, workflow, STR, HL_WIRE_NAME_MAX, _, OPT)                           \
+	F(T, 3, name, STR, HL_WIRE_NAME_MAX, _, OPT)                               \
+	F(T, 4, req_pps, F64, 0, _, OPT) /* requested rate */                      \
+	F(T, 5, duration_ns, U64, 0, _, OPT) /* first to last packet sent */       \
+	F(T, 6, sig, U64, 15, _, OPT) /* signatures: 0 none, 1 probes, 2 every packet */
+
+#define HL_REC_F_port_counters(F, T)                 \
+	F(T, 1, name, STR, HL_WIRE_NAME_MAX, _, REQ) \
+	F(T, 2, opackets, U64, 0, _, OPT)            \
+	F(T, 3, ipackets, U64, 0, _, OPT)            \
+	F(T, 4, oerrors, U64, 0, _, OPT)             \
+	F(T, 5, imissed, U64, 0, _, OPT)
+
+#define HL_REC_F_job_summary(F, T)                         \
+	F(T, 1, job_id, U64, 0, _, REQ)                    \
+	F(T, 2, status, U64, HL_WS_MAX, _, REQ)            \
+	F(T, 3, name, STR, HL_WIRE_NAME_MAX, _, OPT)       \
+	F(T, 4, workflows_total, U64, HL_WIRE_U32, _, OPT) \
+	F(T, 5, workflows_done, U64, HL_WIRE_U32, _, OPT)  \
+	F(T, 6, result_fetched, BOOL, 0, _, OPT)
+
 /* ================================ messages ================================ */
 /* X(type_id, name, plane, direction, purpose). Planes: FAST = fits one UDP packet on the fabric
  * (may also travel over TCP); SLOW = TCP control plane only. Ids are grouped by area. */
@@ -315,6 +355,7 @@ enum hl_wire_timeout_reason {
 	X(93, global_result, SLOW, "G->C", "final cross-DC result (exactly once)")                 \
 	X(94, global_result_ack, SLOW, "C->G", "client has the global result")                     \
 	X(95, reporter_result, SLOW, "M->G, G->C", "outcome of one reporter")                      \
+	X(96, job_result_query, SLOW, "C->G, C->M", "fetch a job's final result (kept)")           \
 	/* timeouts (AD-34) */                                                                     \
 	X(104, job_progress_report, SLOW, "M->G", "periodic timeout-tracking report")              \
 	X(105, job_timeout_report, SLOW, "M->G", "DC saw a timeout / stuck job")                   \
@@ -344,7 +385,8 @@ enum hl_wire_timeout_reason {
 	F(T, 7, offset, U64, HL_WIRE_U32, _, OPT)                                    \
 	F(T, 8, text, STR, HL_WIRE_TEXT_MAX, _, OPT)                                 \
 	F(T, 9, job_id, U64, 0, _, OPT)                                              \
-	F(T, 10, retry_after_ms, U64, HL_WIRE_U32, _, OPT)
+	F(T, 10, retry_after_ms, U64, HL_WIRE_U32, _, OPT)                           \
+	F(T, 11, detail, STR, HL_WIRE_DETAIL_MAX, _, OPT) /* full text over text's limit */
 
 #define HL_MSG_F_swim(F, T) F(T, 1, body, BIN, HL_WIRE_SWIM_MAX, _, REQ)
 
@@ -694,7 +736,9 @@ enum hl_wire_timeout_reason {
 	F(T, 4, event, U64, HL_PUSH_MAX, _, OPT)            \
 	F(T, 5, progress_ppm, U64, HL_WIRE_PPM, _, OPT)     \
 	F(T, 6, dcs, RECL, HL_WIRE_MAX_DCS, dc_status, OPT) \
-	F(T, 7, text, STR, HL_WIRE_TEXT_MAX, _, OPT)
+	F(T, 7, text, STR, HL_WIRE_TEXT_MAX, _, OPT)        \
+	F(T, 8, elapsed_ms, U64, 0, _, OPT)                 \
+	F(T, 9, workflow, STR, HL_WIRE_NAME_MAX, _, OPT) /* the running workflow */
 
 #define HL_MSG_F_register_callback(F, T) \
 	F(T, 1, job_id, U64, 0, _, REQ)  \
@@ -720,7 +764,8 @@ enum hl_wire_timeout_reason {
 	F(T, 6, workflows, RECL, HL_WIRE_MAX_WORKFLOWS, workflow_status, OPT) \
 	F(T, 7, leader, REC, 0, node_addr, OPT)                               \
 	F(T, 8, token, U64, 0, _, OPT)                                        \
-	F(T, 9, elapsed_ms, U64, 0, _, OPT)
+	F(T, 9, elapsed_ms, U64, 0, _, OPT)                                   \
+	F(T, 10, jobs, RECL, HL_WIRE_MAX_JOBS, job_summary, OPT) /* job_id 0: every job */
 
 #define HL_MSG_F_workflow_result(F, T)                  \
 	F(T, 1, job_id, U64, 0, _, REQ)                 \
@@ -766,7 +811,14 @@ enum hl_wire_timeout_reason {
 	F(T, 8, ended_ns, U64, 0, _, OPT)                                     \
 	F(T, 9, workflows, RECL, HL_WIRE_MAX_WORKFLOWS, workflow_status, OPT) \
 	F(T, 10, streams, RECL, HL_WIRE_MAX_STREAMS, stream_result, OPT)      \
-	F(T, 11, totals, REC, 0, stream_result, OPT)
+	F(T, 11, totals, REC, 0, stream_result, OPT)                          \
+	F(T, 12, name, STR, HL_WIRE_NAME_MAX, _, OPT) /* job name */          \
+	F(T, 13, workflows_total, U64, HL_WIRE_U32, _, OPT)                   \
+	F(T, 14, workflows_done, U64, HL_WIRE_U32, _, OPT)                    \
+	F(T, 15, stream_info, RECL, HL_WIRE_MAX_STREAMS, stream_info, OPT)    \
+	F(T, 16, ports, RECL, HL_WIRE_MAX_PORTS, port_counters, OPT)
+
+#define HL_MSG_F_job_result_query(F, T) F(T, 1, job_id, U64, 0, _, REQ)
 
 #define HL_MSG_F_job_result_ack(F, T)            \
 	F(T, 1, job_id, U64, 0, _, REQ)          \

@@ -149,7 +149,7 @@ def start(tmp, i, seeds):
 
 
 def members(client):
-    r = ns(HLCTL, "-s", client, "nodes", check_rc=False)
+    r = ns(HLCTL, "-s", client, "-c", "hl-fabric-test", "nodes", check_rc=False)
     if r.returncode != 0:
         return {}
     out = {}

@@ -123,6 +123,8 @@ class Node:
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         PROCS.append(self.p)
         self.client = self.http = None
+        m = re.search(r"^cluster_id = (\S+)", ini or "", re.M)
+        self.cluster = m.group(1) if m else "hyperline"  # hlctl must name the node's cluster
 
     def wait_up(self):
         while self.client is None or self.http is None:
@@ -152,7 +154,8 @@ class Node:
 
 def hlctl(node, *args, timeout=None):
     r = subprocess.run([HLCTL, "-s", node.client, *args], capture_output=True, text=True,
-                       timeout=timeout or left())
+                       timeout=timeout or left(),
+                       env=dict(os.environ, HYPERLINE_CLUSTER_ID=node.cluster))
     return r.returncode, r.stdout, r.stderr
 
 
@@ -289,28 +292,105 @@ def crc32c(data):
     return crc ^ 0xFFFFFFFF
 
 
-def frame(ftype, body, version=1, magic=b"HL", length=None, good_crc=False, flags=b"\0\0\0\0"):
-    hdr = magic + bytes([version, ftype]) + flags + struct.pack(">II", 0, len(body)
-                                                                        if length is None else length)
-    crc = struct.pack(">I", crc32c(hdr + body)) if good_crc else b"\0\0\0\0"
-    return hdr + body + crc
+# lib/wire message types and lib/util/hl_err.h codes the client API tests use
+MSG_ERROR, MSG_NODES_QUERY, MSG_NODES_REPLY, MSG_VOTE_REQ = 1, 19, 20, 34
+MSG_JOB_SUBMIT, MSG_JOB_RESULT, MSG_JOB_RESULT_QUERY = 64, 91, 96
+E_TRUNCATED, E_OVERSIZE, E_BAD_TYPE, E_BAD_MAGIC, E_BAD_CRC, E_UNKNOWN_MSG = (
+    1024, 1025, 1026, 1028, 1030, 1031)
+E_BAD_VALUE, E_WRONG_CLUSTER = 1033, 1034
+CLUSTER = crc32c(b"hyperline")  # the node profile's default [node] cluster_id
+
+
+def mp(v):
+    """A tiny msgpack encoder for request bodies: dicts, non-negative ints, str, bytes, lists."""
+    if isinstance(v, dict):
+        return bytes([0x80 | len(v)]) + b"".join(mp(k) + mp(x) for k, x in v.items())
+    if isinstance(v, list):
+        return bytes([0x90 | len(v)]) + b"".join(mp(x) for x in v)
+    if isinstance(v, int):
+        return bytes([v]) if v < 128 else b"\xcf" + struct.pack(">Q", v)
+    if isinstance(v, str):
+        v = v.encode()
+        return bytes([0xa0 | len(v)]) + v if len(v) < 32 else b"\xda" + struct.pack(">H", len(v)) + v
+    if isinstance(v, bytes):
+        return b"\xc5" + struct.pack(">H", len(v)) + v
+    raise TypeError(v)
+
+
+def unmp(b, i=0):
+    """Decode one msgpack value at b[i:]: (value, next index). Enough for the node's replies."""
+    t = b[i]
+    if t < 0x80:
+        return t, i + 1
+    if t >= 0xe0:
+        return t - 256, i + 1
+    if 0x80 <= t <= 0x8f or t in (0xde, 0xdf):
+        n, i = (t & 15, i + 1) if t <= 0x8f else (
+            struct.unpack(">H" if t == 0xde else ">I", b[i + 1:i + (3 if t == 0xde else 5)])[0],
+            i + (3 if t == 0xde else 5))
+        d = {}
+        for _ in range(n):
+            k, i = unmp(b, i)
+            d[k], i = unmp(b, i)
+        return d, i
+    if 0x90 <= t <= 0x9f or t in (0xdc, 0xdd):
+        n, i = (t & 15, i + 1) if t <= 0x9f else (
+            struct.unpack(">H" if t == 0xdc else ">I", b[i + 1:i + (3 if t == 0xdc else 5)])[0],
+            i + (3 if t == 0xdc else 5))
+        out = []
+        for _ in range(n):
+            x, i = unmp(b, i)
+            out.append(x)
+        return out, i
+    if 0xa0 <= t <= 0xbf:
+        n = t & 31
+        return b[i + 1:i + 1 + n].decode(), i + 1 + n
+    fixed = {0xc0: (None, 1), 0xc2: (False, 1), 0xc3: (True, 1)}
+    if t in fixed:
+        return fixed[t][0], i + fixed[t][1]
+    ints = {0xcc: ">B", 0xcd: ">H", 0xce: ">I", 0xcf: ">Q", 0xd0: ">b", 0xd1: ">h", 0xd2: ">i",
+            0xd3: ">q", 0xca: ">f", 0xcb: ">d"}
+    if t in ints:
+        n = struct.calcsize(ints[t])
+        return struct.unpack(ints[t], b[i + 1:i + 1 + n])[0], i + 1 + n
+    lens = {0xd9: ">B", 0xda: ">H", 0xdb: ">I", 0xc4: ">B", 0xc5: ">H", 0xc6: ">I"}
+    if t in lens:
+        h = struct.calcsize(lens[t])
+        n = struct.unpack(lens[t], b[i + 1:i + 1 + h])[0]
+        raw = b[i + 1 + h:i + 1 + h + n]
+        return (raw.decode() if t >= 0xd9 else raw), i + 1 + h + n
+    raise ValueError("msgpack type 0x%02x" % t)
+
+
+def frame(ftype, body, version=1, magic=b"HL", length=None, good_crc=True, flags=0,
+          cluster=CLUSTER):
+    """A lib/wire frame behind its TCP length prefix (length: override the prefix)."""
+    hdr = magic + bytes([version, flags]) + struct.pack(">HBBII", ftype, 0, 0, cluster, len(body))
+    crc = struct.pack(">I", crc32c(hdr + body) if good_crc else 0)
+    f = hdr + body + crc
+    return struct.pack(">I", len(f) if length is None else length) + f
 
 
 def read_frame(sock):
+    """One prefixed frame: (type, decoded body map), or (None, {}) when the node closed."""
     sock.settimeout(5)
     buf = b""
-    while len(buf) < 16:
+    while len(buf) < 4 or len(buf) < 4 + struct.unpack(">I", buf[:4])[0]:
         d = sock.recv(65536)
         if not d:
-            return None, b""
+            return None, {}
         buf += d
-    n = struct.unpack(">I", buf[12:16])[0]
-    while len(buf) < 16 + n + 4:
-        d = sock.recv(65536)
-        if not d:
-            break
-        buf += d
-    return buf[3], buf[16:16 + n]
+    n = struct.unpack(">I", buf[:4])[0]
+    f = buf[4:4 + n]
+    check(f[:2] == b"HL" and struct.unpack(">I", f[8:12])[0] == CLUSTER and
+          struct.unpack(">I", f[-4:])[0] == crc32c(f[:-4]), "reply is a sound frame")
+    body, end = unmp(f[16:-4])
+    check(end == len(f) - 20, "reply body is one msgpack map")
+    return struct.unpack(">H", f[4:6])[0], body
+
+
+def err_text(body):
+    return body.get(11) or body.get(8, "")  # detail when the text was cut, else text
 
 
 def closed(sock):
@@ -327,50 +407,80 @@ def closed(sock):
 def t_badinput(tmp):
     node = Node(tmp).wait_up()
     host, port = node.client.rsplit(":", 1)
-    # 1. garbage: structured error back, then the connection closes
-    s = socket.create_connection((host, int(port)), timeout=5)
+
+    def conn():
+        return socket.create_connection((host, int(port)), timeout=5)
+
+    def expect_error(s, code, what, closes):
+        t, e = read_frame(s)
+        check(t == MSG_ERROR and e.get(1) == code,
+              "%s: error message, code %s (got type %s %s)" % (what, code, t, e))
+        if closes:
+            check(closed(s), "...and the connection is closed")
+        return e
+    # 1. garbage: its first 4 bytes read as a length over the limit; structured error, closed
+    s = conn()
     s.sendall(b"GET / HTTP/1.0\r\n\r\n")
-    t, body = read_frame(s)
-    check(t == 3 and b"bad frame magic" in body, "garbage gets an ERROR frame (bad magic)")
-    check(closed(s), "...and the connection is closed")
-    # 2. oversize body: error names actual size and limit
-    s = socket.create_connection((host, int(port)), timeout=5)
-    s.sendall(frame(1, b"", length=64 << 20)[:16])
-    t, body = read_frame(s)
-    check(t == 3 and b"67108864" in body and b"4194304" in body,
-          "oversize frame: ERROR with actual size and limit")
-    s.close()
-    # 3. a corrupted checksum
-    s = socket.create_connection((host, int(port)), timeout=5)
-    s.sendall(frame(5, b"\x80"))
-    t, body = read_frame(s)
-    check(t == 3 and b"checksum" in body, "bad CRC: ERROR frame")
-    s.close()
-    # 3b. flags or reserved bytes set: version 1 defines none
-    s = socket.create_connection((host, int(port)), timeout=5)
-    s.sendall(frame(11, b"\x80", good_crc=True, flags=b"\0\x01\0\0"))
-    t, body = read_frame(s)
-    check(t == 3 and b"flags 0x0001" in body and b"must be 0" in body,
-          "non-zero frame flags: ERROR naming them")
-    check(closed(s), "...and the connection is closed")
-    # 4. well-formed frames with hostile bodies: error replies, the connection stays usable
-    s = socket.create_connection((host, int(port)), timeout=5)
-    s.sendall(frame(1, b"\x93\x01\x02\x03", good_crc=True))  # SUBMIT whose body is an array
-    t, body = read_frame(s)
-    check(t == 3 and b"SUBMIT body malformed" in body, "malformed SUBMIT body: ERROR frame")
-    s.sendall(frame(1, b"\x81\x01\xdb\xff\xff\xff\xff", good_crc=True))  # str32 of 4 GiB
-    t, body = read_frame(s)
-    check(t == 3 and b"SUBMIT body malformed" in body, "declared 4 GiB string: ERROR frame")
-    s.sendall(frame(99, b"\x80", good_crc=True))
-    t, body = read_frame(s)
-    check(t == 3 and b"not a client request" in body, "unknown message type: ERROR frame")
-    s.sendall(frame(11, b"\x80", good_crc=True))  # NODES_REQ on the same connection
-    t, body = read_frame(s)
-    check(t == 12, "the same connection still answers a valid request")
+    e = expect_error(s, E_OVERSIZE, "garbage (HTTP)", True)
+    check(e.get(2) == struct.unpack(">I", b"GET ")[0] and e.get(3) == 4 << 20,
+          "...naming the length it read and the limit")
+    s = conn()  # a plausible length, then no frame magic
+    s.sendall(struct.pack(">I", 24) + b"\x00" * 24)
+    expect_error(s, E_BAD_MAGIC, "bad magic", True)
+    # 2. oversize frame: error names actual size, limit and the frame's message type
+    s = conn()
+    s.sendall(frame(MSG_JOB_SUBMIT, b"", length=64 << 20)[:20])
+    e = expect_error(s, E_OVERSIZE, "oversize frame", True)
+    check(e.get(2) == 64 << 20 and e.get(3) == 4 << 20 and e.get(4) == MSG_JOB_SUBMIT and
+          "67108864" in err_text(e), "...with actual size, limit and type (%s)" % e)
+    # 3. a corrupted checksum; flags set (version 1 defines none); an unknown version
+    s = conn()
+    s.sendall(frame(MSG_NODES_QUERY, mp({}), good_crc=False))
+    e = expect_error(s, E_BAD_CRC, "bad CRC", True)
+    check("checksum" in err_text(e) or "crc" in err_text(e).lower(), "...saying so")
+    s = conn()
+    s.sendall(frame(MSG_NODES_QUERY, mp({}), flags=2))
+    expect_error(s, E_BAD_VALUE, "non-zero frame flags", True)
+    s = conn()
+    s.sendall(frame(MSG_NODES_QUERY, mp({}), version=2))
+    expect_error(s, 1029, "protocol version 2", True)
+    # 3b. another cluster's frame: refused with WRONG_CLUSTER (both hashes), closed
+    s = conn()
+    s.sendall(frame(MSG_NODES_QUERY, mp({}), cluster=crc32c(b"other-cluster")))
+    e = expect_error(s, E_WRONG_CLUSTER, "frame of another cluster", True)
+    check(e.get(2) == crc32c(b"other-cluster") and e.get(3) == CLUSTER,
+          "...with its hash and ours")
+    rc, _, err = hlctl(node, "--cluster-id", "other-cluster", "nodes")
+    check(rc == 3 and "another cluster" in err, "hlctl of another cluster: exit 3 (%s)" %
+          err.strip())
+    rc, out, _ = hlctl(node, "-c", "hyperline", "nodes")
+    check(rc == 0 and "alive" in out, "hlctl with the node's cluster id is served")
+    # 4. sound frames with hostile bodies or types: error replies, the connection stays usable
+    s = conn()
+    s.sendall(frame(MSG_JOB_SUBMIT, b"\x93\x01\x02\x03"))  # body is an array
+    e = expect_error(s, E_BAD_TYPE, "job_submit body that is an array", False)
+    check("job_submit body malformed" in err_text(e), "...naming the message")
+    s.sendall(frame(MSG_JOB_SUBMIT, b"\x81\x04\xc6\xff\xff\xff\xff"))  # bin32 of 4 GiB
+    e = expect_error(s, E_OVERSIZE, "declared 4 GiB spec", False)
+    check(e.get(4) == MSG_JOB_SUBMIT and e.get(5) == 4 and e.get(2) == 0xffffffff,
+          "...with type, field key and the declared size (%s)" % e)
+    s.sendall(frame(MSG_JOB_SUBMIT, mp({2: "k", 4: b"[job]\n"})))  # no workflows key
+    expect_error(s, 1032, "job_submit without a required field", False)
+    s.sendall(frame(99, mp({})))
+    e = expect_error(s, E_UNKNOWN_MSG, "unknown message type", False)
+    check("not a client request" in err_text(e) and e.get(4) == 99, "...naming the type")
+    # a peer-only message (an election vote request) on the client port
+    s.sendall(frame(MSG_VOTE_REQ, mp({1: 2, 3: 5, 4: 77})))
+    e = expect_error(s, E_UNKNOWN_MSG, "vote_req on the client port", False)
+    check("vote_req" in err_text(e) and e.get(4) == MSG_VOTE_REQ,
+          "...refused as not a client request (%s)" % err_text(e))
+    s.sendall(frame(MSG_NODES_QUERY, mp({})))
+    t, _ = read_frame(s)
+    check(t == MSG_NODES_REPLY, "the same connection still answers a valid request")
     s.close()
     # 5. a client that disconnects mid-frame
-    s = socket.create_connection((host, int(port)), timeout=5)
-    s.sendall(b"HL\x01\x01\0\0\0\0\0\0\0\0\0\0\0\x40partial")
+    s = conn()
+    s.sendall(frame(MSG_NODES_QUERY, mp({}))[:10])
     s.close()
     # 6. a job with an unknown field, and one naming a port that does not exist
     bad = two_wf(200).replace("size = 512", "size = 512\nburstiness = 3")
@@ -396,7 +506,7 @@ def t_badinput(tmp):
     check_result(json.loads(out))
     metrics = urllib.request.urlopen("http://%s/metrics" % node.http, timeout=5).read().decode()
     bad = int(re.search(r"^hyperline_client_frames_bad_total (\d+)", metrics, re.M).group(1))
-    check(bad >= 3, "metrics count the rejected frames (%d)" % bad)
+    check(bad >= 12, "metrics count the rejected frames (%d)" % bad)
     st = json.loads(urllib.request.urlopen("http://%s/status" % node.http, timeout=5).read())
     check(st["node"]["roles"] == "gate,manager,worker" and st["jobs"][0]["state"] == "completed",
           "HTTP /status is JSON with node and jobs")
@@ -430,12 +540,15 @@ def t_slowreader(tmp):
     check(rc == 0, "a job completed (its result is what the flood asks for)")
     job_id = json.loads(out)["job_id"]
     host, port = node.client.rsplit(":", 1)
-    req = frame(9, b"\x81\x01\xcf" + struct.pack(">Q", job_id), good_crc=True)
+    req = frame(MSG_JOB_RESULT_QUERY, mp({1: job_id}))
     s = socket.create_connection((host, int(port)), timeout=5)
     s.sendall(req)
+    s.settimeout(5)
     t, body = read_frame(s)
-    check(t == 10 and len(body) > len(req), "RESULTS_REQ (%d B) answers a RESULT of %d B" % (
-        len(req), len(body)))
+    check(t == MSG_JOB_RESULT and body.get(1) == job_id and len(body.get(10, [])) >= 1 and
+          len(body[10]) == len(body.get(15, [])),
+          "job_result_query (%d B) answers the job_result, streams with their identities" %
+          len(req))
     s.close()
     flood = socket.socket()
     flood.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -482,16 +595,16 @@ def t_slowreader(tmp):
         c.bind((src, 0))
         c.settimeout(5)
         c.connect((host, int(port)))
-        c.sendall(frame(11, b"\x80", good_crc=True))
+        c.sendall(frame(MSG_NODES_QUERY, mp({})))
         t, body = read_frame(c)
-        return c, t, body
+        return c, t, err_text(body).encode() if t == MSG_ERROR else b""
     for i in range(16):
         c, t, _ = conn_from("127.0.0.1")
         socks.append(c)
-        if t != 12:
+        if t != MSG_NODES_REPLY:
             fail("connection %d from 127.0.0.1 not served" % (i + 1))
     c, t, body = conn_from("127.0.0.1")
-    check(t == 3 and b"from this address open (limit 16): retry in" in body,
+    check(t == MSG_ERROR and b"from this address open (limit 16): retry in" in body,
           "17th connection from one address: ERROR with retry hint (%s)" % body[-80:])
     c.close()
     rc, _, err = hlctl(node, "status")
@@ -501,10 +614,10 @@ def t_slowreader(tmp):
         for i in range(16):
             c, t, _ = conn_from(src)
             socks.append(c)
-            if t != 12:
+            if t != MSG_NODES_REPLY:
                 fail("connection %d from %s not served" % (len(socks), src))
     c, t, body = conn_from("127.0.0.5")
-    check(t == 3 and b"64 client connections open (limit 64): retry in" in body,
+    check(t == MSG_ERROR and b"64 client connections open (limit 64): retry in" in body,
           "65th connection: ERROR with retry hint")
     c.close()
     for c in socks:

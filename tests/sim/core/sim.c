@@ -3,6 +3,8 @@
  * nothing depends on wall time or addresses, so a seed replays a run bit for bit. */
 #include "hl_sim.h"
 
+#include "hl_log.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -190,6 +192,16 @@ hl_sim_seed_from_env(uint64_t fallback)
 	return (uint64_t)v;
 }
 
+/* The simulator whose virtual clock hl_log reads (rate limits of the cores' log sites), so that
+ * a replayed run logs exactly what the original logged: no wall clock reaches the cores. */
+static struct hl_sim *log_clock_sim;
+
+static uint64_t
+sim_log_clock(void *arg)
+{
+	return hl_sim_now(arg);
+}
+
 struct hl_sim *
 hl_sim_create(const struct hl_sim_config *cfg)
 {
@@ -220,6 +232,8 @@ hl_sim_create(const struct hl_sim_config *cfg)
 	hl_prng_seed(&sim->master, cfg->seed);
 	hl_prng_seed(&sim->scen, hl_prng_split(&sim->master));
 	sim->trace = mix64(0, cfg->seed);
+	log_clock_sim = sim;
+	hl_log_set_clock(sim_log_clock, sim);
 	if (!cfg->quiet)
 		fprintf(stderr,
 		        "SIM_SEED=0x%016" PRIx64 " (replay: SIM_SEED=0x%016" PRIx64
@@ -246,6 +260,10 @@ hl_sim_destroy(struct hl_sim *sim)
 {
 	if (sim == NULL)
 		return;
+	if (log_clock_sim == sim) {
+		log_clock_sim = NULL;
+		hl_log_set_clock(NULL, NULL);
+	}
 	for (size_t i = 0; i < sim->heap_len; i++)
 		if (sim->heap[i].kind == EV_DELIVER)
 			free(sim->heap[i].ptr);

@@ -662,6 +662,183 @@ test_worker_orphans_and_duplicates(void **state)
 	net_fini(&net);
 }
 
+/* The event queue (HL_DC_EVENTS) never loses a JOB_DONE (S15): a JOB_DONE displaces the
+ * oldest informational event and goes to the tail (order kept); with a queue full of JOB_DONEs
+ * the job stays until the host drains the queue and the next tick reports it. */
+static void
+test_job_done_never_lost(void **state)
+{
+	struct hl_dc_mgr m;
+	struct hl_dc_wnode w;
+	struct hl_dc_mgr_cfg mc;
+	struct hl_dc_worker_cfg wc = {1, 4, 1 * SEC, 64};
+	struct hl_dc_job_spec s;
+	struct hl_dc_event ev;
+	struct hl_dc_msg msg;
+	uint64_t now = 0;
+	(void)state;
+
+	hl_dc_mgr_cfg_default(&mc);
+	mc.self = M0;
+	mc.max_jobs = HL_DC_EVENTS + 8;
+	mc.max_tombs = 2 * HL_DC_EVENTS;
+	mc.max_workers = 4;
+	assert_int_equal(hl_dc_mgr_init(&m, &mc), 0);
+	assert_int_equal(hl_dc_wnode_init(&w, &wc), 0);
+	memset(&s, 0, sizeof(s));
+	s.nwf = 1;
+	s.wf[0] = (struct hl_dc_wf_spec){1, 0, 1, 100 * MS, 1};
+
+	/* No worker: each new job queues one NO_WORKER, until the queue is full (counted). */
+	for (uint64_t job = 1000; job < 1000 + HL_DC_EVENTS + 4; job++) {
+		s.job = job;
+		assert_int_equal(hl_dc_job_start(&m, &s, hl_fence_make(1, 1), now), 0);
+		hl_dc_mgr_tick(&m, now += MS);
+	}
+	assert_int_equal(m.ev_len, HL_DC_EVENTS);
+	assert_int_equal(m.n_ev_full, 4);
+	assert_int_equal(hl_dc_job_cancel(&m, 1000, now), 0);
+	hl_dc_mgr_tick(&m, now += MS);
+	assert_null(hl_dc_job_find(&m, 1000));
+	for (uint32_t i = 0; i < HL_DC_EVENTS - 1; i++) {
+		assert_int_equal(hl_dc_mgr_next_event(&m, &ev), 1);
+		assert_int_equal(ev.kind, HL_DC_EV_NO_WORKER);
+		assert_int_equal(ev.job, 1001 + i); /* the oldest (job 1000's) made room */
+	}
+	assert_int_equal(hl_dc_mgr_next_event(&m, &ev), 1);
+	assert_int_equal(ev.kind, HL_DC_EV_JOB_DONE);
+	assert_int_equal(ev.job, 1000);
+	assert_int_equal(ev.status, HL_WS_CANCELLED);
+	assert_int_equal(hl_dc_mgr_next_event(&m, &ev), 0);
+	hl_dc_mgr_fini(&m);
+	assert_int_equal(hl_dc_mgr_init(&m, &mc), 0);
+
+	/* A worker; HL_DC_EVENTS + 1 jobs run one after the other while nobody drains events. */
+	assert_int_equal(hl_dc_worker_update(&m, 1, 4, 0, now), 0);
+	for (uint64_t job = 1; job <= HL_DC_EVENTS + 1; job++) {
+		s.job = job;
+		assert_int_equal(hl_dc_job_start(&m, &s, hl_fence_make(1, 1), now), 0);
+		for (int t = 0; t < 50 && !(job <= HL_DC_EVENTS && hl_dc_job_find(&m, job) == NULL);
+		        t++) {
+			now += 50 * MS;
+			hl_dc_mgr_tick(&m, now);
+			hl_dc_wnode_tick(&w, now);
+			for (int k = 0; k < 4; k++) {
+				while (hl_dc_mgr_next_tx(&m, &msg) == 1)
+					hl_dc_wnode_recv(&w, &msg, now);
+				while (hl_dc_wnode_next_tx(&w, &msg) == 1)
+					hl_dc_mgr_recv(&m, &msg, now);
+			}
+		}
+	}
+	/* The last job's workflow completed, but its JOB_DONE found no room: the job waits. */
+	const struct hl_dc_job *j = hl_dc_job_find(&m, HL_DC_EVENTS + 1);
+	assert_non_null(j);
+	assert_int_equal(j->wf[0].state, HL_WF_COMPLETED);
+	assert_false(j->done_reported);
+	for (uint64_t job = 1; job <= HL_DC_EVENTS; job++) {
+		assert_int_equal(hl_dc_mgr_next_event(&m, &ev), 1);
+		assert_int_equal(ev.kind, HL_DC_EV_JOB_DONE);
+		assert_int_equal(ev.job, job);
+		assert_int_equal(ev.status, HL_WS_COMPLETED);
+	}
+	assert_int_equal(hl_dc_mgr_next_event(&m, &ev), 0);
+	hl_dc_mgr_tick(&m, now += MS);
+	assert_int_equal(hl_dc_mgr_next_event(&m, &ev), 1);
+	assert_int_equal(ev.kind, HL_DC_EV_JOB_DONE);
+	assert_int_equal(ev.job, HL_DC_EVENTS + 1);
+	assert_null(hl_dc_job_find(&m, HL_DC_EVENTS + 1));
+	hl_dc_mgr_fini(&m);
+	hl_dc_wnode_fini(&w);
+}
+
+/* host_runs (the node): an accepted dispatch gives exactly one START (not again for a resend),
+ * the slice does not end by itself at its duration, the host's finish sends the result; a
+ * cancelled running slice gives one STOP; a host that never drains its actions gets its
+ * dispatches refused (visible -HL_E_FULL ack), never an action dropped. */
+static void
+test_worker_actions(void **state)
+{
+	struct hl_dc_wnode w;
+	struct hl_dc_worker_cfg wc = {7, 1000, 1 * SEC, 1000, true};
+	struct hl_dc_action a;
+	struct hl_dc_msg d = {0}, out;
+	uint64_t now = 0;
+	(void)state;
+
+	assert_int_equal(hl_dc_wnode_init(&w, &wc), 0);
+	d.kind = HL_DC_DISPATCH;
+	d.from = d.leader = M0;
+	d.to = 7;
+	d.job = 42;
+	d.workflow = 3;
+	d.sub = 1;
+	d.token = hl_fence_make(1, 1);
+	d.cores = 2;
+	d.duration_ns = 2 * SEC;
+	assert_int_equal(hl_dc_wnode_recv(&w, &d, now), 0);
+	assert_int_equal(hl_dc_wnode_recv(&w, &d, now), 0); /* resend */
+	assert_int_equal(hl_dc_wnode_next_action(&w, &a), 1);
+	assert_int_equal(a.kind, HL_DC_ACT_START);
+	assert_int_equal(a.job, 42);
+	assert_int_equal(a.workflow, 3);
+	assert_int_equal(a.sub, 1);
+	assert_int_equal(a.cores, 2);
+	assert_int_equal(a.duration_ns, 2 * SEC);
+	assert_int_equal(a.token, d.token);
+	assert_int_equal(hl_dc_wnode_next_action(&w, &a), 0);
+	/* The duration passes: still running until the host says it ended. */
+	hl_dc_wnode_tick(&w, now += 3 * SEC);
+	while (hl_dc_wnode_next_tx(&w, &out) == 1)
+		assert_int_not_equal(out.kind, HL_DC_RESULT);
+	assert_int_equal(hl_dc_wnode_finish(&w, 42, 1, HL_WS_COMPLETED, now), 0);
+	int results = 0;
+	while (hl_dc_wnode_next_tx(&w, &out) == 1)
+		results += out.kind == HL_DC_RESULT;
+	assert_int_equal(results, 1);
+
+	/* Cancel of a running slice: one STOP. */
+	d.sub = 2;
+	assert_int_equal(hl_dc_wnode_recv(&w, &d, now), 0);
+	assert_int_equal(hl_dc_wnode_next_action(&w, &a), 1);
+	assert_int_equal(a.kind, HL_DC_ACT_START);
+	struct hl_dc_msg c = d;
+	c.kind = HL_DC_CANCEL;
+	assert_int_equal(hl_dc_wnode_recv(&w, &c, now), 0);
+	assert_int_equal(hl_dc_wnode_next_action(&w, &a), 1);
+	assert_int_equal(a.kind, HL_DC_ACT_STOP);
+	assert_int_equal(a.sub, 2);
+	assert_int_equal(hl_dc_wnode_next_action(&w, &a), 0);
+
+	/* Nobody drains: dispatches are refused before an action could be lost. */
+	uint32_t accepted = 0, refused = 0;
+	for (uint32_t i = 0; i < HL_DC_ACTIONS; i++) {
+		d.sub = 100 + i;
+		d.cores = 1;
+		int rc = hl_dc_wnode_recv(&w, &d, now);
+		if (rc == 0) {
+			accepted++;
+			c.sub = d.sub; /* cancel it at once: START + STOP queued */
+			assert_int_equal(hl_dc_wnode_recv(&w, &c, now), 0);
+		} else {
+			assert_int_equal(rc, -HL_E_FULL);
+			refused++;
+		}
+	}
+	assert_true(accepted > 0 && refused > 0);
+	assert_int_equal(w.act_len, 2 * accepted);
+	for (uint32_t i = 0; i < accepted; i++) {
+		assert_int_equal(hl_dc_wnode_next_action(&w, &a), 1);
+		assert_int_equal(a.kind, HL_DC_ACT_START);
+		assert_int_equal(a.sub, 100 + i);
+		assert_int_equal(hl_dc_wnode_next_action(&w, &a), 1);
+		assert_int_equal(a.kind, HL_DC_ACT_STOP);
+		assert_int_equal(a.sub, 100 + i);
+	}
+	assert_int_equal(hl_dc_wnode_next_action(&w, &a), 0);
+	hl_dc_wnode_fini(&w);
+}
+
 int
 main(void)
 {
@@ -675,6 +852,8 @@ main(void)
 	        cmocka_unit_test(test_cancel_and_failure_paths),
 	        cmocka_unit_test(test_progress_through_manager),
 	        cmocka_unit_test(test_worker_orphans_and_duplicates),
+	        cmocka_unit_test(test_job_done_never_lost),
+	        cmocka_unit_test(test_worker_actions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
