@@ -84,6 +84,12 @@ void hl_rxmeas_account(struct hl_rxmeas *r, struct rte_mbuf **pkts, uint16_t n, 
  * Returns the number of packets received. */
 uint16_t hl_rxmeas_poll(struct hl_rxmeas *r);
 
+/** Free n received mbufs as hl_rxmeas_poll does: a direct, single-segment mbuf holding the only
+ * reference goes back to its pool reading only its first cache line (its next pointer is NULL
+ * when nb_segs is 1); chained, indirect, external-buffer and shared mbufs go through
+ * rte_pktmbuf_free. */
+void hl_rx_free_burst(struct rte_mbuf *const *pkts, uint16_t n);
+
 /** Publish a snapshot now (owner lcore only). */
 void hl_rxmeas_publish(struct hl_rxmeas *r);
 

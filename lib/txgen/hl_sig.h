@@ -37,7 +37,8 @@ _Static_assert(sizeof(struct hl_sig) == HL_SIG_LEN, "signature is 16 bytes");
 
 /** Offset of the signature in an Ethernet frame of len bytes (no FCS), or -1 when the frame is
  * not Ethernet[/802.1Q]/IPv4|IPv6/UDP|TCP|ICMP|ICMPv6 or is too short to hold one. IPv6 extension
- * headers and IPv4 fragments are not followed (hyperline never sends them). */
+ * headers and IPv4 fragments other than the first are not followed (hyperline never sends
+ * them); a first fragment (MF set, offset 0) carries its L4 header and signature in place. */
 static inline int
 hl_sig_locate(const uint8_t *p, uint32_t len)
 {
@@ -55,7 +56,7 @@ hl_sig_locate(const uint8_t *p, uint32_t len)
 		uint8_t vihl = p[off];
 		uint16_t frag;
 		memcpy(&frag, p + off + 6, 2);
-		if ((vihl >> 4) != 4 || (frag & 0xff1f) != 0) /* offset != 0 or MF set */
+		if ((vihl >> 4) != 4 || (frag & 0xff1f) != 0) /* fragment offset != 0 */
 			return -1;
 		proto = p[off + 9];
 		off += (uint32_t)(vihl & 0xf) * 4;

@@ -1078,6 +1078,205 @@ test_rx_forged(void **state)
 	lb_free(&l);
 }
 
+/* Hand-made frames for the staged RX loop: what each kind must be counted as. */
+enum fk {
+	FK_SIGNED, /* Eth/IPv4/UDP, signature at 42: the fast locate */
+	FK_VLAN, /* 802.1Q, signature at 46: the general locator */
+	FK_IHL6, /* IPv4 with 4 bytes of options, signature at 46 */
+	FK_IHL6_AT42, /* IPv4 with options but the signature at 42: not where it belongs */
+	FK_FRAG, /* IPv4 fragment at offset 8, "signature" at 42: not the L4 header, not parsed */
+	FK_FRAG1, /* first fragment (MF, offset 0): its UDP header and signature are in place */
+	FK_NOMAGIC, /* no signature */
+	FK_SHORT, /* signed frame cut to 57 bytes (one short of a whole signature) */
+	FK_TINY, /* 14 bytes */
+	FK_UNTRACKED, /* signed, stream 99 (not tracked) */
+	FK_MOVED, /* signed, data 64 bytes below the usual headroom (prefetch guess wrong) */
+	FK_N
+};
+
+static struct rte_mbuf *
+frame(struct rte_mempool *mp, enum fk k, uint32_t seq)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	assert_non_null(m);
+	if (k == FK_MOVED)
+		m->data_off = RTE_PKTMBUF_HEADROOM - 64;
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, 64);
+	assert_non_null(p);
+	memset(p, 0, 64);
+	uint32_t ip = 14, sig = 42;
+	p[12] = 0x08;
+	if (k == FK_VLAN) {
+		p[12] = 0x81;
+		p[16] = 0x08;
+		ip = 18;
+		sig = 46;
+	}
+	p[ip] = 0x45;
+	if (k == FK_IHL6 || k == FK_IHL6_AT42) {
+		p[ip] = 0x46;
+		sig = k == FK_IHL6 ? 46 : 42;
+	}
+	if (k == FK_FRAG || k == FK_FRAG1)
+		p[ip + 6] = 0x20; /* MF */
+	if (k == FK_FRAG)
+		p[ip + 7] = 1; /* offset 1 x 8 bytes */
+	p[ip + 9] = 17;
+	struct hl_sig sg = {.magic = HL_SIG_MAGIC,
+	        .stream_id = k == FK_UNTRACKED ? 99 : 1,
+	        .seq = seq,
+	        .tx_tsc = rte_rdtsc()};
+	if (k != FK_NOMAGIC)
+		memcpy(p + sig, &sg, sizeof(sg));
+	if (k == FK_SHORT)
+		assert_int_equal(rte_pktmbuf_trim(m, 64 - 57), 0);
+	if (k == FK_TINY)
+		assert_int_equal(rte_pktmbuf_trim(m, 64 - 14), 0);
+	return m;
+}
+
+static bool
+fk_signed(enum fk k)
+{
+	return k == FK_SIGNED || k == FK_VLAN || k == FK_IHL6 || k == FK_MOVED || k == FK_FRAG1;
+}
+
+/* The staged RX loop (prefetch ahead, parse, per-stream accounting, bulk free) on bursts of
+ * 0, 1, 31, 32 and 33 packets (a chunk boundary) of every kind of frame, in a pseudo-random
+ * mix: each packet is counted exactly once as signed, unsigned or unknown, the signed ones
+ * are in sequence (no loss, reordering or duplicates) with one latency sample each, and every
+ * mbuf goes back to its pool. */
+static void
+test_rx_staged_bursts(void **state)
+{
+	(void)state;
+	struct lb l;
+	lb_make(&l, 1024, false, NULL);
+	struct rte_mempool *mp = rte_pktmbuf_pool_create(
+	        "hl_rxst", 511, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	assert_non_null(mp);
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct hl_rxmeas *r = hl_rxmeas_create(l.port, 0, 0, SOCKET_ID_ANY);
+	assert_non_null(r);
+	assert_int_equal(hl_rxmeas_track(r, 1), 0);
+	static const unsigned sizes[] = {0, 1, 31, 32, 33, 0, 64, 5, 1, 0, 32};
+	struct hl_prng g;
+	hl_prng_seed(&g, 11);
+	uint64_t want_sig = 0, want_uns = 0, want_unk = 0, want_tot = 0;
+	uint32_t seq = 0;
+	for (unsigned rep = 0; rep < 20; rep++) {
+		for (size_t b = 0; b < sizeof(sizes) / sizeof(sizes[0]); b++) {
+			struct rte_mbuf *in[64];
+			unsigned n = sizes[b];
+			for (unsigned i = 0; i < n; i++) {
+				/* the first bursts are all of one kind, then a mix */
+				enum fk k = rep < FK_N ? (enum fk)rep
+				                       : (enum fk)hl_prng_below(&g, FK_N);
+				bool sgd = fk_signed(k);
+				in[i] = frame(mp, k, sgd ? seq : 0xdead);
+				seq += sgd;
+				want_sig += sgd;
+				want_unk += k == FK_UNTRACKED;
+				want_uns += !sgd && k != FK_UNTRACKED;
+			}
+			assert_int_equal(rte_ring_enqueue_burst(l.b, (void **)in, n, NULL), n);
+			want_tot += n;
+			unsigned got = 0;
+			uint16_t k;
+			while ((k = hl_rxmeas_poll(r)) > 0) {
+				assert_true(k <= HL_RX_BURST);
+				got += k;
+			}
+			assert_int_equal(got, n);
+			const struct hl_rx_stats *st = hl_rxmeas_stats(r, 1);
+			uint64_t tot, uns, unk;
+			hl_rxmeas_totals(r, &tot, &uns, &unk);
+			assert_int_equal(tot, want_tot);
+			assert_int_equal(uns, want_uns);
+			assert_int_equal(unk, want_unk);
+			assert_int_equal(st->rx_pkts, want_sig);
+			assert_int_equal(st->unique, want_sig);
+			assert_int_equal(st->lat_ns.count, want_sig);
+			assert_int_equal(st->rx_bytes, want_sig * 68); /* 64 + FCS */
+			assert_int_equal(hl_rx_loss_now(st), 0);
+			assert_int_equal(st->dup + st->reorder + st->too_old, 0);
+			if (want_sig > 0)
+				assert_int_equal(st->max_seq, want_sig - 1);
+			assert_int_equal(rte_mempool_avail_count(mp), avail0);
+		}
+	}
+	assert_true(want_sig > 0 && want_uns > 0 && want_unk > 0);
+	hl_rxmeas_free(r);
+	lb_free(&l);
+	rte_mempool_free(mp);
+}
+
+/* hl_rx_free_burst: plain mbufs of two pools go straight back (in runs per pool); a chain, an
+ * indirect clone, an external buffer and a shared mbuf take the general path and are freed
+ * correctly (all segments, the clone's reference on its parent, only one reference). */
+static void
+ext_free_cb(void *addr, void *opaque)
+{
+	(void)addr;
+	(*(unsigned *)opaque)++;
+}
+
+static void
+test_rx_free_burst(void **state)
+{
+	(void)state;
+	struct rte_mempool *a = rte_pktmbuf_pool_create(
+	        "hl_rxfa", 255, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	struct rte_mempool *b = rte_pktmbuf_pool_create(
+	        "hl_rxfb", 255, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	assert_non_null(a);
+	assert_non_null(b);
+	unsigned a0 = rte_mempool_avail_count(a), b0 = rte_mempool_avail_count(b);
+	hl_rx_free_burst(NULL, 0); /* nothing to do */
+
+	struct rte_mbuf *pk[HL_RX_BURST];
+	unsigned n = 0;
+	for (int i = 0; i < 6; i++) /* runs a a b b a b */
+		pk[n++] = rte_pktmbuf_alloc((0x2c >> i) & 1 ? b : a);
+	struct rte_mbuf *head = rte_pktmbuf_alloc(a), *tail = rte_pktmbuf_alloc(b);
+	assert_non_null(rte_pktmbuf_append(head, 100));
+	assert_non_null(rte_pktmbuf_append(tail, 100));
+	assert_int_equal(rte_pktmbuf_chain(head, tail), 0);
+	pk[n++] = head; /* chain: nb_segs 2 */
+	struct rte_mbuf *parent = rte_pktmbuf_alloc(a);
+	assert_non_null(parent);
+	pk[n++] = rte_pktmbuf_clone(parent, b); /* indirect, holds a reference on parent */
+	struct rte_mbuf *shared = rte_pktmbuf_alloc(a);
+	rte_mbuf_refcnt_update(shared, 1); /* refcnt 2: only our reference goes */
+	pk[n++] = shared;
+	static uint8_t extbuf[2048 + sizeof(struct rte_mbuf_ext_shared_info)];
+	unsigned ext_freed = 0;
+	uint16_t blen = sizeof(extbuf);
+	struct rte_mbuf_ext_shared_info *shinfo =
+	        rte_pktmbuf_ext_shinfo_init_helper(extbuf, &blen, ext_free_cb, &ext_freed);
+	assert_non_null(shinfo);
+	struct rte_mbuf *ext = rte_pktmbuf_alloc(b);
+	rte_pktmbuf_attach_extbuf(ext, extbuf, 0, blen, shinfo);
+	pk[n++] = ext;
+	pk[n++] = rte_pktmbuf_alloc(a);
+	for (unsigned i = 0; i < n; i++)
+		assert_non_null(pk[i]);
+	assert_int_equal(rte_mempool_avail_count(a), a0 - 7);
+	assert_int_equal(rte_mempool_avail_count(b), b0 - 6);
+
+	hl_rx_free_burst(pk, (uint16_t)n);
+	assert_int_equal(rte_mbuf_refcnt_read(shared), 1);
+	assert_int_equal(rte_mbuf_refcnt_read(parent), 1); /* the clone let go of it */
+	assert_int_equal(ext_freed, 1);
+	assert_int_equal(rte_mempool_avail_count(a), a0 - 2); /* parent, shared */
+	assert_int_equal(rte_mempool_avail_count(b), b0);
+	rte_pktmbuf_free(parent);
+	rte_pktmbuf_free(shared);
+	assert_int_equal(rte_mempool_avail_count(a), a0);
+	rte_mempool_free(a);
+	rte_mempool_free(b);
+}
+
 /* Bounded collections say so when full: generator streams and tracked RX streams. */
 static void
 test_bounds(void **state)
@@ -1214,6 +1413,8 @@ main(int argc, char **argv)
 	        cmocka_unit_test(test_sig_locate_hostile),
 	        cmocka_unit_test(test_rx_forged),
 	        cmocka_unit_test(test_bounds),
+	        cmocka_unit_test(test_rx_staged_bursts),
+	        cmocka_unit_test(test_rx_free_burst),
 	};
 	return cmocka_run_group_tests_name("txgen", tests, eal_setup, eal_teardown);
 }

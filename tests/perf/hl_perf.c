@@ -274,10 +274,13 @@ mode_rx(void)
  *     poll came back empty, which --record-burst-stats shows (rounds with an empty poll are
  *     discarded and counted). The rest of the ring is drained untimed.
  *   - this process's hl_rxmeas_poll loop (whole ring, timed);
- *   - the in-process rx_burst + free_bulk loop (whole ring, timed), for continuity with `rx`.
+ *   - the in-process rx_burst + free_bulk loop (whole ring, timed), for continuity with `rx`;
+ *   - the same loop freeing with hl_rx_free_burst ("loopff", whole ring, timed): what the
+ *     reference would cost with hl_rxmeas_poll's cheaper free, so that the share of the measured
+ *     ratio owed to the free, not to the measurement, stays visible.
  * The fill is large (default 32768: ~80 MB of mbufs) so that testpmd's drain lasts long enough
- * to be stopped before the ring empties; at that size the packets are out of the caches for
- * all three (the regime of a NIC writing into memory), unlike the L1/L2-sized fills of `rx`.
+ * to be stopped before the ring empties; at that size (~6 MB of touched lines) the packets are
+ * out of the L1/L2 caches for all of them, unlike the L1/L2-sized fills of `rx`.
  * Cross-process frees go through the pool's ops index, which is only meaningful if both
  * processes registered the mempool drivers in the same order: p2-rx runs hl_perf with
  * LD_PRELOAD set to testpmd's own DT_NEEDED libraries for that (a mismatch sends testpmd's frees
@@ -412,8 +415,9 @@ mode_rxtp(const char *prefix, unsigned cpu)
 	tp_spawn(&t, prefix, cpu);
 	double *c_ours = calloc(opt_rounds, sizeof(double)),
 	       *c_loop = calloc(opt_rounds, sizeof(double)),
-	       *c_tp = calloc(opt_rounds, sizeof(double));
-	if (c_ours == NULL || c_loop == NULL || c_tp == NULL)
+	       *c_tp = calloc(opt_rounds, sizeof(double)),
+	       *c_loopff = calloc(opt_rounds, sizeof(double));
+	if (c_ours == NULL || c_loop == NULL || c_tp == NULL || c_loopff == NULL)
 		die("calloc", "round arrays");
 	struct rte_mbuf *pk[HL_RX_BURST];
 	unsigned nr = 0, discarded = 0;
@@ -444,7 +448,7 @@ mode_rxtp(const char *prefix, unsigned cpu)
 			continue;
 		}
 		/* ours and the in-process loop: the whole drain, empty last poll included */
-		for (int w = 0; w < 2; w++) {
+		for (int w = 0; w < 3; w++) {
 			rxtp_fill(port, ts[w == 0 ? 0 : 1], fill);
 			uint64_t t0 = rte_rdtsc(), n = 0;
 			for (;;) {
@@ -452,14 +456,17 @@ mode_rxtp(const char *prefix, unsigned cpu)
 					k = hl_rxmeas_poll(m);
 				} else {
 					k = rte_eth_rx_burst(port, 0, pk, HL_RX_BURST);
-					if (k)
+					if (k && w == 1)
 						rte_pktmbuf_free_bulk(pk, k);
+					else if (k)
+						hl_rx_free_burst(pk, k);
 				}
 				if (k == 0)
 					break;
 				n += k;
 			}
-			(w == 0 ? c_ours : c_loop)[nr] = (double)(rte_rdtsc() - t0) / (double)n;
+			double c = (double)(rte_rdtsc() - t0) / (double)n;
+			(w == 0 ? c_ours : w == 1 ? c_loop : c_loopff)[nr] = c;
 		}
 		c_tp[nr++] = cyc;
 	}
@@ -477,22 +484,25 @@ mode_rxtp(const char *prefix, unsigned cpu)
 	qsort(c_ours, nr, sizeof(double), cmp_double);
 	qsort(c_loop, nr, sizeof(double), cmp_double);
 	qsort(c_tp, nr, sizeof(double), cmp_double);
+	qsort(c_loopff, nr, sizeof(double), cmp_double);
 	double hz = (double)rte_get_tsc_hz();
 	unsigned md = nr / 2;
 	const struct hl_rx_stats *st = hl_rxmeas_stats(m, 1);
 	uint64_t tot, uns, unk;
 	hl_rxmeas_totals(m, &tot, &uns, &unk);
 	printf("mode=rxtp rounds=%u discarded=%u ours_med_cyc=%.1f tp_med_cyc=%.1f "
-	       "loop_med_cyc=%.1f "
+	       "loop_med_cyc=%.1f loopff_med_cyc=%.1f loopff_min_cyc=%.1f "
 	       "ours_min_cyc=%.1f tp_min_cyc=%.1f loop_min_cyc=%.1f ours_med_mpps=%.3f "
 	       "tp_med_mpps=%.3f loop_med_mpps=%.3f signed=%" PRIu64 " loss=%" PRIu64
 	       " dup=%" PRIu64 " reorder=%" PRIu64 " unknown=%" PRIu64 " lat_count=%" PRIu64 "\n",
-	        nr, discarded, c_ours[md], c_tp[md], c_loop[md], c_ours[0], c_tp[0], c_loop[0],
-	        hz / c_ours[md] / 1e6, hz / c_tp[md] / 1e6, hz / c_loop[md] / 1e6, st->rx_pkts,
-	        hl_rx_loss_now(st), st->dup, st->reorder, unk, st->lat_ns.count);
+	        nr, discarded, c_ours[md], c_tp[md], c_loop[md], c_loopff[md], c_loopff[0],
+	        c_ours[0], c_tp[0], c_loop[0], hz / c_ours[md] / 1e6, hz / c_tp[md] / 1e6,
+	        hz / c_loop[md] / 1e6, st->rx_pkts, hl_rx_loss_now(st), st->dup, st->reorder, unk,
+	        st->lat_ns.count);
 	free(c_ours);
 	free(c_loop);
 	free(c_tp);
+	free(c_loopff);
 }
 
 /* rxflow: continuous flow through a net_ring: the generator on a worker lcore (unlimited rate,
