@@ -29,9 +29,8 @@ hl_gate_cfg_default(struct hl_gate_cfg *cfg)
 /* ---- outbox ---- */
 
 static struct hl_gmsg *
-out_slot(struct hl_gmsg *q, uint32_t *head, uint32_t *len, uint64_t *n_full)
+out_slot(struct hl_gmsg *q, uint32_t *head, uint32_t *len, uint64_t *n_full, struct hl_gmsg *sink)
 {
-	static struct hl_gmsg sink; /* target of a dropped message; never read */
 	struct hl_gmsg *m;
 
 	if (*len == HL_GATE_OUTQ) {
@@ -39,7 +38,7 @@ out_slot(struct hl_gmsg *q, uint32_t *head, uint32_t *len, uint64_t *n_full)
 		HL_LOG(HL_LOG_WARN, "gate",
 		        "outbox full (%u): message dropped, the peer's retry heals it",
 		        HL_GATE_OUTQ);
-		m = &sink;
+		m = sink; /* per instance: no state shared between gates */
 	} else {
 		m = &q[(*head + *len) % HL_GATE_OUTQ];
 		(*len)++;
@@ -62,7 +61,7 @@ out_pop(struct hl_gmsg *q, uint32_t *head, uint32_t *len, struct hl_gmsg *m)
 static struct hl_gmsg *
 gout(struct hl_gate *g, uint8_t type, uint64_t to, uint64_t job)
 {
-	struct hl_gmsg *m = out_slot(g->outq, &g->out_head, &g->out_len, &g->n_out_full);
+	struct hl_gmsg *m = out_slot(g->outq, &g->out_head, &g->out_len, &g->n_out_full, &g->sink);
 
 	m->type = type;
 	m->from = g->cfg.self;

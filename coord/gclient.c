@@ -46,12 +46,11 @@ hl_gclient_fini(struct hl_gclient *c)
 static struct hl_gmsg *
 cout(struct hl_gclient *c, uint8_t type, uint64_t to, uint64_t job)
 {
-	static struct hl_gmsg sink;
 	struct hl_gmsg *m;
 
 	if (c->out_len == HL_GATE_OUTQ) {
 		c->n_out_full++;
-		m = &sink;
+		m = &c->sink; /* per instance: no state shared between clients */
 	} else {
 		m = &c->outq[(c->out_head + c->out_len) % HL_GATE_OUTQ];
 		c->out_len++;

@@ -203,6 +203,7 @@ struct hl_gate {
 	uint32_t ndcs;
 	struct hl_gmsg *outq;
 	uint32_t out_head, out_len;
+	struct hl_gmsg sink; /* target of a message dropped on a full outbox; never read */
 	/* counters */
 	uint64_t n_out_full, n_forwarded, n_dup_results, n_stale, n_handoffs, n_dc_timeouts,
 	        n_takeovers, n_redirects, n_orphans;
@@ -280,6 +281,7 @@ struct hl_gclient {
 	struct hl_gclient_job *j;
 	struct hl_gmsg *outq;
 	uint32_t out_head, out_len;
+	struct hl_gmsg sink; /* target of a message dropped on a full outbox; never read */
 	uint64_t n_dup_pushes, n_out_full, n_leader_changes, n_stale, n_gaps, n_updates_full;
 	struct hl_gclient_update upd[HL_GCLIENT_UPDATES]; /* ring for the application */
 	uint32_t upd_head, upd_len;

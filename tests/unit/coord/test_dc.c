@@ -839,6 +839,45 @@ test_worker_actions(void **state)
 	hl_dc_wnode_fini(&w);
 }
 
+/* seed-defects A.2: the core takes notifications (SWIM deaths, registry updates) as calls and
+ * reports outcomes as polled events, never through callbacks; a notification it refuses is
+ * answered with an error (the host logs it) and every later one is still acted on. */
+static void
+test_refused_notification_does_not_stop_others(void **state)
+{
+	struct hl_dc_job_spec s;
+	struct hl_dc_event ev;
+	(void)state;
+
+	net_init(&net, 4);
+	memset(&s, 0, sizeof(s));
+	s.job = 9;
+	s.nwf = 1;
+	s.wf[0] = (struct hl_dc_wf_spec){1, 0, 4, 10 * SEC, 1};
+	assert_int_equal(hl_dc_job_start(&net.m[0], &s, hl_fence_make(1, 1), 0), 0);
+	pump(&net);
+	const struct hl_dc_job *j = hl_dc_job_find(&net.m[0], 9);
+	uint64_t first = j->wf[0].worker;
+	assert_int_equal(j->wf[0].state, HL_WF_RUNNING);
+	/* refused: unknown worker, zero cores, unknown job */
+	assert_int_equal(hl_dc_worker_dead(&net.m[0], 999, net.now), -ENOENT);
+	assert_true(hl_dc_worker_update(&net.m[0], 0, 4, 0, net.now) < 0);
+	assert_int_equal(hl_dc_job_cancel(&net.m[0], 12345, net.now), -HL_E_NOT_FOUND);
+	/* the next notification is acted on: the workflow moves off the dead worker */
+	net.wdown[first - 1] = true;
+	assert_int_equal(hl_dc_worker_dead(&net.m[0], first, net.now), 0);
+	bool reassigned = false;
+	while (hl_dc_mgr_next_event(&net.m[0], &ev) == 1)
+		reassigned |= ev.kind == HL_DC_EV_REASSIGNED && ev.job == 9 && ev.worker == first;
+	assert_true(reassigned);
+	advance(&net, net.now + 1 * SEC);
+	j = hl_dc_job_find(&net.m[0], 9);
+	assert_non_null(j);
+	assert_int_equal(j->wf[0].state, HL_WF_RUNNING);
+	assert_int_not_equal(j->wf[0].worker, first);
+	net_fini(&net);
+}
+
 int
 main(void)
 {
@@ -854,6 +893,7 @@ main(void)
 	        cmocka_unit_test(test_worker_orphans_and_duplicates),
 	        cmocka_unit_test(test_job_done_never_lost),
 	        cmocka_unit_test(test_worker_actions),
+	        cmocka_unit_test(test_refused_notification_does_not_stop_others),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
