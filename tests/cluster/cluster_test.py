@@ -14,8 +14,11 @@ import sys
 import tempfile
 import time
 
+import tcheck
+from tcheck import check, fail, left
+
 HYPERLINE, HLCTL = sys.argv[1], sys.argv[2]
-DEADLINE = time.monotonic() + 80
+tcheck.budget(80)
 PROCS = []
 
 NODE_INI = """[node]
@@ -34,24 +37,6 @@ traffic = 2
 device = net_ring0
 {seeds}
 """
-
-
-def fail(msg):
-    print("FAIL:", msg)
-    raise SystemExit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
-    print("ok:", msg)
-
-
-def left():
-    t = DEADLINE - time.monotonic()
-    if t <= 0:
-        fail("test ran over its time budget")
-    return t
 
 
 def start(tmp, i, seed=None):

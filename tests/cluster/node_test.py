@@ -17,12 +17,15 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import tcheck
+from tcheck import check, fail, left
 import urllib.error
 import urllib.request
 
 HYPERLINE, HLCTL, TEST = sys.argv[1], sys.argv[2], sys.argv[3]
 TELEMETRY = sys.argv[4] if len(sys.argv) > 4 else "dpdk-telemetry.py"
-DEADLINE = time.monotonic() + 50
+tcheck.budget(50)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PMD_DIR = os.path.join(ROOT, "pmd-config")
 PROCS = []
@@ -88,24 +91,6 @@ def two_wf(dur, counted=False, cores=1):
         return TWO_WF.format(adur=5000, dur=5000, c1="count = 6000", c2="count = 2500",
                              cores=cores)
     return TWO_WF.format(adur=300, dur=dur, c1="", c2="", cores=cores)
-
-
-def fail(msg):
-    print("FAIL:", msg)
-    raise SystemExit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
-    print("ok:", msg)
-
-
-def left():
-    t = DEADLINE - time.monotonic()
-    if t <= 0:
-        fail("test ran over its time budget")
-    return t
 
 
 class Node:

@@ -19,11 +19,14 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import tcheck
+from tcheck import check, fail, left
 import urllib.request
 
 HYPERLINE, HLCTL = sys.argv[1], sys.argv[2]
 TELEMETRY = sys.argv[3] if len(sys.argv) > 3 else None
-DEADLINE = time.monotonic() + 100
+tcheck.budget(100)
 PROCS = []
 MAX_FRAME = 65536  # [peer] max_frame of the test nodes: oversize is cheap to provoke
 
@@ -61,27 +64,15 @@ T_ERROR, T_REGISTER, T_REGISTER_ACK, T_JOB_SUBMIT = 1, 16, 17, 64
 LOGS = []
 
 
-def fail(msg):
+def dump_logs():
     for name, log in LOGS:  # the nodes' last words, for the test log
         log.flush()
         log.seek(0)
         lines = [ln for ln in log.read().splitlines() if " peer" in ln or " swim" in ln]
         print("---- %s (peer/swim lines, last 25)\n%s" % (name, "\n".join(lines[-25:])))
-    print("FAIL:", msg)
-    raise SystemExit(1)
 
 
-def check(cond, msg):
-    if not cond:
-        fail(msg)
-    print("ok:", msg)
-
-
-def left():
-    t = DEADLINE - time.monotonic()
-    if t <= 0:
-        fail("test ran over its time budget")
-    return t
+tcheck.on_fail(dump_logs)
 
 
 def wait_for(what, pred):

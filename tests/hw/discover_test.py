@@ -19,19 +19,11 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "cluster"))
+from tcheck import check, fail  # noqa: E402
+
 DISCOVER = os.path.join(HERE, "..", "..", "hw", "discover.py")
 HYPERLINE, HLCTL = sys.argv[1], sys.argv[2]
-
-
-def fail(msg):
-    print("FAIL:", msg)
-    raise SystemExit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
-    print("ok:", msg)
 
 
 def put(path, text):
