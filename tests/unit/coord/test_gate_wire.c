@@ -23,6 +23,20 @@ static uint8_t buf[65536];
 
 #define NTYPES HL_GM_FWD_REPORT
 
+/* Field by field: a struct literal assigned may bring garbage padding, and messages are compared
+ * byte for byte. */
+static void
+set_rep(struct hl_gate_report *r, uint64_t source, uint64_t dc, int32_t error, uint32_t elapsed_ms,
+        uint16_t type, uint8_t ok)
+{
+	r->source = source;
+	r->dc = dc;
+	r->error = error;
+	r->elapsed_ms = elapsed_ms;
+	r->type = type;
+	r->ok = ok;
+}
+
 static void
 fill(struct hl_gmsg *m, uint8_t type, int mode)
 {
@@ -57,18 +71,14 @@ fill(struct hl_gmsg *m, uint8_t type, int mode)
 		m->rec.dcs[2] = 103;
 		m->ppm = 654321;
 		m->gap_seq = 0xdd0000000000000dull;
-		m->rep = (struct hl_gate_report){.source = 0xee0000000000000eull,
-		        .dc = 0xff0000000000000full,
-		        .error = -ETIMEDOUT,
-		        .elapsed_ms = 0x12345678u,
-		        .type = 0x4321,
-		        .ok = 0};
+		set_rep(&m->rep, 0xee0000000000000eull, 0xff0000000000000full, -ETIMEDOUT,
+		        0x12345678u, 0x4321, 0);
 		m->ref = 5;
 		m->rec.nrep = 4; /* [1] all zero inside the list survives; [6] past nrep travels */
-		m->rec.rep[0] = (struct hl_gate_report){1001, 101, 0, 17, 3, 1};
-		m->rec.rep[2] = (struct hl_gate_report){1003, 103, -EIO, 0, 0, 0};
-		m->rec.rep[3] = (struct hl_gate_report){0, 0, 0, 0, 0, 1};
-		m->rec.rep[6] = (struct hl_gate_report){7, 0, 0, 0, 0, 0};
+		set_rep(&m->rec.rep[0], 1001, 101, 0, 17, 3, 1);
+		set_rep(&m->rec.rep[2], 1003, 103, -EIO, 0, 0, 0);
+		set_rep(&m->rec.rep[3], 0, 0, 0, 0, 0, 1);
+		set_rep(&m->rec.rep[6], 7, 0, 0, 0, 0, 0);
 	} else if (mode == 2) { /* every field at its maximum */
 		m->kind = UINT8_MAX;
 		m->status = HL_WS_MAX;
@@ -88,8 +98,8 @@ fill(struct hl_gmsg *m, uint8_t type, int mode)
 		}
 		m->ppm = HL_WIRE_PPM;
 		m->gap_seq = UINT64_MAX;
-		m->rep = (struct hl_gate_report){
-		        UINT64_MAX, UINT64_MAX, -(int32_t)HL_WIRE_U16, UINT32_MAX, UINT16_MAX, 1};
+		set_rep(&m->rep, UINT64_MAX, UINT64_MAX, -(int32_t)HL_WIRE_U16, UINT32_MAX,
+		        UINT16_MAX, 1);
 		m->ref = HL_GATE_JOB_REPORTS - 1;
 		m->rec.nrep = HL_GATE_JOB_REPORTS;
 		for (int i = 0; i < HL_GATE_JOB_REPORTS; i++)
