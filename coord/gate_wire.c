@@ -11,6 +11,7 @@
 
 _Static_assert(HL_IDEM_KEY_MAX == HL_WIRE_IDEM_BIN_MAX, "idempotency key bound differs");
 _Static_assert(HL_GATE_JOB_DCS == HL_WIRE_GATE_DCS, "DCs per gate job record bound differs");
+_Static_assert(HL_GATE_JOB_REPORTS == HL_WIRE_GATE_REPORTS, "reports per gate job record differ");
 
 enum g_fld {
 	GF_KIND,
@@ -26,6 +27,10 @@ enum g_fld {
 	GF_DC,
 	GF_KEY, /* BIN: key[key_len] */
 	GF_REC, /* REC gate_rec: the nested struct hl_gate_rec */
+	GF_PPM,
+	GF_GAP, /* gap_seq */
+	GF_REP, /* REC gate_report: the nested struct hl_gate_report */
+	GF_REF,
 	GF_N_,
 };
 
@@ -44,6 +49,11 @@ enum {
 	XK_KEY = 49,
 	XK_REC = 50,
 	XK_CTYPE = 51,
+	XK_PPM = 52,
+	XK_GAP = 53,
+	XK_REP = 54,
+	XK_REF = 55,
+	XK_SCODE = 56, /* coord_code: a code that is no error, signed, as is */
 };
 
 struct g_map {
@@ -57,9 +67,11 @@ struct g_map {
 
 /* The tail most types share: the fields they have no key of their own for. */
 /* clang-format off */
+#define EXT_D4 \
+	{GF_PPM, XK_PPM, 0}, {GF_GAP, XK_GAP, 0}, {GF_REP, XK_REP, 0}, {GF_REF, XK_REF, 0}
 #define EXT_COMMON \
 	{GF_KIND, XK_KIND, 0}, {GF_DC, XK_DC, 0}, {GF_KEY, XK_KEY, 0}, {GF_REC, XK_REC, 0}, \
-	{GF_VERSION, XK_VERSION, 0}
+	{GF_VERSION, XK_VERSION, 0}, EXT_D4
 /* clang-format on */
 
 static const struct g_map g_maps[] = {
@@ -107,26 +119,37 @@ static const struct g_map g_maps[] = {
                 {{GF_JOB, 1, 0}, {GF_FROM, 2, 0}, {GF_TOKEN, 3, 0}, {GF_KEY, 4, 0},
                         {GF_TO, XK_DEST, 0}, {GF_STATUS, XK_STATUS, 0}, {GF_CODE, XK_CODE, 0},
                         {GF_LEADER, XK_LEADER, 0}, {GF_SEQ, XK_SEQ, 0}, {GF_VERSION, XK_VERSION, 0},
-                        {GF_KIND, XK_KIND, 0}, {GF_DC, XK_DC, 0}, {GF_REC, XK_REC, 0}}},
+                        {GF_KIND, XK_KIND, 0}, {GF_DC, XK_DC, 0}, {GF_REC, XK_REC, 0}, EXT_D4}},
         {HL_GM_REC_PUT, HL_MSG_job_record_append, 0, 1, 2,
                 {{GF_JOB, 3, 0}, {GF_TOKEN, 4, 0}, {GF_VERSION, 5, 0}, {GF_STATUS, 6, 0},
                         {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0}, {GF_CODE, XK_CODE, 0},
                         {GF_LEADER, XK_LEADER, 0}, {GF_SEQ, XK_SEQ, 0}, {GF_KIND, XK_KIND, 0},
-                        {GF_DC, XK_DC, 0}, {GF_KEY, XK_KEY, 0}, {GF_REC, XK_REC, 0}}},
+                        {GF_DC, XK_DC, 0}, {GF_KEY, XK_KEY, 0}, {GF_REC, XK_REC, 0}, EXT_D4}},
         {HL_GM_REC_DATA, HL_MSG_job_record_append, HL_GM_REC_DATA, 1, 2,
                 {{GF_JOB, 3, 0}, {GF_TOKEN, 4, 0}, {GF_VERSION, 5, 0}, {GF_STATUS, 6, 0},
                         {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0}, {GF_CODE, XK_CODE, 0},
                         {GF_LEADER, XK_LEADER, 0}, {GF_SEQ, XK_SEQ, 0}, {GF_KIND, XK_KIND, 0},
-                        {GF_DC, XK_DC, 0}, {GF_KEY, XK_KEY, 0}, {GF_REC, XK_REC, 0}}},
+                        {GF_DC, XK_DC, 0}, {GF_KEY, XK_KEY, 0}, {GF_REC, XK_REC, 0}, EXT_D4}},
         {HL_GM_REC_ACK, HL_MSG_job_record_ack, 0, 0, 0,
                 {{GF_JOB, 1, 0}, {GF_TOKEN, 2, 0}, {GF_VERSION, 3, 0}, {GF_FROM, 4, 0},
                         {GF_CODE, 6, 0}, {GF_TO, XK_DEST, 0}, {GF_STATUS, XK_STATUS, 0},
                         {GF_LEADER, XK_LEADER, 0}, {GF_SEQ, XK_SEQ, 0}, {GF_KIND, XK_KIND, 0},
-                        {GF_DC, XK_DC, 0}, {GF_KEY, XK_KEY, 0}, {GF_REC, XK_REC, 0}}},
+                        {GF_DC, XK_DC, 0}, {GF_KEY, XK_KEY, 0}, {GF_REC, XK_REC, 0}, EXT_D4}},
         {HL_GM_REC_FETCH, HL_MSG_job_record_fetch, 0, 1, 2,
                 {{GF_FROM, 3, 0}, {GF_JOB, 4, 0}, {GF_TOKEN, XK_TOKEN, 0}, {GF_TO, XK_DEST, 0},
                         {GF_STATUS, XK_STATUS, 0}, {GF_CODE, XK_CODE, 0}, {GF_LEADER, XK_LEADER, 0},
                         {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+        /* C.2 key sync: a scan request and its pages ride the record fetch and append. */
+        {HL_GM_KEY_FETCH, HL_MSG_job_record_fetch, HL_GM_KEY_FETCH, 1, 2,
+                {{GF_FROM, 3, 0}, {GF_JOB, 4, 0}, {GF_TOKEN, XK_TOKEN, 0}, {GF_TO, XK_DEST, 0},
+                        {GF_STATUS, XK_STATUS, 0}, {GF_CODE, XK_CODE, 0}, {GF_LEADER, XK_LEADER, 0},
+                        {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+        /* A page end's code is 1 = no more pages: no error, it rides coord_code. */
+        {HL_GM_KEY_DATA, HL_MSG_job_record_append, HL_GM_KEY_DATA, 1, 2,
+                {{GF_JOB, 3, 0}, {GF_TOKEN, 4, 0}, {GF_VERSION, 5, 0}, {GF_STATUS, 6, 0},
+                        {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0}, {GF_CODE, XK_SCODE, 0},
+                        {GF_LEADER, XK_LEADER, 0}, {GF_SEQ, XK_SEQ, 0}, {GF_KIND, XK_KIND, 0},
+                        {GF_DC, XK_DC, 0}, {GF_KEY, XK_KEY, 0}, {GF_REC, XK_REC, 0}, EXT_D4}},
         {HL_GM_REC_FORGET, HL_MSG_job_record_forget, 0, 0, 0,
                 {{GF_JOB, 1, 0}, {GF_FROM, 2, 0}, {GF_TOKEN, 3, 0}, {GF_TO, XK_DEST, 0},
                         {GF_STATUS, XK_STATUS, 0}, {GF_CODE, XK_CODE, 0}, {GF_LEADER, XK_LEADER, 0},
@@ -135,7 +158,7 @@ static const struct g_map g_maps[] = {
                 {{GF_JOB, 1, 0}, {GF_FROM, 2, 0}, {GF_TOKEN, 3, 0}, {GF_VERSION, 4, 0},
                         {GF_TO, XK_DEST, 0}, {GF_STATUS, XK_STATUS, 0}, {GF_CODE, XK_CODE, 0},
                         {GF_LEADER, XK_LEADER, 0}, {GF_SEQ, XK_SEQ, 0}, {GF_KIND, XK_KIND, 0},
-                        {GF_DC, XK_DC, 0}, {GF_KEY, XK_KEY, 0}, {GF_REC, XK_REC, 0}}},
+                        {GF_DC, XK_DC, 0}, {GF_KEY, XK_KEY, 0}, {GF_REC, XK_REC, 0}, EXT_D4}},
         {HL_GM_DC_RESULT, HL_MSG_job_result, 0, 0, 0,
                 {{GF_JOB, 1, 0}, {GF_TOKEN, 3, 0}, {GF_STATUS, 4, 0}, {GF_CODE, 5, 0},
                         {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0}, {GF_LEADER, XK_LEADER, 0},
@@ -145,6 +168,24 @@ static const struct g_map g_maps[] = {
                         {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0}, {GF_LEADER, XK_LEADER, 0},
                         {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
         {HL_GM_DC_RESULT_ACK, HL_MSG_job_result_ack, 0, 0, 0,
+                {{GF_JOB, 1, 0}, {GF_TOKEN, 3, 0}, {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0},
+                        {GF_STATUS, XK_STATUS, 0}, {GF_CODE, XK_CODE, 0}, {GF_LEADER, XK_LEADER, 0},
+                        {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+        /* D.4 / D.8: DC progress, reporter outcomes and their ack (the DC name string of
+         * job_progress_report and job_result_ack stays empty: the DC is dc_node). */
+        {HL_GM_DC_PROGRESS, HL_MSG_job_progress_report, 0, 0, 0,
+                {{GF_JOB, 1, 0}, {GF_TOKEN, 3, 0}, {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0},
+                        {GF_STATUS, XK_STATUS, 0}, {GF_CODE, XK_CODE, 0}, {GF_LEADER, XK_LEADER, 0},
+                        {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+        {HL_GM_DC_REPORT, HL_MSG_reporter_result, 0, 0, 0,
+                {{GF_JOB, 1, 0}, {GF_CODE, 4, 0}, {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0},
+                        {GF_STATUS, XK_STATUS, 0}, {GF_LEADER, XK_LEADER, 0},
+                        {GF_TOKEN, XK_TOKEN, 0}, {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+        {HL_GM_FWD_REPORT, HL_MSG_reporter_result, HL_GM_FWD_REPORT, 0, 0,
+                {{GF_JOB, 1, 0}, {GF_CODE, 4, 0}, {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0},
+                        {GF_STATUS, XK_STATUS, 0}, {GF_LEADER, XK_LEADER, 0},
+                        {GF_TOKEN, XK_TOKEN, 0}, {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
+        {HL_GM_DC_REPORT_ACK, HL_MSG_job_result_ack, HL_GM_DC_REPORT_ACK, 0, 0,
                 {{GF_JOB, 1, 0}, {GF_TOKEN, 3, 0}, {GF_FROM, XK_SENDER, 0}, {GF_TO, XK_DEST, 0},
                         {GF_STATUS, XK_STATUS, 0}, {GF_CODE, XK_CODE, 0}, {GF_LEADER, XK_LEADER, 0},
                         {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
@@ -191,6 +232,8 @@ union g_wire_buf {
 	struct hl_msg_register_callback rcb;
 	struct hl_msg_leader_query lq;
 	struct hl_msg_leader_reply lr;
+	struct hl_msg_reporter_result rr;
+	struct hl_msg_job_progress_report pr;
 };
 
 static const struct g_map *
@@ -242,6 +285,12 @@ g_get(const struct hl_gmsg *m, unsigned f)
 		return m->leader;
 	case GF_DC:
 		return m->dc;
+	case GF_PPM:
+		return m->ppm;
+	case GF_GAP:
+		return m->gap_seq;
+	case GF_REF:
+		return m->ref;
 	}
 	return 0;
 }
@@ -288,6 +337,19 @@ g_set(struct hl_gmsg *m, unsigned f, uint64_t v)
 	case GF_DC:
 		m->dc = v;
 		return 0;
+	case GF_PPM: /* the table bounds it (HL_WIRE_PPM) */
+		if (v > UINT32_MAX)
+			return -ERANGE;
+		m->ppm = (uint32_t)v;
+		return 0;
+	case GF_GAP:
+		m->gap_seq = v;
+		return 0;
+	case GF_REF:
+		if (v > UINT8_MAX)
+			return -ERANGE;
+		m->ref = (uint8_t)v;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -303,11 +365,68 @@ trimmed(const struct hl_gate_rec *r, bool status)
 	return n;
 }
 
-static int
-rec_to_wire(const struct hl_gate_rec *r, struct hl_rec_gate_rec *w)
+/* A reporter outcome: error 0 or a negative code down to -65535, ok 0 or 1. Returns the
+ * offending gate_report key, or 0. */
+static unsigned
+rep_to_wire(const struct hl_gate_report *r, struct hl_rec_gate_report *w)
 {
-	if (r->key_len > HL_IDEM_KEY_MAX || r->ndc > HL_GATE_JOB_DCS || r->final > HL_WS_MAX)
-		return -EINVAL;
+	uint64_t code;
+
+	if (hl_cwire_code_put(r->error, &code) < 0)
+		return 3;
+	if (r->ok > 1)
+		return 6;
+	w->source = r->source;
+	w->dc = r->dc;
+	w->error = code;
+	w->elapsed_ms = r->elapsed_ms;
+	w->type = r->type;
+	w->ok = r->ok != 0;
+	return 0;
+}
+
+static void
+rep_from_wire(const struct hl_rec_gate_report *w, struct hl_gate_report *r)
+{
+	/* The table bounds error (HL_WIRE_U16), elapsed_ms (HL_WIRE_U32) and type (HL_WIRE_U16). */
+	r->source = w->source;
+	r->dc = w->dc;
+	r->error = -(int32_t)w->error;
+	r->elapsed_ms = (uint32_t)w->elapsed_ms;
+	r->type = (uint16_t)w->type;
+	r->ok = w->ok;
+}
+
+static bool
+rep_zero(const struct hl_gate_report *r)
+{
+	return r->source == 0 && r->dc == 0 && r->error == 0 && r->elapsed_ms == 0 &&
+	       r->type == 0 && r->ok == 0;
+}
+
+/* Returns 0, or the offending gate_rec key (a report's own key in *sub, its value in *actual and
+ * bound in *limit). */
+static unsigned
+rec_to_wire(const struct hl_gate_rec *r, struct hl_rec_gate_rec *w, unsigned *sub, uint64_t *actual,
+        uint64_t *limit)
+{
+	*sub = 0;
+	if (r->key_len > HL_IDEM_KEY_MAX) {
+		*actual = r->key_len, *limit = HL_IDEM_KEY_MAX;
+		return 5;
+	}
+	if (r->ndc > HL_GATE_JOB_DCS) {
+		*actual = r->ndc, *limit = HL_GATE_JOB_DCS;
+		return 6;
+	}
+	if (r->final > HL_WS_MAX) {
+		*actual = r->final, *limit = HL_WS_MAX;
+		return 7;
+	}
+	if (r->nrep > HL_GATE_JOB_REPORTS) {
+		*actual = r->nrep, *limit = HL_GATE_JOB_REPORTS;
+		return 10;
+	}
 	w->job_id = r->job;
 	w->client = r->client;
 	w->token = r->token;
@@ -318,10 +437,25 @@ rec_to_wire(const struct hl_gate_rec *r, struct hl_rec_gate_rec *w)
 	w->dcs.n = trimmed(r, false);
 	w->dc_status.n = trimmed(r, true);
 	for (uint32_t i = 0; i < HL_GATE_JOB_DCS; i++) {
-		if (r->dc_status[i] > HL_WS_MAX)
-			return -EINVAL;
+		if (r->dc_status[i] > HL_WS_MAX) {
+			*actual = r->dc_status[i], *limit = HL_WS_MAX;
+			return 9;
+		}
 		w->dcs.v[i] = r->dcs[i];
 		w->dc_status.v[i] = r->dc_status[i];
+	}
+	/* Every entry travels, not only the first nrep: entries past it round-trip too; trailing
+	 * all-zero entries are cut (they decode back as zeros). */
+	w->nrep = r->nrep;
+	w->reps.n = HL_GATE_JOB_REPORTS;
+	while (w->reps.n > 0 && rep_zero(&r->rep[w->reps.n - 1]))
+		w->reps.n--;
+	for (uint32_t i = 0; i < w->reps.n; i++) {
+		if ((*sub = rep_to_wire(&r->rep[i], &w->reps.v[i])) != 0) {
+			*actual = *sub == 3 ? (uint64_t)(int64_t)r->rep[i].error : r->rep[i].ok;
+			*limit = *sub == 3 ? HL_WIRE_U16 : 1;
+			return 11;
+		}
 	}
 	return 0;
 }
@@ -347,6 +481,9 @@ rec_from_wire(const struct hl_rec_gate_rec *w, struct hl_gate_rec *r)
 			return 9;
 		r->dc_status[i] = (uint8_t)w->dc_status.v[i];
 	}
+	r->nrep = (uint8_t)w->nrep; /* the table bounds nrep and the list (HL_WIRE_GATE_REPORTS) */
+	for (uint32_t i = 0; i < w->reps.n; i++)
+		rep_from_wire(&w->reps.v[i], &r->rep[i]);
 	return 0;
 }
 
@@ -385,8 +522,26 @@ hl_gate_wire_encode_err(const struct hl_gmsg *m, unsigned *type, void *buf, size
 			continue;
 		}
 		if (s->fld == GF_REC) {
-			if (rec_to_wire(&m->rec, (struct hl_rec_gate_rec *)p) < 0)
-				return hl_cwire_fail(err, -EINVAL, map->type, s->key, 0, 0, 0);
+			unsigned bad, sub;
+			uint64_t actual, limit;
+			bad = rec_to_wire(
+			        &m->rec, (struct hl_rec_gate_rec *)p, &sub, &actual, &limit);
+			if (bad != 0)
+				return hl_cwire_fail(
+				        err, -EINVAL, map->type, s->key, bad, actual, limit);
+			continue;
+		}
+		if (s->fld == GF_REP) {
+			unsigned bad = rep_to_wire(&m->rep, (struct hl_rec_gate_report *)p);
+			if (bad != 0)
+				return hl_cwire_fail(err, -EINVAL, map->type, s->key, bad,
+				        bad == 3 ? (uint64_t)(int64_t)m->rep.error : m->rep.ok,
+				        bad == 3 ? HL_WIRE_U16 : 1);
+			continue;
+		}
+		if (s->fld == GF_CODE && kind == HL_WK_I64) {
+			int64_t sv = m->code;
+			memcpy(p, &sv, sizeof(sv));
 			continue;
 		}
 		if (s->fld == GF_CODE) {
@@ -418,6 +573,8 @@ hl_gate_wire_encode_err(const struct hl_gmsg *m, unsigned *type, void *buf, size
 		u.rk.ok = m->code == 0;
 	else if (map->type == HL_MSG_leader_reply)
 		u.lr.known = m->leader != 0;
+	else if (map->type == HL_MSG_reporter_result)
+		u.rr.ok = m->rep.ok != 0; /* informational: the outcome travels whole in key 54 */
 	*type = map->type;
 	return hl_msg_encode(map->type, &u, buf, cap, len, err);
 }
@@ -472,10 +629,23 @@ hl_gate_wire_decode(
 			m->key_len = (uint8_t)w->len;
 			continue;
 		}
+		if (s->fld == GF_REP) {
+			rep_from_wire((const struct hl_rec_gate_report *)p, &m->rep);
+			continue;
+		}
 		if (s->fld == GF_REC) {
 			if ((bad = rec_from_wire((const struct hl_rec_gate_rec *)p, &m->rec)) != 0)
 				return hl_cwire_fail(
 				        err, -HL_E_BAD_VALUE, type, s->key, bad, 0, HL_WS_MAX);
+			continue;
+		}
+		if (s->fld == GF_CODE && kind == HL_WK_I64) {
+			int64_t sv;
+			memcpy(&sv, p, sizeof(sv));
+			if (sv < INT32_MIN || sv > INT32_MAX)
+				return hl_cwire_fail(err, -HL_E_BAD_VALUE, type, s->key, s->sub,
+				        (uint64_t)sv, INT32_MAX);
+			m->code = (int32_t)sv;
 			continue;
 		}
 		v = hl_cwire_get(kind, p);

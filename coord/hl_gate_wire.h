@@ -1,14 +1,17 @@
 /* hl_gate_wire.h — gate tier and client messages (struct hl_gmsg, with its nested job record) to
  * and from their lib/wire bodies; the type-by-type mapping is in docs/coord-wire.md. Every field
  * travels (`from`/`to` included, the idempotency key as bytes, the record whole), so a decoded
- * message equals the one encoded. Where two types share a wire message (SUBMIT/DC_SUBMIT,
- * SUBMIT_ACK/DC_ACCEPT, REC_PUT/REC_DATA, DC_RESULT/FWD_RESULT) the second carries key 51
- * coord_type = its hl_gmsg_type; absent means the first.
+ * message equals the one encoded. Where types share a wire message (SUBMIT/DC_SUBMIT,
+ * SUBMIT_ACK/DC_ACCEPT, REC_PUT/REC_DATA/KEY_DATA, REC_FETCH/KEY_FETCH, DC_RESULT/FWD_RESULT,
+ * DC_RESULT_ACK/DC_REPORT_ACK, DC_REPORT/FWD_REPORT) all but the first carry key 51
+ * coord_type = their hl_gmsg_type; absent means the first.
  *
  * Value domains the wire enforces (the encoder refuses, never truncates): status, rec.final and
- * rec.dc_status[] <= HL_WS_MAX, code 0 or a negative error down to -65535, key_len and
- * rec.key_len <= HL_IDEM_KEY_MAX, rec.ndc <= HL_GATE_JOB_DCS. Key bytes past key_len are not
- * carried (zero after decoding). */
+ * rec.dc_status[] <= HL_WS_MAX, code 0 or a negative error down to -65535 (KEY_DATA: any int32,
+ * it is no error), key_len and rec.key_len <= HL_IDEM_KEY_MAX, rec.ndc <= HL_GATE_JOB_DCS,
+ * ppm <= 1000000, ref < HL_GATE_JOB_REPORTS, rec.nrep <= HL_GATE_JOB_REPORTS, and in rep and
+ * rec.rep[]: error as code, ok 0 or 1. Key bytes past key_len are not carried (zero after
+ * decoding). */
 #ifndef HL_GATE_WIRE_H
 #define HL_GATE_WIRE_H
 

@@ -41,6 +41,7 @@
 #define HL_WIRE_IDEM_MAX 64 /* idempotency key */
 #define HL_WIRE_IDEM_BIN_MAX 96 /* idempotency key as raw bytes (coord: HL_IDEM_KEY_MAX) */
 #define HL_WIRE_GATE_DCS 3 /* DCs in one gate job record (coord: HL_GATE_JOB_DCS) */
+#define HL_WIRE_GATE_REPORTS 8 /* reporter outcomes in one gate job record (HL_GATE_JOB_REPORTS) */
 #define HL_WIRE_CLUSTER_MAX 63 /* cluster id / environment string */
 #define HL_WIRE_MAX_NODES 64 /* node lists in one message */
 #define HL_WIRE_MAX_DCS 16 /* datacenters per job */
@@ -160,6 +161,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	R(stream_info, "a stream's identity and settings in a result")         \
 	R(port_counters, "a test port's counters over a job")                  \
 	R(job_summary, "one job in a status list")                             \
+	R(gate_report, "one reporter outcome (coord struct hl_gate_report)")   \
 	R(gate_rec, "a gate tier job record (coord struct hl_gate_rec), whole")
 
 #define HL_REC_F_node_addr(F, T)                                                     \
@@ -298,7 +300,17 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 6, ndc, U64, HL_WIRE_GATE_DCS, _, OPT) /* DCs chosen (asked for, in a submit) */ \
 	F(T, 7, final, U64, HL_WS_MAX, _, OPT) /* resolved status, 0 = not yet */             \
 	F(T, 8, dcs, U64L, HL_WIRE_GATE_DCS, _, OPT) /* DC node ids (trailing 0s cut) */      \
-	F(T, 9, dc_status, U64L, HL_WIRE_GATE_DCS, _, OPT) /* per DC, enum hl_wire_status */
+	F(T, 9, dc_status, U64L, HL_WIRE_GATE_DCS, _, OPT) /* per DC, enum hl_wire_status */  \
+	F(T, 10, nrep, U64, HL_WIRE_GATE_REPORTS, _, OPT) /* reporter outcomes held */        \
+	F(T, 11, reps, RECL, HL_WIRE_GATE_REPORTS, gate_report, OPT) /* trailing zeros cut */
+
+#define HL_REC_F_gate_report(F, T)                                                    \
+	F(T, 1, source, U64, 0, _, OPT) /* node that ran the reporter */              \
+	F(T, 2, dc, U64, 0, _, OPT) /* DC node id */                                  \
+	F(T, 3, error, U64, HL_WIRE_U16, _, OPT) /* hl_err code (positive), 0 = ok */ \
+	F(T, 4, elapsed_ms, U64, HL_WIRE_U32, _, OPT)                                 \
+	F(T, 5, type, U64, HL_WIRE_U16, _, OPT) /* reporter type id */                \
+	F(T, 6, ok, BOOL, 0, _, OPT)
 
 /* ---- coordination-core extension fields (docs/coord-wire.md) ----
  * Fields of the coord core's message structs (struct hl_dc_msg, struct hl_gmsg) that a message had
@@ -324,6 +336,16 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 #define HL_XF_idem_bytes(F, T) F(T, 49, idem_bytes, BIN, HL_WIRE_IDEM_BIN_MAX, _, OPT)
 #define HL_XF_job_rec(F, T) F(T, 50, job_rec, REC, 0, gate_rec, OPT)
 #define HL_XF_coord_type(F, T) F(T, 51, coord_type, U64, 255, _, OPT) /* which core message */
+/* Added with the gate's progress and reporter outcomes (D.4, D.8); same rule, keys 52..55. */
+#define HL_XF_ppm(F, T) F(T, 52, ppm, U64, HL_WIRE_PPM, _, OPT) /* progress, parts per million */
+#define HL_XF_gap_seq(F, T) F(T, 53, gap_seq, U64, 0, _, OPT) /* pushes up to this are gone */
+#define HL_XF_report(F, T) F(T, 54, report, REC, 0, gate_report, OPT) /* a reporter outcome */
+#define HL_XF_report_ref(F, T) F(T, 55, report_ref, U64, HL_WIRE_GATE_REPORTS - 1, _, OPT)
+/* A core code that is no hl_err (gate KEY_DATA: 1 = no more pages), signed, as is. */
+#define HL_XF_coord_code(F, T) F(T, 56, coord_code, I64, 0, _, OPT)
+/* The four every gate message carries (struct hl_gmsg's fields added for D.4 / D.8). */
+#define HL_XF_gate_d4(F, T) \
+	HL_XF_ppm(F, T) HL_XF_gap_seq(F, T) HL_XF_report(F, T) HL_XF_report_ref(F, T)
 
 /* ================================ messages ================================ */
 /* X(type_id, name, plane, direction, purpose). Planes: FAST = fits one UDP packet on the fabric
@@ -456,7 +478,8 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 4, req_id, U64, 0, _, OPT)                                                            \
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) \
 	        HL_XF_token(F, T) HL_XF_seq(F, T) HL_XF_version(F, T) HL_XF_kind(F, T)             \
-	                HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)
+	                HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)             \
+	                        HL_XF_gate_d4(F, T)
 
 #define HL_MSG_F_leader_reply(F, T)                                                             \
 	F(T, 1, tier, U64, HL_TIER_MAX, _, REQ)                                                 \
@@ -470,7 +493,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 9, req_id, U64, 0, _, OPT)                                                         \
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_seq(F, T) \
 	        HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) \
-	                HL_XF_job_rec(F, T)
+	                HL_XF_job_rec(F, T) HL_XF_gate_d4(F, T)
 
 #define HL_MSG_F_node_register(F, T)                        \
 	F(T, 1, node, REC, 0, node_addr, REQ)               \
@@ -631,7 +654,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 4, leases, RECL, HL_WIRE_MAX_LEASES, lease_rec, REQ)                                 \
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) \
 	        HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T)   \
-	                HL_XF_job_rec(F, T)
+	                HL_XF_job_rec(F, T) HL_XF_gate_d4(F, T)
 #define HL_MSG_F_lease_grant(F, T) HL_MSG_F_lease_batch_fields(F, T)
 #define HL_MSG_F_lease_renew(F, T) HL_MSG_F_lease_batch_fields(F, T)
 #define HL_MSG_F_lease_release(F, T) HL_MSG_F_lease_batch_fields(F, T)
@@ -644,7 +667,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 5, lease, REC, 0, lease_rec, REQ) /* token strictly greater than before */          \
 	F(T, 6, code, U64, HL_WIRE_U16, _, OPT) /* why (expiry, death, rebalance) */             \
 	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_seq(F, T) HL_XF_version(F, T) HL_XF_kind(F, T) \
-	        HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)
+	        HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T) HL_XF_gate_d4(F, T)
 
 #define HL_MSG_F_lease_ack(F, T)                  \
 	F(T, 1, op, U64, HL_LEASE_OP_MAX, _, REQ) \
@@ -667,7 +690,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 12, workflows, RECL, HL_WIRE_MAX_WORKFLOWS, workflow_def, OPT)                     \
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) \
 	        HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T) \
-	                HL_XF_coord_type(F, T)
+	                HL_XF_coord_type(F, T) HL_XF_coord_code(F, T) HL_XF_gate_d4(F, T)
 
 #define HL_MSG_F_job_record_ack(F, T)                                                           \
 	F(T, 1, job_id, U64, 0, _, REQ)                                                         \
@@ -677,7 +700,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 5, ok, BOOL, 0, _, REQ)                                                            \
 	F(T, 6, code, U64, HL_WIRE_U16, _, OPT)                                                 \
 	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) HL_XF_kind(F, T) \
-	        HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)
+	        HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T) HL_XF_gate_d4(F, T)
 
 #define HL_MSG_F_job_record_fetch(F, T)                                                           \
 	F(T, 1, tier, U64, HL_TIER_MAX, _, REQ)                                                   \
@@ -686,7 +709,8 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 4, job_id, U64, 0, _, OPT) /* 0: every record the requester now leads */             \
 	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) HL_XF_token(F, T) \
 	        HL_XF_seq(F, T) HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T)          \
-	                HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)
+	                HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T) HL_XF_coord_type(F, T)         \
+	                        HL_XF_gate_d4(F, T)
 
 #define HL_MSG_F_job_record_commit(F, T)                                                        \
 	F(T, 1, job_id, U64, 0, _, REQ)                                                         \
@@ -694,7 +718,8 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 3, token, U64, 0, _, OPT)                                                          \
 	F(T, 4, idem, BIN, HL_WIRE_IDEM_BIN_MAX, _, OPT) /* key to mark committed */            \
 	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) \
-	        HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_job_rec(F, T)
+	        HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_job_rec(F, T)    \
+	                HL_XF_gate_d4(F, T)
 
 #define HL_MSG_F_job_record_forget(F, T)                                                        \
 	F(T, 1, job_id, U64, 0, _, REQ)                                                         \
@@ -702,7 +727,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 3, token, U64, 0, _, OPT)                                                          \
 	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) \
 	        HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) \
-	                HL_XF_job_rec(F, T)
+	                HL_XF_job_rec(F, T) HL_XF_gate_d4(F, T)
 
 #define HL_MSG_F_job_record_orphan(F, T)                                                        \
 	F(T, 1, job_id, U64, 0, _, REQ)                                                         \
@@ -710,7 +735,8 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 3, token, U64, 0, _, OPT)                                                          \
 	F(T, 4, version, U64, 0, _, OPT)                                                        \
 	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) \
-	        HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)
+	        HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T) \
+	                HL_XF_gate_d4(F, T)
 
 #define HL_MSG_F_job_submit(F, T)                                                                  \
 	F(T, 1, job_id, U64, 0, _, OPT) /* 0 from a client: the gate assigns it */                 \
@@ -726,7 +752,8 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 11, priority, U64, 255, _, OPT)                                                       \
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) \
 	        HL_XF_seq(F, T) HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T)           \
-	                HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T) HL_XF_coord_type(F, T)
+	                HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T) HL_XF_coord_type(F, T)          \
+	                        HL_XF_gate_d4(F, T)
 
 #define HL_MSG_F_job_ack(F, T)                                                                     \
 	F(T, 1, job_id, U64, 0, _, REQ)                                                            \
@@ -741,7 +768,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 10, dcs, RECL, HL_WIRE_MAX_DCS, dc_ref, OPT) /* DCs chosen */                         \
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_seq(F, T) HL_XF_version(F, T) \
 	        HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)    \
-	                HL_XF_coord_type(F, T)
+	                HL_XF_coord_type(F, T) HL_XF_gate_d4(F, T)
 
 #define HL_MSG_F_workflow_dispatch(F, T)                                                   \
 	F(T, 1, job_id, U64, 0, _, REQ)                                                    \
@@ -844,14 +871,14 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 9, workflow, STR, HL_WIRE_NAME_MAX, _, OPT) /* the running workflow */               \
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) HL_XF_token(F, T) \
 	        HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T)   \
-	                HL_XF_job_rec(F, T)
+	                HL_XF_job_rec(F, T) HL_XF_gate_d4(F, T)
 
 #define HL_MSG_F_register_callback(F, T)                                                           \
 	F(T, 1, job_id, U64, 0, _, REQ)                                                            \
 	F(T, 2, last_seq, U64, 0, _, OPT) /* replay everything after this */                       \
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) \
 	        HL_XF_token(F, T) HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T)         \
-	                HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)
+	                HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T) HL_XF_gate_d4(F, T)
 
 #define HL_MSG_F_register_callback_reply(F, T)              \
 	F(T, 1, job_id, U64, 0, _, REQ)                     \
@@ -933,7 +960,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 16, ports, RECL, HL_WIRE_MAX_PORTS, port_counters, OPT)                               \
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) HL_XF_version(F, T) \
 	        HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)    \
-	                HL_XF_coord_type(F, T)
+	                HL_XF_coord_type(F, T) HL_XF_gate_d4(F, T)
 
 #define HL_MSG_F_job_result_query(F, T) F(T, 1, job_id, U64, 0, _, REQ)
 
@@ -943,7 +970,8 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 3, token, U64, 0, _, OPT)                                                             \
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) \
 	        HL_XF_seq(F, T) HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T)           \
-	                HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)
+	                HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T) HL_XF_coord_type(F, T)          \
+	                        HL_XF_gate_d4(F, T)
 
 #define HL_MSG_F_global_result(F, T)                                                           \
 	F(T, 1, job_id, U64, 0, _, REQ)                                                        \
@@ -962,27 +990,35 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 2, seq, U64, 0, _, OPT)                                                               \
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) \
 	        HL_XF_token(F, T) HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T)         \
-	                HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)
+	                HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T) HL_XF_gate_d4(F, T)
 
-#define HL_MSG_F_reporter_result(F, T)                   \
-	F(T, 1, job_id, U64, 0, _, REQ)                  \
-	F(T, 2, reporter, STR, HL_WIRE_NAME_MAX, _, REQ) \
-	F(T, 3, ok, BOOL, 0, _, REQ)                     \
-	F(T, 4, code, U64, HL_WIRE_U16, _, OPT)          \
-	F(T, 5, text, STR, HL_WIRE_TEXT_MAX, _, OPT)     \
-	F(T, 6, records, U64, 0, _, OPT)
+#define HL_MSG_F_reporter_result(F, T)                                                            \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                           \
+	F(T, 2, reporter, STR, HL_WIRE_NAME_MAX, _, REQ)                                          \
+	F(T, 3, ok, BOOL, 0, _, REQ)                                                              \
+	F(T, 4, code, U64, HL_WIRE_U16, _, OPT)                                                   \
+	F(T, 5, text, STR, HL_WIRE_TEXT_MAX, _, OPT)                                              \
+	F(T, 6, records, U64, 0, _, OPT)                                                          \
+	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) \
+	        HL_XF_token(F, T) HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T)        \
+	                HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T) HL_XF_coord_type(F, T)         \
+	                        HL_XF_gate_d4(F, T)
 
-#define HL_MSG_F_job_progress_report(F, T)                 \
-	F(T, 1, job_id, U64, 0, _, REQ)                    \
-	F(T, 2, dc, STR, HL_WIRE_DC_MAX, _, REQ)           \
-	F(T, 3, token, U64, 0, _, REQ)                     \
-	F(T, 4, workflows_total, U64, HL_WIRE_U32, _, OPT) \
-	F(T, 5, pending, U64, HL_WIRE_U32, _, OPT)         \
-	F(T, 6, running, U64, HL_WIRE_U32, _, OPT)         \
-	F(T, 7, done, U64, HL_WIRE_U32, _, OPT)            \
-	F(T, 8, recent_progress, BOOL, 0, _, OPT)          \
-	F(T, 9, extensions, U64, HL_WIRE_U32, _, OPT)      \
-	F(T, 10, elapsed_ms, U64, 0, _, OPT)
+#define HL_MSG_F_job_progress_report(F, T)                                                         \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                            \
+	F(T, 2, dc, STR, HL_WIRE_DC_MAX, _, REQ)                                                   \
+	F(T, 3, token, U64, 0, _, REQ)                                                             \
+	F(T, 4, workflows_total, U64, HL_WIRE_U32, _, OPT)                                         \
+	F(T, 5, pending, U64, HL_WIRE_U32, _, OPT)                                                 \
+	F(T, 6, running, U64, HL_WIRE_U32, _, OPT)                                                 \
+	F(T, 7, done, U64, HL_WIRE_U32, _, OPT)                                                    \
+	F(T, 8, recent_progress, BOOL, 0, _, OPT)                                                  \
+	F(T, 9, extensions, U64, HL_WIRE_U32, _, OPT)                                              \
+	F(T, 10, elapsed_ms, U64, 0, _, OPT)                                                       \
+	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) \
+	        HL_XF_seq(F, T) HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T)           \
+	                HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T) HL_XF_coord_type(F, T)          \
+	                        HL_XF_gate_d4(F, T)
 
 #define HL_MSG_F_job_timeout_report(F, T)        \
 	F(T, 1, job_id, U64, 0, _, REQ)          \
@@ -1057,7 +1093,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 6, token, U64, 0, _, REQ)                                                          \
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_seq(F, T) \
 	        HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) \
-	                HL_XF_job_rec(F, T)
+	                HL_XF_job_rec(F, T) HL_XF_gate_d4(F, T)
 
 #define HL_MSG_F_job_cancel(F, T)                                                          \
 	F(T, 1, job_id, U64, 0, _, REQ)                                                    \

@@ -8,7 +8,8 @@
 
 #include "hl_msg.h"
 
-/* DC tier types, then gate tier types, then one type of neither (both decoders refuse it). */
+/* DC tier types, then gate tier types, then one type of neither (both decoders refuse it), then
+ * gate types added later (appended: the index byte of seeds already stored keeps its type). */
 static const unsigned fuzz_cw_types[] = {
         HL_MSG_workflow_dispatch,
         HL_MSG_workflow_dispatch_ack,
@@ -41,6 +42,8 @@ static const unsigned fuzz_cw_types[] = {
         HL_MSG_leader_query,
         HL_MSG_leader_reply,
         HL_MSG_swim,
+        HL_MSG_reporter_result,
+        HL_MSG_job_progress_report,
 };
 #define FUZZ_CW_NTYPES (sizeof(fuzz_cw_types) / sizeof(fuzz_cw_types[0]))
 

@@ -95,6 +95,21 @@ gate_fill(struct hl_gmsg *m, uint8_t type, int mode)
 		m->rec.dcs[i] = max ? UINT64_MAX : 101 + (uint64_t)i;
 		m->rec.dc_status[i] = m->rec.final;
 	}
+	/* D.4 / D.8: progress, the replay gap, a reporter outcome and the record's outcomes */
+	m->ppm = max ? HL_WIRE_PPM : 250000;
+	m->gap_seq = max ? UINT64_MAX : 2;
+	m->rep = (struct hl_gate_report){.source = max ? UINT64_MAX : 3,
+	        .dc = m->dc,
+	        .error = max ? -65535 : -5,
+	        .elapsed_ms = max ? UINT32_MAX : 120,
+	        .type = max ? UINT16_MAX : 4,
+	        .ok = max ? 1 : 0};
+	m->ref = max ? HL_GATE_JOB_REPORTS - 1 : 1;
+	m->rec.nrep = max ? HL_GATE_JOB_REPORTS : 2;
+	for (int i = 0; i < m->rec.nrep; i++)
+		m->rec.rep[i] = m->rep;
+	if (type == HL_GM_KEY_DATA) /* a page end: 1 = no more pages */
+		m->code = max ? INT32_MIN : 1;
 }
 
 int
@@ -119,7 +134,7 @@ main(int argc, char **argv)
 			if (emit(argv[1], name, type, len) < 0)
 				return 1;
 		}
-		for (uint8_t t = HL_GM_SUBMIT; t <= HL_GM_ORPHAN; t++) {
+		for (uint8_t t = HL_GM_SUBMIT; t <= HL_GM_FWD_REPORT; t++) {
 			struct hl_gmsg m;
 			gate_fill(&m, t, mode);
 			if (hl_gate_wire_encode(&m, &type, out + 1, sizeof(out) - 1, &len) < 0)

@@ -21,7 +21,21 @@
 
 static uint8_t buf[65536];
 
-#define NTYPES HL_GM_ORPHAN
+#define NTYPES HL_GM_FWD_REPORT
+
+/* Field by field: a struct literal assigned may bring garbage padding, and messages are compared
+ * byte for byte. */
+static void
+set_rep(struct hl_gate_report *r, uint64_t source, uint64_t dc, int32_t error, uint32_t elapsed_ms,
+        uint16_t type, uint8_t ok)
+{
+	r->source = source;
+	r->dc = dc;
+	r->error = error;
+	r->elapsed_ms = elapsed_ms;
+	r->type = type;
+	r->ok = ok;
+}
 
 static void
 fill(struct hl_gmsg *m, uint8_t type, int mode)
@@ -55,6 +69,16 @@ fill(struct hl_gmsg *m, uint8_t type, int mode)
 		m->rec.dcs[0] = 101;
 		m->rec.dcs[1] = 0; /* a zero inside the list survives */
 		m->rec.dcs[2] = 103;
+		m->ppm = 654321;
+		m->gap_seq = 0xdd0000000000000dull;
+		set_rep(&m->rep, 0xee0000000000000eull, 0xff0000000000000full, -ETIMEDOUT,
+		        0x12345678u, 0x4321, 0);
+		m->ref = 5;
+		m->rec.nrep = 4; /* [1] all zero inside the list survives; [6] past nrep travels */
+		set_rep(&m->rec.rep[0], 1001, 101, 0, 17, 3, 1);
+		set_rep(&m->rec.rep[2], 1003, 103, -EIO, 0, 0, 0);
+		set_rep(&m->rec.rep[3], 0, 0, 0, 0, 0, 1);
+		set_rep(&m->rec.rep[6], 7, 0, 0, 0, 0, 0);
 	} else if (mode == 2) { /* every field at its maximum */
 		m->kind = UINT8_MAX;
 		m->status = HL_WS_MAX;
@@ -72,6 +96,14 @@ fill(struct hl_gmsg *m, uint8_t type, int mode)
 			m->rec.dc_status[i] = HL_WS_MAX;
 			m->rec.dcs[i] = UINT64_MAX;
 		}
+		m->ppm = HL_WIRE_PPM;
+		m->gap_seq = UINT64_MAX;
+		set_rep(&m->rep, UINT64_MAX, UINT64_MAX, -(int32_t)HL_WIRE_U16, UINT32_MAX,
+		        UINT16_MAX, 1);
+		m->ref = HL_GATE_JOB_REPORTS - 1;
+		m->rec.nrep = HL_GATE_JOB_REPORTS;
+		for (int i = 0; i < HL_GATE_JOB_REPORTS; i++)
+			m->rec.rep[i] = m->rep;
 	} /* mode 1: all zero */
 }
 
@@ -107,14 +139,20 @@ test_round_trip_every_type(void **state)
 	assert_int_equal(seen[HL_GM_SUBMIT_ACK], seen[HL_GM_DC_ACCEPT]);
 	assert_int_equal(seen[HL_GM_REC_PUT], seen[HL_GM_REC_DATA]);
 	assert_int_equal(seen[HL_GM_DC_RESULT], seen[HL_GM_FWD_RESULT]);
+	assert_int_equal(seen[HL_GM_REC_FETCH], seen[HL_GM_KEY_FETCH]);
+	assert_int_equal(seen[HL_GM_REC_PUT], seen[HL_GM_KEY_DATA]);
+	assert_int_equal(seen[HL_GM_DC_REPORT], seen[HL_GM_FWD_REPORT]);
+	assert_int_equal(seen[HL_GM_DC_RESULT_ACK], seen[HL_GM_DC_REPORT_ACK]);
 	int shared = 0;
 	for (unsigned a = HL_GM_SUBMIT; a <= NTYPES; a++)
 		for (unsigned b = a + 1; b <= NTYPES; b++)
 			shared += seen[a] == seen[b];
-	assert_int_equal(shared, 4);
+	assert_int_equal(shared, 9); /* the pairs above, KEY_DATA with REC_DATA too */
 	assert_int_equal(seen[HL_GM_SUBMIT], HL_MSG_job_submit);
 	assert_int_equal(seen[HL_GM_REC_PUT], HL_MSG_job_record_append);
 	assert_int_equal(seen[HL_GM_LEADER_ANSWER], HL_MSG_leader_reply);
+	assert_int_equal(seen[HL_GM_DC_PROGRESS], HL_MSG_job_progress_report);
+	assert_int_equal(seen[HL_GM_DC_REPORT], HL_MSG_reporter_result);
 }
 
 static void
@@ -129,10 +167,24 @@ test_encode_domains(void **state)
 	for (uint8_t t = HL_GM_SUBMIT; t <= NTYPES; t++) {
 		fill(&m, t, 0);
 		m.code = 1;
-		assert_int_equal(
-		        hl_gate_wire_encode_err(&m, &type, buf, sizeof(buf), &len, &err), -EINVAL);
-		assert_int_equal(err.kind, EINVAL);
-		assert_int_equal(err.actual, 1);
+		if (t == HL_GM_KEY_DATA) { /* its code is no error (1 = no more pages): any int32 */
+			struct hl_gmsg out;
+			const int32_t codes[] = {1, INT32_MIN, INT32_MAX};
+			for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+				m.code = codes[i];
+				assert_int_equal(
+				        hl_gate_wire_encode(&m, &type, buf, sizeof(buf), &len), 0);
+				assert_int_equal(
+				        hl_gate_wire_decode(type, buf, len, &out, &err), 0);
+				assert_memory_equal(&m, &out, sizeof(m));
+			}
+		} else {
+			assert_int_equal(
+			        hl_gate_wire_encode_err(&m, &type, buf, sizeof(buf), &len, &err),
+			        -EINVAL);
+			assert_int_equal(err.kind, EINVAL);
+			assert_int_equal(err.actual, 1);
+		}
 		fill(&m, t, 0);
 		m.key_len = HL_IDEM_KEY_MAX + 1;
 		assert_int_equal(
@@ -155,6 +207,48 @@ test_encode_domains(void **state)
 		assert_int_equal(err.actual, HL_WS_MAX + 1);
 		fill(&m, t, 0);
 		assert_int_equal(hl_gate_wire_encode(&m, &type, buf, 16, &len), -HL_E_OVERSIZE);
+		/* The D.4 / D.8 fields: progress past 100 %, a record index past the record, a
+		 * report with a positive error or a non-boolean ok, nine reports in a record. */
+		fill(&m, t, 0);
+		m.ppm = HL_WIRE_PPM + 1;
+		assert_int_equal(hl_gate_wire_encode_err(&m, &type, buf, sizeof(buf), &len, &err),
+		        -HL_E_BAD_VALUE);
+		assert_int_equal(err.field_key, 52);
+		assert_int_equal(err.actual, HL_WIRE_PPM + 1);
+		fill(&m, t, 0);
+		m.ref = HL_GATE_JOB_REPORTS;
+		assert_int_equal(hl_gate_wire_encode_err(&m, &type, buf, sizeof(buf), &len, &err),
+		        -HL_E_BAD_VALUE);
+		assert_int_equal(err.field_key, 55);
+		assert_int_equal(err.limit, HL_GATE_JOB_REPORTS - 1);
+		fill(&m, t, 0);
+		m.rep.error = 1;
+		assert_int_equal(
+		        hl_gate_wire_encode_err(&m, &type, buf, sizeof(buf), &len, &err), -EINVAL);
+		assert_int_equal(err.field_key, 54);
+		assert_int_equal(err.sub_key, 3);
+		fill(&m, t, 0);
+		m.rep.ok = 2;
+		assert_int_equal(
+		        hl_gate_wire_encode_err(&m, &type, buf, sizeof(buf), &len, &err), -EINVAL);
+		assert_int_equal(err.field_key, 54);
+		assert_int_equal(err.sub_key, 6);
+		assert_int_equal(err.actual, 2);
+		fill(&m, t, 0);
+		m.rec.nrep = HL_GATE_JOB_REPORTS + 1;
+		assert_int_equal(
+		        hl_gate_wire_encode_err(&m, &type, buf, sizeof(buf), &len, &err), -EINVAL);
+		assert_int_equal(err.field_key, 50);
+		assert_int_equal(err.sub_key, 10);
+		assert_int_equal(err.actual, HL_GATE_JOB_REPORTS + 1);
+		assert_int_equal(err.limit, HL_GATE_JOB_REPORTS);
+		fill(&m, t, 0);
+		m.rec.rep[HL_GATE_JOB_REPORTS - 1].ok = 2;
+		assert_int_equal(
+		        hl_gate_wire_encode_err(&m, &type, buf, sizeof(buf), &len, &err), -EINVAL);
+		assert_int_equal(err.field_key, 50);
+		assert_int_equal(err.sub_key, 11);
+		assert_int_equal(err.actual, 2);
 	}
 	fill(&m, 0, 0);
 	assert_int_equal(hl_gate_wire_encode(&m, &type, buf, sizeof(buf), &len), -EINVAL);
@@ -246,6 +340,93 @@ test_decode_hostile(void **state)
 	hl_mp_wr_u64(&wr, 300); /* a status byte out of range */
 	rc = hl_gate_wire_decode(HL_MSG_job_submit, buf, wr.len, &m, &err);
 	expect(rc, -HL_E_BAD_VALUE, &err, HL_MSG_job_submit, 50, 9, 0, HL_WS_MAX);
+	/* The record's reporter outcomes: nine in a list of at most eight, a count past eight, an
+	 * entry that is no map, a report field of the wrong type. */
+	submit_head(1);
+	hl_mp_wr_u64(&wr, 50);
+	hl_mp_wr_map(&wr, 1);
+	hl_mp_wr_u64(&wr, 11);
+	hl_mp_wr_array(&wr, HL_GATE_JOB_REPORTS + 1);
+	for (int i = 0; i <= HL_GATE_JOB_REPORTS; i++) {
+		hl_mp_wr_map(&wr, 1);
+		hl_mp_wr_u64(&wr, 1);
+		hl_mp_wr_u64(&wr, 1000 + (uint64_t)i);
+	}
+	rc = hl_gate_wire_decode(HL_MSG_job_submit, buf, wr.len, &m, &err);
+	expect(rc, -HL_E_OVERSIZE, &err, HL_MSG_job_submit, 50, 11, HL_GATE_JOB_REPORTS + 1,
+	        HL_GATE_JOB_REPORTS);
+	submit_head(1);
+	hl_mp_wr_u64(&wr, 50);
+	hl_mp_wr_map(&wr, 1);
+	hl_mp_wr_u64(&wr, 10);
+	hl_mp_wr_u64(&wr, HL_GATE_JOB_REPORTS + 1);
+	rc = hl_gate_wire_decode(HL_MSG_job_submit, buf, wr.len, &m, &err);
+	expect(rc, -HL_E_BAD_VALUE, &err, HL_MSG_job_submit, 50, 10, HL_GATE_JOB_REPORTS + 1,
+	        HL_GATE_JOB_REPORTS);
+	submit_head(1);
+	hl_mp_wr_u64(&wr, 50);
+	hl_mp_wr_map(&wr, 1);
+	hl_mp_wr_u64(&wr, 11);
+	hl_mp_wr_array(&wr, 1);
+	hl_mp_wr_u64(&wr, 7); /* an entry that is no map */
+	rc = hl_gate_wire_decode(HL_MSG_job_submit, buf, wr.len, &m, &err);
+	assert_int_equal(rc, -HL_E_BAD_TYPE);
+	assert_int_equal(err.field_key, 50);
+	submit_head(1);
+	hl_mp_wr_u64(&wr, 54);
+	hl_mp_wr_map(&wr, 1);
+	hl_mp_wr_u64(&wr, 6);
+	hl_mp_wr_cstr(&wr, "yes"); /* ok as a string */
+	rc = hl_gate_wire_decode(HL_MSG_job_submit, buf, wr.len, &m, &err);
+	assert_int_equal(rc, -HL_E_BAD_TYPE);
+	assert_int_equal(err.field_key, 54);
+	assert_int_equal(err.sub_key, 6);
+	submit_head(2);
+	hl_mp_wr_u64(&wr, 52);
+	hl_mp_wr_u64(&wr, HL_WIRE_PPM + 1);
+	hl_mp_wr_u64(&wr, 55);
+	hl_mp_wr_u64(&wr, 0);
+	rc = hl_gate_wire_decode(HL_MSG_job_submit, buf, wr.len, &m, &err);
+	expect(rc, -HL_E_BAD_VALUE, &err, HL_MSG_job_submit, 52, 0, HL_WIRE_PPM + 1, HL_WIRE_PPM);
+	submit_head(1);
+	hl_mp_wr_u64(&wr, 55);
+	hl_mp_wr_u64(&wr, HL_GATE_JOB_REPORTS);
+	rc = hl_gate_wire_decode(HL_MSG_job_submit, buf, wr.len, &m, &err);
+	expect(rc, -HL_E_BAD_VALUE, &err, HL_MSG_job_submit, 55, 0, HL_GATE_JOB_REPORTS,
+	        HL_GATE_JOB_REPORTS - 1);
+	/* A reporter outcome read back from a hand-made body, every field set. */
+	submit_head(1);
+	hl_mp_wr_u64(&wr, 54);
+	hl_mp_wr_map(&wr, 6);
+	for (uint64_t k = 1; k <= 5; k++) {
+		hl_mp_wr_u64(&wr, k);
+		hl_mp_wr_u64(&wr, k == 3 ? ETIMEDOUT : 40 + k);
+	}
+	hl_mp_wr_u64(&wr, 6);
+	hl_mp_wr_bool(&wr, true);
+	assert_int_equal(hl_gate_wire_decode(HL_MSG_job_submit, buf, wr.len, &m, &err), 0);
+	assert_int_equal(m.rep.source, 41);
+	assert_int_equal(m.rep.dc, 42);
+	assert_int_equal(m.rep.error, -ETIMEDOUT);
+	assert_int_equal(m.rep.elapsed_ms, 44);
+	assert_int_equal(m.rep.type, 45);
+	assert_int_equal(m.rep.ok, 1);
+	/* A page end's signed code past int32. */
+	hl_mp_wr_init(&wr, buf, sizeof(buf));
+	hl_mp_wr_map(&wr, 7);
+	hl_mp_wr_u64(&wr, 1);
+	hl_mp_wr_u64(&wr, HL_TIER_GATE);
+	for (uint64_t k = 3; k <= 6; k++) {
+		hl_mp_wr_u64(&wr, k);
+		hl_mp_wr_u64(&wr, 0);
+	}
+	hl_mp_wr_u64(&wr, 51);
+	hl_mp_wr_u64(&wr, HL_GM_KEY_DATA);
+	hl_mp_wr_u64(&wr, 56);
+	hl_mp_wr_i64(&wr, (int64_t)INT32_MIN - 1);
+	rc = hl_gate_wire_decode(HL_MSG_job_record_append, buf, wr.len, &m, &err);
+	expect(rc, -HL_E_BAD_VALUE, &err, HL_MSG_job_record_append, 56, 0,
+	        (uint64_t)((int64_t)INT32_MIN - 1), INT32_MAX);
 	/* An unknown discriminator. */
 	submit_head(1);
 	hl_mp_wr_u64(&wr, 51);
@@ -309,7 +490,8 @@ test_extension_keys_uniform(void **state)
 {
 	static const char *const names[] = {"sender", "dest", "status", "backpressure", "accepted",
 	        "code", "leader", "cores", "attempt", "seq", "done", "duration_ns", "sub_id",
-	        "token", "version", "kind", "dc_node", "idem_bytes", "job_rec", "coord_type"};
+	        "token", "version", "kind", "dc_node", "idem_bytes", "job_rec", "coord_type", "ppm",
+	        "gap_seq", "report", "report_ref", "coord_code"};
 	unsigned found = 0;
 	(void)state;
 
@@ -348,33 +530,60 @@ wire(struct hl_gmsg *m)
 	unsigned type;
 	size_t len;
 
-	assert_int_equal(hl_gate_wire_encode(m, &type, buf, sizeof(buf), &len), 0);
+	if (hl_gate_wire_encode_err(m, &type, buf, sizeof(buf), &len, &err) < 0)
+		fail_msg("gmsg type %u: encode refused: key %u sub %u value %llu limit %llu",
+		        m->type, err.field_key, err.sub_key, (unsigned long long)err.actual,
+		        (unsigned long long)err.limit);
 	assert_int_equal(hl_gate_wire_decode(type, buf, len, &out, &err), 0);
 	assert_memory_equal(m, &out, sizeof(out));
 	seen[out.type]++;
 }
 
-/* A DC accepts a submission and reports COMPLETED at once. */
+/* A DC accepts a submission, reports progress and one reporter outcome (to the job leader, and
+ * a copy to another gate: forwarded, a duplicate there), and sends COMPLETED once the outcome
+ * is acked (a DC's outcomes go before its final). q is a stack: pushed in reverse. */
 static void
 dc_recv(const struct hl_gmsg *m)
 {
-	if (m->type != HL_GM_DC_SUBMIT || qn + 2 > 1024)
+	if (m->type == HL_GM_DC_REPORT_ACK && !dc_hold && qn < 1024) {
+		q[qn++] = (struct hl_gmsg){.type = HL_GM_DC_RESULT,
+		        .from = m->to,
+		        .to = m->leader,
+		        .job = m->job,
+		        .token = m->token,
+		        .dc = m->to,
+		        .status = HL_WS_COMPLETED};
 		return;
+	}
+	if (m->type != HL_GM_DC_SUBMIT || qn + 4 > 1024)
+		return;
+	for (int copy = 0; copy < 2 && !dc_hold; copy++)
+		q[qn++] = (struct hl_gmsg){.type = HL_GM_DC_REPORT,
+		        .from = m->to,
+		        .to = copy == 0 ? m->from : m->from % 3 + 1,
+		        .job = m->job,
+		        .token = m->token,
+		        .dc = m->to,
+		        .rep = {.source = m->to + 1000,
+		                .dc = m->to,
+		                .error = m->to == DC2 ? -EIO : 0,
+		                .elapsed_ms = 250,
+		                .type = 7,
+		                .ok = m->to != DC2}};
+	q[qn++] = (struct hl_gmsg){.type = HL_GM_DC_PROGRESS,
+	        .from = m->to,
+	        .to = m->from,
+	        .job = m->job,
+	        .token = m->token,
+	        .dc = m->to,
+	        .seq = 1,
+	        .ppm = 400000};
 	q[qn++] = (struct hl_gmsg){.type = HL_GM_DC_ACCEPT,
 	        .from = m->to,
 	        .to = m->from,
 	        .job = m->job,
 	        .token = m->token,
 	        .dc = m->to};
-	if (dc_hold)
-		return;
-	q[qn++] = (struct hl_gmsg){.type = HL_GM_DC_RESULT,
-	        .from = m->to,
-	        .to = m->from,
-	        .job = m->job,
-	        .token = m->token,
-	        .dc = m->to,
-	        .status = HL_WS_COMPLETED};
 }
 
 static void
@@ -464,6 +673,19 @@ test_core_over_wire(void **state)
 		finals++;
 	}
 	assert_int_equal(finals, 2);
+	/* The reporter outcomes and progress reached the application through the pushes. */
+	struct hl_gclient_update u;
+	int reports = 0, progress = 0;
+	while (hl_gclient_next_update(&C, &u) == 1) {
+		if (u.kind == HL_PUSH_K_REPORT) {
+			assert_int_equal(u.rep.type, 7);
+			assert_int_equal(u.rep.source, u.rep.dc + 1000);
+			assert_int_equal(u.rep.ok, u.rep.dc != DC2);
+			assert_int_equal(u.rep.error, u.rep.dc == DC2 ? -EIO : 0);
+			reports++;
+		}
+	}
+	assert_int_equal(reports, 3); /* job 10 on two DCs, job 11 on one */
 	/* A job whose leader dies before the DCs answer: the tier leader re-issues its lease to a
 	 * peer, which fetches the record from a quorum (the DCs are repointed by DC_SUBMIT). */
 	dc_hold = true;
@@ -488,13 +710,19 @@ test_core_over_wire(void **state)
 	assert_int_equal(hl_gclient_next_final(&C, &job, &status), 1);
 	assert_int_equal(job, 12);
 	assert_int_equal(status, HL_WS_COMPLETED);
+	/* Job 12's DC sat at 40 % for a while: that progress was pushed (batched). */
+	while (hl_gclient_next_update(&C, &u) == 1)
+		progress += u.job == 12 && u.ppm == 400000;
+	assert_true(progress > 0);
 	for (int i = 0; i < 3; i++)
 		hl_gate_fini(&G[i]);
 	hl_gclient_fini(&C);
 	const uint8_t must[] = {HL_GM_SUBMIT, HL_GM_SUBMIT_ACK, HL_GM_GRANT, HL_GM_COMMITTED,
 	        HL_GM_REC_PUT, HL_GM_REC_ACK, HL_GM_DC_SUBMIT, HL_GM_DC_ACCEPT, HL_GM_DC_RESULT,
 	        HL_GM_DC_RESULT_ACK, HL_GM_PUSH, HL_GM_PUSH_ACK, HL_GM_LEADER_NOTE,
-	        HL_GM_REC_FORGET, HL_GM_RELEASE, HL_GM_REC_FETCH, HL_GM_REC_DATA};
+	        HL_GM_REC_FORGET, HL_GM_RELEASE, HL_GM_REC_FETCH, HL_GM_REC_DATA, HL_GM_KEY_FETCH,
+	        HL_GM_KEY_DATA, HL_GM_DC_PROGRESS, HL_GM_DC_REPORT, HL_GM_FWD_REPORT,
+	        HL_GM_DC_REPORT_ACK};
 	for (size_t i = 0; i < sizeof(must); i++)
 		assert_true(seen[must[i]] > 0);
 }
