@@ -701,6 +701,17 @@ metrics_peers(struct evbuffer *out, bool *ok)
 {
 	struct hl_node_counter c[HL_PEER_COUNTERS];
 	static struct hl_peer_info pi[HL_PEER_TABLE_MAX];
+	{
+		struct hl_node_counter rc_[HL_ROLES_COUNTERS];
+		uint32_t rn = hl_roles_counters(rc_, HL_ROLES_COUNTERS);
+		for (uint32_t i = 0; i < rn; i++) {
+			size_t l = strlen(rc_[i].name);
+			bool total = l > 6 && strcmp(rc_[i].name + l - 6, "_total") == 0;
+			outf(out, ok,
+			        "# TYPE hyperline_roles_%s %s\nhyperline_roles_%s %" PRIu64 "\n",
+			        rc_[i].name, total ? "counter" : "gauge", rc_[i].name, rc_[i].v);
+		}
+	}
 	uint32_t n = hl_peer_counters(c, HL_PEER_COUNTERS);
 	for (uint32_t i = 0; i < n; i++) {
 		size_t l = strlen(c[i].name);
@@ -1163,6 +1174,11 @@ hl_control_run(int demo)
 	}
 	printf("hyperline: node %s id %" PRIu64 " node links on %s\n", p->name, p->node_id,
 	        client_bound);
+	if (hl_roles_start(base, merr, sizeof(merr)) < 0) {
+		fprintf(stderr, "hyperline: %s\n", merr);
+		rc = 2;
+		goto out;
+	}
 	struct timeval one_ms = {0, 1000}, push = {(time_t)(p->push_ms / 1000),
 	                                           (suseconds_t)(p->push_ms % 1000) * 1000};
 	tick_ev = event_new(base, -1, EV_PERSIST, tick_cb, NULL);
@@ -1190,6 +1206,7 @@ hl_control_run(int demo)
 			fprintf(stderr, "hyperline: demo client thread: join: %s\n", strerror(jrc));
 	}
 out:
+	hl_roles_stop();
 	hl_peer_stop();
 	for (int i = 0; i < MAX_CONNS; i++)
 		if (conns[i].used)

@@ -69,6 +69,9 @@ struct hl_node_cfg {
 	uint32_t peer_max_frame, peer_queue_frames;
 	uint64_t peer_queue_bytes, peer_heartbeat_ms, peer_dead_ms;
 	uint64_t peer_probe_ms; /* diagnostic traffic through hl_peer_send, 0 = off */
+	/* [cluster] gates: node ids of the configured gate tier (election quorum), 0 = none */
+	uint32_t n_gates;
+	uint64_t gates[3];
 	uint32_t peer_probe_burst;
 };
 
@@ -209,6 +212,14 @@ void hl_fabric_port_publish(void);
 void hl_svc_worked(void);
 /** Register the hl_swim service on the profile's swim lcore (after hl_membership_start). */
 int hl_services_add_swim(char *err, size_t errlen);
+
+/* roles.c: the coordination roles on the control core (first: the gate tier election) */
+struct event_base;
+int hl_roles_start(struct event_base *base, char *err, size_t errlen);
+void hl_roles_stop(void);
+/** Role counters as name/value pairs (Prometheus-safe names); how many were written. */
+uint32_t hl_roles_counters(struct hl_node_counter *out, uint32_t cap);
+#define HL_ROLES_COUNTERS 16
 
 /* control.c (main lcore) */
 int hl_control_run(int demo);

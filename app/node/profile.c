@@ -88,6 +88,36 @@ parse_peer(struct ctx *c, int node, int peer, struct hl_node_cfg *p)
 	return 0;
 }
 
+/* [cluster] gates: the configured gate tier by node id (1..3, distinct); a gate must be in it. */
+static int
+parse_cluster(struct ctx *c, int cl, struct hl_node_cfg *p)
+{
+	char buf[HL_INI_VALUE_MAX + 1], *items[4];
+	const char *v = cl < 0 ? NULL : hl_ini_get(c->ini, (unsigned)cl, "gates");
+	if (v == NULL)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", v);
+	int k = hl_strlist_split(buf, items, 4);
+	if (k <= 0 || k > 3)
+		return hl_ini_err(c->ini, cl, "gates", c->err, c->errlen,
+		        "need 1..3 node ids (the configured gate tier)");
+	for (int i = 0; i < k; i++) {
+		char *end;
+		errno = 0;
+		unsigned long long x = strtoull(items[i], &end, 10);
+		if (errno || *end || end == items[i] || x == 0)
+			return hl_ini_err(c->ini, cl, "gates", c->err, c->errlen,
+			        "'%s' is not a node id (1..2^64-1)", items[i]);
+		for (int j = 0; j < i; j++)
+			if (p->gates[j] == x)
+				return hl_ini_err(c->ini, cl, "gates", c->err, c->errlen,
+				        "node id %llu listed twice", x);
+		p->gates[i] = x;
+	}
+	p->n_gates = (uint32_t)k;
+	return 0;
+}
+
 static int
 str(struct ctx *c, int sec, const char *key, char *out, size_t cap)
 {
@@ -233,8 +263,8 @@ parse_fabric(struct ctx *c, int fab, struct hl_node_cfg *p)
 static int
 parse(struct ctx *c, struct hl_node_cfg *p)
 {
-	static const char *const known[] = {
-	        "node", "management", "fabric", "seeds", "lcores", "timers", "peer", NULL};
+	static const char *const known[] = {"node", "management", "fabric", "seeds", "lcores",
+	        "timers", "peer", "cluster", NULL};
 	char buf[HL_INI_VALUE_MAX + 1];
 	int rc;
 	unsigned nsec = hl_ini_num_sections(c->ini);
@@ -247,12 +277,12 @@ parse(struct ctx *c, struct hl_node_cfg *p)
 			return hl_ini_err(c->ini, (int)i, NULL, c->err, c->errlen,
 			        "unknown section (expected node, management, fabric, seeds, "
 			        "lcores, "
-			        "timers, peer, port.NAME)");
+			        "timers, peer, cluster, port.NAME)");
 	}
 	int node = hl_ini_find(c->ini, "node"), mgmt = hl_ini_find(c->ini, "management");
 	int fab = hl_ini_find(c->ini, "fabric"), seeds = hl_ini_find(c->ini, "seeds");
 	int lc = hl_ini_find(c->ini, "lcores"), tim = hl_ini_find(c->ini, "timers");
-	int peer = hl_ini_find(c->ini, "peer");
+	int peer = hl_ini_find(c->ini, "peer"), cl = hl_ini_find(c->ini, "cluster");
 	if (node < 0)
 		return hl_ini_err(c->ini, -1, NULL, c->err, c->errlen, "[node] section missing");
 	if ((rc = str(c, node, "name", p->name, sizeof(p->name))) < 0 ||
@@ -269,7 +299,8 @@ parse(struct ctx *c, struct hl_node_cfg *p)
 	        (rc = str(c, fab, "pmd_config", p->fabric_pmd, sizeof(p->fabric_pmd))) < 0 ||
 	        (rc = str(c, fab, "address", p->fabric_addr, sizeof(p->fabric_addr))) < 0)
 		return rc;
-	if ((rc = parse_fabric(c, fab, p)) < 0 || (rc = parse_peer(c, node, peer, p)) < 0)
+	if ((rc = parse_fabric(c, fab, p)) < 0 || (rc = parse_peer(c, node, peer, p)) < 0 ||
+	        (rc = parse_cluster(c, cl, p)) < 0)
 		return rc;
 	if (strlen(p->dc) > HL_SWIM_DC_MAX)
 		return hl_ini_err(c->ini, node, "dc", c->err, c->errlen,
@@ -305,6 +336,15 @@ parse(struct ctx *c, struct hl_node_cfg *p)
 	        p->roles & HL_ROLE_MANAGER ? "manager" : "",
 	        (p->roles & HL_ROLE_MANAGER) && (p->roles & HL_ROLE_WORKER) ? "," : "",
 	        p->roles & HL_ROLE_WORKER ? "worker" : "");
+	if (p->n_gates && (p->roles & HL_ROLE_GATE)) {
+		bool in = false;
+		for (uint32_t i = 0; i < p->n_gates; i++)
+			in |= p->gates[i] == p->node_id;
+		if (!in)
+			return hl_ini_err(c->ini, cl, "gates", c->err, c->errlen,
+			        "this gate's node id %" PRIu64 " is not in the gate tier",
+			        p->node_id);
+	}
 	const char *pol = hl_ini_get(c->ini, (unsigned)node, "polling");
 	if (pol && strcmp(pol, "busy") == 0)
 		p->adaptive = false;

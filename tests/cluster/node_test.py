@@ -723,6 +723,12 @@ def t_badprofile(tmp):
         (node_ini(pmd="net_tap"),
          "pmd_config: profile net_tap is for driver net_tap, but net_ring0 is driven by net_ring"),
         (node_ini(pmd="nonexistent"), "[port.test0] pmd_config:"),
+        (base + "[cluster]\ngates = 1, 2, 3, 4\n",
+         "[cluster] gates: need 1..3 node ids"),
+        (base + "[cluster]\ngates = 5, x\n", "[cluster] gates: 'x' is not a node id"),
+        (base + "[cluster]\ngates = 5, 5\n", "[cluster] gates: node id 5 listed twice"),
+        (base.replace("[node]", "[node]\nid = 9") + "[cluster]\ngates = 5, 6\n",
+         "[cluster] gates: this gate's node id 9 is not in the gate tier"),
     ]
     for ini, want in cases:
         n = Node(tmp, ini=ini)
