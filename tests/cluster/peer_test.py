@@ -211,7 +211,7 @@ class Node:
             text = r.read().decode()
         out = {}
         for line in text.splitlines():
-            if line.startswith("hyperline_peer_"):
+            if line.startswith(("hyperline_peer_", "hyperline_roles_")):
                 k, v = line.rsplit(" ", 1)
                 out[k] = int(v)
         return out
@@ -375,8 +375,9 @@ def main():
                     {k: v["rtt_us"] for k, v in tp.items()})
             wait_for("node 1 sends frames through hl_peer_send",
                      lambda: n1.counter("probes_sent_total") > 50)
-            wait_for("node 2 receives them (no handler installed: counted as unhandled)",
-                     lambda: n2.counter("unhandled_total") > 50 and
+            wait_for("node 2 receives them (handed to the roles, which no role claims: counted)",
+                     lambda: n2.metrics().get("hyperline_roles_frames_for_no_role_total", 0)
+                     > 50 and
                      n2.link("peer_frames_in_total", 101) > n2.link("peer_frames_in_total", 103) + 50)
             check(n1.counter("enobufs_total") == 0, "no queue refusals while the links are up")
             hostile(n1)
