@@ -201,6 +201,8 @@ job_led(struct hl_gate *g, uint64_t job, uint64_t now_ns)
 static void
 cache_put(struct hl_gate *g, uint64_t job, uint64_t leader, uint64_t token, uint64_t now_ns);
 static uint64_t leader_of(struct hl_gate *g, uint64_t job, uint64_t now_ns, uint64_t *token);
+static bool job_is_over(struct hl_gate *g, uint64_t job, uint64_t now_ns);
+static uint64_t forward_to(struct hl_gate *g, uint64_t job, uint64_t now_ns);
 
 /* ---- job leader: lifetime ---- */
 
@@ -1032,23 +1034,16 @@ static void
 on_dc_report(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 {
 	struct hl_gate_job *j = job_led(g, m->job, now_ns);
-	uint64_t token, to;
+	uint64_t to;
 	int i;
 
 	if (j == NULL) {
 		/* like a result (D.1): "job over" from the tier leader, else forwarded once */
-		if (is_tier_leader(g) && !hl_lease_in_grace(&g->leases, now_ns) &&
-		        hl_lease_find(&g->leases, m->job) == NULL &&
-		        hl_jrec_store_get(&g->store, m->job) == NULL) {
+		if (job_is_over(g, m->job, now_ns)) {
 			report_ack(g, m, m->token, -HL_E_NOT_FOUND);
 			return;
 		}
-		if (m->type == HL_GM_FWD_REPORT)
-			return;
-		to = leader_of(g, m->job, now_ns, &token);
-		if (to == 0 || to == g->cfg.self)
-			to = g->tier_leader;
-		if (to == 0 || to == g->cfg.self)
+		if (m->type == HL_GM_FWD_REPORT || (to = forward_to(g, m->job, now_ns)) == 0)
 			return;
 		struct hl_gmsg *f = gout(g, HL_GM_FWD_REPORT, to, m->job);
 		f->dc = m->dc;
@@ -1234,13 +1229,32 @@ leader_of(struct hl_gate *g, uint64_t job, uint64_t now_ns, uint64_t *token)
 	return 0;
 }
 
+/* Where a non-leader sends what a DC sent it about a job (D.1): the job leader it knows of,
+ * else the tier leader (which knows the lease); 0 when that would be itself. Also answers
+ * whether the job is over: the tier leader, past its grace, with neither lease nor record. */
+static bool
+job_is_over(struct hl_gate *g, uint64_t job, uint64_t now_ns)
+{
+	return is_tier_leader(g) && !hl_lease_in_grace(&g->leases, now_ns) &&
+	       hl_lease_find(&g->leases, job) == NULL && hl_jrec_store_get(&g->store, job) == NULL;
+}
+
+static uint64_t
+forward_to(struct hl_gate *g, uint64_t job, uint64_t now_ns)
+{
+	uint64_t token, to = leader_of(g, job, now_ns, &token);
+	if (to == 0 || to == g->cfg.self)
+		to = g->tier_leader;
+	return to == g->cfg.self ? 0 : to;
+}
+
 /* ---- results from DCs ---- */
 
 static void
 on_dc_result(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 {
 	struct hl_gate_job *j = job_led(g, m->job, now_ns);
-	uint64_t token, to;
+	uint64_t to;
 
 	if (m->status < HL_WS_COMPLETED || m->status > HL_WS_MAX) {
 		HL_LOG(HL_LOG_WARN, "gate", "job %llu: DC %llu sent non-final status %u",
@@ -1250,9 +1264,7 @@ on_dc_result(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 	if (j == NULL) {
 		/* D.1: not the job leader here: forward (once) to the leader we know of; the DC
 		 * keeps resending until the leader acks, so a lost forward is retried. */
-		if (is_tier_leader(g) && !hl_lease_in_grace(&g->leases, now_ns) &&
-		        hl_lease_find(&g->leases, m->job) == NULL &&
-		        hl_jrec_store_get(&g->store, m->job) == NULL) {
+		if (job_is_over(g, m->job, now_ns)) {
 			/* No lease and no record: the job is over (its end freed both). Tell the
 			 * DC so it frees the result it holds ("job over"). */
 			struct hl_gmsg *a = gout(g, HL_GM_DC_RESULT_ACK, m->dc, m->job);
@@ -1261,12 +1273,8 @@ on_dc_result(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 			a->code = -HL_E_NOT_FOUND;
 			return;
 		}
-		if (m->type == HL_GM_FWD_RESULT && m->kind != 0)
-			return;
-		to = leader_of(g, m->job, now_ns, &token);
-		if (to == 0 || to == g->cfg.self)
-			to = g->tier_leader;
-		if (to == 0 || to == g->cfg.self)
+		if ((m->type == HL_GM_FWD_RESULT && m->kind != 0) ||
+		        (to = forward_to(g, m->job, now_ns)) == 0)
 			return;
 		struct hl_gmsg *f = gout(g, HL_GM_FWD_RESULT, to, m->job);
 		f->dc = m->dc;

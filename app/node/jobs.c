@@ -39,14 +39,6 @@ uint64_t hl_jobs_persist_errors;
 static uint32_t run_gen;
 static struct hl_job *active; /* the job whose workflow is on the lanes (one at a time) */
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 struct hl_job *
 hl_jobs_get(uint64_t id)
 {
@@ -176,7 +168,7 @@ hl_jobs_submit(const char *ini, size_t len, uint64_t *id, char *err, size_t errl
 	j->state = HL_JOB_QUEUED;
 	j->spec = js; /* the record owns it now */
 	j->cur_wf = -1;
-	j->submit_ns = now_ns();
+	j->submit_ns = hl_node_now_ns();
 	j->result = res;
 	res->job_id = j->id;
 	snprintf(res->name, sizeof(res->name), "%s", j->spec->name);
@@ -529,7 +521,7 @@ static void
 finalize(struct hl_job *j, uint32_t state, const char *why)
 {
 	j->state = state;
-	j->end_ns = now_ns();
+	j->end_ns = hl_node_now_ns();
 	if (why)
 		snprintf(j->result->error, sizeof(j->result->error), "%s", why);
 	j->result->state = state;
@@ -685,7 +677,7 @@ on_msg(const struct hl_msg *m)
 		j->prog.rx_pkts = j->done_rx + m->rx_pkts;
 		j->prog.lost = j->done_lost + m->lost;
 		j->prog.p99_ns = m->p99_ns;
-		j->prog.elapsed_ms = (now_ns() - j->start_ns) / 1000000;
+		j->prog.elapsed_ms = (hl_node_now_ns() - j->start_ns) / 1000000;
 		j->prog_dirty = true;
 	} else if (m->kind == HL_MSG_DONE) {
 		j->run->lanes_done++;
@@ -725,9 +717,9 @@ hl_jobs_tick(void)
 		on_msg(&m);
 	}
 	if (active && active->run && !active->timed_out &&
-	        now_ns() - active->start_ns > (active->spec->timeout_ns
-	                                                      ? active->spec->timeout_ns
-	                                                      : HL_JOB_DEFAULT_TIMEOUT_NS)) {
+	        hl_node_now_ns() - active->start_ns >
+	                (active->spec->timeout_ns ? active->spec->timeout_ns
+	                                          : HL_JOB_DEFAULT_TIMEOUT_NS)) {
 		active->timed_out = true;
 		__atomic_store_n(&active->run->cancel, 1, __ATOMIC_RELAXED);
 	}
@@ -741,7 +733,7 @@ hl_jobs_tick(void)
 		if (active) {
 			active->state = HL_JOB_RUNNING;
 			active->prog.state = HL_JOB_RUNNING;
-			active->start_ns = now_ns();
+			active->start_ns = hl_node_now_ns();
 			port_snapshot(active, true);
 		}
 	}

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <rte_ring.h>
 
@@ -154,6 +155,15 @@ struct hl_node {
 };
 
 extern struct hl_node hl_node;
+
+/** CLOCK_MONOTONIC in ns: the time the control core hands to the sans-IO cores. */
+static inline uint64_t
+hl_node_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static inline bool
 hl_node_quitting(void)

@@ -87,14 +87,6 @@ static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hl_peer_info snap[HL_PEER_TABLE_MAX];
 static uint32_t snap_n;
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 const char *
 hl_peer_state_name(unsigned st)
 {
@@ -123,7 +115,7 @@ link_free(struct link *l, const char *why)
 		p->out = NULL;
 	} else if (p && p->in == l) {
 		p->in = NULL;
-		p->last_link_ns = now_ns();
+		p->last_link_ns = hl_node_now_ns();
 	}
 	if (p == NULL && !l->inbound)
 		HL_LOG(HL_LOG_DEBUG, "peer", "link out remote=%s: its peer entry is gone",
@@ -143,7 +135,7 @@ static void
 link_close_after_flush(struct link *l, const char *why)
 {
 	l->closing = true;
-	l->closing_ns = now_ns();
+	l->closing_ns = hl_node_now_ns();
 	bufferevent_disable(l->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_output(l->bev)) == 0)
 		link_free(l, why);
@@ -181,7 +173,7 @@ link_new(struct bufferevent *bev, bool inbound, const char *remote)
 	l->bev = bev;
 	l->inbound = inbound;
 	l->rxbuf = buf;
-	l->opened_ns = l->last_rx_ns = now_ns();
+	l->opened_ns = l->last_rx_ns = hl_node_now_ns();
 	snprintf(l->remote, sizeof(l->remote), "%s", remote);
 	/* cannot fail: the limit was validated at start and buf holds max_frame bytes */
 	(void)hl_peer_rx_init(&l->rx, buf, max_frame, max_frame, txcfg.cluster);
@@ -314,7 +306,7 @@ peer_new(const char *addr)
 	hl_peer_q_init(&p->q, p->ring, pc->peer_queue_frames, pc->peer_queue_bytes);
 	p->used = true;
 	p->backoff_ms = HL_PEER_BACKOFF_MIN_MS;
-	p->last_link_ns = now_ns();
+	p->last_link_ns = hl_node_now_ns();
 	snprintf(p->addr, sizeof(p->addr), "%s", addr);
 	ctr.peers_added++;
 	return p;
@@ -344,7 +336,7 @@ peer_free(struct peer *p, const char *why)
 static void
 peer_out_down(struct peer *p, struct link *l, const char *why)
 {
-	uint64_t now = now_ns();
+	uint64_t now = hl_node_now_ns();
 	if (p->state == HL_PEER_UP && l != NULL) {
 		/* what was written to the socket buffer but not sent is lost with the link */
 		uint32_t lost = hl_peer_q_drain(
@@ -504,7 +496,7 @@ peer_up(struct peer *p)
 {
 	p->state = HL_PEER_UP;
 	p->backoff_ms = HL_PEER_BACKOFF_MIN_MS;
-	p->next_ping_ns = now_ns();
+	p->next_ping_ns = hl_node_now_ns();
 	if (evbuffer_get_length(p->pending) &&
 	        evbuffer_add_buffer(bufferevent_get_output(p->out->bev), p->pending) != 0)
 		HL_LOG(HL_LOG_ERR, "peer", "peer=%" PRIu64 " queued frames not moved to the link",
@@ -527,7 +519,7 @@ send_ping(struct peer *p)
 		return;
 	}
 	ctr.heartbeats++;
-	p->ping_sent_ns = now_ns();
+	p->ping_sent_ns = hl_node_now_ns();
 }
 
 /* A link's hello was valid: bind it to its peer entry. */
@@ -671,7 +663,7 @@ link_frame(struct link *l, unsigned type, const uint8_t *b, size_t bl)
 		return;
 	case HL_MSG_node_register_ack:
 		if (!l->inbound && p->ping_sent_ns) {
-			uint64_t rtt = (now_ns() - p->ping_sent_ns) / 1000;
+			uint64_t rtt = (hl_node_now_ns() - p->ping_sent_ns) / 1000;
 			p->rtt_us = rtt ? rtt : 1;
 			if (p->rtt_min_us == 0 || p->rtt_us < p->rtt_min_us)
 				p->rtt_min_us = p->rtt_us;
@@ -709,7 +701,7 @@ read_cb(struct bufferevent *bev, void *arg)
 			return;
 		}
 		if (rc == 1) {
-			l->last_rx_ns = now_ns();
+			l->last_rx_ns = hl_node_now_ns();
 			link_frame(l, type, b, bl);
 		}
 	}
@@ -734,7 +726,7 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		            sizeof(one)) != 0)
 			HL_LOG(HL_LOG_WARN, "peer", "remote=%s TCP_NODELAY: %s", l->remote,
 			        strerror(errno));
-		l->opened_ns = l->last_rx_ns = now_ns();
+		l->opened_ns = l->last_rx_ns = hl_node_now_ns();
 		if (l->peer)
 			l->peer->state = HL_PEER_HELLO;
 		hl_peer_hello_fill(&self, &m);
@@ -888,7 +880,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	const struct hl_node_cfg *pc = &hl_node.prof;
 	uint64_t dead = pc->peer_dead_ms * NS_PER_MS;
 	sync_members(); /* may dial: read the clock after it */
-	uint64_t now = now_ns();
+	uint64_t now = hl_node_now_ns();
 	static uint64_t next_probe;
 	if (pc->peer_probe_ms && now >= next_probe) {
 		probe();

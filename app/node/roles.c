@@ -31,14 +31,6 @@ static struct {
 	uint64_t persist_err, became_leader, stepped_down, leader_changes;
 } ctr;
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* "<term> <vote>\n"; a missing file is term 0 (a new node), a malformed one an error. */
 static int
 load_term(uint32_t *term, uint64_t *vote, char *err, size_t errlen)
@@ -177,7 +169,7 @@ on_frame(uint64_t from, unsigned type, const void *body, size_t len, void *arg)
 		return;
 	}
 	ctr.recv++;
-	if ((rc = hl_elect_recv(&el, &m, now_ns())) < 0 && rc != -EINVAL)
+	if ((rc = hl_elect_recv(&el, &m, hl_node_now_ns())) < 0 && rc != -EINVAL)
 		HL_LOG(HL_LOG_WARN, "roles", "gate election: recv from node=%" PRIu64 ": %s", from,
 		        hl_errname(rc));
 	drain();
@@ -189,7 +181,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	hl_elect_tick(&el, now_ns());
+	hl_elect_tick(&el, hl_node_now_ns());
 	drain();
 }
 
@@ -215,7 +207,8 @@ hl_roles_start(struct event_base *base, char *err, size_t errlen)
 	cfg.self = p->node_id;
 	cfg.nmembers = p->n_gates;
 	memcpy(cfg.members, p->gates, p->n_gates * sizeof(p->gates[0]));
-	if ((rc = hl_elect_init(&el, &cfg, term, vote, p->node_id ^ now_ns(), now_ns())) < 0) {
+	if ((rc = hl_elect_init(
+	             &el, &cfg, term, vote, p->node_id ^ hl_node_now_ns(), hl_node_now_ns())) < 0) {
 		snprintf(err, errlen, "gate election: %s", hl_errname(rc));
 		return rc;
 	}
@@ -243,7 +236,7 @@ hl_roles_stop(void)
 uint32_t
 hl_roles_counters(struct hl_node_counter *out, uint32_t cap)
 {
-	uint64_t now = now_ns();
+	uint64_t now = hl_node_now_ns();
 	const struct hl_node_counter c[] = {
 	        {"gate_tier_members", gate_on ? el.cfg.nmembers : 0},
 	        {"gate_tier_term", gate_on ? el.term : 0},
