@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../wire/fuzz_common.h" /* FUZZ_CHECK */
 #include "hl_msg.h"
 
 /* DC tier types, then gate tier types, then one type of neither (both decoders refuse it), then
@@ -46,15 +47,5 @@ static const unsigned fuzz_cw_types[] = {
         HL_MSG_job_progress_report,
 };
 #define FUZZ_CW_NTYPES (sizeof(fuzz_cw_types) / sizeof(fuzz_cw_types[0]))
-
-#define FUZZ_CHECK(cond, ...)                                                  \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "fuzz invariant broken: %s: ", #cond); \
-			fprintf(stderr, __VA_ARGS__);                          \
-			fputc('\n', stderr);                                   \
-			abort();                                               \
-		}                                                              \
-	} while (0)
 
 #endif
