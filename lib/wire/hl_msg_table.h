@@ -42,6 +42,7 @@
 #define HL_WIRE_IDEM_BIN_MAX 96 /* idempotency key as raw bytes (coord: HL_IDEM_KEY_MAX) */
 #define HL_WIRE_GATE_DCS 3 /* DCs in one gate job record (coord: HL_GATE_JOB_DCS) */
 #define HL_WIRE_GATE_REPORTS 8 /* reporter outcomes in one gate job record (HL_GATE_JOB_REPORTS) */
+#define HL_WIRE_MGR_REC_MAX 1024 /* a DC manager job record, encoded (coord: HL_JREC_BODY_MAX) */
 #define HL_WIRE_CLUSTER_MAX 63 /* cluster id / environment string */
 #define HL_WIRE_MAX_NODES 64 /* node lists in one message */
 #define HL_WIRE_MAX_DCS 16 /* datacenters per job */
@@ -347,6 +348,17 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 #define HL_XF_gate_d4(F, T) \
 	HL_XF_ppm(F, T) HL_XF_gap_seq(F, T) HL_XF_report(F, T) HL_XF_report_ref(F, T)
 
+/* Added with the manager role's envelope (struct hl_mmsg, coord/manager_wire.c); keys 57..62. */
+#define HL_XF_tier(F, T) F(T, 57, tier, U64, HL_TIER_MAX, _, OPT) /* for messages without one */
+#define HL_XF_sent_ns(F, T) F(T, 58, sent_ns, U64, 0, _, OPT) /* sender's clock, echoed back */
+#define HL_XF_mgr_rec(F, T) F(T, 59, mgr_rec, BIN, HL_WIRE_MGR_REC_MAX, _, OPT) /* DC job record */
+#define HL_XF_relay_sender(F, T) F(T, 60, relay_sender, U64, 0, _, OPT) /* node relaying it */
+#define HL_XF_relay_dest(F, T) F(T, 61, relay_dest, U64, 0, _, OPT) /* the relay's addressee */
+#define HL_XF_fence(F, T) F(T, 62, fence, U64, 0, _, OPT) /* the fencing token answered */
+/* A message one node relays for another: the relay's own sender and addressee (the message's
+ * own stay in its sender/node and dest fields). */
+#define HL_XF_relay(F, T) HL_XF_relay_sender(F, T) HL_XF_relay_dest(F, T)
+
 /* ================================ messages ================================ */
 /* X(type_id, name, plane, direction, purpose). Planes: FAST = fits one UDP packet on the fabric
  * (may also travel over TCP); SLOW = TCP control plane only. Ids are grouped by area. */
@@ -611,14 +623,16 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 4, candidate, U64, 0, _, REQ)                                                 \
 	F(T, 5, lhm, U64, HL_LHM_MAX, _, OPT) /* candidate's local health (eligibility) */ \
 	F(T, 6, last_term, U64, 0, _, OPT)                                                 \
-	F(T, 7, last_index, U64, 0, _, OPT)
-#define HL_MSG_F_vote_resp_fields(F, T)                               \
-	F(T, 1, tier, U64, HL_TIER_MAX, _, REQ)                       \
-	F(T, 2, term, U64, 0, _, REQ) /* voter's current term */      \
-	F(T, 3, voter, U64, 0, _, REQ)                                \
-	F(T, 4, granted, BOOL, 0, _, REQ)                             \
-	F(T, 5, code, U64, HL_WIRE_U16, _, OPT) /* why not granted */ \
-	F(T, 6, leader, U64, 0, _, OPT) /* leader the voter follows, 0 = none */
+	F(T, 7, last_index, U64, 0, _, OPT)                                                \
+	HL_XF_dest(F, T)
+#define HL_MSG_F_vote_resp_fields(F, T)                                          \
+	F(T, 1, tier, U64, HL_TIER_MAX, _, REQ)                                  \
+	F(T, 2, term, U64, 0, _, REQ) /* voter's current term */                 \
+	F(T, 3, voter, U64, 0, _, REQ)                                           \
+	F(T, 4, granted, BOOL, 0, _, REQ)                                        \
+	F(T, 5, code, U64, HL_WIRE_U16, _, OPT) /* why not granted */            \
+	F(T, 6, leader, U64, 0, _, OPT) /* leader the voter follows, 0 = none */ \
+	HL_XF_dest(F, T)
 
 #define HL_MSG_F_pre_vote_req(F, T) HL_MSG_F_vote_req_fields(F, T)
 #define HL_MSG_F_pre_vote_resp(F, T) HL_MSG_F_vote_resp_fields(F, T)
@@ -631,14 +645,16 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 3, term, U64, 0, _, REQ)               \
 	F(T, 4, leader, U64, 0, _, REQ)             \
 	F(T, 5, lease_ms, U64, HL_WIRE_U32, _, REQ) \
-	F(T, 6, seq, U64, 0, _, REQ)
+	F(T, 6, seq, U64, 0, _, REQ)                \
+	HL_XF_dest(F, T)
 
-#define HL_MSG_F_leader_heartbeat_ack(F, T) \
-	F(T, 1, term, U64, 0, _, REQ)       \
-	F(T, 2, node, U64, 0, _, REQ)       \
-	F(T, 3, seq, U64, 0, _, REQ)        \
-	F(T, 4, ok, BOOL, 0, _, REQ)        \
-	F(T, 5, lhm, U64, HL_LHM_MAX, _, OPT)
+#define HL_MSG_F_leader_heartbeat_ack(F, T)   \
+	F(T, 1, term, U64, 0, _, REQ)         \
+	F(T, 2, node, U64, 0, _, REQ)         \
+	F(T, 3, seq, U64, 0, _, REQ)          \
+	F(T, 4, ok, BOOL, 0, _, REQ)          \
+	F(T, 5, lhm, U64, HL_LHM_MAX, _, OPT) \
+	HL_XF_dest(F, T) HL_XF_tier(F, T)
 
 #define HL_MSG_F_leader_stepdown(F, T)           \
 	F(T, 1, tier, U64, HL_TIER_MAX, _, REQ)  \
@@ -654,7 +670,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 4, leases, RECL, HL_WIRE_MAX_LEASES, lease_rec, REQ)                                 \
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) \
 	        HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T)   \
-	                HL_XF_job_rec(F, T) HL_XF_gate_d4(F, T)
+	                HL_XF_job_rec(F, T) HL_XF_gate_d4(F, T) HL_XF_sent_ns(F, T)
 #define HL_MSG_F_lease_grant(F, T) HL_MSG_F_lease_batch_fields(F, T)
 #define HL_MSG_F_lease_renew(F, T) HL_MSG_F_lease_batch_fields(F, T)
 #define HL_MSG_F_lease_release(F, T) HL_MSG_F_lease_batch_fields(F, T)
@@ -690,17 +706,19 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 12, workflows, RECL, HL_WIRE_MAX_WORKFLOWS, workflow_def, OPT)                     \
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) \
 	        HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T) \
-	                HL_XF_coord_type(F, T) HL_XF_coord_code(F, T) HL_XF_gate_d4(F, T)
+	                HL_XF_coord_type(F, T) HL_XF_coord_code(F, T) HL_XF_gate_d4(F, T)       \
+	                        HL_XF_mgr_rec(F, T) HL_XF_fence(F, T)
 
-#define HL_MSG_F_job_record_ack(F, T)                                                           \
-	F(T, 1, job_id, U64, 0, _, REQ)                                                         \
-	F(T, 2, token, U64, 0, _, REQ)                                                          \
-	F(T, 3, version, U64, 0, _, REQ)                                                        \
-	F(T, 4, node, U64, 0, _, REQ)                                                           \
-	F(T, 5, ok, BOOL, 0, _, REQ)                                                            \
-	F(T, 6, code, U64, HL_WIRE_U16, _, OPT)                                                 \
-	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) HL_XF_kind(F, T) \
-	        HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T) HL_XF_gate_d4(F, T)
+#define HL_MSG_F_job_record_ack(F, T)                                                              \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                            \
+	F(T, 2, token, U64, 0, _, REQ)                                                             \
+	F(T, 3, version, U64, 0, _, REQ)                                                           \
+	F(T, 4, node, U64, 0, _, REQ)                                                              \
+	F(T, 5, ok, BOOL, 0, _, REQ)                                                               \
+	F(T, 6, code, U64, HL_WIRE_U16, _, OPT)                                                    \
+	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) HL_XF_kind(F, T)    \
+	        HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T) HL_XF_gate_d4(F, T) \
+	                HL_XF_coord_type(F, T)
 
 #define HL_MSG_F_job_record_fetch(F, T)                                                           \
 	F(T, 1, tier, U64, HL_TIER_MAX, _, REQ)                                                   \
@@ -727,7 +745,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 3, token, U64, 0, _, OPT)                                                          \
 	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) \
 	        HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) \
-	                HL_XF_job_rec(F, T) HL_XF_gate_d4(F, T)
+	                HL_XF_job_rec(F, T) HL_XF_gate_d4(F, T) HL_XF_coord_type(F, T)
 
 #define HL_MSG_F_job_record_orphan(F, T)                                                        \
 	F(T, 1, job_id, U64, 0, _, REQ)                                                         \
@@ -736,7 +754,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 4, version, U64, 0, _, OPT)                                                        \
 	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) \
 	        HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T) \
-	                HL_XF_gate_d4(F, T)
+	                HL_XF_gate_d4(F, T) HL_XF_coord_type(F, T)
 
 #define HL_MSG_F_job_submit(F, T)                                                                  \
 	F(T, 1, job_id, U64, 0, _, OPT) /* 0 from a client: the gate assigns it */                 \
@@ -785,19 +803,20 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 12, spec, BIN, HL_WIRE_WF_SPEC_MAX, _, REQ) /* compiled stream definitions */ \
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_backpressure(F, T)    \
 	        HL_XF_accepted(F, T) HL_XF_code(F, T) HL_XF_seq(F, T) HL_XF_done(F, T)     \
-	                HL_XF_duration_ns(F, T)
+	                HL_XF_duration_ns(F, T) HL_XF_relay(F, T)
 
-#define HL_MSG_F_workflow_dispatch_ack(F, T)                                            \
-	F(T, 1, job_id, U64, 0, _, REQ)                                                 \
-	F(T, 2, workflow_id, U64, HL_WIRE_U32, _, REQ)                                  \
-	F(T, 3, sub_id, U64, HL_WIRE_U32, _, REQ)                                       \
-	F(T, 4, token, U64, 0, _, REQ)                                                  \
-	F(T, 5, node_id, U64, 0, _, REQ)                                                \
-	F(T, 6, accepted, BOOL, 0, _, REQ)                                              \
-	F(T, 7, code, U64, HL_WIRE_U16, _, OPT)                                         \
-	F(T, 8, cores, U64, HL_WIRE_U32, _, OPT) /* actually assigned */                \
-	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_backpressure(F, T) HL_XF_leader(F, T) \
-	        HL_XF_attempt(F, T) HL_XF_seq(F, T) HL_XF_done(F, T) HL_XF_duration_ns(F, T)
+#define HL_MSG_F_workflow_dispatch_ack(F, T)                                                 \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                      \
+	F(T, 2, workflow_id, U64, HL_WIRE_U32, _, REQ)                                       \
+	F(T, 3, sub_id, U64, HL_WIRE_U32, _, REQ)                                            \
+	F(T, 4, token, U64, 0, _, REQ)                                                       \
+	F(T, 5, node_id, U64, 0, _, REQ)                                                     \
+	F(T, 6, accepted, BOOL, 0, _, REQ)                                                   \
+	F(T, 7, code, U64, HL_WIRE_U16, _, OPT)                                              \
+	F(T, 8, cores, U64, HL_WIRE_U32, _, OPT) /* actually assigned */                     \
+	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_backpressure(F, T) HL_XF_leader(F, T)      \
+	        HL_XF_attempt(F, T) HL_XF_seq(F, T) HL_XF_done(F, T) HL_XF_duration_ns(F, T) \
+	                HL_XF_relay(F, T)
 
 #define HL_MSG_F_workflow_progress(F, T)                                                    \
 	F(T, 1, job_id, U64, 0, _, REQ)                                                     \
@@ -812,20 +831,21 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 10, streams, RECL, HL_WIRE_FAST_STREAMS, stream_result, OPT)                   \
 	HL_XF_dest(F, T) HL_XF_backpressure(F, T) HL_XF_accepted(F, T) HL_XF_code(F, T)     \
 	        HL_XF_leader(F, T) HL_XF_cores(F, T) HL_XF_attempt(F, T) HL_XF_done(F, T)   \
-	                HL_XF_duration_ns(F, T)
+	                HL_XF_duration_ns(F, T) HL_XF_relay(F, T)
 
-#define HL_MSG_F_progress_ack(F, T)                                                               \
-	F(T, 1, job_id, U64, 0, _, REQ)                                                           \
-	F(T, 2, workflow_id, U64, HL_WIRE_U32, _, REQ)                                            \
-	F(T, 3, sub_id, U64, HL_WIRE_U32, _, OPT)                                                 \
-	F(T, 4, seq, U64, 0, _, REQ)                                                              \
-	F(T, 5, backpressure, U64, HL_BP_MAX, _, OPT)                                             \
-	F(T, 6, delay_ms, U64, HL_WIRE_U32, _, OPT)                                               \
-	F(T, 7, batch_only, BOOL, 0, _, OPT)                                                      \
-	F(T, 8, leader, U64, 0, _, OPT) /* current job leader node id */                          \
-	F(T, 9, token, U64, 0, _, OPT)                                                            \
-	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_accepted(F, T) HL_XF_code(F, \
-	        T) HL_XF_cores(F, T) HL_XF_attempt(F, T) HL_XF_done(F, T) HL_XF_duration_ns(F, T)
+#define HL_MSG_F_progress_ack(F, T)                                                     \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                 \
+	F(T, 2, workflow_id, U64, HL_WIRE_U32, _, REQ)                                  \
+	F(T, 3, sub_id, U64, HL_WIRE_U32, _, OPT)                                       \
+	F(T, 4, seq, U64, 0, _, REQ)                                                    \
+	F(T, 5, backpressure, U64, HL_BP_MAX, _, OPT)                                   \
+	F(T, 6, delay_ms, U64, HL_WIRE_U32, _, OPT)                                     \
+	F(T, 7, batch_only, BOOL, 0, _, OPT)                                            \
+	F(T, 8, leader, U64, 0, _, OPT) /* current job leader node id */                \
+	F(T, 9, token, U64, 0, _, OPT)                                                  \
+	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_accepted(F, T)     \
+	        HL_XF_code(F, T) HL_XF_cores(F, T) HL_XF_attempt(F, T) HL_XF_done(F, T) \
+	                HL_XF_duration_ns(F, T) HL_XF_relay(F, T)
 
 #define HL_MSG_F_job_progress(F, T)                          \
 	F(T, 1, job_id, U64, 0, _, REQ)                      \
@@ -918,7 +938,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 12, attempt, U64, HL_WIRE_U16, _, OPT)                                       \
 	F(T, 13, streams, RECL, HL_WIRE_MAX_STREAMS, stream_result, OPT)                  \
 	HL_XF_dest(F, T) HL_XF_backpressure(F, T) HL_XF_accepted(F, T) HL_XF_leader(F, T) \
-	        HL_XF_seq(F, T) HL_XF_done(F, T) HL_XF_duration_ns(F, T)
+	        HL_XF_seq(F, T) HL_XF_done(F, T) HL_XF_duration_ns(F, T) HL_XF_relay(F, T)
 
 #define HL_MSG_F_workflow_result_ack(F, T)                                                  \
 	F(T, 1, job_id, U64, 0, _, REQ)                                                     \
@@ -928,7 +948,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 5, leader, U64, 0, _, OPT)                                                     \
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_backpressure(F, T)     \
 	        HL_XF_accepted(F, T) HL_XF_code(F, T) HL_XF_cores(F, T) HL_XF_attempt(F, T) \
-	                HL_XF_seq(F, T) HL_XF_done(F, T) HL_XF_duration_ns(F, T)
+	                HL_XF_seq(F, T) HL_XF_done(F, T) HL_XF_duration_ns(F, T) HL_XF_relay(F, T)
 
 #define HL_MSG_F_workflow_result_push(F, T)                               \
 	F(T, 1, job_id, U64, 0, _, REQ)                                   \
@@ -1064,7 +1084,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_backpressure(F, T)     \
 	        HL_XF_accepted(F, T) HL_XF_code(F, T) HL_XF_cores(F, T) HL_XF_attempt(F, T) \
 	                HL_XF_seq(F, T) HL_XF_done(F, T) HL_XF_duration_ns(F, T)            \
-	                        HL_XF_sub_id(F, T)
+	                        HL_XF_sub_id(F, T) HL_XF_relay(F, T)
 
 #define HL_MSG_F_job_leader_client_transfer(F, T)                          \
 	F(T, 1, job_id, U64, 0, _, REQ)                                    \
@@ -1074,15 +1094,16 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 5, token, U64, 0, _, REQ)                                     \
 	F(T, 6, term, U64, 0, _, OPT)
 
-#define HL_MSG_F_job_leader_transfer_ack(F, T)                                           \
-	F(T, 1, job_id, U64, 0, _, REQ)                                                  \
-	F(T, 2, token, U64, 0, _, REQ) /* token received */                              \
-	F(T, 3, accepted, BOOL, 0, _, REQ)                                               \
-	F(T, 4, code, U64, HL_WIRE_U16, _, OPT)                                          \
-	F(T, 5, node_id, U64, 0, _, OPT)                                                 \
-	F(T, 6, workflows, RECL, HL_WIRE_MAX_WORKFLOWS, workflow_status, OPT) /* W->M */ \
-	HL_XF_dest(F, T) HL_XF_backpressure(F, T) HL_XF_leader(F, T) HL_XF_cores(F, T)   \
-	        HL_XF_attempt(F, T) HL_XF_seq(F, T) HL_XF_done(F, T) HL_XF_duration_ns(F, T)
+#define HL_MSG_F_job_leader_transfer_ack(F, T)                                               \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                      \
+	F(T, 2, token, U64, 0, _, REQ) /* token received */                                  \
+	F(T, 3, accepted, BOOL, 0, _, REQ)                                                   \
+	F(T, 4, code, U64, HL_WIRE_U16, _, OPT)                                              \
+	F(T, 5, node_id, U64, 0, _, OPT)                                                     \
+	F(T, 6, workflows, RECL, HL_WIRE_MAX_WORKFLOWS, workflow_status, OPT) /* W->M */     \
+	HL_XF_dest(F, T) HL_XF_backpressure(F, T) HL_XF_leader(F, T) HL_XF_cores(F, T)       \
+	        HL_XF_attempt(F, T) HL_XF_seq(F, T) HL_XF_done(F, T) HL_XF_duration_ns(F, T) \
+	                HL_XF_relay(F, T)
 
 #define HL_MSG_F_job_leader_announce(F, T)                                                      \
 	F(T, 1, job_id, U64, 0, _, REQ)                                                         \
@@ -1105,7 +1126,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_backpressure(F, T)    \
 	        HL_XF_accepted(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) HL_XF_cores(F, T) \
 	                HL_XF_attempt(F, T) HL_XF_seq(F, T) HL_XF_done(F, T)               \
-	                        HL_XF_duration_ns(F, T) HL_XF_sub_id(F, T)
+	                        HL_XF_duration_ns(F, T) HL_XF_sub_id(F, T) HL_XF_relay(F, T)
 
 #define HL_MSG_F_job_cancel_reply(F, T)                        \
 	F(T, 1, job_id, U64, 0, _, REQ)                        \
@@ -1127,7 +1148,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 7, text, STR, HL_WIRE_TEXT_MAX, _, OPT)                                      \
 	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_backpressure(F, T) HL_XF_accepted(F, T) \
 	        HL_XF_code(F, T) HL_XF_leader(F, T) HL_XF_cores(F, T) HL_XF_attempt(F, T) \
-	                HL_XF_seq(F, T) HL_XF_done(F, T) HL_XF_duration_ns(F, T)
+	                HL_XF_seq(F, T) HL_XF_done(F, T) HL_XF_duration_ns(F, T) HL_XF_relay(F, T)
 
 #define HL_MSG_F_job_cancel_done(F, T)                         \
 	F(T, 1, job_id, U64, 0, _, REQ)                        \
