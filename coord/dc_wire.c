@@ -160,6 +160,8 @@ enum {
 	XK_DONE = 42,
 	XK_DUR = 43,
 	XK_SUB = 44,
+	XK_RELAY_SENDER = 60, /* a relayed message: the relaying node (manager_wire.c) */
+	XK_RELAY_DEST = 61,
 };
 
 struct dc_map {
@@ -377,7 +379,8 @@ dc_set(struct hl_dc_msg *m, unsigned f, uint64_t v)
 }
 
 int
-hl_dc_wire_encode_err(const struct hl_dc_msg *m, unsigned *type, void *buf, size_t cap, size_t *len,
+hl_dc_wire_encode_ext(const struct hl_dc_msg *m, uint64_t relay_sender, uint64_t relay_dest,
+        const void *spec, size_t spec_len, unsigned *type, void *buf, size_t cap, size_t *len,
         struct hl_wire_err *err)
 {
 	const struct dc_map *map = map_by_kind(m->kind);
@@ -407,8 +410,28 @@ hl_dc_wire_encode_err(const struct hl_dc_msg *m, unsigned *type, void *buf, size
 	/* For readers of the table's own duration field: whole milliseconds (key 43 is exact). */
 	if (map->type == HL_MSG_workflow_dispatch)
 		u.d.duration_ms = m->duration_ns / 1000000u;
+	if (spec_len > 0) {
+		if (map->type != HL_MSG_workflow_dispatch || spec == NULL)
+			return hl_cwire_fail(err, -EINVAL, map->type, 12, 0, spec_len, 0);
+		if (spec_len > HL_WIRE_WF_SPEC_MAX)
+			return hl_cwire_fail(err, -HL_E_OVERSIZE, map->type, 12, 0, spec_len,
+			        HL_WIRE_WF_SPEC_MAX);
+		u.d.spec = (struct hl_wire_view){spec, (uint32_t)spec_len};
+	}
+	if ((rc = hl_cwire_at(map->type, &u, XK_RELAY_SENDER, 0, true, &p, &kind, err)) < 0 ||
+	        (rc = hl_cwire_put(kind, p, relay_sender)) < 0 ||
+	        (rc = hl_cwire_at(map->type, &u, XK_RELAY_DEST, 0, true, &p, &kind, err)) < 0 ||
+	        (rc = hl_cwire_put(kind, p, relay_dest)) < 0)
+		return rc;
 	*type = map->type;
 	return hl_msg_encode(map->type, &u, buf, cap, len, err);
+}
+
+int
+hl_dc_wire_encode_err(const struct hl_dc_msg *m, unsigned *type, void *buf, size_t cap, size_t *len,
+        struct hl_wire_err *err)
+{
+	return hl_dc_wire_encode_ext(m, 0, 0, NULL, 0, type, buf, cap, len, err);
 }
 
 int
@@ -420,8 +443,9 @@ hl_dc_wire_encode(const struct hl_dc_msg *m, unsigned *type, void *buf, size_t c
 }
 
 int
-hl_dc_wire_decode(
-        unsigned type, const void *body, size_t len, struct hl_dc_msg *m, struct hl_wire_err *err)
+hl_dc_wire_decode_ext(unsigned type, const void *body, size_t len, struct hl_dc_msg *m,
+        uint64_t *relay_sender, uint64_t *relay_dest, const uint8_t **spec, size_t *spec_len,
+        struct hl_wire_err *err)
 {
 	const struct dc_map *map = map_by_type(type);
 	union dc_wire_buf u;
@@ -430,6 +454,9 @@ hl_dc_wire_decode(
 	int rc;
 
 	memset(m, 0, sizeof(*m));
+	*relay_sender = *relay_dest = 0;
+	*spec = NULL;
+	*spec_len = 0;
 	if (map == NULL)
 		return hl_cwire_fail(err, -HL_E_UNKNOWN_MSG, type, 0, 0, type, 0);
 	if ((rc = hl_msg_decode(type, body, len, &u, err)) < 0)
@@ -444,5 +471,26 @@ hl_dc_wire_decode(
 			return hl_cwire_fail(err, -HL_E_BAD_VALUE, type, s->key, s->sub, v,
 			        s->fld == DF_CODE ? HL_WIRE_U16 : UINT32_MAX);
 	}
+	if ((rc = hl_cwire_at(type, &u, XK_RELAY_SENDER, 0, false, &p, &kind, err)) < 0)
+		return rc;
+	*relay_sender = hl_cwire_get(kind, p);
+	if ((rc = hl_cwire_at(type, &u, XK_RELAY_DEST, 0, false, &p, &kind, err)) < 0)
+		return rc;
+	*relay_dest = hl_cwire_get(kind, p);
+	if (type == HL_MSG_workflow_dispatch && u.d.spec.len > 0) {
+		*spec = u.d.spec.p;
+		*spec_len = u.d.spec.len;
+	}
 	return 0;
+}
+
+int
+hl_dc_wire_decode(
+        unsigned type, const void *body, size_t len, struct hl_dc_msg *m, struct hl_wire_err *err)
+{
+	uint64_t rs, rd;
+	const uint8_t *spec;
+	size_t slen;
+
+	return hl_dc_wire_decode_ext(type, body, len, m, &rs, &rd, &spec, &slen, err);
 }

@@ -33,6 +33,21 @@ int hl_dc_wire_encode_err(const struct hl_dc_msg *m, unsigned *type, void *buf, 
 int hl_dc_wire_decode(
         unsigned type, const void *body, size_t len, struct hl_dc_msg *m, struct hl_wire_err *err);
 
+/** As hl_dc_wire_encode_err, plus what the manager role's envelope adds (manager_wire.c): the
+ *  relaying node's own sender and addressee in keys 60/61 (0: not sent) when a node passes on
+ *  a message that is not its own, and for DISPATCH the workflow's profile text in key 12 (up to
+ *  HL_WIRE_WF_SPEC_MAX; NULL/0: empty). -EINVAL for a spec on another kind or a NULL spec with
+ *  a length, -HL_E_OVERSIZE for a spec over the bound. */
+int hl_dc_wire_encode_ext(const struct hl_dc_msg *m, uint64_t relay_sender, uint64_t relay_dest,
+        const void *spec, size_t spec_len, unsigned *type, void *buf, size_t cap, size_t *len,
+        struct hl_wire_err *err);
+
+/** As hl_dc_wire_decode, plus keys 60/61 (0 when absent) and a DISPATCH's spec (*spec points
+ *  into body, NULL/0 when empty or another kind). */
+int hl_dc_wire_decode_ext(unsigned type, const void *body, size_t len, struct hl_dc_msg *m,
+        uint64_t *relay_sender, uint64_t *relay_dest, const uint8_t **spec, size_t *spec_len,
+        struct hl_wire_err *err);
+
 /** True if type is one of the ten DC tier wire types. */
 bool hl_dc_wire_type(unsigned type);
 
