@@ -41,7 +41,9 @@
  * every message through the codec and checks this).
  *
  * Value domains (the encoder refuses, never truncates; -EINVAL with err naming the key, the
- * value and its bound; the decoder refuses the same values with -HL_E_BAD_VALUE):
+ * value and its bound; what a body can hold beyond them the decoder refuses, -HL_E_BAD_VALUE:
+ * a "finished" flag above 1, a lease list of the wrong length, a lease record naming another
+ * holder, a zero election sender, a term over 32 bits):
  *   the header fields a kind does not list above (n, status, code, t0, fence) and the unlisted
  *   u.rec fields are 0; ELECT: u.e.kind valid, u.e.from != 0 and == from, u.e.to 0 or == to,
  *   request lhm <= HL_LHM_MAX; GRANT: u.g.holder == to, u.g.duration_ns a whole number of
