@@ -22,6 +22,7 @@
 
 #include "hl_err.h"
 #include "hl_log.h"
+#include "hl_pushlog.h"
 #include "hl_readfile.h"
 #include "hl_rxmeas.h"
 #include "hl_stream.h"
@@ -86,7 +87,7 @@ slot_alloc(void)
 }
 
 int
-hl_jobs_submit(const char *ini, size_t len, uint64_t *id, char *err, size_t errlen)
+hl_jobs_submit(const char *ini, size_t len, bool cluster, uint64_t *id, char *err, size_t errlen)
 {
 	struct hl_node *n = &hl_node;
 	struct hl_job_spec *js = calloc(1, sizeof(*js));
@@ -94,14 +95,17 @@ hl_jobs_submit(const char *ini, size_t len, uint64_t *id, char *err, size_t errl
 	if (js == NULL)
 		return -ENOMEM;
 	rc = hl_job_profile_parse_buf(js, "job profile", ini, len, err, errlen);
-	if (rc == 0 && !(n->prof.roles & HL_ROLE_WORKER)) {
+	if (rc == 0 && cluster) {
+		/* the workers check ports and lanes when a slice of the job reaches them */
+		rc = 0;
+	} else if (rc == 0 && !(n->prof.roles & HL_ROLE_WORKER)) {
 		snprintf(err, errlen,
 		        "node %s has no worker role: this build runs jobs only on an "
 		        "all-in-one node",
 		        n->prof.name);
 		rc = -HL_E_UNSUPPORTED;
 	}
-	for (uint32_t i = 0; rc == 0 && i < js->n_streams; i++) {
+	for (uint32_t i = 0; rc == 0 && !cluster && i < js->n_streams; i++) {
 		struct hl_job_stream *st = &js->streams[i];
 		bool found = false;
 		if (st->port_name[0]) { /* by name: resolve to this node's port index */
@@ -130,7 +134,7 @@ hl_jobs_submit(const char *ini, size_t len, uint64_t *id, char *err, size_t errl
 			rc = -ENODEV;
 		}
 	}
-	for (uint32_t i = 0; rc == 0 && i < js->n_workflows; i++) {
+	for (uint32_t i = 0; rc == 0 && !cluster && i < js->n_workflows; i++) {
 		if (js->workflows[i].cores > n->prof.n_traffic) {
 			snprintf(err, errlen,
 			        "job profile: [workflow %s] cores: %u traffic lcores wanted, node "
@@ -162,9 +166,14 @@ hl_jobs_submit(const char *ini, size_t len, uint64_t *id, char *err, size_t errl
 	}
 	memset(j, 0, sizeof(*j));
 	j->used = true;
-	if (next_job_id == 0)
+	if (next_job_id == 0) {
 		next_job_id = (uint64_t)time(NULL) * 1000;
+		/* cluster jobs: the gate's node id in the top bits keeps ids of gates apart */
+		if (cluster)
+			next_job_id |= (n->prof.node_id & 0x7fff) << 48;
+	}
 	j->id = next_job_id++;
+	j->remote = cluster;
 	j->state = HL_JOB_QUEUED;
 	j->spec = js; /* the record owns it now */
 	j->cur_wf = -1;
@@ -174,6 +183,12 @@ hl_jobs_submit(const char *ini, size_t len, uint64_t *id, char *err, size_t errl
 	snprintf(res->name, sizeof(res->name), "%s", j->spec->name);
 	j->prog.job_id = j->id;
 	j->prog.wf_total = j->spec->n_workflows;
+	if (cluster && (rc = hl_roles_submit(j->id, ini, len, js, err, errlen)) < 0) {
+		hl_jobs_rejected++;
+		HL_LOG(HL_LOG_WARN, "jobs", "submit rejected: %s", err);
+		job_free(j);
+		return rc;
+	}
 	hl_jobs_submitted++;
 	*id = j->id;
 	HL_LOG(HL_LOG_INFO, "jobs", "job=%" PRIu64 " name=%s queued workflows=%u streams=%u", j->id,
@@ -347,7 +362,7 @@ start_wf(struct hl_job *j, int wf, char *err, size_t errlen)
 	}
 	j->run = r;
 	j->cur_wf = wf;
-	j->wf_state[wf] = HL_WF_RUNNING;
+	j->wf_state[wf] = HL_JWF_RUNNING;
 	j->last_tx = j->rate_tx = 0;
 	j->last_win_tsc = j->rate_tsc = r->start_tsc;
 	snprintf(j->prog.workflow, sizeof(j->prog.workflow), "%s", w->name);
@@ -525,7 +540,7 @@ finalize(struct hl_job *j, uint32_t state, const char *why)
 	if (why)
 		snprintf(j->result->error, sizeof(j->result->error), "%s", why);
 	j->result->state = state;
-	if (j->start_ns)
+	if (j->start_ns && !j->remote)
 		port_snapshot(j, false);
 	j->result->wf_done = j->wf_done;
 	j->result->wf_total = j->spec->n_workflows;
@@ -626,7 +641,7 @@ finish_run(struct hl_job *j)
 				        j->id, w->name, hl_node.ports[p].cfg.name, l, unsig,
 				        unknown);
 		}
-	j->wf_state[r->wf_idx] = HL_WF_DONE;
+	j->wf_state[r->wf_idx] = HL_JWF_DONE;
 	j->wf_done++;
 	j->prog.wf_done = j->wf_done;
 	j->prog.tx_pkts = j->done_tx;
@@ -643,6 +658,58 @@ finish_run(struct hl_job *j)
 		finalize(j, HL_JOB_CANCELLED, "cancelled by a client");
 	else if (j->wf_done == j->spec->n_workflows)
 		finalize(j, HL_JOB_COMPLETED, NULL);
+}
+
+/* ---- jobs of the cluster (a gate's records; role_gate.c drives them) ---- */
+
+void
+hl_jobs_remote_update(uint64_t id, uint8_t kind, uint8_t status, uint32_t ppm)
+{
+	struct hl_job *j = hl_jobs_get(id);
+	if (j == NULL || !j->remote || terminal(j))
+		return;
+	if (j->state == HL_JOB_QUEUED && (status == HL_WS_RUNNING || kind == HL_PUSH_K_PROGRESS)) {
+		j->state = HL_JOB_RUNNING;
+		j->prog.state = HL_JOB_RUNNING;
+		j->start_ns = hl_node_now_ns();
+	}
+	if (kind == HL_PUSH_K_PROGRESS)
+		j->prog.wf_done = (uint32_t)((uint64_t)ppm * j->spec->n_workflows / 1000000);
+	if (j->start_ns)
+		j->prog.elapsed_ms = (hl_node_now_ns() - j->start_ns) / 1000000;
+	j->prog_dirty = true;
+}
+
+void
+hl_jobs_remote_final(uint64_t id, uint8_t status)
+{
+	char why[96];
+	struct hl_job *j = hl_jobs_get(id);
+	if (j == NULL || !j->remote || terminal(j))
+		return;
+	if (j->start_ns == 0)
+		j->start_ns = j->submit_ns;
+	if (status == HL_WS_COMPLETED) {
+		j->wf_done = j->spec->n_workflows;
+		finalize(j, HL_JOB_COMPLETED, NULL);
+		return;
+	}
+	snprintf(why, sizeof(why), "the cluster ended the job %s",
+	        status == HL_WS_TIMEOUT ? "timed out (a DC went silent)"
+	        : status == HL_WS_CANCELLED ? "cancelled"
+	                                    : "failed");
+	finalize(j, status == HL_WS_CANCELLED ? HL_JOB_CANCELLED : HL_JOB_FAILED, why);
+}
+
+void
+hl_jobs_release(uint64_t id)
+{
+	struct hl_job *j = hl_jobs_get(id);
+	if (j != NULL && terminal(j) && j->run == NULL) {
+		if (active == j)
+			active = NULL;
+		job_free(j);
+	}
 }
 
 int
@@ -693,11 +760,11 @@ next_ready_wf(const struct hl_job *j)
 	const struct hl_job_spec *js = j->spec;
 	for (uint16_t layer = 0; layer < js->n_layers; layer++)
 		for (uint16_t w = 0; w < js->n_workflows; w++) {
-			if (js->workflows[w].layer != layer || j->wf_state[w] != HL_WF_PENDING)
+			if (js->workflows[w].layer != layer || j->wf_state[w] != HL_JWF_PENDING)
 				continue;
 			bool ready = true;
 			for (uint16_t d = 0; d < js->workflows[w].n_deps; d++)
-				if (j->wf_state[js->workflows[w].deps[d]] != HL_WF_DONE)
+				if (j->wf_state[js->workflows[w].deps[d]] != HL_JWF_DONE)
 					ready = false;
 			if (ready)
 				return w;
@@ -726,7 +793,7 @@ hl_jobs_tick(void)
 	if (active == NULL) {
 		for (int i = 0; i < HL_NODE_MAX_JOBS; i++) {
 			struct hl_job *j = &hl_jobs[i];
-			if (j->used && j->state == HL_JOB_QUEUED &&
+			if (j->used && j->state == HL_JOB_QUEUED && !j->remote &&
 			        (active == NULL || j->id < active->id))
 				active = j;
 		}

@@ -37,6 +37,14 @@ struct hl_node_tport_cfg {
 	struct hl_pmd_profile pmd; /* loaded at profile parse time */
 };
 
+#define HL_NODE_MAX_DCS 8
+#define HL_NODE_DC_MANAGERS 5
+struct hl_node_dc {
+	char name[HL_NODE_STR];
+	uint32_t n_managers;
+	uint64_t managers[HL_NODE_DC_MANAGERS];
+};
+
 struct hl_node_cfg {
 	char origin[HL_NODE_LONGSTR]; /* file name or "built-in demo" */
 	char name[HL_NODE_STR];
@@ -73,6 +81,9 @@ struct hl_node_cfg {
 	/* [cluster] gates: node ids of the configured gate tier (election quorum), 0 = none */
 	uint32_t n_gates;
 	uint64_t gates[3];
+	/* [cluster] dc.NAME: each DC's configured manager tier (cluster mode when any) */
+	uint32_t n_dcs;
+	struct hl_node_dc dcs[HL_NODE_MAX_DCS];
 	uint32_t peer_probe_burst;
 };
 
@@ -229,7 +240,16 @@ int hl_roles_start(struct event_base *base, char *err, size_t errlen);
 void hl_roles_stop(void);
 /** Role counters as name/value pairs (Prometheus-safe names); how many were written. */
 uint32_t hl_roles_counters(struct hl_node_counter *out, uint32_t cap);
-#define HL_ROLES_COUNTERS 16
+#define HL_ROLES_COUNTERS 96
+/** Deliver the frames this node sent itself (after a call from outside the roles' loop). */
+void hl_roles_kick(void);
+/** True when this node's client submits go to the cluster (a gate in cluster mode). */
+bool hl_roles_runs_jobs(void);
+struct hl_job_spec;
+/** Submit job (this node's record id) with its profile text to the cluster. 0 or an error
+ * with a message for the client in err. */
+int hl_roles_submit(uint64_t job, const void *text, size_t len, const struct hl_job_spec *js,
+        char *err, size_t errlen);
 
 /* control.c (main lcore) */
 int hl_control_run(int demo);
@@ -247,7 +267,7 @@ int hl_demo_client(const char *addr);
 #define HL_JOB_MAX_WATCHERS 8
 struct hl_conn;
 
-enum hl_wf_state { HL_WF_PENDING = 0, HL_WF_RUNNING, HL_WF_DONE };
+enum hl_jwf_state { HL_JWF_PENDING = 0, HL_JWF_RUNNING, HL_JWF_DONE };
 
 struct hl_job {
 	bool used;
@@ -255,6 +275,7 @@ struct hl_job {
 	uint32_t state; /* enum hl_job_state */
 	bool fetched; /* the result was delivered to a RESULTS request */
 	bool cancel_req, timed_out;
+	bool remote; /* a cluster job: runs elsewhere, role_gate.c updates it */
 	struct hl_job_spec *spec; /* malloc'ed at submit (large), freed with the record */
 	uint8_t wf_state[HL_JOB_MAX_WORKFLOWS];
 	uint32_t wf_done;
@@ -276,9 +297,16 @@ struct hl_job {
 
 extern struct hl_job hl_jobs[HL_NODE_MAX_JOBS];
 
-/** Parse, validate against this node and queue a job. 0 and *id, or a negative code with a
- * message for the client in err. */
-int hl_jobs_submit(const char *ini, size_t len, uint64_t *id, char *err, size_t errlen);
+/** Parse, validate against this node and queue a job. cluster: the job goes to the cluster
+ * (hl_roles_submit; this record follows it) instead of this node's lanes. 0 and *id, or a
+ * negative code with a message for the client in err. */
+int hl_jobs_submit(const char *ini, size_t len, bool cluster, uint64_t *id, char *err,
+        size_t errlen);
+/** A cluster job's update (enum hl_push_kind, hl_wire_status, progress ppm) and final status. */
+void hl_jobs_remote_update(uint64_t id, uint8_t kind, uint8_t status, uint32_t ppm);
+void hl_jobs_remote_final(uint64_t id, uint8_t status);
+/** Free an ended job's record now (a worker's slice, once reported). */
+void hl_jobs_release(uint64_t id);
 struct hl_job *hl_jobs_get(uint64_t id);
 /** Cancel a queued or running job. 0, -HL_E_NOT_FOUND, or -EALREADY when it already ended. */
 int hl_jobs_cancel(uint64_t id);

@@ -49,7 +49,7 @@ struct peer {
 	bool used, swim_known, seen;
 	uint64_t id;
 	char addr[64], name[HL_WIRE_NAME_MAX + 1];
-	uint32_t roles;
+	uint32_t roles, cores;
 	uint8_t state; /* enum hl_peer_state of the outbound link */
 	struct link *out, *in;
 	struct evbuffer *pending; /* frames queued while the outbound link is not up */
@@ -571,6 +571,7 @@ hello_bind(struct link *l, const struct hl_msg_node_register *m, struct hl_wire_
 	p->id = id;
 	snprintf(p->name, sizeof(p->name), "%s", m->node.name);
 	p->roles = (uint32_t)m->node.role;
+	p->cores = (uint32_t)m->cores;
 	return 0;
 }
 
@@ -830,6 +831,7 @@ publish(void)
 		snprintf(o->addr, sizeof(o->addr), "%s", p->addr);
 		snprintf(o->name, sizeof(o->name), "%s", p->name);
 		o->roles = p->roles;
+		o->cores = p->cores;
 		o->state = p->state;
 		o->inbound = p->in != NULL && p->in->hello_done;
 		o->frames_in = p->frames_in;
@@ -988,6 +990,7 @@ hl_peer_start(struct event_base *b, const char *mgmt, char *err, size_t errlen)
 	snprintf(self_mgmt, sizeof(self_mgmt), "%s", mgmt);
 	self = (struct hl_peer_self){.id = pc->node_id,
 	        .roles = pc->roles,
+	        .cores = (pc->roles & HL_ROLE_WORKER) ? pc->n_traffic : 0,
 	        .name = pc->name,
 	        .cluster = pc->cluster_id,
 	        .env = pc->environment,

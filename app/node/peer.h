@@ -69,6 +69,7 @@ struct hl_peer_info {
 	char addr[64]; /* management address dialed ("" when only known from an inbound link) */
 	char name[64];
 	uint32_t roles; /* HL_ROLE_* bits from its hello */
+	uint32_t cores; /* traffic lanes from its hello (node_register.cores) */
 	uint8_t state; /* enum hl_peer_state (outbound link) */
 	bool inbound; /* an inbound link from it is open and past its hello */
 	uint64_t frames_in, frames_out, bytes_in, bytes_out, errors, enobufs, connects;
@@ -131,6 +132,7 @@ int hl_peer_rx_eof(const struct hl_peer_rx *rx, struct hl_wire_err *err);
 struct hl_peer_self {
 	uint64_t id;
 	uint32_t roles;
+	uint32_t cores; /* traffic lanes (workers) */
 	const char *name, *cluster, *env, *ctrl;
 };
 /** Fill our hello. */

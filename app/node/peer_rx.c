@@ -93,6 +93,7 @@ hl_peer_hello_fill(const struct hl_peer_self *self, struct hl_msg_node_register 
 	snprintf(m->cluster, sizeof(m->cluster), "%s", self->cluster);
 	snprintf(m->env, sizeof(m->env), "%s", self->env);
 	m->proto_version = HL_PEER_PROTO;
+	m->cores = self->cores;
 }
 
 int

@@ -88,33 +88,68 @@ parse_peer(struct ctx *c, int node, int peer, struct hl_node_cfg *p)
 	return 0;
 }
 
-/* [cluster] gates: the configured gate tier by node id (1..3, distinct); a gate must be in it. */
+/* A list of 1..max distinct node ids ("1, 2, 3") from [cluster] key. */
 static int
-parse_cluster(struct ctx *c, int cl, struct hl_node_cfg *p)
+id_list(struct ctx *c, int cl, const char *key, const char *v, uint64_t *out, uint32_t max,
+        uint32_t *n, const char *what)
 {
-	char buf[HL_INI_VALUE_MAX + 1], *items[4];
-	const char *v = cl < 0 ? NULL : hl_ini_get(c->ini, (unsigned)cl, "gates");
-	if (v == NULL)
-		return 0;
+	char buf[HL_INI_VALUE_MAX + 1], *items[8];
 	snprintf(buf, sizeof(buf), "%s", v);
-	int k = hl_strlist_split(buf, items, 4);
-	if (k <= 0 || k > 3)
-		return hl_ini_err(c->ini, cl, "gates", c->err, c->errlen,
-		        "need 1..3 node ids (the configured gate tier)");
+	int k = hl_strlist_split(buf, items, 8);
+	if (k <= 0 || (uint32_t)k > max)
+		return hl_ini_err(c->ini, cl, key, c->err, c->errlen, "need 1..%u node ids (%s)",
+		        max, what);
 	for (int i = 0; i < k; i++) {
 		char *end;
 		errno = 0;
 		unsigned long long x = strtoull(items[i], &end, 10);
 		if (errno || *end || end == items[i] || x == 0)
-			return hl_ini_err(c->ini, cl, "gates", c->err, c->errlen,
+			return hl_ini_err(c->ini, cl, key, c->err, c->errlen,
 			        "'%s' is not a node id (1..2^64-1)", items[i]);
 		for (int j = 0; j < i; j++)
-			if (p->gates[j] == x)
-				return hl_ini_err(c->ini, cl, "gates", c->err, c->errlen,
+			if (out[j] == x)
+				return hl_ini_err(c->ini, cl, key, c->err, c->errlen,
 				        "node id %llu listed twice", x);
-		p->gates[i] = x;
+		out[i] = x;
 	}
-	p->n_gates = (uint32_t)k;
+	*n = (uint32_t)k;
+	return 0;
+}
+
+/* [cluster] gates: the configured gate tier by node id (1..3, distinct); a gate must be in it.
+ * [cluster] dc.NAME: the configured manager tier of DC NAME (1..5 node ids). Every node of a
+ * cluster carries the same [cluster] section. */
+static int
+parse_cluster(struct ctx *c, int cl, struct hl_node_cfg *p)
+{
+	int rc;
+	if (cl < 0)
+		return 0;
+	for (unsigned i = 0; i < hl_ini_num_keys(c->ini, (unsigned)cl); i++) {
+		const char *key = hl_ini_key(c->ini, (unsigned)cl, i);
+		const char *v = hl_ini_key_value(c->ini, (unsigned)cl, i);
+		if (strcmp(key, "gates") == 0) {
+			if ((rc = id_list(c, cl, key, v, p->gates, 3, &p->n_gates,
+			             "the configured gate tier")) < 0)
+				return rc;
+			continue;
+		}
+		if (strncmp(key, "dc.", 3) != 0 || key[3] == '\0')
+			return hl_ini_err(c->ini, cl, key, c->err, c->errlen,
+			        "unknown key (expected gates or dc.NAME)");
+		if (p->n_dcs == HL_NODE_MAX_DCS)
+			return hl_ini_err(c->ini, cl, key, c->err, c->errlen, "more than %d DCs",
+			        HL_NODE_MAX_DCS);
+		struct hl_node_dc *d = &p->dcs[p->n_dcs];
+		if (strlen(key + 3) >= sizeof(d->name))
+			return hl_ini_err(c->ini, cl, key, c->err, c->errlen,
+			        "DC name longer than %zu bytes", sizeof(d->name) - 1);
+		snprintf(d->name, sizeof(d->name), "%s", key + 3);
+		if ((rc = id_list(c, cl, key, v, d->managers, HL_NODE_DC_MANAGERS, &d->n_managers,
+		             "the DC's configured manager tier")) < 0)
+			return rc;
+		p->n_dcs++;
+	}
 	return 0;
 }
 
@@ -336,6 +371,26 @@ parse(struct ctx *c, struct hl_node_cfg *p)
 	        p->roles & HL_ROLE_MANAGER ? "manager" : "",
 	        (p->roles & HL_ROLE_MANAGER) && (p->roles & HL_ROLE_WORKER) ? "," : "",
 	        p->roles & HL_ROLE_WORKER ? "worker" : "");
+	if (p->n_dcs && (p->roles & (HL_ROLE_MANAGER | HL_ROLE_WORKER))) {
+		const struct hl_node_dc *mine = NULL;
+		for (uint32_t i = 0; i < p->n_dcs; i++)
+			if (strcmp(p->dcs[i].name, p->dc) == 0)
+				mine = &p->dcs[i];
+		if (mine == NULL)
+			return hl_ini_err(c->ini, cl, NULL, c->err, c->errlen,
+			        "no dc.%s key names the managers of this node's DC", p->dc);
+		bool in = false;
+		for (uint32_t i = 0; i < mine->n_managers; i++)
+			in |= mine->managers[i] == p->node_id;
+		if ((p->roles & HL_ROLE_MANAGER) && !in)
+			return hl_ini_err(c->ini, cl, NULL, c->err, c->errlen,
+			        "this manager's node id %" PRIu64 " is not in dc.%s", p->node_id,
+			        p->dc);
+		if (!(p->roles & HL_ROLE_MANAGER) && in)
+			return hl_ini_err(c->ini, cl, NULL, c->err, c->errlen,
+			        "node id %" PRIu64 " is in dc.%s but has no manager role",
+			        p->node_id, p->dc);
+	}
 	if (p->n_gates && (p->roles & HL_ROLE_GATE)) {
 		bool in = false;
 		for (uint32_t i = 0; i < p->n_gates; i++)

@@ -408,6 +408,9 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	X(60, job_record_forget, SLOW, "G job leader->G peers", "job over: drop its record")       \
 	X(61, job_record_orphan, SLOW, "G->G tier leader",                                         \
 	        "I hold a record nobody leads: lease it")                                          \
+	X(62, job_spec_put, SLOW, "G->G, G->M, M->M",                                              \
+	        "a job's profile text, held beside the job records")                               \
+	X(63, job_spec_fetch, SLOW, "G->G, M->M, M->G", "ask peers for a job's profile text")      \
 	/* job submission and dispatch */                                                          \
 	X(64, job_submit, SLOW, "C->G, G->M, C->M", "submit a job (idempotency key)")              \
 	X(65, job_ack, SLOW, "G->C, M->G, M->C", "job accepted/rejected, leader redirect")         \
@@ -746,6 +749,17 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) \
 	        HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) \
 	                HL_XF_job_rec(F, T) HL_XF_gate_d4(F, T) HL_XF_coord_type(F, T)
+
+/* A job's profile text beside the coordination cores (app/node/specs.c): put before the
+ * messages that need it (DC submit, record replication), fetched by a node that lacks it. */
+#define HL_MSG_F_job_spec_put(F, T)                                                  \
+	F(T, 1, job_id, U64, 0, _, REQ)                                              \
+	F(T, 2, node, U64, 0, _, REQ) /* sender */                                   \
+	F(T, 3, spec, BIN, HL_WIRE_SPEC_MAX, _, REQ) /* job profile (data, never code) */
+
+#define HL_MSG_F_job_spec_fetch(F, T)   \
+	F(T, 1, job_id, U64, 0, _, REQ) \
+	F(T, 2, node, U64, 0, _, REQ) /* sender: answer goes there */
 
 #define HL_MSG_F_job_record_orphan(F, T)                                                        \
 	F(T, 1, job_id, U64, 0, _, REQ)                                                         \

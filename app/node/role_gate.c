@@ -1,0 +1,427 @@
+/* role_gate.c — the gate role (roles.h): the gate tier's election (hl_elect between the gates of
+ * `[cluster] gates`, term persisted in <state_dir>/gate-term before any vote leaves), and, in
+ * cluster mode (`[cluster] dc.NAME` keys), the gate core hl_gate plus hl_gclient, the client of
+ * this node's own hlctl connections: a job submitted here is a record in jobs.c (what hlctl
+ * watches and fetches) and a job of the cluster, submitted through gclient with its idempotency
+ * key, followed to whichever gate leads it, its updates and final result written back to the
+ * record. The job's profile text goes to the DC's managers (job_spec_put) before every
+ * DC_SUBMIT. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hl_elect.h"
+#include "hl_elect_wire.h"
+#include "hl_err.h"
+#include "hl_gate_wire.h"
+#include "hl_log.h"
+#include "hl_prng.h"
+#include "roles.h"
+
+#define CLIENT_JOBS 256
+#define DC_CAPACITY 64 /* jobs a DC is assumed to take (no federated health yet) */
+
+static struct hl_elect el;
+static bool elect_on, gate_on;
+static struct hl_gate gate;
+static struct hl_gclient gcl;
+static struct hl_prng rng;
+static uint64_t seen_leader;
+static uint32_t seen_term;
+static struct {
+	uint64_t recv, recv_bad, persist_err, became_leader, stepped_down, leader_changes;
+	uint64_t gmsg_out, gmsg_encode_err, dc_no_manager, finals, updates, submits;
+} ctr;
+
+/* ---- election ---- */
+
+static void
+elect_drain(void)
+{
+	const struct hl_node_cfg *p = &hl_node.prof;
+	struct hl_elect_action a;
+	uint8_t buf[512];
+	while (hl_elect_next_action(&el, &a) == 1) {
+		switch (a.kind) {
+		case HL_ELECT_ACT_SEND: {
+			unsigned type;
+			size_t len;
+			int rc = hl_elect_wire_encode(&a.msg, HL_TIER_GATE,
+			        el.cfg.lease_ns / 1000000, &type, buf, sizeof(buf), &len);
+			if (rc < 0) {
+				ctr.gmsg_encode_err++;
+				HL_LOG(HL_LOG_ERR, "roles", "gate election: encode kind=%d: %s",
+				        (int)a.msg.kind, hl_errname(rc));
+				break;
+			}
+			for (uint32_t i = 0; i < p->n_gates; i++)
+				if (p->gates[i] != p->node_id &&
+				        (a.msg.to == 0 || a.msg.to == p->gates[i]))
+					(void)hl_roles_send(p->gates[i], type, buf, len, "gate election");
+			break;
+		}
+		case HL_ELECT_ACT_PERSIST: {
+			int rc = hl_roles_term_store("gate-term", a.term, a.voted_for);
+			if (rc < 0) {
+				/* Nothing more leaves this node until the term is durable: retry. */
+				ctr.persist_err++;
+				HL_LOG(HL_LOG_ERR, "roles", "gate election: persist term=%u: %s",
+				        a.term, strerror(-rc));
+				return;
+			}
+			hl_elect_persisted(&el, a.term);
+			break;
+		}
+		case HL_ELECT_ACT_LEADER:
+			ctr.became_leader++;
+			HL_LOG(HL_LOG_INFO, "roles", "gate tier: this node leads term=%u", a.term);
+			break;
+		case HL_ELECT_ACT_STEPPED_DOWN:
+			ctr.stepped_down++;
+			HL_LOG(HL_LOG_INFO, "roles", "gate tier: stepped down term=%u", a.term);
+			break;
+		case HL_ELECT_ACT_NEW_LEADER:
+			ctr.leader_changes++;
+			HL_LOG(HL_LOG_INFO, "roles", "gate tier: leader node=%" PRIu64 " term=%u",
+			        a.leader, a.term);
+			break;
+		}
+	}
+}
+
+void
+hl_rgate_elect_frame(uint64_t from, unsigned type, const void *body, size_t len)
+{
+	struct hl_elect_msg m;
+	struct hl_wire_err werr;
+	if (!elect_on)
+		return;
+	int rc = hl_elect_wire_decode(type, body, len, &m, &werr);
+	if (rc < 0 || m.from != from) {
+		ctr.recv_bad++;
+		HL_LOG(HL_LOG_WARN, "roles",
+		        "gate election: bad %s from node=%" PRIu64 " (claims %" PRIu64 "): %s",
+		        hl_msg_name(type), from, rc < 0 ? 0 : m.from,
+		        rc < 0 ? hl_errname(rc) : "sender");
+		return;
+	}
+	ctr.recv++;
+	if ((rc = hl_elect_recv(&el, &m, hl_node_now_ns())) < 0 && rc != -EINVAL)
+		HL_LOG(HL_LOG_WARN, "roles", "gate election: recv from node=%" PRIu64 ": %s", from,
+		        hl_errname(rc));
+	elect_drain();
+}
+
+/* ---- gate and client cores ---- */
+
+static const struct hl_node_dc *
+dc_by_id(uint64_t id)
+{
+	const struct hl_node_cfg *p = &hl_node.prof;
+	for (uint32_t i = 0; i < p->n_dcs; i++)
+		if (hl_roles_dc_id(p->dcs[i].name) == id)
+			return &p->dcs[i];
+	return NULL;
+}
+
+static void
+send_gmsg(const struct hl_gmsg *m)
+{
+	static uint8_t buf[8192];
+	struct hl_wire_err we;
+	unsigned type;
+	size_t len;
+	int rc = hl_gate_wire_encode_err(m, &type, buf, sizeof(buf), &len, &we);
+	if (rc < 0) {
+		char w[160];
+		hl_wire_err_fmt(&we, w, sizeof(w));
+		ctr.gmsg_encode_err++;
+		HL_LOG(HL_LOG_ERR, "roles", "gate: encode type=%u job=%" PRIu64 ": %s %s", m->type,
+		        m->job, hl_errname(rc), w);
+		return;
+	}
+	ctr.gmsg_out++;
+	if (m->type == HL_GM_DC_SUBMIT || m->type == HL_GM_DC_RESULT_ACK ||
+	        m->type == HL_GM_DC_REPORT_ACK) {
+		/* To a DC: every configured manager of it; only its tier leader takes it. */
+		const struct hl_node_dc *d = dc_by_id(m->to);
+		if (d == NULL) {
+			ctr.dc_no_manager++;
+			HL_LOG(HL_LOG_ERR, "roles", "gate: message for unknown DC id %" PRIu64, m->to);
+			return;
+		}
+		for (uint32_t i = 0; i < d->n_managers; i++) {
+			if (m->type == HL_GM_DC_SUBMIT &&
+			        hl_roles_spec_send(d->managers[i], m->job) == -ENOENT)
+				ctr.dc_no_manager++; /* cannot happen: a job's gate holds its text */
+			(void)hl_roles_send(d->managers[i], type, buf, len, "gate");
+		}
+		return;
+	}
+	(void)hl_roles_send(m->to, type, buf, len, "gate");
+}
+
+static void
+apply_updates(void)
+{
+	struct hl_gclient_update u;
+	uint64_t job;
+	uint8_t status;
+	while (hl_gclient_next_update(&gcl, &u) == 1) {
+		ctr.updates++;
+		hl_jobs_remote_update(u.job, u.kind, u.status, u.ppm);
+	}
+	while (hl_gclient_next_final(&gcl, &job, &status) == 1) {
+		ctr.finals++;
+		hl_jobs_remote_final(job, status);
+		(void)hl_gclient_forget(&gcl, job);
+	}
+}
+
+static void
+gate_drain(void)
+{
+	struct hl_gmsg m;
+	while (hl_gate_next_tx(&gate, &m) == 1)
+		send_gmsg(&m);
+	while (hl_gclient_next_tx(&gcl, &m) == 1)
+		send_gmsg(&m);
+	apply_updates();
+}
+
+static bool
+for_client(uint8_t type)
+{
+	return type == HL_GM_SUBMIT_ACK || type == HL_GM_PUSH || type == HL_GM_LEADER_ANSWER;
+}
+
+void
+hl_rgate_gmsg(const struct hl_gmsg *m, uint64_t now)
+{
+	int rc;
+	if (!gate_on) {
+		ctr.recv_bad++;
+		return;
+	}
+	ctr.recv++;
+	if (for_client(m->type))
+		rc = hl_gclient_recv(&gcl, m, now);
+	else
+		rc = hl_gate_recv(&gate, m, now);
+	if (rc < 0 && rc != -ENOENT && rc != -HL_E_STALE_TOKEN)
+		HL_LOG(HL_LOG_INFO, "roles", "gate: type=%u job=%" PRIu64 " from node=%" PRIu64 ": %s",
+		        m->type, m->job, m->from, hl_errname(rc));
+	gate_drain();
+}
+
+static void
+dc_health(void)
+{
+	const struct hl_node_cfg *p = &hl_node.prof;
+	for (uint32_t i = 0; i < p->n_dcs; i++) {
+		bool up = false;
+		for (uint32_t k = 0; k < p->dcs[i].n_managers; k++) {
+			const struct hl_member *m = hl_roles_member(p->dcs[i].managers[k]);
+			up |= (m != NULL && m->alive) || p->dcs[i].managers[k] == p->node_id;
+		}
+		(void)hl_gate_dc_set(&gate, hl_roles_dc_id(p->dcs[i].name), up, DC_CAPACITY);
+	}
+}
+
+void
+hl_rgate_member(const struct hl_member *m, bool was_alive, uint64_t now)
+{
+	(void)was_alive;
+	(void)now;
+	if (!gate_on)
+		return;
+	if (m->roles & HL_ROLE_GATE) {
+		if (m->alive)
+			hl_gate_peer_alive(&gate, m->id);
+		else
+			hl_gate_peer_dead(&gate, m->id);
+	}
+	if (m->roles & HL_ROLE_MANAGER)
+		dc_health();
+	gate_drain();
+}
+
+void
+hl_rgate_tick(uint64_t now)
+{
+	if (elect_on) {
+		hl_elect_tick(&el, now);
+		elect_drain();
+	}
+	if (!gate_on)
+		return;
+	uint64_t leader = elect_on ? hl_elect_leader(&el, now) : hl_node.prof.node_id;
+	uint32_t term = elect_on ? (hl_elect_is_leader(&el, now) ? el.term : 0) : 1;
+	if (leader != seen_leader || term != seen_term) {
+		seen_leader = leader;
+		seen_term = term;
+		int rc = hl_gate_set_tier_leader(&gate, leader, term, now);
+		if (rc < 0)
+			HL_LOG(HL_LOG_ERR, "roles", "gate: tier leader %" PRIu64 " term %u: %s",
+			        leader, term, hl_errname(rc));
+	}
+	hl_gate_tick(&gate, now);
+	hl_gclient_tick(&gcl, now);
+	gate_drain();
+}
+
+bool
+hl_roles_runs_jobs(void)
+{
+	return gate_on;
+}
+
+int
+hl_roles_submit(uint64_t job, const void *text, size_t len, const struct hl_job_spec *js,
+        char *err, size_t errlen)
+{
+	char key[HL_JOB_KEY_LEN + 32];
+	int rc;
+	if (!gate_on) {
+		snprintf(err, errlen, "this node is not a gate of a cluster");
+		return -HL_E_UNSUPPORTED;
+	}
+	if (js->n_workflows > HL_DC_MAX_WF) {
+		snprintf(err, errlen, "job has %u workflows; a cluster job takes at most %d",
+		        js->n_workflows, HL_DC_MAX_WF);
+		return -EINVAL;
+	}
+	if (js->dc_count > hl_node.prof.n_dcs || js->dc_count > HL_GATE_JOB_DCS) {
+		snprintf(err, errlen, "job wants %u DCs; this cluster has %u (a job runs in at most %d)",
+		        js->dc_count, hl_node.prof.n_dcs, HL_GATE_JOB_DCS);
+		return -EINVAL;
+	}
+	/* Without a key every submission is a new job: the key is then this job's own id. */
+	if (js->idempotency_key[0])
+		snprintf(key, sizeof(key), "%s", js->idempotency_key);
+	else
+		snprintf(key, sizeof(key), "job-%" PRIu64, job);
+	if ((rc = hl_roles_spec_keep(job, text, len)) < 0) {
+		snprintf(err, errlen, "job profile not kept: %s", hl_errname(rc));
+		return rc;
+	}
+	rc = hl_gclient_submit(&gcl, job, key, (uint8_t)strlen(key),
+	        (uint8_t)(js->dc_count ? js->dc_count : 1), hl_node_now_ns());
+	if (rc < 0) {
+		hl_roles_spec_drop(job);
+		snprintf(err, errlen, "cluster client refused the job: %s", hl_errname(rc));
+		return rc;
+	}
+	ctr.submits++;
+	gate_drain();
+	hl_roles_kick();
+	return 0;
+}
+
+/* ---- start, stop, counters ---- */
+
+int
+hl_rgate_start(char *err, size_t errlen)
+{
+	const struct hl_node_cfg *p = &hl_node.prof;
+	struct hl_elect_cfg cfg;
+	uint32_t term;
+	uint64_t vote;
+	int rc;
+
+	if (!(p->roles & HL_ROLE_GATE))
+		return 0;
+	if (p->n_gates > 0) {
+		if ((rc = hl_roles_term_load("gate-term", &term, &vote, err, errlen)) < 0)
+			return rc;
+		hl_elect_cfg_default(&cfg);
+		cfg.self = p->node_id;
+		cfg.nmembers = p->n_gates;
+		memcpy(cfg.members, p->gates, p->n_gates * sizeof(p->gates[0]));
+		if ((rc = hl_elect_init(&el, &cfg, term, vote, p->node_id ^ hl_node_now_ns(),
+		             hl_node_now_ns())) < 0) {
+			snprintf(err, errlen, "gate election: %s", hl_errname(rc));
+			return rc;
+		}
+		elect_on = true;
+		printf("hyperline: node %s gate tier of %u, term %u\n", p->name, p->n_gates, term);
+	}
+	if (p->n_dcs == 0)
+		return 0;
+	if (p->n_gates == 0) {
+		snprintf(err, errlen, "cluster mode ([cluster] dc.NAME) needs [cluster] gates");
+		return -HL_E_CONFIG;
+	}
+	struct hl_gate_cfg gc;
+	hl_gate_cfg_default(&gc);
+	gc.self = p->node_id;
+	gc.ngates = p->n_gates;
+	memcpy(gc.gates, p->gates, p->n_gates * sizeof(p->gates[0]));
+	hl_prng_seed(&rng, p->node_id ^ hl_node_now_ns());
+	if ((rc = hl_gate_init(&gate, &gc, &rng)) < 0) {
+		snprintf(err, errlen, "gate core: %s", hl_errname(rc));
+		return rc;
+	}
+	if ((rc = hl_gclient_init(&gcl, p->node_id, p->gates, p->n_gates, CLIENT_JOBS)) < 0) {
+		hl_gate_fini(&gate);
+		snprintf(err, errlen, "gate client: %s", hl_errname(rc));
+		return rc;
+	}
+	hl_gclient_set_connected(&gcl, true, hl_node_now_ns());
+	gate_on = true;
+	dc_health();
+	printf("hyperline: node %s gate of a cluster of %u DC(s)\n", p->name, p->n_dcs);
+	return 0;
+}
+
+void
+hl_rgate_stop(void)
+{
+	if (gate_on) {
+		hl_gclient_fini(&gcl);
+		hl_gate_fini(&gate);
+	}
+	gate_on = false;
+	elect_on = false;
+}
+
+bool
+hl_rgate_on(void)
+{
+	return elect_on || gate_on;
+}
+
+uint32_t
+hl_rgate_counters(struct hl_node_counter *out, uint32_t cap)
+{
+	uint64_t now = hl_node_now_ns();
+	const struct hl_node_counter c[] = {
+	        {"gate_tier_members", elect_on ? el.cfg.nmembers : 0},
+	        {"gate_tier_term", elect_on ? el.term : 0},
+	        {"gate_tier_leader", elect_on ? hl_elect_leader(&el, now) : 0},
+	        {"gate_tier_is_leader", elect_on && hl_elect_is_leader(&el, now)},
+	        {"election_received_total", ctr.recv},
+	        {"election_received_bad_total", ctr.recv_bad},
+	        {"election_persist_errors_total", ctr.persist_err},
+	        {"became_leader_total", ctr.became_leader},
+	        {"stepped_down_total", ctr.stepped_down},
+	        {"leader_changes_total", ctr.leader_changes},
+	        {"gate_jobs_led", gate_on ? hl_gate_jobs(&gate) : 0},
+	        {"gate_client_jobs", gate_on ? hl_gclient_jobs(&gcl) : 0},
+	        {"gate_retained", gate_on ? hl_gate_retained(&gate, false) : 0},
+	        {"gate_messages_out_total", ctr.gmsg_out},
+	        {"gate_encode_errors_total", ctr.gmsg_encode_err},
+	        {"gate_submits_total", ctr.submits},
+	        {"gate_client_updates_total", ctr.updates},
+	        {"gate_client_finals_total", ctr.finals},
+	        {"gate_takeovers_total", gate_on ? gate.n_takeovers : 0},
+	        {"gate_dc_timeouts_total", gate_on ? gate.n_dc_timeouts : 0},
+	        {"gate_outbox_full_total", gate_on ? gate.n_out_full : 0},
+	};
+	uint32_t n = 0;
+	for (; n < sizeof(c) / sizeof(c[0]) && n < cap; n++)
+		out[n] = c[n];
+	return n;
+}
