@@ -386,6 +386,22 @@ elect_type(unsigned t)
 	       t == HL_MSG_leader_heartbeat_ack || t == HL_MSG_leader_stepdown;
 }
 
+/* A DC's messages to gates carry the DC's id as sender: the link's node must be one of its
+ * configured managers. */
+static bool
+dc_member(uint64_t dc, uint64_t node)
+{
+	const struct hl_node_cfg *p = &hl_node.prof;
+	for (uint32_t i = 0; i < p->n_dcs; i++) {
+		if (hl_roles_dc_id(p->dcs[i].name) != dc)
+			continue;
+		for (uint32_t k = 0; k < p->dcs[i].n_managers; k++)
+			if (p->dcs[i].managers[k] == node)
+				return true;
+	}
+	return false;
+}
+
 static bool
 for_worker(const struct hl_dc_msg *d)
 {
@@ -469,8 +485,8 @@ on_frame(uint64_t from, unsigned type, const void *body, size_t len, void *arg)
 	if (hl_gate_wire_type(type)) {
 		if ((rc = hl_gate_wire_decode(type, body, len, &gm, &we)) < 0) {
 			bad(from, type, rc, &we, NULL);
-		} else if (gm.from != from) {
-			bad(from, type, 0, NULL, "sender is not the link's node");
+		} else if (gm.from != from && !dc_member(gm.from, from)) {
+			bad(from, type, 0, NULL, "sender is neither the link's node nor its DC");
 		} else if (gm.type == HL_GM_DC_SUBMIT || gm.type == HL_GM_DC_RESULT_ACK ||
 		           gm.type == HL_GM_DC_REPORT_ACK) {
 			if (hl_rmgr_on())

@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""dc_test.py — jobs through a real cluster of separate processes (suite 'cluster'): a gate, a
+DC of three managers and workers, in a network namespace of their own (harness.py). hlctl
+submits to the gate; the gate tier (coord/gate.c) leases the job and submits it to the DC; the
+DC's tier leader (coord/manager.c) leases it to a job-leader manager, which dispatches each
+workflow to a worker; the workers run their slices on their own lanes (net_ring test ports) and
+the results travel back to the gate and to hlctl.
+
+Scenarios (each: the job ends COMPLETED at the hlctl that submitted it, waited with --wait):
+  basic        one job of two dependent workflows
+  worker-kill  the worker running the long workflow is SIGKILLed mid-slice: the job leader
+               reassigns the workflow to the other worker (SWIM declares the dead one)
+  leader-kill  the job-leader manager is SIGKILLed mid-job: the DC tier re-leases the job, a new
+               job leader rebuilds it from the replicated record and the job completes
+  dcleader-kill the DC tier leader is SIGKILLed mid-job
+Prints `failover` times (SIGKILL -> job done) for docs/benchmarks.md.
+
+usage: dc_test.py HYPERLINE HLCTL [SCENARIO...]   (default: every scenario)
+"""
+import os
+import re
+import sys
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Cluster, check, fail, run_test  # noqa: E402
+
+HYPERLINE, HLCTL = sys.argv[1], sys.argv[2]
+SCENARIOS = sys.argv[3:] or ["basic", "worker-kill", "leader-kill", "dcleader-kill"]
+GATE, MANAGERS, WORKERS = 1, (2, 3, 4), (5, 6)
+
+JOB = """[job]
+name = %(name)s
+timeout = 3m
+idempotency_key = %(name)s
+[workflow warm]
+streams = w
+cores = 1
+duration = 1s
+[workflow load]
+streams = l
+depends_on = warm
+cores = 1
+duration = %(load)ds
+[stream w]
+port = test0
+src_ip = 198.18.0.1
+dst_ip = 198.19.0.1
+l4 = udp
+size = 64
+rate = 10kpps
+signature = all
+[stream l]
+port = test0
+src_ip = 198.18.0.2
+dst_ip = 198.19.0.2
+l4 = udp
+size = 64
+rate = 20kpps
+signature = all
+"""
+
+
+def metric(c, node, name):
+    return c.metrics(node).value("hyperline_roles_" + name)
+
+
+def build(c):
+    cl = {"gates": str(GATE), "dc.dc1": ", ".join(str(i) for i in MANAGERS)}
+    gate = c.add_node(("gate",), extra={"node": {"id": GATE}, "cluster": cl})
+    mgrs = [c.add_node(("manager",), extra={"node": {"id": i}, "cluster": cl})
+            for i in MANAGERS]
+    wrks = [c.add_node(("worker",), extra={"node": {"id": i}, "cluster": cl})
+            for i in WORKERS]
+    c.start(gate, seeds=[])
+    for n in mgrs + wrks:
+        c.start(n, seeds=[gate.swim])
+    return gate, mgrs, wrks
+
+
+def dc_leader(c, mgrs):
+    for m in mgrs:
+        if m.running() and metric(c, m, "dc_tier_is_leader") == 1:
+            return m
+    return None
+
+
+def submit(c, gate, name, load):
+    path = os.path.join(c.workdir, name + ".ini")
+    with open(path, "w") as f:
+        f.write(JOB % {"name": name, "load": load})
+    out = open(os.path.join(c.workdir, name + ".hlctl"), "w+")
+    p = c.hlctl_popen(gate, "submit", path, "--wait", stdout=out, stderr=out)
+    return p, out
+
+
+def wait_done(c, p, out, what, timeout):
+    end = time.monotonic() + min(timeout, c.left() - 2)
+    while p.poll() is None:
+        if time.monotonic() > end:
+            fail("%s: hlctl --wait still running after %.0f s" % (what, timeout))
+        time.sleep(0.2)
+    out.seek(0)
+    text = out.read()
+    if p.returncode != 0 or "COMPLETED" not in text.upper():
+        fail("%s: hlctl exit %s:\n%s" % (what, p.returncode, text[-2000:]))
+    return text
+
+
+def running_on(c, nodes, name):
+    """The node whose metric `name` is non-zero (e.g. the worker holding a slice)."""
+    for n in nodes:
+        if n.running() and metric(c, n, name) > 0:
+            return n
+    return None
+
+
+def run():
+    with Cluster(HYPERLINE, HLCTL, budget=60 + 60 * len(SCENARIOS), cluster_id="hl-dc-test",
+                 quiet=True) as c:
+        gate, mgrs, wrks = build(c)
+        c.wait_for(lambda: dc_leader(c, mgrs) is not None, "the DC elects a tier leader",
+                   timeout=min(c.left(), 30))
+        c.wait_for(lambda: metric(c, dc_leader(c, mgrs) or mgrs[0], "dc_workers") == 2,
+                   "the DC leader sees both workers", timeout=min(c.left(), 20))
+        for sc in SCENARIOS:
+            t0 = time.monotonic()
+            if sc == "basic":
+                p, out = submit(c, gate, "basic", 2)
+                wait_done(c, p, out, sc, 60)
+                print("basic: COMPLETED in %.1f s" % (time.monotonic() - t0))
+            elif sc == "worker-kill":
+                p, out = submit(c, gate, "wkill", 12)
+                # wait until the long workflow runs, then kill its worker
+                c.wait_for(lambda: any(metric(c, w, "worker_slices_started_total") >= 1 and
+                                       metric(c, w, "worker_slices_held") > 0
+                                       for w in wrks if w.running()) and
+                           sum(metric(c, w, "worker_slices_completed_total")
+                               for w in wrks if w.running()) >= 1,
+                           "the load workflow runs", timeout=min(c.left(), 30))
+                victim = running_on(c, wrks, "worker_slices_held")
+                victim.kill()
+                tk = time.monotonic()
+                wait_done(c, p, out, sc, 90)
+                print("RESULT P12-worker-kill-job-done %.1f s" % (time.monotonic() - tk))
+                check(True, "worker-kill: the job completed after its worker died")
+                c.restart(victim, seeds=[gate.swim])
+            else:
+                p, out = submit(c, gate, sc.replace("-", ""), 10)
+                c.wait_for(lambda: running_on(c, wrks, "worker_slices_held") is not None,
+                           "a slice runs", timeout=min(c.left(), 30))
+                lead = dc_leader(c, mgrs)
+                if sc == "leader-kill":
+                    victim = running_on(c, mgrs, "dc_jobs_led")
+                else:
+                    victim = lead
+                if victim is None:
+                    fail("%s: no victim found" % sc)
+                print("%s: killing %s (DC leader %s)" % (sc, victim.name,
+                                                        lead.name if lead else None))
+                victim.kill()
+                tk = time.monotonic()
+                wait_done(c, p, out, sc, 100)
+                print("RESULT P12-%s-job-done %.1f s" % (sc, time.monotonic() - tk))
+                check(True, "%s: the job completed after the kill" % sc)
+                c.restart(victim, seeds=[gate.swim])
+                c.wait_for(lambda: dc_leader(c, mgrs) is not None, "the DC has a leader",
+                           timeout=min(c.left(), 30))
+
+
+if __name__ == "__main__":
+    run_test("dc cluster", run)
