@@ -116,6 +116,27 @@ def running_on(c, nodes, name):
     return None
 
 
+def timed_kill(c, victim, observer, acting, what, timeout):
+    """SIGKILL victim; returns (detect, act): seconds until observer's SWIM lists it dead, and
+    until acting() holds (the failover: someone else acts in its place)."""
+    victim.kill()
+    t0 = time.monotonic()
+    detect = act = None
+    end = t0 + min(timeout, c.left() - 5)
+    while detect is None or act is None:
+        now = time.monotonic()
+        if detect is None and c.members(observer).get(victim.swim) in ("dead", "left"):
+            detect = now - t0
+        if act is None and acting():
+            act = now - t0
+        if now > end:
+            fail("%s: after %.0f s: detected %s, failed over %s" % (what, timeout, detect, act))
+        time.sleep(0.1)
+    print("%s: SWIM detection %.1f s, failover %.1f s (%.1f s over detection)" %
+          (what, detect, act, act - detect))
+    return detect, act
+
+
 def run():
     with Cluster(HYPERLINE, HLCTL, budget=60 + 60 * len(SCENARIOS), cluster_id="hl-dc-test",
                  quiet=True) as c:
@@ -129,44 +150,46 @@ def run():
             if sc == "basic":
                 p, out = submit(c, gate, "basic", 2)
                 wait_done(c, p, out, sc, 60)
-                print("basic: COMPLETED in %.1f s" % (time.monotonic() - t0))
-            elif sc == "worker-kill":
-                p, out = submit(c, gate, "wkill", 12)
-                # wait until the long workflow runs, then kill its worker
-                c.wait_for(lambda: any(metric(c, w, "worker_slices_started_total") >= 1 and
-                                       metric(c, w, "worker_slices_held") > 0
-                                       for w in wrks if w.running()) and
-                           sum(metric(c, w, "worker_slices_completed_total")
-                               for w in wrks if w.running()) >= 1,
-                           "the load workflow runs", timeout=min(c.left(), 30))
+                check(True, "basic: COMPLETED in %.1f s" % (time.monotonic() - t0))
+                continue
+            p, out = submit(c, gate, sc.replace("-", ""), 10)
+            c.wait_for(lambda: running_on(c, wrks, "worker_slices_held") is not None and
+                       sum(metric(c, w, "worker_slices_completed_total")
+                           for w in wrks if w.running()) >= 1,
+                       "the job's second workflow runs", timeout=min(c.left(), 30))
+            lead = dc_leader(c, mgrs)
+            if sc == "worker-kill":
                 victim = running_on(c, wrks, "worker_slices_held")
-                victim.kill()
-                tk = time.monotonic()
-                wait_done(c, p, out, sc, 90)
-                print("RESULT P12-worker-kill-job-done %.1f s" % (time.monotonic() - tk))
-                check(True, "worker-kill: the job completed after its worker died")
-                c.restart(victim, seeds=[gate.swim])
+                other = [w for w in wrks if w is not victim][0]
+                before = metric(c, other, "worker_slices_started_total")
+                acting = lambda: metric(c, other, "worker_slices_started_total") > before
+                tier = "worker"
+            elif sc == "leader-kill":
+                victim = running_on(c, mgrs, "dc_jobs_led")
+                rest = [m for m in mgrs if m is not victim]
+                before = {m.name: metric(c, m, "dc_takeovers_total") for m in rest}
+                acting = lambda: any(metric(c, m, "dc_takeovers_total") > before[m.name]
+                                     for m in rest)
+                tier = "DC job-leader manager"
+            elif sc == "dcleader-kill":
+                victim = lead
+                rest = [m for m in mgrs if m is not victim]
+                acting = lambda: dc_leader(c, rest) is not None
+                tier = "DC tier leader"
             else:
-                p, out = submit(c, gate, sc.replace("-", ""), 10)
-                c.wait_for(lambda: running_on(c, wrks, "worker_slices_held") is not None,
-                           "a slice runs", timeout=min(c.left(), 30))
-                lead = dc_leader(c, mgrs)
-                if sc == "leader-kill":
-                    victim = running_on(c, mgrs, "dc_jobs_led")
-                else:
-                    victim = lead
-                if victim is None:
-                    fail("%s: no victim found" % sc)
-                print("%s: killing %s (DC leader %s)" % (sc, victim.name,
-                                                        lead.name if lead else None))
-                victim.kill()
-                tk = time.monotonic()
-                wait_done(c, p, out, sc, 100)
-                print("RESULT P12-%s-job-done %.1f s" % (sc, time.monotonic() - tk))
-                check(True, "%s: the job completed after the kill" % sc)
-                c.restart(victim, seeds=[gate.swim])
-                c.wait_for(lambda: dc_leader(c, mgrs) is not None, "the DC has a leader",
-                           timeout=min(c.left(), 30))
+                fail("unknown scenario %s" % sc)
+            if victim is None:
+                fail("%s: no victim found" % sc)
+            print("%s: killing %s (DC leader %s)" % (sc, victim.name, lead.name if lead else None))
+            detect, act = timed_kill(c, victim, gate, acting, tier, 60)
+            wait_done(c, p, out, sc, 100)
+            check(True, "%s: the job completed after the kill" % sc)
+            print("RESULT P12-cluster-%s %.1f s detect %.1f s over %.1f s" %
+                  (sc, act, detect, act - detect))
+            c.restart(victim, seeds=[gate.swim])
+            c.wait_for(lambda: dc_leader(c, mgrs) is not None and
+                       metric(c, dc_leader(c, mgrs), "dc_workers") == 2,
+                       "the DC has a leader and both workers again", timeout=min(c.left(), 40))
 
 
 if __name__ == "__main__":
