@@ -752,9 +752,9 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 
 /* A job's profile text beside the coordination cores (app/node/specs.c): put before the
  * messages that need it (DC submit, record replication), fetched by a node that lacks it. */
-#define HL_MSG_F_job_spec_put(F, T)                                                  \
-	F(T, 1, job_id, U64, 0, _, REQ)                                              \
-	F(T, 2, node, U64, 0, _, REQ) /* sender */                                   \
+#define HL_MSG_F_job_spec_put(F, T)                \
+	F(T, 1, job_id, U64, 0, _, REQ)            \
+	F(T, 2, node, U64, 0, _, REQ) /* sender */ \
 	F(T, 3, spec, BIN, HL_WIRE_SPEC_MAX, _, REQ) /* job profile (data, never code) */
 
 #define HL_MSG_F_job_spec_fetch(F, T)   \
