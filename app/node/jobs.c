@@ -695,7 +695,7 @@ hl_jobs_remote_final(uint64_t id, uint8_t status)
 		return;
 	}
 	snprintf(why, sizeof(why), "the cluster ended the job %s",
-	        status == HL_WS_TIMEOUT ? "timed out (a DC went silent)"
+	        status == HL_WS_TIMEOUT     ? "timed out (a DC went silent)"
 	        : status == HL_WS_CANCELLED ? "cancelled"
 	                                    : "failed");
 	finalize(j, status == HL_WS_CANCELLED ? HL_JOB_CANCELLED : HL_JOB_FAILED, why);
@@ -782,6 +782,16 @@ hl_jobs_tick(void)
 		if (rte_ring_sc_dequeue_elem(hl_node.prog_to_ctl, &m, sizeof(m)) != 0)
 			break;
 		on_msg(&m);
+	}
+	/* cluster jobs run elsewhere: their watchers see the time go by between updates */
+	for (int i = 0; i < HL_NODE_MAX_JOBS; i++) {
+		struct hl_job *r = &hl_jobs[i];
+		if (r->used && r->remote && r->state == HL_JOB_RUNNING) {
+			uint64_t ms = (hl_node_now_ns() - r->start_ns) / 1000000;
+			if (ms / 1000 != r->prog.elapsed_ms / 1000)
+				r->prog_dirty = true;
+			r->prog.elapsed_ms = ms;
+		}
 	}
 	if (active && active->run && !active->timed_out &&
 	        hl_node_now_ns() - active->start_ns >

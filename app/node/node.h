@@ -300,8 +300,8 @@ extern struct hl_job hl_jobs[HL_NODE_MAX_JOBS];
 /** Parse, validate against this node and queue a job. cluster: the job goes to the cluster
  * (hl_roles_submit; this record follows it) instead of this node's lanes. 0 and *id, or a
  * negative code with a message for the client in err. */
-int hl_jobs_submit(const char *ini, size_t len, bool cluster, uint64_t *id, char *err,
-        size_t errlen);
+int
+hl_jobs_submit(const char *ini, size_t len, bool cluster, uint64_t *id, char *err, size_t errlen);
 /** A cluster job's update (enum hl_push_kind, hl_wire_status, progress ppm) and final status. */
 void hl_jobs_remote_update(uint64_t id, uint8_t kind, uint8_t status, uint32_t ppm);
 void hl_jobs_remote_final(uint64_t id, uint8_t status);

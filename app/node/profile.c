@@ -97,8 +97,8 @@ id_list(struct ctx *c, int cl, const char *key, const char *v, uint64_t *out, ui
 	snprintf(buf, sizeof(buf), "%s", v);
 	int k = hl_strlist_split(buf, items, 8);
 	if (k <= 0 || (uint32_t)k > max)
-		return hl_ini_err(c->ini, cl, key, c->err, c->errlen, "need 1..%u node ids (%s)",
-		        max, what);
+		return hl_ini_err(
+		        c->ini, cl, key, c->err, c->errlen, "need 1..%u node ids (%s)", max, what);
 	for (int i = 0; i < k; i++) {
 		char *end;
 		errno = 0;

@@ -28,11 +28,12 @@ static bool elect_on, gate_on;
 static struct hl_gate gate;
 static struct hl_gclient gcl;
 static struct hl_prng rng;
+static uint64_t client_leader[CLIENT_JOBS]; /* per gclient slot: the job leader last logged */
 static uint64_t seen_leader;
 static uint32_t seen_term;
 static struct {
 	uint64_t recv, recv_bad, persist_err, became_leader, stepped_down, leader_changes;
-	uint64_t gmsg_out, gmsg_encode_err, dc_no_manager, finals, updates, submits;
+	uint64_t gmsg_out, gmsg_encode_err, dc_no_manager, finals, updates, submits, no_spec;
 } ctr;
 
 /* ---- election ---- */
@@ -59,7 +60,8 @@ elect_drain(void)
 			for (uint32_t i = 0; i < p->n_gates; i++)
 				if (p->gates[i] != p->node_id &&
 				        (a.msg.to == 0 || a.msg.to == p->gates[i]))
-					(void)hl_roles_send(p->gates[i], type, buf, len, "gate election");
+					(void)hl_roles_send(
+					        p->gates[i], type, buf, len, "gate election");
 			break;
 		}
 		case HL_ELECT_ACT_PERSIST: {
@@ -127,6 +129,15 @@ dc_by_id(uint64_t id)
 }
 
 static void
+fetch_from_gates(uint64_t job)
+{
+	const struct hl_node_cfg *p = &hl_node.prof;
+	for (uint32_t i = 0; i < p->n_gates; i++)
+		if (p->gates[i] != p->node_id)
+			hl_roles_spec_fetch(p->gates[i], job);
+}
+
+static void
 send_gmsg(const struct hl_gmsg *m)
 {
 	static uint8_t buf[8192];
@@ -149,13 +160,18 @@ send_gmsg(const struct hl_gmsg *m)
 		const struct hl_node_dc *d = dc_by_id(m->to);
 		if (d == NULL) {
 			ctr.dc_no_manager++;
-			HL_LOG(HL_LOG_ERR, "roles", "gate: message for unknown DC id %" PRIu64, m->to);
+			HL_LOG(HL_LOG_ERR, "roles", "gate: message for unknown DC id %" PRIu64,
+			        m->to);
 			return;
 		}
 		for (uint32_t i = 0; i < d->n_managers; i++) {
 			if (m->type == HL_GM_DC_SUBMIT &&
-			        hl_roles_spec_send(d->managers[i], m->job) == -ENOENT)
-				ctr.dc_no_manager++; /* cannot happen: a job's gate holds its text */
+			        hl_roles_spec_send(d->managers[i], m->job) == -ENOENT) {
+				/* the entry gate put it to every gate; a lost put is fetched */
+				ctr.no_spec++;
+				fetch_from_gates(m->job);
+				return; /* the core resends its DC_SUBMIT */
+			}
 			(void)hl_roles_send(d->managers[i], type, buf, len, "gate");
 		}
 		return;
@@ -176,6 +192,9 @@ apply_updates(void)
 	while (hl_gclient_next_final(&gcl, &job, &status) == 1) {
 		ctr.finals++;
 		hl_jobs_remote_final(job, status);
+		uint32_t k = hl_idmap_find(&gcl.map, job);
+		if (k != HL_IDMAP_NONE)
+			client_leader[k] = 0;
 		(void)hl_gclient_forget(&gcl, job);
 	}
 }
@@ -206,13 +225,23 @@ hl_rgate_gmsg(const struct hl_gmsg *m, uint64_t now)
 		return;
 	}
 	ctr.recv++;
-	if (for_client(m->type))
+	if (for_client(m->type)) {
 		rc = hl_gclient_recv(&gcl, m, now);
-	else
+		uint32_t k = hl_idmap_find(&gcl.map, m->job);
+		if (k != HL_IDMAP_NONE && gcl.j[k].leader != 0 &&
+		        gcl.j[k].leader != client_leader[k]) {
+			client_leader[k] = gcl.j[k].leader;
+			HL_LOG(HL_LOG_INFO, "roles",
+			        "gate client: job=%" PRIu64 " led by gate=%" PRIu64
+			        " token=%" PRIx64,
+			        m->job, gcl.j[k].leader, gcl.j[k].token);
+		}
+	} else
 		rc = hl_gate_recv(&gate, m, now);
 	if (rc < 0 && rc != -ENOENT && rc != -HL_E_STALE_TOKEN)
-		HL_LOG(HL_LOG_INFO, "roles", "gate: type=%u job=%" PRIu64 " from node=%" PRIu64 ": %s",
-		        m->type, m->job, m->from, hl_errname(rc));
+		HL_LOG(HL_LOG_INFO, "roles",
+		        "gate: type=%u job=%" PRIu64 " from node=%" PRIu64 ": %s", m->type, m->job,
+		        m->from, hl_errname(rc));
 	gate_drain();
 }
 
@@ -279,8 +308,8 @@ hl_roles_runs_jobs(void)
 }
 
 int
-hl_roles_submit(uint64_t job, const void *text, size_t len, const struct hl_job_spec *js,
-        char *err, size_t errlen)
+hl_roles_submit(uint64_t job, const void *text, size_t len, const struct hl_job_spec *js, char *err,
+        size_t errlen)
 {
 	char key[HL_JOB_KEY_LEN + 32];
 	int rc;
@@ -294,7 +323,8 @@ hl_roles_submit(uint64_t job, const void *text, size_t len, const struct hl_job_
 		return -EINVAL;
 	}
 	if (js->dc_count > hl_node.prof.n_dcs || js->dc_count > HL_GATE_JOB_DCS) {
-		snprintf(err, errlen, "job wants %u DCs; this cluster has %u (a job runs in at most %d)",
+		snprintf(err, errlen,
+		        "job wants %u DCs; this cluster has %u (a job runs in at most %d)",
 		        js->dc_count, hl_node.prof.n_dcs, HL_GATE_JOB_DCS);
 		return -EINVAL;
 	}
@@ -307,6 +337,9 @@ hl_roles_submit(uint64_t job, const void *text, size_t len, const struct hl_job_
 		snprintf(err, errlen, "job profile not kept: %s", hl_errname(rc));
 		return rc;
 	}
+	/* whichever gate comes to lead the job submits it to the DCs with its text */
+	for (uint32_t i = 0; i < hl_node.prof.n_gates; i++)
+		(void)hl_roles_spec_send(hl_node.prof.gates[i], job);
 	rc = hl_gclient_submit(&gcl, job, key, (uint8_t)strlen(key),
 	        (uint8_t)(js->dc_count ? js->dc_count : 1), hl_node_now_ns());
 	if (rc < 0) {
@@ -414,6 +447,7 @@ hl_rgate_counters(struct hl_node_counter *out, uint32_t cap)
 	        {"gate_messages_out_total", ctr.gmsg_out},
 	        {"gate_encode_errors_total", ctr.gmsg_encode_err},
 	        {"gate_submits_total", ctr.submits},
+	        {"gate_dc_submit_without_profile_total", ctr.no_spec},
 	        {"gate_client_updates_total", ctr.updates},
 	        {"gate_client_finals_total", ctr.finals},
 	        {"gate_takeovers_total", gate_on ? gate.n_takeovers : 0},

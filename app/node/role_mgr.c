@@ -103,7 +103,8 @@ send_mmsg(const struct hl_mmsg *m)
 			fetch_spec(m->u.d.job, 0);
 			return;
 		}
-		rc = hl_job_profile_parse_buf(parse_js, "job profile", text, tlen, err, sizeof(err));
+		rc = hl_job_profile_parse_buf(
+		        parse_js, "job profile", text, tlen, err, sizeof(err));
 		if (rc == 0)
 			rc = hl_job_profile_slice(parse_js, text, tlen, m->u.d.workflow, slice,
 			        sizeof(slice), &slen, err, sizeof(err));
@@ -284,7 +285,8 @@ announce(uint64_t now)
 	for (uint32_t i = 0; i < n; i++)
 		if (ms[i].alive && (ms[i].roles & HL_ROLE_WORKER) &&
 		        ms[i].dc == hl_roles_dc_id(p->dc))
-			(void)hl_roles_send(ms[i].id, HL_MSG_dc_leader_announce, buf, len, "manager");
+			(void)hl_roles_send(
+			        ms[i].id, HL_MSG_dc_leader_announce, buf, len, "manager");
 	if (p->roles & HL_ROLE_WORKER)
 		(void)hl_roles_send(p->node_id, HL_MSG_dc_leader_announce, buf, len, "manager");
 	(void)now;

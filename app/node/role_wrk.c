@@ -102,8 +102,8 @@ start(const struct hl_dc_action *a, uint64_t now)
 		return;
 	}
 	uint64_t local;
-	int rc = hl_jobs_submit((const char *)cur_spec, cur_spec_len, false, &local, err,
-	        sizeof(err));
+	int rc = hl_jobs_submit(
+	        (const char *)cur_spec, cur_spec_len, false, &local, err, sizeof(err));
 	if (rc < 0) {
 		fail_slice(a, err, now);
 		return;
@@ -153,8 +153,9 @@ hl_rwrk_dc(const struct hl_dc_msg *d, const uint8_t *spec, size_t spec_len, uint
 	int rc = hl_dc_wnode_recv(&wn, d, now);
 	if (rc < 0 && rc != -HL_E_STALE_TOKEN && rc != -ENOENT) {
 		ctr.recv_err++;
-		HL_LOG(HL_LOG_INFO, "roles", "worker: kind=%u job=%" PRIu64 " from node=%" PRIu64 ": %s",
-		        d->kind, d->job, d->from, hl_errname(rc));
+		HL_LOG(HL_LOG_INFO, "roles",
+		        "worker: kind=%u job=%" PRIu64 " from node=%" PRIu64 ": %s", d->kind,
+		        d->job, d->from, hl_errname(rc));
 	}
 	drain(now);
 	cur_dispatch = NULL;
@@ -205,8 +206,9 @@ check_slices(uint64_t now, bool progress)
 			HL_LOG(HL_LOG_INFO, "roles",
 			        "worker: job=%" PRIu64 " slice=%u %s tx=%" PRIu64 " rx=%" PRIu64
 			        " lost=%" PRIu64 "%s%s",
-			        s->job, s->sub, hl_job_state_name(st), j->prog.tx_pkts, j->prog.rx_pkts,
-			        j->prog.lost, j->result->error[0] ? ": " : "", j->result->error);
+			        s->job, s->sub, hl_job_state_name(st), j->prog.tx_pkts,
+			        j->prog.rx_pkts, j->prog.lost, j->result->error[0] ? ": " : "",
+			        j->result->error);
 		}
 		if (ws == HL_WS_COMPLETED)
 			ctr.finished_ok++;

@@ -416,8 +416,8 @@ bad(uint64_t from, unsigned type, int rc, const struct hl_wire_err *we, const ch
 	ctr.recv_bad++;
 	if (we != NULL)
 		hl_wire_err_fmt(we, w, sizeof(w));
-	HL_LOG(HL_LOG_WARN, "roles", "bad %s from node=%" PRIu64 ": %s %s", hl_msg_name(type),
-	        from, why ? why : hl_errname(rc), w);
+	HL_LOG(HL_LOG_WARN, "roles", "bad %s from node=%" PRIu64 ": %s %s", hl_msg_name(type), from,
+	        why ? why : hl_errname(rc), w);
 }
 
 static void
@@ -482,7 +482,7 @@ on_frame(uint64_t from, unsigned type, const void *body, size_t len, void *arg)
 			ctr.recv_other++;
 		goto out;
 	}
-	if (hl_gate_wire_type(type)) {
+	if (hl_gate_wire_type(type) && (hl_rgate_on() || hl_rmgr_on())) {
 		if ((rc = hl_gate_wire_decode(type, body, len, &gm, &we)) < 0) {
 			bad(from, type, rc, &we, NULL);
 		} else if (gm.from != from && !dc_member(gm.from, from)) {

@@ -87,7 +87,6 @@ int hl_job_workflow_find(const struct hl_job_spec *job, const char *name);
  * of workflows in that layer (which may exceed max). */
 unsigned hl_job_layer(const struct hl_job_spec *job, unsigned layer, uint16_t *out, unsigned max);
 
-
 /** The profile of workflow wf alone (what a worker runs for one slice of it): [job] name, the
  * workflow's section without depends_on, and its streams' sections, in "key=value" lines. js is
  * text parsed. 0 with *outlen (buf NUL-terminated), -ENOENT (no such workflow), -EMSGSIZE (over

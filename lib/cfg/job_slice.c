@@ -23,7 +23,7 @@ put(struct out *o, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	size_t room = o->len < o->cap ? o->cap - o->len : 0;
-	int n = vsnprintf(o->p + (o->len < o->cap ? o->len : o->cap), room, fmt, ap);
+	int n = vsnprintf(room > 0 ? o->p + o->len : NULL, room, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= room)
 		o->over = true;
@@ -57,8 +57,6 @@ hl_job_profile_slice(const struct hl_job_spec *js, const void *text, size_t len,
 		snprintf(err, errlen, "job has %u workflows, no workflow #%u", js->n_workflows, wf);
 		return -ENOENT;
 	}
-	if (cap == 0)
-		return -EMSGSIZE;
 	for (unsigned i = 0; i < js->workflows[wf].n_streams; i++)
 		want_st[js->workflows[wf].streams[i]] = true;
 	if ((rc = hl_ini_load_buf(&ini, "job profile", text, len, err, errlen)) < 0)
@@ -69,29 +67,41 @@ hl_job_profile_slice(const struct hl_job_spec *js, const void *text, size_t len,
 		const char *name = hl_ini_section(ini, s);
 		char k = kind(name);
 		bool keep = false;
+		unsigned st = nst;
 		if (k == 'w')
 			keep = nwf++ == wf;
 		else if (k == 's')
-			keep = nst < HL_JOB_MAX_STREAMS && want_st[nst++];
+			keep = nst++ < HL_JOB_MAX_STREAMS && want_st[st];
 		if (!keep)
 			continue;
 		put(&o, "[%s]\n", name);
+		/* A stream's default id is its position in the job's file, which the slice does
+		 * not keep: state every id, or the slice's streams would be renumbered (and could
+		 * collide with another stream's explicit id). */
+		if (k == 's')
+			put(&o, "id=%u\n", (unsigned)js->streams[st].spec.id);
 		for (unsigned i = 0; i < hl_ini_num_keys(ini, s); i++) {
 			const char *key = hl_ini_key(ini, s, i);
 			if (k == 'w' && strcmp(key, "depends_on") == 0)
 				continue; /* the job leader ran the dependencies already */
+			if (k == 's' && strcmp(key, "id") == 0)
+				continue; /* stated above */
 			put(&o, "%s=%s\n", key, hl_ini_key_value(ini, s, i));
 		}
 	}
 	hl_ini_free(ini);
 	if (nwf != js->n_workflows || nst != js->n_streams) {
-		snprintf(err, errlen, "profile text does not match its parsed job (%u/%u workflows, "
-		        "%u/%u streams)", nwf, js->n_workflows, nst, js->n_streams);
+		snprintf(err, errlen,
+		        "profile text does not match its parsed job (%u/%u workflows, "
+		        "%u/%u streams)",
+		        nwf, js->n_workflows, nst, js->n_streams);
 		return -EINVAL;
 	}
 	if (o.over) {
-		snprintf(err, errlen, "workflow %s: its profile is %zu bytes, over the %zu a dispatch "
-		        "carries", js->workflows[wf].name, o.len, cap - 1);
+		snprintf(err, errlen,
+		        "workflow %s: its profile is %zu bytes, over the %zu a dispatch "
+		        "carries",
+		        js->workflows[wf].name, o.len, cap > 0 ? cap - 1 : 0);
 		return -EMSGSIZE;
 	}
 	*outlen = o.len;
