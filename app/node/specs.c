@@ -114,8 +114,11 @@ uint32_t
 hl_specs_expire(struct hl_specs *s, uint64_t now_ns)
 {
 	uint32_t n = 0;
+	/* A text used after now_ns (a get between the caller's clock read and this call) is
+	 * fresh: without the first test, now_ns - used_ns would wrap and expire it. */
 	for (uint32_t i = 0; i < s->max; i++)
-		if (s->e[i].text != NULL && now_ns - s->e[i].used_ns > s->ttl_ns) {
+		if (s->e[i].text != NULL && now_ns > s->e[i].used_ns &&
+		        now_ns - s->e[i].used_ns > s->ttl_ns) {
 			forget(s, i);
 			n++;
 		}
