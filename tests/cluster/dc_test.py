@@ -18,6 +18,13 @@ Scenarios (each: the job ends COMPLETED at the hlctl that submitted it, waited w
   gate-kill    one job per gate; the gate job leader of a job that entered at another gate is
                SIGKILLed: the entry gate's hlctl --wait follows the new job leader to the result
   client-kill  hlctl --wait is SIGKILLed mid-job; a new `hlctl watch` follows the job to its end
+  partition    the worker running a slice is cut off the fabric (a bridge of its own): SWIM
+               declares it dead, its workflow runs on the other worker; healed, it rejoins and
+               its late result of the old slice is refused (fenced); the job completes once
+  fabric-loss  20 % loss on every node's fabric link (both directions) during a job: SWIM
+               (Lifeguard) keeps every member alive and the job completes
+Node-to-node links run over the namespace's loopback (management addresses): the fabric faults
+above reach SWIM, not the control plane (docs/cluster.md).
 Prints `failover` times (SIGKILL -> job done) for docs/benchmarks.md.
 
 usage: dc_test.py HYPERLINE HLCTL [SCENARIO...]   (default: every scenario)
@@ -33,7 +40,7 @@ from harness import Cluster, check, fail, run_test  # noqa: E402
 
 HYPERLINE, HLCTL = sys.argv[1], sys.argv[2]
 SCENARIOS = sys.argv[3:] or ["basic", "worker-kill", "leader-kill", "dcleader-kill", "gate-kill",
-                             "client-kill"]
+                             "client-kill", "partition", "fabric-loss"]
 GATES, MANAGERS, WORKERS = (1, 2, 3), (4, 5, 6), (7, 8)
 
 JOB = """[job]
@@ -178,6 +185,43 @@ def client_kill(c, gates):
     check(True, "client-kill: a new hlctl watches job %s to its end (exit 0: completed)" % job)
 
 
+def partition(c, gates, mgrs, wrks):
+    p, out = submit(c, gates[0], "part", 10)
+    c.wait_for(lambda: running_on(c, wrks, "worker_slices_held") is not None and
+               sum(metric(c, w, "worker_slices_completed_total")
+                   for w in wrks if w.running()) >= 1,
+               "the job's second workflow runs", timeout=min(c.left(), 30))
+    victim = running_on(c, wrks, "worker_slices_held")
+    other = [w for w in wrks if w is not victim][0]
+    before = metric(c, other, "worker_slices_started_total")
+    c.partition([victim])
+    tp = time.monotonic()
+    c.wait_for(lambda: metric(c, other, "worker_slices_started_total") > before,
+               "partition: the other worker runs the workflow of the cut-off one",
+               timeout=min(c.left(), 30))
+    print("partition: workflow running elsewhere %.1f s after the cut" % (time.monotonic() - tp))
+    c.heal()
+    wait_done(c, p, out, "partition", 100)
+    c.wait_for(lambda: metric(c, dc_leader(c, mgrs) or mgrs[0], "dc_workers") == 2,
+               "partition healed: the DC leader sees both workers again",
+               timeout=min(c.left(), 30))
+
+
+def fabric_loss(c, gates, mgrs, wrks):
+    live = [n for n in c.nodes if n.running()]
+    for n in live:
+        c.netem(n, loss=20)
+    try:
+        p, out = submit(c, gates[0], "loss", 8)
+        wait_done(c, p, out, "fabric-loss", 120)
+        check(True, "fabric-loss: the job completed through 20 % loss on every fabric link")
+        states = c.members(gates[0])
+        print("fabric-loss: members at the gate after the job: %s" % sorted(states.values()))
+    finally:
+        for n in live:
+            c.clear_netem(n)
+
+
 def wait_done(c, p, out, what, timeout):
     end = time.monotonic() + min(timeout, c.left() - 2)
     while p.poll() is None:
@@ -241,6 +285,12 @@ def run():
                 continue
             if sc == "client-kill":
                 client_kill(c, gates)
+                continue
+            if sc == "partition":
+                partition(c, gates, mgrs, wrks)
+                continue
+            if sc == "fabric-loss":
+                fabric_loss(c, gates, mgrs, wrks)
                 continue
             p, out = submit(c, gate, sc.replace("-", ""), 10)
             c.wait_for(lambda: running_on(c, wrks, "worker_slices_held") is not None and
