@@ -230,8 +230,8 @@ handle_submit(struct hl_conn *c, const struct hl_msg_job_submit *m)
 {
 	char err[512];
 	uint64_t id = 0;
-	int rc = hl_jobs_submit((const char *)m->spec.p, m->spec.len, hl_roles_runs_jobs(), &id,
-	        err, sizeof(err));
+	int rc = hl_jobs_submit(
+	        (const char *)m->spec.p, m->spec.len, hl_roles_runs_jobs(), &id, err, sizeof(err));
 	if (rc < 0) {
 		send_error(c, rc, 0, err);
 		return;
