@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fuzz_coord_wire.h"
+#include "gen_emit.h"
 #include "hl_dc_wire.h"
 #include "hl_gate_wire.h"
 
@@ -14,25 +15,7 @@ static uint8_t out[65536];
 static int
 emit(const char *dir, const char *name, unsigned type, size_t len)
 {
-	char path[512];
-	unsigned idx = 0;
-
-	while (idx < FUZZ_CW_NTYPES && fuzz_cw_types[idx] != type)
-		idx++;
-	if (idx == FUZZ_CW_NTYPES) {
-		fprintf(stderr, "type %u not in the target's list\n", type);
-		return -1;
-	}
-	out[0] = (uint8_t)idx;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "wb");
-	if (f == NULL || fwrite(out, 1, len + 1, f) != len + 1) {
-		perror(path);
-		if (f != NULL)
-			fclose(f);
-		return -1;
-	}
-	return fclose(f);
+	return gen_emit(dir, name, fuzz_cw_types, (unsigned)FUZZ_CW_NTYPES, type, out, len);
 }
 
 static void

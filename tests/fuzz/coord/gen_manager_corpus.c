@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fuzz_manager_wire.h"
+#include "gen_emit.h"
 #include "hl_err.h"
 #include "hl_manager_wire.h"
 
@@ -18,25 +19,7 @@ static uint8_t out[8192];
 static int
 emit(const char *dir, const char *name, unsigned type, size_t len)
 {
-	char path[512];
-	unsigned idx = 0;
-
-	while (idx < FUZZ_MW_NTYPES && fuzz_mw_types[idx] != type)
-		idx++;
-	if (idx == FUZZ_MW_NTYPES) {
-		fprintf(stderr, "type %u not in the target's list\n", type);
-		return -1;
-	}
-	out[0] = (uint8_t)idx;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "wb");
-	if (f == NULL || fwrite(out, 1, len + 1, f) != len + 1) {
-		perror(path);
-		if (f != NULL)
-			fclose(f);
-		return -1;
-	}
-	return fclose(f);
+	return gen_emit(dir, name, fuzz_mw_types, (unsigned)FUZZ_MW_NTYPES, type, out, len);
 }
 
 /* mode 0: zeros where allowed, 1: typical, 2: maximum. sub: election kind, DC kind or gate
