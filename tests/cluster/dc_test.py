@@ -23,6 +23,8 @@ Scenarios (each: the job ends COMPLETED at the hlctl that submitted it, waited w
                its late result of the old slice is refused (fenced); the job completes once
   fabric-loss  20 % loss on every node's fabric link (both directions) during a job: SWIM
                (Lifeguard) keeps every member alive and the job completes
+  stream       six jobs at once through the three gates; a job-leader manager and a worker
+               holding a slice are SIGKILLed together mid-stream: every job completes
 Node-to-node links run over the namespace's loopback (management addresses): the fabric faults
 above reach SWIM, not the control plane (docs/cluster.md).
 Prints `failover` times (SIGKILL -> job done) for docs/benchmarks.md.
@@ -40,7 +42,7 @@ from harness import Cluster, check, fail, run_test  # noqa: E402
 
 HYPERLINE, HLCTL = sys.argv[1], sys.argv[2]
 SCENARIOS = sys.argv[3:] or ["basic", "worker-kill", "leader-kill", "dcleader-kill", "gate-kill",
-                             "client-kill", "partition", "fabric-loss"]
+                             "client-kill", "partition", "fabric-loss", "stream"]
 GATES, MANAGERS, WORKERS = (1, 2, 3), (4, 5, 6), (7, 8)
 
 JOB = """[job]
@@ -222,6 +224,27 @@ def fabric_loss(c, gates, mgrs, wrks):
             c.clear_netem(n)
 
 
+def stream(c, gates, mgrs, wrks):
+    subs = [submit(c, gates[k % 3], "st%d" % k, 2) for k in range(6)]
+    c.wait_for(lambda: running_on(c, wrks, "worker_slices_held") is not None and
+               running_on(c, mgrs, "dc_jobs_led") is not None,
+               "stream: slices run", timeout=min(c.left(), 30))
+    w = running_on(c, wrks, "worker_slices_held")
+    m = running_on(c, mgrs, "dc_jobs_led")
+    print("stream: killing %s (leads %d jobs) and %s" % (
+        m.name, int(metric(c, m, "dc_jobs_led")), w.name))
+    m.kill()
+    w.kill()
+    t0 = time.monotonic()
+    done = [wait_done(c, p, out, "stream job %d" % k, 150) for k, (p, out) in enumerate(subs)]
+    ids = set(re.findall(r"job (\d+) submitted", "\n".join(done)))
+    check(len(done) == 6 and len(ids) == 6,
+          "stream: 6 jobs (%d distinct ids) completed %.1f s after a job-leader manager and a "
+          "worker were killed" % (len(ids), time.monotonic() - t0))
+    for n in (m, w):
+        c.restart(n, seeds=[gates[0].swim])
+
+
 def wait_done(c, p, out, what, timeout):
     end = time.monotonic() + min(timeout, c.left() - 2)
     while p.poll() is None:
@@ -291,6 +314,9 @@ def run():
                 continue
             if sc == "fabric-loss":
                 fabric_loss(c, gates, mgrs, wrks)
+                continue
+            if sc == "stream":
+                stream(c, gates, mgrs, wrks)
                 continue
             p, out = submit(c, gate, sc.replace("-", ""), 10)
             c.wait_for(lambda: running_on(c, wrks, "worker_slices_held") is not None and
