@@ -1681,6 +1681,14 @@ hl_gate_tick(struct hl_gate *g, uint64_t now_ns)
 	}
 }
 
+bool
+hl_gate_holds(const struct hl_gate *g, uint64_t job)
+{
+	return hl_jrec_store_get(&g->store, job) != NULL ||
+	       hl_idmap_find(&g->jmap, job) != HL_IDMAP_NONE ||
+	       hl_lease_find(&g->leases, job) != NULL;
+}
+
 uint64_t
 hl_gate_retained(const struct hl_gate *g, bool with_idem)
 {

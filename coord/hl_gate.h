@@ -225,6 +225,9 @@ int hl_gate_recv(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns);
 void hl_gate_tick(struct hl_gate *g, uint64_t now_ns);
 /** Next message to send: 1 with *m, 0 if none. */
 int hl_gate_next_tx(struct hl_gate *g, struct hl_gmsg *m);
+/** True while this gate holds job's record, leads it (or takes it over) or leases it as tier
+ *  leader; false once the job ended here or was never known (host payloads can go). */
+bool hl_gate_holds(const struct hl_gate *g, uint64_t job);
 /** Per-job structures held (jobs, leases, records, pushlogs, retries, idem, cache). */
 uint64_t hl_gate_retained(const struct hl_gate *g, bool with_idem);
 static inline uint32_t
@@ -310,6 +313,12 @@ int hl_gclient_next_final(struct hl_gclient *c, uint64_t *job, uint8_t *status);
 int hl_gclient_next_update(struct hl_gclient *c, struct hl_gclient_update *u);
 /** Forget a finished job (after its final was taken). -ENOENT. */
 int hl_gclient_forget(struct hl_gclient *c, uint64_t job);
+/** True while the client follows job (submitted, final not yet forgotten). */
+static inline bool
+hl_gclient_has(const struct hl_gclient *c, uint64_t job)
+{
+	return hl_idmap_find(&c->map, job) != HL_IDMAP_NONE;
+}
 static inline uint32_t
 hl_gclient_jobs(const struct hl_gclient *c)
 {

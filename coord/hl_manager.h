@@ -273,6 +273,11 @@ uint64_t hl_manager_leader(const struct hl_manager *m, uint64_t now_ns);
 /** True while this node acts as job leader for job (valid lease, dispatching). */
 bool hl_manager_leads(const struct hl_manager *m, uint64_t job, uint64_t now_ns);
 
+/** True while this member holds anything of job: its record, job leadership (or a takeover in
+ *  progress), or, as tier leader, its lease. False once the job ended here (tombstone) or was
+ *  never known: the host's per-job payloads (the profile text) can go. */
+bool hl_manager_holds(const struct hl_manager *m, uint64_t job);
+
 /* Every per-job structure, for the cleanup tests (B.1). */
 struct hl_manager_census {
 	struct hl_dc_mgr_census dc;

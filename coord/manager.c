@@ -1603,6 +1603,13 @@ hl_manager_leads(const struct hl_manager *m, uint64_t job, uint64_t now_ns)
 	       hl_lease_holder_valid(&m->lh, job, now_ns, NULL);
 }
 
+bool
+hl_manager_holds(const struct hl_manager *m, uint64_t job)
+{
+	return hl_jrec_store_get(&m->st, job) != NULL ||
+	       hl_idmap_find(&m->jmap, job) != HL_IDMAP_NONE || hl_lease_find(&m->lt, job) != NULL;
+}
+
 void
 hl_manager_census(const struct hl_manager *m, struct hl_manager_census *c)
 {

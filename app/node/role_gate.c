@@ -426,6 +426,12 @@ hl_rgate_on(void)
 	return elect_on || gate_on;
 }
 
+bool
+hl_rgate_holds(uint64_t job)
+{
+	return gate_on && (hl_gate_holds(&gate, job) || hl_gclient_has(&gcl, job));
+}
+
 uint32_t
 hl_rgate_counters(struct hl_node_counter *out, uint32_t cap)
 {

@@ -367,6 +367,12 @@ hl_rmgr_on(void)
 	return on;
 }
 
+bool
+hl_rmgr_holds(uint64_t job)
+{
+	return on && hl_manager_holds(&mg, job);
+}
+
 uint32_t
 hl_rmgr_counters(struct hl_node_counter *out, uint32_t cap)
 {

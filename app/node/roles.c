@@ -38,6 +38,10 @@
 #define LOCAL_MAX (64 * 1024)
 #define SPECS_MAX 512
 #define SPECS_TTL_NS (3600ull * 1000000000ull)
+/* A text no core here holds goes this long after its last use: the text arrives before the
+ * messages that need it (a gate puts it before its DC_SUBMIT), and a text dropped too early is
+ * fetched again from the peers that hold it. */
+#define SPECS_GRACE_NS (10ull * 1000000000ull)
 #define FETCH_GAP_NS 500000000ull /* one fetch per job per 500 ms */
 
 static struct event *tick_ev;
@@ -505,6 +509,14 @@ out:
 	flush_local();
 }
 
+/* A job's text is needed while the gate, client or manager core here holds the job. */
+static bool
+spec_needed(uint64_t job, void *ctx)
+{
+	(void)ctx;
+	return hl_rgate_holds(job) || hl_rmgr_holds(job);
+}
+
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -514,8 +526,10 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	uint64_t now = hl_node_now_ns();
 	if (ticks++ % MEMBERS_EVERY == 0) {
 		refresh_members(now);
-		if (specs_on)
+		if (specs_on) {
 			hl_specs_expire(&specs, now);
+			hl_specs_sweep(&specs, spec_needed, NULL, now, SPECS_GRACE_NS);
+		}
 	}
 	if (hl_rgate_on())
 		hl_rgate_tick(now);
@@ -602,6 +616,7 @@ hl_roles_counters(struct hl_node_counter *out, uint32_t cap)
 	        {"job_spec_refused_total", ctr.spec_refused},
 	        {"job_specs_evicted_total", specs_on ? specs.n_evicted : 0},
 	        {"job_specs_expired_total", specs_on ? specs.n_expired : 0},
+	        {"job_specs_ended_total", specs_on ? specs.n_swept : 0},
 	};
 	uint32_t n = 0;
 	for (; n < sizeof(c) / sizeof(c[0]) && n < cap; n++)

@@ -72,6 +72,8 @@ void hl_rgate_elect_frame(uint64_t from, unsigned type, const void *body, size_t
 void hl_rgate_gmsg(const struct hl_gmsg *m, uint64_t now);
 uint32_t hl_rgate_counters(struct hl_node_counter *out, uint32_t cap);
 bool hl_rgate_on(void);
+/** The gate or client core holds job (its profile text stays). */
+bool hl_rgate_holds(uint64_t job);
 
 int hl_rmgr_start(char *err, size_t errlen);
 void hl_rmgr_stop(void);
@@ -83,6 +85,8 @@ void hl_rmgr_mmsg(struct hl_mmsg *m, const uint8_t *spec, size_t spec_len, uint6
 void hl_rmgr_gmsg(const struct hl_gmsg *m, uint64_t now);
 uint32_t hl_rmgr_counters(struct hl_node_counter *out, uint32_t cap);
 bool hl_rmgr_on(void);
+/** The manager core holds job (its profile text stays). */
+bool hl_rmgr_holds(uint64_t job);
 
 int hl_rwrk_start(char *err, size_t errlen);
 void hl_rwrk_stop(void);

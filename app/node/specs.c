@@ -125,3 +125,18 @@ hl_specs_expire(struct hl_specs *s, uint64_t now_ns)
 	s->n_expired += n;
 	return n;
 }
+
+uint32_t
+hl_specs_sweep(struct hl_specs *s, bool (*needed)(uint64_t job, void *ctx), void *ctx,
+        uint64_t now_ns, uint64_t grace_ns)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < s->max; i++)
+		if (s->e[i].text != NULL && now_ns > s->e[i].used_ns &&
+		        now_ns - s->e[i].used_ns > grace_ns && !needed(s->e[i].job, ctx)) {
+			forget(s, i);
+			n++;
+		}
+	s->n_swept += n;
+	return n;
+}

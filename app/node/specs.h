@@ -3,10 +3,12 @@
  * learnt from a client's submit or a peer's job_spec_put, and hand it on before the messages
  * that need it (a DC submit, a dispatch). Bounded: at most `max` texts; a put into a full store
  * evicts the least recently used (counted); texts unused for ttl_ns expire; a job's text is
- * dropped when its job ends here. */
+ * dropped once no core here holds its job any more (hl_specs_sweep: the job ended, or it never
+ * came here), a grace after its last use. */
 #ifndef HL_SPECS_H
 #define HL_SPECS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +29,7 @@ struct hl_specs {
 	uint64_t ttl_ns;
 	uint64_t bytes;
 	uint64_t n_put, n_same, n_conflict, n_evicted, n_expired, n_dropped, n_too_big;
+	uint64_t n_swept;
 };
 
 /** max texts of at most max_len bytes each; -EINVAL, -ENOMEM. */
@@ -42,6 +45,10 @@ const uint8_t *hl_specs_get(struct hl_specs *s, uint64_t job, size_t *len, uint6
 int hl_specs_drop(struct hl_specs *s, uint64_t job);
 /** Drop texts unused for ttl_ns; returns how many. */
 uint32_t hl_specs_expire(struct hl_specs *s, uint64_t now_ns);
+/** Drop every text unused for more than grace_ns whose job needed(job, ctx) says no core here
+ *  holds (the job ended here, or its record never came); returns how many. */
+uint32_t hl_specs_sweep(struct hl_specs *s, bool (*needed)(uint64_t job, void *ctx), void *ctx,
+        uint64_t now_ns, uint64_t grace_ns);
 static inline uint32_t
 hl_specs_count(const struct hl_specs *s)
 {

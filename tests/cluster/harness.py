@@ -92,6 +92,12 @@ def check(cond, msg):
     print("ok:", msg, flush=True)
 
 
+def passed(msg):
+    """Report a step whose conditions the calls before it asserted (they raise Failure
+    otherwise, e.g. a wait for a job's COMPLETED): `ok: msg`."""
+    print("ok:", msg, flush=True)
+
+
 def fail(msg):
     raise Failure(msg)
 

@@ -322,6 +322,15 @@ test_merge_forward_and_cleanup(void **state)
 	int l = leader_of(20);
 	assert_true(l >= 0);
 	int other = (l + 1) % 3;
+	/* the tier leader (lease), the job leader and a quorum of stores hold it: hosts keep its
+	 * profile text; nobody holds a job never submitted */
+	int holding = 0;
+	for (int i = 0; i < 3; i++) {
+		holding += hl_gate_holds(&G[i], 20);
+		assert_false(hl_gate_holds(&G[i], 21));
+	}
+	assert_true(holding >= 2);
+	assert_true(hl_gate_holds(&G[l], 20));
 	dc_result((uint64_t)other + 1, 20, DC1, HL_WS_COMPLETED); /* wrong gate: forwarded */
 	assert_int_equal(G[other].n_forwarded, 1);
 	assert_non_null(find_ext(HL_GM_DC_RESULT_ACK, DC1, 0));
@@ -338,6 +347,8 @@ test_merge_forward_and_cleanup(void **state)
 	assert_int_equal(hl_gate_jobs(&G[l]), 0);
 	advance(6 * S); /* leader-query caches expire */
 	assert_int_equal(retained_all(), 0);
+	for (int i = 0; i < 3; i++)
+		assert_false(hl_gate_holds(&G[i], 20)); /* ended: the texts can go */
 	teardown_gates();
 }
 
@@ -577,7 +588,9 @@ test_client(void **state)
 	assert_int_equal(job, 4);
 	assert_int_equal(st, HL_WS_COMPLETED);
 	assert_int_equal(hl_gclient_next_final(&c, &job, &st), 0);
+	assert_true(hl_gclient_has(&c, 4));
 	assert_int_equal(hl_gclient_forget(&c, 4), 0);
+	assert_false(hl_gclient_has(&c, 4));
 	assert_int_equal(hl_gclient_forget(&c, 4), -ENOENT);
 	/* a late final for a forgotten job: acked, counted, not handed over again */
 	assert_int_equal(client_push(&c, 1, 4, hl_fence_make(2, 1), 1, HL_PUSH_K_RESULT, 4), 0);

@@ -371,6 +371,7 @@ test_single_manager_runs_job_end_to_end(void **state)
 	events(0);
 	assert_int_equal(T.accepted[1], 1); /* a quorum of one committed v1 at once */
 	assert_true(hl_manager_leads(&T.m[0], 1, T.now) || T.m[0].jmap.count == 1);
+	assert_true(hl_manager_holds(&T.m[0], 1));
 	for (int k = 0; k < 100 && T.done[1] == 0; k++)
 		run(100 * MS);
 	assert_int_equal(T.done[1], 1);
@@ -379,6 +380,7 @@ test_single_manager_runs_job_end_to_end(void **state)
 	run(2 * SEC);
 	assert_int_equal(T.done[1], 1);
 	assert_int_equal(retained_all(false), 0);
+	assert_false(hl_manager_holds(&T.m[0], 1)); /* a tombstone is not holding */
 	/* the finished job is remembered (late results, late puts) until the TTL */
 	assert_int_equal(hl_manager_submit(&T.m[0], &s, T.now), -HL_E_EXISTS);
 	run(61 * SEC);
@@ -469,9 +471,13 @@ test_leader_change_rebuilds_from_own_store(void **state)
 	for (uint64_t j = 1; j <= 4; j++)
 		assert_int_equal(T.accepted[j], 1);
 	/* every survivor's own store holds every record (the rebuild source) */
-	for (int i = 0; i < 3; i++)
-		for (uint64_t j = 1; j <= 4; j++)
+	for (int i = 0; i < 3; i++) {
+		for (uint64_t j = 1; j <= 4; j++) {
 			assert_non_null(hl_jrec_store_get(&T.m[i].st, j));
+			assert_true(hl_manager_holds(&T.m[i], j)); /* the host keeps its text */
+		}
+		assert_false(hl_manager_holds(&T.m[i], 5)); /* never submitted */
+	}
 	int led_by_dead[5] = {0};
 	uint64_t committed_before[5] = {0};
 	for (uint64_t j = 1; j <= 4; j++) {
@@ -514,6 +520,10 @@ test_leader_change_rebuilds_from_own_store(void **state)
 	}
 	run(9 * SEC);
 	assert_int_equal(retained_all(false), 0);
+	/* ended everywhere (the survivors' tombstones): the hosts may drop the texts */
+	for (int i = 0; i < 3; i++)
+		for (uint64_t j = 1; j <= 4 && T.up[i]; j++)
+			assert_false(hl_manager_holds(&T.m[i], j));
 	dc_stop();
 }
 

@@ -1,7 +1,7 @@
 /* test_specs.c — the job profile store (app/node/specs.c): put/get round trip (a copy, not the
  * caller's buffer), the same text twice, a different text for a held job, size and argument
  * refusals, least-recently-used eviction (a get refreshes use), drop, expiry by ttl (only the
- * stale texts), the byte count back to 0 once every text left by one of those paths, fini. */
+ * stale texts), the sweep of texts no core holds (after a grace), the byte count back to 0 once every text left by one of those paths, fini. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -286,6 +286,49 @@ test_accounting(void **state)
 }
 
 /* fini frees every text still held (the ASan build reports a leak otherwise). */
+/* Jobs a core still holds, for the sweep: odd ids. Records every question asked. */
+static uint32_t asked;
+static bool
+odd_held(uint64_t job, void *ctx)
+{
+	assert_ptr_equal(ctx, &asked);
+	asked++;
+	return job % 2 == 1;
+}
+
+static void
+test_sweep(void **state)
+{
+	(void)state;
+	struct hl_specs s;
+	assert_int_equal(hl_specs_init(&s, 8, 100, 1000 * MS), 0);
+	put_ok(&s, 31, "held", 0); /* a core holds it: stays however old */
+	put_ok(&s, 32, "ended", 0); /* nobody holds it: goes after the grace */
+	put_ok(&s, 34, "young", 9 * MS); /* nobody holds it, but used within the grace */
+	put_ok(&s, 36, "used", 0);
+	held(&s, 36, "used", 8 * MS); /* a get refreshes use: within the grace too */
+	asked = 0;
+	/* grace 5 ms at 12 ms: 31 (held), 32 swept; 34 (3 ms) and 36 (4 ms) are young */
+	assert_int_equal(hl_specs_sweep(&s, odd_held, &asked, 12 * MS, 5 * MS), 1);
+	assert_int_equal(asked, 2); /* only the old texts were asked about */
+	assert_int_equal(s.n_swept, 1);
+	assert_false(has(&s, 32, 12 * MS));
+	assert_int_equal(hl_specs_count(&s), 3);
+	/* a text used after the caller's now (clock read before a get) is young, not wrapped */
+	assert_int_equal(hl_specs_sweep(&s, odd_held, &asked, 1 * MS, 0), 0);
+	assert_int_equal(hl_specs_count(&s), 3);
+	/* later: 34 and 36 go; 31 stays while held */
+	assert_int_equal(hl_specs_sweep(&s, odd_held, &asked, 100 * MS, 5 * MS), 2);
+	assert_int_equal(s.n_swept, 3);
+	assert_int_equal(hl_specs_count(&s), 1);
+	held(&s, 31, "held", 101 * MS);
+	assert_int_equal(s.bytes, 4);
+	/* a swept job may be put again */
+	put_ok(&s, 32, "again", 102 * MS);
+	held(&s, 32, "again", 103 * MS);
+	hl_specs_fini(&s);
+}
+
 static void
 test_fini_frees(void **state)
 {
@@ -315,6 +358,7 @@ main(void)
 	        cmocka_unit_test(test_drop),
 	        cmocka_unit_test(test_expire),
 	        cmocka_unit_test(test_accounting),
+	        cmocka_unit_test(test_sweep),
 	        cmocka_unit_test(test_fini_frees),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
