@@ -397,6 +397,8 @@ hl_rmgr_counters(struct hl_node_counter *out, uint32_t cap)
 	        {"dc_jobs_accepted_total", ctr.accepted},
 	        {"dc_jobs_done_total", ctr.done},
 	        {"dc_takeovers_total", ctr.takeovers},
+	        {"dc_deposed_total", on ? mg.n_stale : 0}, /* a newer token fenced this member */
+	        {"dc_stale_refused_total", on ? mg.dm.n_stale : 0}, /* old tokens refused here */
 	        {"dc_gate_in_total", ctr.gate_in},
 	        {"dc_gate_out_total", ctr.gate_out},
 	        {"dc_leader_announces_total", ctr.announces},

@@ -23,6 +23,9 @@ Scenarios (each: the job ends COMPLETED at the hlctl that submitted it, waited w
                its late result of the old slice is refused (fenced); the job completes once
   fabric-loss  20 % loss on every node's fabric link (both directions) during a job: SWIM
                (Lifeguard) keeps every member alive and the job completes
+  pause        the job-leader manager is SIGSTOPped until another manager took the job over,
+               then SIGCONTed: it is fenced, leads nothing, SWIM lists it alive; the job
+               completes once
   stream       six jobs at once through the three gates; a job-leader manager and a worker
                holding a slice are SIGKILLed together mid-stream: every job completes
 Node-to-node links run over the namespace's loopback (management addresses): the fabric faults
@@ -42,7 +45,7 @@ from harness import Cluster, check, fail, passed, run_test  # noqa: E402
 
 HYPERLINE, HLCTL = sys.argv[1], sys.argv[2]
 SCENARIOS = sys.argv[3:] or ["basic", "worker-kill", "leader-kill", "dcleader-kill", "gate-kill",
-                             "client-kill", "partition", "fabric-loss", "stream"]
+                             "client-kill", "partition", "fabric-loss", "pause", "stream"]
 GATES, MANAGERS, WORKERS = (1, 2, 3), (4, 5, 6), (7, 8)
 
 JOB = """[job]
@@ -245,6 +248,44 @@ def stream(c, gates, mgrs, wrks):
         c.restart(n, seeds=[gates[0].swim])
 
 
+def pause(c, gates, mgrs, wrks):
+    """SIGSTOP the job-leader manager past SWIM's detection: the DC re-leases the job to another
+    manager, which rebuilds it and goes on. SIGCONT: the old leader wakes with a deposed token,
+    is fenced wherever it still writes, leads nothing, and the job completes once."""
+    p, out = submit(c, gates[0], "pause", 8)
+    c.wait_for(lambda: running_on(c, mgrs, "dc_jobs_led") is not None and
+               running_on(c, wrks, "worker_slices_held") is not None,
+               "pause: the job runs", timeout=min(c.left(), 30))
+    victim = running_on(c, mgrs, "dc_jobs_led")
+    rest = [m for m in mgrs if m is not victim]
+    before = {m.name: metric(c, m, "dc_takeovers_total") for m in rest}
+    deposed = metric(c, victim, "dc_deposed_total")
+    print("pause: SIGSTOP %s (leads the job)" % victim.name)
+    victim.stop()
+    try:
+        t0 = time.monotonic()
+        c.wait_for(lambda: any(metric(c, m, "dc_takeovers_total") > before[m.name]
+                               for m in rest),
+                   "pause: another manager took the job over", timeout=min(c.left(), 40))
+        print("pause: taken over %.1f s after the SIGSTOP" % (time.monotonic() - t0))
+        time.sleep(2)
+    finally:
+        victim.cont()
+    print("pause: SIGCONT %s" % victim.name)
+    text = wait_done(c, p, out, "pause", 100)
+    passed("pause: the job completed after its paused leader woke (%s)" %
+           text.strip().splitlines()[-1][:80])
+    c.wait_for(lambda: metric(c, victim, "dc_jobs_led") == 0,
+               "pause: the woken leader leads nothing", timeout=min(c.left(), 20))
+    c.wait_for(lambda: c.members(gates[0]).get(victim.swim) == "alive",
+               "pause: SWIM lists the woken manager alive again", timeout=min(c.left(), 30))
+    print("pause: the woken leader was fenced %d times (deposed), old tokens refused at "
+          "managers %d, at workers %d" % (
+              metric(c, victim, "dc_deposed_total") - deposed,
+              sum(metric(c, m, "dc_stale_refused_total") for m in mgrs),
+              sum(metric(c, w, "worker_stale_total") for w in wrks)))
+
+
 def wait_done(c, p, out, what, timeout):
     end = time.monotonic() + min(timeout, c.left() - 2)
     while p.poll() is None:
@@ -314,6 +355,9 @@ def run():
                 continue
             if sc == "fabric-loss":
                 fabric_loss(c, gates, mgrs, wrks)
+                continue
+            if sc == "pause":
+                pause(c, gates, mgrs, wrks)
                 continue
             if sc == "stream":
                 stream(c, gates, mgrs, wrks)
