@@ -685,6 +685,31 @@ on_result(struct hl_dc_mgr *m, const struct hl_dc_msg *r, uint64_t now_ns)
 	return 0;
 }
 
+uint32_t
+hl_dc_job_ppm(const struct hl_dc_mgr *m, uint64_t job)
+{
+	const struct hl_dc_job *j = hl_dc_job_find(m, job);
+	uint64_t total = 0, done = 0;
+
+	if (j == NULL)
+		return 0;
+	for (uint32_t i = 0; i < j->nwf; i++) {
+		const struct hl_dc_wf *f = &j->wf[i];
+		uint64_t w = f->spec.work;
+		total += w;
+		if (f->state == HL_WF_COMPLETED || f->state == HL_WF_FAILED ||
+		        f->state == HL_WF_CANCELLED) {
+			done += w;
+		} else if (f->state == HL_WF_RUNNING || f->state == HL_WF_DISPATCHED) {
+			uint64_t d = hl_progress_done(&m->progress, job, f->sub);
+			done += d < w ? d : w;
+		}
+	}
+	if (total == 0)
+		return 0;
+	return done >= total ? 1000000u : (uint32_t)(done * 1000000.0 / (double)total);
+}
+
 bool
 hl_dc_mgr_finished(const struct hl_dc_mgr *m, uint64_t job)
 {

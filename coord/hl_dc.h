@@ -215,6 +215,10 @@ int hl_dc_mgr_next_tx(struct hl_dc_mgr *m, struct hl_dc_msg *msg);
 int hl_dc_mgr_next_event(struct hl_dc_mgr *m, struct hl_dc_event *ev);
 
 const struct hl_dc_job *hl_dc_job_find(const struct hl_dc_mgr *m, uint64_t job);
+/** Progress of a job this manager leads, in ppm of its work: finished workflows count whole,
+ *  dispatched and running ones as their current slice last reported (capped at its work).
+ *  0 for a job not led here. */
+uint32_t hl_dc_job_ppm(const struct hl_dc_mgr *m, uint64_t job);
 
 /** True if this manager finished job recently (tombstone): it answers repeats itself. */
 bool hl_dc_mgr_finished(const struct hl_dc_mgr *m, uint64_t job);

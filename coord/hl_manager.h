@@ -151,6 +151,8 @@ struct hl_manager_cfg {
 	uint64_t tick_ns; /* work period of hl_manager_tick; 50 ms */
 	uint64_t resend_ns; /* record puts and fetches; 500 ms */
 	uint64_t orphan_ns; /* records nobody leads are reported this often; 5 s */
+	uint64_t progress_ns; /* a led job's progress goes to its gate at most this often, when
+	                       * it changed (DC_PROGRESS); 100 ms */
 	bool report_grants; /* raise EV_GRANTED for every lease grant sent (checkers, audit) */
 	uint64_t dc_id; /* this DC's id as the gates know it (gate messages' `dc`) */
 };
@@ -170,6 +172,9 @@ struct hl_mjob {
 	bool have_best, seen_tomb;
 	uint64_t best_token, best_version;
 	struct hl_manager_rec rec; /* last written / best fetched */
+	uint32_t ppm_sent; /* progress last sent to the gate */
+	uint64_t pseq; /* its sequence: (version << 20) + n, so a later job leader's exceeds it */
+	uint64_t progress_ns; /* next progress send */
 };
 
 struct hl_manager {
@@ -205,7 +210,7 @@ struct hl_manager {
 	/* counters */
 	uint64_t n_out_full, n_ev_full, n_bad, n_stale, n_stale_final, n_foreign, n_tomb_evicted;
 	uint64_t n_progress_ok, n_progress_refused, n_orphans, n_takeovers, n_gone, n_forwarded;
-	uint64_t n_gout_full, n_gate_results;
+	uint64_t n_gout_full, n_gate_results, n_gate_progress, n_progress_deferred;
 };
 
 /** Start as follower with the persisted (term, vote). rng: host-owned PRNG state (seeds the
@@ -255,7 +260,10 @@ int hl_manager_cancel(struct hl_manager *m, uint64_t job, uint64_t now_ns);
  * out: the job leader sends the results). The gate job leader and its token travel in the job
  * record, so a DC job leader change keeps them; a gate takeover re-points the DC with a new
  * DC_SUBMIT. The result is sent at the final version's commit and resent every resend_ns until
- * the gate acks (DC_RESULT_ACK, or its "job over"); only then does the job end here. A repeat
+ * the gate acks (DC_RESULT_ACK, or its "job over"); only then does the job end here. While the
+ * job runs, its job leader sends DC_PROGRESS (ppm of the job's work done in this DC: finished
+ * workflows whole, running ones as their worker last reported) when it changed, at most every
+ * progress_ns; soft state, never resent, and deferred while the gate queue is half full. A repeat
  * DC_SUBMIT of a finished job is answered from the tombstone. */
 
 /** DC_SUBMIT (spec: the job's workflows, needed for a job new to the DC; NULL otherwise) or

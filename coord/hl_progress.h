@@ -51,6 +51,9 @@ int hl_progress_accept(struct hl_progress *p, uint64_t job, uint64_t source, uin
 /** Progress in parts per million of total (0 if total unknown), capped at 1e6. */
 uint32_t hl_progress_ppm(const struct hl_progress *p, uint64_t job);
 
+/** Work units done as last reported by one source of job; 0 if it reported nothing. */
+uint64_t hl_progress_done(const struct hl_progress *p, uint64_t job, uint64_t source);
+
 /** Free everything of a job (every terminal path calls this). -ENOENT if absent. */
 int hl_progress_close(struct hl_progress *p, uint64_t job);
 

@@ -165,6 +165,7 @@ hl_manager_cfg_default(struct hl_manager_cfg *cfg)
 	cfg->tick_ns = 50 * MS;
 	cfg->resend_ns = 500 * MS;
 	cfg->orphan_ns = 5 * SEC;
+	cfg->progress_ns = 100 * MS;
 }
 
 static int
@@ -199,7 +200,7 @@ out_new(struct hl_manager *m, uint8_t kind, uint64_t to)
 	return o;
 }
 
-static void
+static struct hl_gmsg *
 gate_out(struct hl_manager *m, uint8_t type, uint64_t to, uint64_t job, uint64_t token,
         uint8_t status)
 {
@@ -207,7 +208,7 @@ gate_out(struct hl_manager *m, uint8_t type, uint64_t to, uint64_t job, uint64_t
 
 	if (m->gout_len == HL_MANAGER_GATE_OUTQ) {
 		m->n_gout_full++; /* the gate resends its submit; results are resent here */
-		return;
+		return NULL;
 	}
 	g = &m->gout[(m->gout_head + m->gout_len++) % HL_MANAGER_GATE_OUTQ];
 	memset(g, 0, sizeof(*g));
@@ -218,6 +219,7 @@ gate_out(struct hl_manager *m, uint8_t type, uint64_t to, uint64_t job, uint64_t
 	g->job = job;
 	g->token = token;
 	g->status = status;
+	return g;
 }
 
 static void
@@ -1229,6 +1231,36 @@ hl_manager_recv(struct hl_manager *m, const struct hl_mmsg *msg, uint64_t now_ns
 	return rc;
 }
 
+/* DC_PROGRESS to the gate job leader of a running job, when its ppm changed. The gate keeps
+ * the highest sequence per DC: a new job leader continues from a higher record version, so
+ * (version << 20) + n orders its updates after its predecessor's. */
+static void
+progress_out(struct hl_manager *m, struct hl_mjob *j, uint64_t now)
+{
+	uint64_t base = j->version << 20;
+	struct hl_gmsg *g;
+	uint32_t ppm;
+
+	if (j->rec.gate == 0 || now < j->progress_ns)
+		return;
+	if ((ppm = hl_dc_job_ppm(&m->dm, j->job)) == j->ppm_sent)
+		return;
+	if (m->gout_len >= HL_MANAGER_GATE_OUTQ / 2) {
+		m->n_progress_deferred++; /* results and acks first: progress is soft state */
+		return;
+	}
+	if (j->pseq < base)
+		j->pseq = base;
+	if (j->pseq - base >= (1u << 20) - 1)
+		return; /* 1 M updates in one version: wait for the next version */
+	g = gate_out(m, HL_GM_DC_PROGRESS, j->rec.gate, j->job, j->rec.gate_token, 0);
+	g->seq = ++j->pseq; /* not full: checked above */
+	g->ppm = ppm;
+	j->ppm_sent = ppm;
+	j->progress_ns = now + m->cfg.progress_ns;
+	m->n_gate_progress++;
+}
+
 static void
 tick_work(struct hl_manager *m, uint64_t now)
 {
@@ -1285,6 +1317,8 @@ tick_work(struct hl_manager *m, uint64_t now)
 	}
 	for (uint32_t s = 0; s < m->jmap.max; s++) {
 		struct hl_mjob *j = &m->jobs[s];
+		if (j->job != 0 && j->phase == PH_RUN)
+			progress_out(m, j, now);
 		if (j->job == 0 || (j->phase != PH_FETCH && j->phase != PH_REPORT) ||
 		        now < j->resend_ns)
 			continue;

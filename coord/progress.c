@@ -139,6 +139,16 @@ hl_progress_ppm(const struct hl_progress *p, uint64_t job)
 	return (uint32_t)((done * 1000000.0) / (double)j->total);
 }
 
+uint64_t
+hl_progress_done(const struct hl_progress *p, uint64_t job, uint64_t source)
+{
+	uint32_t s = hl_idmap_find(&p->src_map, pair_key(job, source));
+
+	if (s == HL_IDMAP_NONE || p->src[s].job != job || p->src[s].source != source)
+		return 0;
+	return p->src[s].done;
+}
+
 int
 hl_progress_close(struct hl_progress *p, uint64_t job)
 {

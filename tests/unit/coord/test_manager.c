@@ -636,6 +636,10 @@ struct gseen {
 	int accepts[2], results[2]; /* per gate 500, 501 */
 	uint8_t status;
 	uint64_t token;
+	int progress; /* DC_PROGRESS messages */
+	uint32_t ppm; /* the last one's */
+	uint64_t pseq, ptoken;
+	bool seq_rose; /* every DC_PROGRESS had a higher seq than the one before */
 };
 
 static void
@@ -653,6 +657,14 @@ gate_drain(struct gseen *gs)
 				gs->results[g.to - 500]++;
 				gs->status = g.status;
 				gs->token = g.token;
+			}
+			if (g.type == HL_GM_DC_PROGRESS) {
+				if (gs->progress++ == 0)
+					gs->seq_rose = true;
+				gs->seq_rose = gs->seq_rose && g.seq > gs->pseq;
+				gs->ppm = g.ppm;
+				gs->pseq = g.seq;
+				gs->ptoken = g.token;
 			}
 		}
 }
@@ -741,6 +753,112 @@ test_serves_gate_submit_result_ack(void **state)
 	dc_stop();
 }
 
+/* The slice of job's workflow (index) wf that the test worker holds, running: its sub, or -1. */
+static int64_t
+held_sub(uint64_t job, uint32_t wf)
+{
+	for (uint32_t k = 0; k < HL_DC_MAX_HELD; k++)
+		if (T.wn.held[k].state == HL_HELD_RUNNING && T.wn.held[k].job == job &&
+		        T.wn.held[k].workflow == wf)
+			return T.wn.held[k].sub;
+	return -1;
+}
+
+/* DC_PROGRESS: the job leader tells the gate job leader the job's progress (finished workflows
+ * whole, running ones as reported) when it changed, on the gate's token, seq rising; a new job
+ * leader's updates order after its predecessor's. */
+static void
+test_progress_to_gate(void **state)
+{
+	struct hl_dc_job_spec s;
+	struct gseen gs = {0};
+	struct hl_gmsg g = {.type = HL_GM_DC_SUBMIT, .from = 500, .to = 100, .dc = 100, .job = 5};
+	(void)state;
+
+	dc_start(3, 4);
+	int l = leader();
+	for (int i = 0; i < 3; i++)
+		T.m[i].cfg.dc_id = 100;
+	g.token = 7ull << 32 | 1;
+	spec_of(&s, 5, 2, 3 * SEC); /* two workflows of work 100, the second after the first */
+	assert_int_equal(hl_manager_gate_recv(&T.m[l], &g, &s, T.now), 0);
+	events(l);
+	for (int k = 0; k < 20 && held_sub(5, 0) < 0; k++)
+		run(100 * MS);
+	gate_drain(&gs);
+	assert_int_equal(gs.accepts[0], 1);
+	assert_int_equal(gs.progress, 0); /* nothing done yet: nothing changed */
+	int64_t sub = held_sub(5, 0);
+	assert_true(sub >= 0);
+	/* the worker reports 50 of the first workflow's 100: 50 of the job's 200 */
+	assert_int_equal(hl_dc_wnode_progress(&T.wn, 5, (uint32_t)sub, 50, T.now), 0);
+	route();
+	run(200 * MS);
+	gate_drain(&gs);
+	assert_int_equal(gs.progress, 1);
+	assert_int_equal(gs.ppm, 250000);
+	assert_int_equal(gs.ptoken, g.token); /* fenced on the gate's token */
+	/* unchanged: nothing more is sent */
+	run(500 * MS);
+	gate_drain(&gs);
+	assert_int_equal(gs.progress, 1);
+	/* two reports within progress_ns: the second goes at most progress_ns after the first */
+	assert_int_equal(hl_dc_wnode_progress(&T.wn, 5, (uint32_t)sub, 60, T.now), 0);
+	route();
+	run(20 * MS);
+	assert_int_equal(hl_dc_wnode_progress(&T.wn, 5, (uint32_t)sub, 80, T.now), 0);
+	route();
+	run(200 * MS);
+	gate_drain(&gs);
+	assert_true(gs.progress >= 2 && gs.progress <= 3);
+	assert_int_equal(gs.ppm, 400000);
+	uint64_t seq_before = gs.pseq;
+	/* the first workflow finishes (3 s): it counts whole; the second starts at 0 */
+	for (int k = 0; k < 40 && held_sub(5, 1) < 0; k++)
+		run(100 * MS);
+	assert_true(held_sub(5, 1) >= 0);
+	run(300 * MS);
+	gate_drain(&gs);
+	assert_int_equal(gs.ppm, 500000);
+	/* the job leader dies: the next one's updates order after its predecessor's */
+	int h = -1;
+	for (int i = 0; i < 3; i++)
+		if (hl_manager_leads(&T.m[i], 5, T.now))
+			h = i;
+	assert_true(h >= 0);
+	seq_before = gs.pseq;
+	hl_manager_fini(&T.m[h]);
+	T.up[h] = false;
+	for (int i = 0; i < 3; i++)
+		if (T.up[i]) {
+			assert_int_equal(hl_manager_member_dead(&T.m[i], (uint64_t)h + 1, T.now), 0);
+			events(i);
+		}
+	int nh = -1;
+	for (int k = 0; k < 100 && nh < 0; k++) {
+		run(100 * MS);
+		for (int i = 0; i < 3; i++)
+			if (T.up[i] && hl_manager_leads(&T.m[i], 5, T.now))
+				nh = i;
+	}
+	assert_true(nh >= 0 && nh != h);
+	gate_drain(&gs);
+	sub = held_sub(5, 1);
+	assert_true(sub >= 0);
+	int before = gs.progress;
+	assert_int_equal(hl_dc_wnode_progress(&T.wn, 5, (uint32_t)sub, 30, T.now), 0);
+	route();
+	run(300 * MS);
+	gate_drain(&gs);
+	assert_true(gs.progress > before);
+	assert_int_equal(gs.ppm, 650000); /* 100 + 30 of 200 */
+	assert_true(gs.pseq > seq_before);
+	assert_true(gs.seq_rose);
+	assert_int_equal(gs.ptoken, g.token);
+	assert_true(T.m[nh].n_gate_progress > 0);
+	dc_stop();
+}
+
 int
 main(void)
 {
@@ -752,6 +870,7 @@ main(void)
 	        cmocka_unit_test(test_leader_change_rebuilds_from_own_store),
 	        cmocka_unit_test(test_bounded_collections_full),
 	        cmocka_unit_test(test_serves_gate_submit_result_ack),
+	        cmocka_unit_test(test_progress_to_gate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
