@@ -110,6 +110,15 @@ hl_cp_error_text(const struct hl_msg_error *m)
 	return m->detail[0] ? m->detail : m->text;
 }
 
+uint32_t
+hl_cp_progress_ppm(const struct hl_cp_progress *p)
+{
+	uint64_t ppm = p->ppm;
+	if (ppm == 0 && p->wf_total)
+		ppm = (uint64_t)p->wf_done * HL_WIRE_PPM / p->wf_total;
+	return ppm > HL_WIRE_PPM ? HL_WIRE_PPM : (uint32_t)ppm;
+}
+
 void
 hl_cp_progress_to_msg(const struct hl_cp_progress *p, const char *dc, struct hl_msg_status_push *m)
 {
@@ -118,8 +127,7 @@ hl_cp_progress_to_msg(const struct hl_cp_progress *p, const char *dc, struct hl_
 	m->seq = p->seq;
 	m->status = hl_cp_state_to_wire(p->state);
 	m->event = p->state >= HL_JOB_COMPLETED ? HL_PUSH_FINAL : HL_PUSH_STATUS;
-	uint64_t ppm = p->wf_total ? (uint64_t)p->wf_done * HL_WIRE_PPM / p->wf_total : 0;
-	m->progress_ppm = ppm > HL_WIRE_PPM ? HL_WIRE_PPM : ppm;
+	m->progress_ppm = hl_cp_progress_ppm(p);
 	m->elapsed_ms = p->elapsed_ms;
 	SCOPY(m->workflow, p->workflow);
 	m->dcs.n = 1;
@@ -143,6 +151,7 @@ hl_cp_progress_from_msg(const struct hl_msg_status_push *m, struct hl_cp_progres
 	p->job_id = m->job_id;
 	p->seq = m->seq;
 	p->elapsed_ms = m->elapsed_ms;
+	p->ppm = m->progress_ppm > HL_WIRE_PPM ? HL_WIRE_PPM : (uint32_t)m->progress_ppm;
 	SCOPY(p->workflow, m->workflow);
 	if (hl_cp_state_from_wire(m->status, &p->state) < 0)
 		return -HL_E_BAD_VALUE;

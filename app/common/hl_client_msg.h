@@ -44,6 +44,7 @@ const char *hl_job_state_name(unsigned s);
 struct hl_cp_progress {
 	uint64_t job_id, seq;
 	uint32_t state, wf_done, wf_total;
+	uint32_t ppm; /* progress in parts per million of the job's work; 0: wf_done of wf_total */
 	char workflow[HL_CP_NAME];
 	uint64_t elapsed_ms;
 	uint64_t tx_pkts, rx_pkts, lost;
@@ -140,6 +141,8 @@ void
 hl_cp_progress_to_msg(const struct hl_cp_progress *p, const char *dc, struct hl_msg_status_push *m);
 /** Sums the per-DC parts (a single node sends one). */
 int hl_cp_progress_from_msg(const struct hl_msg_status_push *m, struct hl_cp_progress *p);
+/** The job's progress in ppm: p->ppm, or without it wf_done of wf_total (capped at 1e6). */
+uint32_t hl_cp_progress_ppm(const struct hl_cp_progress *p);
 void hl_cp_result_to_msg(const struct hl_cp_result *r, const char *dc, struct hl_msg_job_result *m);
 int hl_cp_result_from_msg(const struct hl_msg_job_result *m, struct hl_cp_result *r);
 /** job_id: the queried job, 0 for the list of every job. */

@@ -22,17 +22,18 @@ void
 hl_report_progress(FILE *f, const struct hl_cp_progress *p, bool cr)
 {
 	char bar[21], p99[32];
-	unsigned fill = p->wf_total ? 20u * p->wf_done / p->wf_total : 0;
+	uint32_t ppm = hl_cp_progress_ppm(p);
+	unsigned fill = 20u * ppm / 1000000u;
 	for (unsigned i = 0; i < 20; i++)
 		bar[i] = i < fill ? '#' : '.';
 	bar[20] = '\0';
 	fmt_ns(p99, sizeof(p99), p->p99_ns);
 	double loss = p->tx_pkts ? 100.0 * (double)p->lost / (double)p->tx_pkts : 0;
 	fprintf(f,
-	        "%s[%s] job %" PRIu64 " %-9s wf %u/%u %-12s %6.1fs  tx %" PRIu64 " (%.1f kpps) "
-	        "rx %" PRIu64 "  loss %.3f%%  p99 %s%s",
+	        "%s[%s] job %" PRIu64 " %-9s wf %u/%u %6.2f%% %-12s %6.1fs  tx %" PRIu64
+	        " (%.1f kpps) rx %" PRIu64 "  loss %.3f%%  p99 %s%s",
 	        cr ? "\r" : "", bar, p->job_id, hl_job_state_name(p->state), p->wf_done,
-	        p->wf_total, p->workflow, (double)p->elapsed_ms / 1e3, p->tx_pkts, p->tx_pps / 1e3,
+	        p->wf_total, (double)ppm / 1e4, p->workflow, (double)p->elapsed_ms / 1e3, p->tx_pkts, p->tx_pps / 1e3,
 	        p->rx_pkts, loss, p99, cr ? "   " : "\n");
 	fflush(f);
 }

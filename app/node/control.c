@@ -304,8 +304,7 @@ handle_watch(struct hl_conn *c, uint64_t id)
 	r->accepted = true;
 	r->status = hl_cp_state_to_wire(j->state);
 	r->seq = j->prog.seq;
-	r->progress_ppm =
-	        j->prog.wf_total ? (uint64_t)j->prog.wf_done * HL_WIRE_PPM / j->prog.wf_total : 0;
+	r->progress_ppm = hl_cp_progress_ppm(&j->prog);
 	send_msg(c, HL_MSG_register_callback_reply, r);
 	/* replay the current state so a (re)connecting client starts in sync */
 	hl_cp_progress_to_msg(&j->prog, hl_node.prof.dc, &now);

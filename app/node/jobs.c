@@ -673,8 +673,10 @@ hl_jobs_remote_update(uint64_t id, uint8_t kind, uint8_t status, uint32_t ppm)
 		j->prog.state = HL_JOB_RUNNING;
 		j->start_ns = hl_node_now_ns();
 	}
-	if (kind == HL_PUSH_K_PROGRESS)
+	if (kind == HL_PUSH_K_PROGRESS) {
+		j->prog.ppm = ppm; /* the DCs' work done, merged by the gate job leader */
 		j->prog.wf_done = (uint32_t)((uint64_t)ppm * j->spec->n_workflows / 1000000);
+	}
 	if (j->start_ns)
 		j->prog.elapsed_ms = (hl_node_now_ns() - j->start_ns) / 1000000;
 	j->prog_dirty = true;
@@ -689,6 +691,7 @@ hl_jobs_remote_final(uint64_t id, uint8_t status)
 		return;
 	if (j->start_ns == 0)
 		j->start_ns = j->submit_ns;
+	j->prog.ppm = 0; /* over: workflows done of total says it */
 	if (status == HL_WS_COMPLETED) {
 		j->wf_done = j->spec->n_workflows;
 		/* said with the result, so that its empty stream table is not read as "no traffic" */

@@ -401,6 +401,8 @@ hl_rmgr_counters(struct hl_node_counter *out, uint32_t cap)
 	        {"dc_stale_refused_total", on ? mg.dm.n_stale : 0}, /* old tokens refused here */
 	        {"dc_gate_in_total", ctr.gate_in},
 	        {"dc_gate_out_total", ctr.gate_out},
+	        {"dc_progress_out_total", on ? mg.n_gate_progress : 0},
+	        {"dc_progress_deferred_total", on ? mg.n_progress_deferred : 0},
 	        {"dc_leader_announces_total", ctr.announces},
 	};
 	uint32_t n = 0;

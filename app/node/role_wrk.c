@@ -110,9 +110,12 @@ start(const struct hl_dc_action *a, uint64_t now)
 	}
 	*s = (struct slice){true, a->job, a->sub, a->workflow, local, now};
 	ctr.started++;
+	/* the start on CLOCK_MONOTONIC: progress reports elapsed ms from it (P6 measures with
+	 * it: tests/cluster/dc_test.py progress) */
 	HL_LOG(HL_LOG_INFO, "roles",
-	        "worker: job=%" PRIu64 " workflow=%u slice=%u runs as local job %" PRIu64, a->job,
-	        a->workflow, a->sub, local);
+	        "worker: job=%" PRIu64 " workflow=%u slice=%u runs as local job %" PRIu64
+	        " from t=%" PRIu64 " ms",
+	        a->job, a->workflow, a->sub, local, now / 1000000);
 }
 
 static void

@@ -28,6 +28,9 @@ Scenarios (each: the job ends COMPLETED at the hlctl that submitted it, waited w
                completes once
   stream       six jobs at once through the three gates; a job-leader manager and a worker
                holding a slice are SIGKILLed together mid-stream: every job completes
+  progress     P6: three single-workflow jobs of 8 s, one per gate; the latency of every
+               progress update hlctl --wait prints, from the worker's sample (its window close)
+               (prints RESULT P6-cluster)
 Node-to-node links run over the namespace's loopback (management addresses): the fabric faults
 above reach SWIM, not the control plane (docs/cluster.md).
 Prints `failover` times (SIGKILL -> job done) for docs/benchmarks.md.
@@ -36,7 +39,9 @@ usage: dc_test.py HYPERLINE HLCTL [SCENARIO...]   (default: every scenario)
 """
 import os
 import re
+import subprocess
 import sys
+import threading
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -45,7 +50,7 @@ from harness import Cluster, check, fail, passed, run_test  # noqa: E402
 
 HYPERLINE, HLCTL = sys.argv[1], sys.argv[2]
 SCENARIOS = sys.argv[3:] or ["basic", "worker-kill", "leader-kill", "dcleader-kill", "gate-kill",
-                             "client-kill", "partition", "fabric-loss", "pause", "stream"]
+                             "client-kill", "partition", "fabric-loss", "pause", "stream", "progress"]
 GATES, MANAGERS, WORKERS = (1, 2, 3), (4, 5, 6), (7, 8)
 
 JOB = """[job]
@@ -286,6 +291,88 @@ def pause(c, gates, mgrs, wrks):
               sum(metric(c, w, "worker_stale_total") for w in wrks)))
 
 
+P6_JOB = """[job]
+name = %(name)s
+timeout = 1m
+idempotency_key = %(name)s
+[workflow p]
+streams = s
+cores = 1
+duration = %(ms)dms
+[stream s]
+port = test0
+src_ip = 198.18.0.3
+dst_ip = 198.19.0.3
+l4 = udp
+size = 64
+rate = 10kpps
+signature = all
+"""
+P6_WINDOW_MS, P6_BATCH_MS = 500, 250  # the worker's progress period; the gate's push batch
+
+
+def p6_job(c, gate, name, ms):
+    """One single-workflow job through `gate`; returns the latencies (ms) of the progress
+    updates its hlctl --wait printed: receipt time - the worker's sample time, where the
+    sample time is the slice's start (the worker's log, CLOCK_MONOTONIC like time.monotonic())
+    plus the work it reported (ppm of the workflow's duration)."""
+    path = os.path.join(c.workdir, name + ".ini")
+    with open(path, "w") as f:
+        f.write(P6_JOB % {"name": name, "ms": ms})
+    p = c.hlctl_popen(gate, "submit", path, "--wait", stdout=subprocess.PIPE,
+                      stderr=subprocess.STDOUT, text=True)
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(
+        (time.monotonic(), ln) for ln in p.stdout), daemon=True)
+    reader.start()
+    try:
+        p.wait(timeout=min(c.left() - 2, ms / 1000 + 60))
+    except subprocess.TimeoutExpired:
+        fail("progress: %s still running" % name)
+    reader.join(5)
+    text = "".join(ln for _, ln in lines)
+    m = re.search(r"job (\d+) submitted", text)
+    if p.returncode != 0 or m is None or "COMPLETED" not in text.upper():
+        fail("progress: %s: hlctl exit %s:\n%s" % (name, p.returncode, text[-2000:]))
+    job = m.group(1)
+    start = None
+    for w in c.nodes:
+        if w.idx in WORKERS:
+            with open(w.stderr, errors="replace") as f:
+                for ln in f:
+                    g = re.search(r"job=%s workflow=0 slice=\d+ runs .* from t=(\d+) ms" % job,
+                                  ln)
+                    if g:
+                        start = int(g.group(1))
+    if start is None:
+        fail("progress: no worker logged the start of job %s" % job)
+    lat, seen = [], set()
+    for t, ln in lines:
+        g = re.search(r"job %s running\s+wf 0/1\s+([\d.]+)%%" % job, ln)
+        if g and 0 < float(g.group(1)) < 100 and g.group(1) not in seen:
+            seen.add(g.group(1))  # a line printed again (e.g. a status push) is not new
+            lat.append(t * 1000 - (start + float(g.group(1)) / 100 * ms))
+    return lat
+
+
+def progress(c, gates, mgrs, wrks):
+    """P6 on the cluster: worker window close -> hlctl --wait prints it, through the job-leader
+    manager (DC_PROGRESS), the gate job leader (merged, pushed in batches) and the entry gate.
+    Jobs enter at each gate in turn (the gate job leader is often another gate)."""
+    lat = []
+    for k in range(3):
+        lat += p6_job(c, gates[k % 3], "p6-%d" % k, 8000)
+    check(len(lat) >= 10, "progress: %d updates seen by the clients (3 jobs of 8 s)" % len(lat))
+    lat.sort()
+    pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
+    check(lat[0] > -5, "progress: no update seen before its sample was taken (min %.1f ms)"
+          % lat[0])
+    print("progress: latency ms p50 %.0f p90 %.0f p99 %.0f max %.0f over %d updates" % (
+        pct(0.5), pct(0.9), pct(0.99), lat[-1], len(lat)))
+    print("RESULT P6-cluster %.0f ms p99 p50 %.0f ms ref %d ms (2 x window %d + batch %d)" % (
+        pct(0.99), pct(0.5), 2 * P6_WINDOW_MS + P6_BATCH_MS, P6_WINDOW_MS, P6_BATCH_MS))
+
+
 def wait_done(c, p, out, what, timeout):
     end = time.monotonic() + min(timeout, c.left() - 2)
     while p.poll() is None:
@@ -355,6 +442,9 @@ def run():
                 continue
             if sc == "fabric-loss":
                 fabric_loss(c, gates, mgrs, wrks)
+                continue
+            if sc == "progress":
+                progress(c, gates, mgrs, wrks)
                 continue
             if sc == "pause":
                 pause(c, gates, mgrs, wrks)

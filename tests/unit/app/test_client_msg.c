@@ -157,8 +157,23 @@ test_progress(void **state)
 		        st >= HL_JOB_COMPLETED ? HL_PUSH_FINAL : HL_PUSH_STATUS);
 		through_wire(HL_MSG_status_push, &msg.status_push, 1);
 		assert_int_equal(hl_cp_progress_from_msg(&back.status_push, &q), 0);
+		assert_int_equal(q.ppm, 750000); /* the receiver has the ppm itself */
+		q.ppm = 0;
 		assert_memory_equal(&p, &q, sizeof(p));
+		/* an explicit ppm (a cluster job: the DCs' work done) wins over workflows */
+		p.ppm = 123456;
+		hl_cp_progress_to_msg(&p, "dc1", &msg.status_push);
+		assert_int_equal(msg.status_push.progress_ppm, 123456);
+		through_wire(HL_MSG_status_push, &msg.status_push, 1);
+		assert_int_equal(hl_cp_progress_from_msg(&back.status_push, &q), 0);
+		assert_memory_equal(&p, &q, sizeof(p));
+		p.ppm = 0;
 	}
+	p.ppm = 2000000; /* capped */
+	assert_int_equal(hl_cp_progress_ppm(&p), 1000000);
+	p.ppm = 0, p.wf_total = 0;
+	assert_int_equal(hl_cp_progress_ppm(&p), 0);
+	p.wf_done = 3, p.wf_total = 4;
 	/* a gate's push of two DCs: counters add up, p99 is the worse one */
 	hl_cp_progress_to_msg(&p, "dc1", &msg.status_push);
 	msg.status_push.dcs.n = 2;
