@@ -47,6 +47,15 @@ rec_find(struct cw_world *w, uint64_t job)
 	return s == HL_IDMAP_NONE ? NULL : &w->rec[s];
 }
 
+/* A workflow's work units: its duration in milliseconds (the node's convention). */
+static uint64_t
+wf_work(const struct cw_world *w)
+{
+	uint64_t ms = w->wf_duration_ns / MS;
+
+	return ms ? ms : 1;
+}
+
 static void
 rec_free(struct cw_world *w, uint64_t job)
 {
@@ -323,6 +332,25 @@ w_recv(void *node, uint64_t now, uint32_t from, const uint8_t *buf, size_t len)
 	return 0;
 }
 
+/* A progress sample of a running slice: the milliseconds it ran (as the node's worker). */
+static void
+sample(struct cw_wrk *k, const struct hl_dc_held *h, uint64_t now)
+{
+	struct cw_world *w = k->w;
+	uint64_t work = wf_work(w), start = h->end_ns - w->wf_duration_ns;
+	uint64_t done = now > start ? (now - start) / MS : 0;
+	const struct cw_rec *r;
+
+	if (done > work)
+		done = work;
+	if (hl_dc_wnode_progress(&k->wn, h->job, h->sub, done, now) < 0)
+		return;
+	if (w->on_sample != NULL && (r = rec_find(w, h->job)) != NULL && r->nwf <= 2 &&
+	        h->workflow < r->nwf)
+		w->on_sample(w->sample_arg, h->job, now,
+		        (uint32_t)(((uint64_t)h->workflow * work + done) * 1000000 / (r->nwf * work)));
+}
+
 static int
 w_tick(void *node, uint64_t now)
 {
@@ -340,7 +368,7 @@ w_tick(void *node, uint64_t now)
 		for (uint32_t s = 0; s < HL_DC_MAX_HELD; s++) {
 			struct hl_dc_held *h = &k->wn.held[s];
 			if (h->state == HL_HELD_RUNNING)
-				hl_dc_wnode_progress(&k->wn, h->job, h->sub, h->seq * 10, now);
+				sample(k, h, now);
 		}
 	}
 	w_drain(k);
@@ -627,7 +655,7 @@ do_submit(struct hl_sim *sim, void *arg)
 	}
 	for (uint32_t i = 0; i < c->arg; i++)
 		spec.wf[i] =
-		        (struct hl_dc_wf_spec){i + 1, i == 1 ? 1u : 0u, 1, w->wf_duration_ns, 100};
+		        (struct hl_dc_wf_spec){i + 1, i == 1 ? 1u : 0u, 1, w->wf_duration_ns, wf_work(w)};
 	struct cw_mgr *m = &w->m[l];
 	rc = hl_manager_submit(&m->mg, &spec, now);
 	m_events(m);
@@ -656,7 +684,7 @@ cw_gate_recv(struct cw_world *w, const struct hl_gmsg *g)
 		return -HL_E_NOT_LEADER; /* the gate resends its submit; we resend results */
 	for (uint32_t i = 0; i < spec.nwf; i++)
 		spec.wf[i] =
-		        (struct hl_dc_wf_spec){i + 1, i == 1 ? 1u : 0u, 1, w->wf_duration_ns, 100};
+		        (struct hl_dc_wf_spec){i + 1, i == 1 ? 1u : 0u, 1, w->wf_duration_ns, wf_work(w)};
 	if (g->type == HL_GM_DC_SUBMIT && g->job <= w->max_job && !w->delivered[g->job] &&
 	        rec_find(w, g->job) == NULL) {
 		/* the checker's oracle learns of the job as it enters the DC */

@@ -84,7 +84,8 @@ struct cw_world {
 	uint64_t stale_done; /* final versions refused because a newer job leader fenced them */
 	uint64_t detect_ns; /* failure detection delay of the oracle (SWIM stand-in) */
 	uint64_t wf_duration_ns;
-	uint64_t progress_ns;
+	uint64_t progress_ns; /* workers' progress window; a sample reports elapsed ms of a slice,
+	                       * a workflow's work is its duration in ms (as on the node) */
 	uint64_t progress_accepted, progress_refused;
 	struct hl_lease_checker ck;
 	char violation[200];
@@ -92,6 +93,11 @@ struct cw_world {
 	uint64_t max_valid_holders_seen;
 	uint64_t jrec_commits, jrec_checks;
 	uint64_t gate_results; /* DC_RESULTs the managers sent to gates */
+	/* P6 probe: every worker progress sample of a job of at most 2 workflows (the second after
+	 * the first), with the job's progress in ppm that it makes (finished workflows whole, the
+	 * running one at the sample) and the virtual time it was taken (exp_p6). */
+	void (*on_sample)(void *arg, uint64_t job, uint64_t t_ns, uint32_t ppm);
+	void *sample_arg;
 };
 
 struct cw_opts {

@@ -301,6 +301,8 @@ client_drain(struct gw_world *w, struct gw_client *c)
 		if (u.kind == HL_PUSH_K_PROGRESS) {
 			w->nprogress++;
 			w->last_ppm[u.job] = u.ppm;
+			if (w->on_progress != NULL)
+				w->on_progress(w->progress_arg, u.job, u.ppm, w->now);
 		}
 		if (u.kind == HL_PUSH_K_REPORT) {
 			int d = (int)(u.rep.dc - (DC_BASE + 1));
@@ -554,6 +556,8 @@ gw_init(struct gw_world *w, const struct gw_opts *o)
 		co.seed = o->seed ^ 0x5eed;
 		co.max_job = GW_MAX_JOBS;
 		co.dc_id = w->dc[0].id;
+		if (o->dc_workers > 0)
+			co.workers = o->dc_workers;
 		if ((w->cw = calloc(1, sizeof(*w->cw))) == NULL)
 			return -ENOMEM;
 		if ((rc = cw_init(w->cw, &co)) < 0)

@@ -82,6 +82,7 @@ struct gw_opts {
 	uint64_t dc_timeout_ns;
 	uint64_t detect_ns; /* SWIM oracle delay */
 	bool real_dc; /* DC 0 is the coord_world DC (3 managers, 10 workers, hl_dc) */
+	int dc_workers; /* real_dc: its workers (0: 10) */
 	/* D.4 / D.8 / C.2 scenarios */
 	bool progress; /* stand-in DCs send DC_PROGRESS every 300 ms while a job runs */
 	uint32_t nreporters; /* reporter outcomes per job per DC, sent (until acked) before its
@@ -126,6 +127,9 @@ struct gw_world {
 	uint32_t last_ppm[GW_MAX_JOBS]; /* last PROGRESS update before the final */
 	uint64_t nupdates, nprogress, nreports_seen, nreports_failed, n_dropped;
 	uint32_t dc_starts[GW_MAX_JOBS]; /* fresh starts at the stand-in DCs */
+	/* P6 probe: every progress update a client's application gets (exp_p6) */
+	void (*on_progress)(void *arg, uint64_t job, uint32_t ppm, uint64_t t_ns);
+	void *progress_arg;
 };
 
 int gw_init(struct gw_world *w, const struct gw_opts *o);
