@@ -348,7 +348,8 @@ sample(struct cw_wrk *k, const struct hl_dc_held *h, uint64_t now)
 	if (w->on_sample != NULL && (r = rec_find(w, h->job)) != NULL && r->nwf <= 2 &&
 	        h->workflow < r->nwf)
 		w->on_sample(w->sample_arg, h->job, now,
-		        (uint32_t)(((uint64_t)h->workflow * work + done) * 1000000 / (r->nwf * work)));
+		        (uint32_t)(((uint64_t)h->workflow * work + done) * 1000000 /
+		                   (r->nwf * work)));
 }
 
 static int
@@ -654,8 +655,8 @@ do_submit(struct hl_sim *sim, void *arg)
 		return;
 	}
 	for (uint32_t i = 0; i < c->arg; i++)
-		spec.wf[i] =
-		        (struct hl_dc_wf_spec){i + 1, i == 1 ? 1u : 0u, 1, w->wf_duration_ns, wf_work(w)};
+		spec.wf[i] = (struct hl_dc_wf_spec){
+		        i + 1, i == 1 ? 1u : 0u, 1, w->wf_duration_ns, wf_work(w)};
 	struct cw_mgr *m = &w->m[l];
 	rc = hl_manager_submit(&m->mg, &spec, now);
 	m_events(m);
@@ -683,8 +684,8 @@ cw_gate_recv(struct cw_world *w, const struct hl_gmsg *g)
 	if (l < 0)
 		return -HL_E_NOT_LEADER; /* the gate resends its submit; we resend results */
 	for (uint32_t i = 0; i < spec.nwf; i++)
-		spec.wf[i] =
-		        (struct hl_dc_wf_spec){i + 1, i == 1 ? 1u : 0u, 1, w->wf_duration_ns, wf_work(w)};
+		spec.wf[i] = (struct hl_dc_wf_spec){
+		        i + 1, i == 1 ? 1u : 0u, 1, w->wf_duration_ns, wf_work(w)};
 	if (g->type == HL_GM_DC_SUBMIT && g->job <= w->max_job && !w->delivered[g->job] &&
 	        rec_find(w, g->job) == NULL) {
 		/* the checker's oracle learns of the job as it enters the DC */
