@@ -33,8 +33,8 @@ hl_report_progress(FILE *f, const struct hl_cp_progress *p, bool cr)
 	        "%s[%s] job %" PRIu64 " %-9s wf %u/%u %6.2f%% %-12s %6.1fs  tx %" PRIu64
 	        " (%.1f kpps) rx %" PRIu64 "  loss %.3f%%  p99 %s%s",
 	        cr ? "\r" : "", bar, p->job_id, hl_job_state_name(p->state), p->wf_done,
-	        p->wf_total, (double)ppm / 1e4, p->workflow, (double)p->elapsed_ms / 1e3, p->tx_pkts, p->tx_pps / 1e3,
-	        p->rx_pkts, loss, p99, cr ? "   " : "\n");
+	        p->wf_total, (double)ppm / 1e4, p->workflow, (double)p->elapsed_ms / 1e3,
+	        p->tx_pkts, p->tx_pps / 1e3, p->rx_pkts, loss, p99, cr ? "   " : "\n");
 	fflush(f);
 }
 
