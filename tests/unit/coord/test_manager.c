@@ -831,7 +831,8 @@ test_progress_to_gate(void **state)
 	T.up[h] = false;
 	for (int i = 0; i < 3; i++)
 		if (T.up[i]) {
-			assert_int_equal(hl_manager_member_dead(&T.m[i], (uint64_t)h + 1, T.now), 0);
+			assert_int_equal(
+			        hl_manager_member_dead(&T.m[i], (uint64_t)h + 1, T.now), 0);
 			events(i);
 		}
 	int nh = -1;
