@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hl_mem.h"
 #include "hl_dc.h"
 #include "hl_err.h"
 #include "hl_log.h"
@@ -47,7 +48,7 @@ hl_dc_mgr_init(struct hl_dc_mgr *m, const struct hl_dc_mgr_cfg *cfg)
 		goto fail;
 	m->jobs = calloc(cfg->max_jobs, sizeof(*m->jobs));
 	m->workers = calloc(cfg->max_workers, sizeof(*m->workers));
-	m->tomb = calloc(cfg->max_tombs, sizeof(*m->tomb));
+	m->tomb = hl_calloc_touched(cfg->max_tombs, sizeof(*m->tomb));
 	if (m->jobs == NULL || m->workers == NULL || m->tomb == NULL) {
 		rc = -ENOMEM;
 		goto fail;

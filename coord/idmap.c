@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "hl_mem.h"
 #include "hl_idmap.h"
 
 int
@@ -13,8 +14,8 @@ hl_idmap_init(struct hl_idmap *m, uint32_t max)
 		return -EINVAL;
 	while (nb < 2 * max)
 		nb <<= 1;
-	m->keys = calloc(nb, sizeof(*m->keys));
-	m->vals = calloc(nb, sizeof(*m->vals));
+	m->keys = hl_calloc_touched(nb, sizeof(*m->keys));
+	m->vals = hl_calloc_touched(nb, sizeof(*m->vals));
 	m->free_stk = calloc(max, sizeof(*m->free_stk));
 	if (m->keys == NULL || m->vals == NULL || m->free_stk == NULL) {
 		hl_idmap_fini(m);

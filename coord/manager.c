@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hl_mem.h"
 #include "hl_err.h"
 #include "hl_log.h"
 #include "hl_manager.h"
@@ -973,8 +974,8 @@ hl_manager_init(struct hl_manager *m, const struct hl_manager_cfg *cfg, uint32_t
 	m->outq = malloc((HL_MANAGER_OUTQ + 1) * sizeof(*m->outq));
 	m->rec_fence = calloc(cfg->max_records, sizeof(*m->rec_fence));
 	m->jobs = calloc(cfg->lease.max_jobs, sizeof(*m->jobs));
-	m->tomb = calloc(cfg->max_tombs, sizeof(*m->tomb));
-	m->gout = calloc(HL_MANAGER_GATE_OUTQ, sizeof(*m->gout));
+	m->tomb = hl_calloc_touched(cfg->max_tombs, sizeof(*m->tomb));
+	m->gout = hl_calloc_touched(HL_MANAGER_GATE_OUTQ, sizeof(*m->gout));
 	if (m->outq == NULL || m->rec_fence == NULL || m->jobs == NULL || m->tomb == NULL ||
 	        m->gout == NULL) {
 		rc = -ENOMEM;
