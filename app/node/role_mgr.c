@@ -299,7 +299,8 @@ hl_rmgr_tick(uint64_t now)
 		return;
 	if (now >= hl_manager_next_deadline(&mg))
 		(void)hl_manager_tick(&mg, now);
-	hl_manager_stats_drained(&mg, UINT32_MAX); /* progress goes no further than the core yet */
+	/* the core turns progress into DC_PROGRESS itself: nothing waits on a stats consumer */
+	hl_manager_stats_drained(&mg, UINT32_MAX);
 	if (now >= next_announce && hl_manager_is_leader(&mg, now)) {
 		next_announce = now + ANNOUNCE_NS;
 		announce(now);

@@ -346,6 +346,9 @@ def p6_job(c, gate, name, ms):
                         start = int(g.group(1))
     if start is None:
         fail("progress: no worker logged the start of job %s" % job)
+    shown = [ln for _, ln in lines if re.search(r"job %s running .*%%" % job, ln)]
+    if shown:
+        print("progress: %s: e.g. %s" % (name, shown[len(shown) // 2].rstrip()))
     lat, seen = [], set()
     for t, ln in lines:
         g = re.search(r"job %s running\s+wf 0/1\s+([\d.]+)%%" % job, ln)
