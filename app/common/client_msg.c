@@ -166,6 +166,9 @@ hl_cp_progress_from_msg(const struct hl_msg_status_push *m, struct hl_cp_progres
 		if (d->totals.lat_p99_ns > p->p99_ns)
 			p->p99_ns = d->totals.lat_p99_ns; /* the worst DC's */
 	}
+	/* A push without progress_ppm (an older sender) shows the workflow fraction; normalised
+	 * here so that the view converts back to the same push. */
+	p->ppm = hl_cp_progress_ppm(p);
 	return 0;
 }
 
