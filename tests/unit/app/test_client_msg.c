@@ -183,6 +183,15 @@ test_progress(void **state)
 	assert_int_equal(q.tx_pkts, 2 * p.tx_pkts);
 	assert_int_equal(q.wf_total, 8);
 	assert_int_equal(q.p99_ns, 99000);
+	/* a push without progress_ppm but with workflows done: the view shows the workflow
+	 * fraction and converts back to the same push (found by fuzz_client) */
+	msg.status_push.progress_ppm = 0;
+	assert_int_equal(hl_cp_progress_from_msg(&msg.status_push, &q), 0);
+	assert_int_equal(q.ppm, 750000); /* 6 of 8 */
+	struct hl_cp_progress r;
+	hl_cp_progress_to_msg(&q, "dc1", &msg.status_push);
+	assert_int_equal(hl_cp_progress_from_msg(&msg.status_push, &r), 0);
+	assert_memory_equal(&q, &r, sizeof(q));
 }
 
 static void
