@@ -121,7 +121,7 @@ mev(struct hl_dc_mgr *m, uint8_t kind, uint64_t job, uint32_t wf, uint64_t worke
 		m->ev_len--;
 	}
 	m->ev[(m->ev_head + m->ev_len++) % HL_DC_EVENTS] =
-	        (struct hl_dc_event){kind, status, job, wf, worker, code};
+	        (struct hl_dc_event){kind, status, job, wf, worker, code, {0, 0, 0}};
 	return 0;
 }
 
@@ -392,6 +392,7 @@ check_done(struct hl_dc_mgr *m, struct hl_dc_job *j, uint64_t now_ns)
 	if (!j->done_reported) {
 		if (mev(m, HL_DC_EV_JOB_DONE, j->job, 0, 0, j->status, 0) < 0)
 			return; /* event queue full of JOB_DONEs: the next tick retries */
+		m->ev[(m->ev_head + m->ev_len - 1) % HL_DC_EVENTS].totals = hl_dc_job_totals(j);
 		j->done_reported = true;
 	}
 	tomb_add(m, j->job, j->token, now_ns);
@@ -501,6 +502,8 @@ hl_dc_job_takeover(struct hl_dc_mgr *m, const struct hl_dc_job_spec *spec,
 		f->state = rec[i].state;
 		f->worker = rec[i].worker;
 		f->sub = rec[i].sub;
+		if (f->state == HL_WF_COMPLETED)
+			f->counts = rec[i].counts;
 		if (f->state == HL_WF_DISPATCHED || f->state == HL_WF_RUNNING) {
 			if (w == NULL) {
 				/* Its worker is gone too: place it again. */
@@ -676,6 +679,7 @@ on_result(struct hl_dc_mgr *m, const struct hl_dc_msg *r, uint64_t now_ns)
 		release_slot(m, f);
 		f->result_in = true;
 		f->state = HL_WF_COMPLETED;
+		f->counts = r->counts;
 	} else {
 		retry_or_fail(m, j, (uint32_t)i, now_ns, -EIO);
 	}
@@ -709,6 +713,19 @@ hl_dc_job_ppm(const struct hl_dc_mgr *m, uint64_t job)
 	if (total == 0)
 		return 0;
 	return done >= total ? 1000000u : (uint32_t)(done * 1000000.0 / (double)total);
+}
+
+struct hl_counts
+hl_dc_job_totals(const struct hl_dc_job *j)
+{
+	struct hl_counts t = {0, 0, 0};
+
+	if (j == NULL)
+		return t;
+	for (uint32_t i = 0; i < j->nwf; i++)
+		if (j->wf[i].state == HL_WF_COMPLETED)
+			hl_counts_add(&t, &j->wf[i].counts);
+	return t;
 }
 
 bool
@@ -1027,6 +1044,7 @@ send_result(struct hl_dc_wnode *w, struct hl_dc_held *h, uint64_t now_ns)
 	r.sub = h->sub;
 	r.token = hl_fence_top(&w->fence, h->job);
 	r.status = h->status;
+	r.counts = h->counts;
 	h->next_ns = now_ns + w->cfg.result_retry_ns;
 	if (r.to != 0)
 		wtx(w, &r);
@@ -1125,7 +1143,8 @@ hl_dc_wnode_recv(struct hl_dc_wnode *w, const struct hl_dc_msg *msg, uint64_t no
 		j->leader = msg->leader;
 		*slot = (struct hl_dc_held){HL_HELD_RUNNING, HL_WS_RUNNING, msg->job, msg->workflow,
 		        msg->sub, msg->cores, 0,
-		        msg->duration_ns && !w->cfg.host_runs ? now_ns + msg->duration_ns : 0, 0};
+		        msg->duration_ns && !w->cfg.host_runs ? now_ns + msg->duration_ns : 0, 0,
+		        msg->duration_ns / 1000u, {0, 0, 0}};
 		w->cores_used += msg->cores;
 		wact(w, HL_DC_ACT_START, slot, msg->duration_ns, msg->token);
 		wreply(w, msg, HL_DC_DISPATCH_ACK, true, 0, HL_WS_RUNNING);
@@ -1216,8 +1235,8 @@ hl_dc_wnode_peer_dead(struct hl_dc_wnode *w, uint64_t id, uint64_t now_ns)
 }
 
 int
-hl_dc_wnode_finish(
-        struct hl_dc_wnode *w, uint64_t job, uint32_t sub, uint8_t status, uint64_t now_ns)
+hl_dc_wnode_finish_counts(struct hl_dc_wnode *w, uint64_t job, uint32_t sub, uint8_t status,
+        const struct hl_counts *counts, uint64_t now_ns)
 {
 	struct hl_dc_held *h = held_find(w, job, sub);
 
@@ -1226,8 +1245,16 @@ hl_dc_wnode_finish(
 	w->cores_used -= h->cores;
 	h->state = HL_HELD_RESULT;
 	h->status = status;
+	h->counts = counts != NULL ? *counts : (struct hl_counts){0, 0, 0};
 	send_result(w, h, now_ns);
 	return 0;
+}
+
+int
+hl_dc_wnode_finish(
+        struct hl_dc_wnode *w, uint64_t job, uint32_t sub, uint8_t status, uint64_t now_ns)
+{
+	return hl_dc_wnode_finish_counts(w, job, sub, status, NULL, now_ns);
 }
 
 int
@@ -1257,9 +1284,11 @@ hl_dc_wnode_tick(struct hl_dc_wnode *w, uint64_t now_ns)
 	for (uint32_t k = 0; k < HL_DC_MAX_HELD; k++) {
 		struct hl_dc_held *h = &w->held[k];
 
-		if (h->state == HL_HELD_RUNNING && h->end_ns != 0 && now_ns >= h->end_ns)
-			hl_dc_wnode_finish(w, h->job, h->sub, HL_WS_COMPLETED, now_ns);
-		else if (h->state == HL_HELD_RESULT && now_ns >= h->next_ns)
+		if (h->state == HL_HELD_RUNNING && h->end_ns != 0 && now_ns >= h->end_ns) {
+			/* The simulator's slice: every packet sent arrives. */
+			struct hl_counts c = {h->sim_pkts, h->sim_pkts, 0};
+			hl_dc_wnode_finish_counts(w, h->job, h->sub, HL_WS_COMPLETED, &c, now_ns);
+		} else if (h->state == HL_HELD_RESULT && now_ns >= h->next_ns)
 			send_result(w, h, now_ns);
 	}
 	return 0;

@@ -228,6 +228,17 @@ job_free(struct hl_gate *g, struct hl_gate_job *j, bool release)
 	(void)hl_idmap_remove(&g->jmap, job);
 }
 
+/* The job's counts: its DCs' final results, summed (a DC that timed out adds nothing). */
+static struct hl_counts
+job_totals(const struct hl_gate_job *j)
+{
+	struct hl_counts t = {0, 0, 0};
+
+	for (uint32_t i = 0; i < j->rec.ndc && i < HL_GATE_JOB_DCS; i++)
+		hl_counts_add(&t, &j->rec.dc_totals[i]);
+	return t;
+}
+
 static struct hl_gmsg *
 push(struct hl_gate *g, struct hl_gate_job *j, uint8_t kind, uint64_t seq)
 {
@@ -239,6 +250,8 @@ push(struct hl_gate *g, struct hl_gate_job *j, uint8_t kind, uint64_t seq)
 	m->leader = g->cfg.self;
 	m->token = j->rec.token;
 	m->ppm = j->rec.final != HL_WS_NONE ? 1000000u : j->ppm_pushed;
+	if (j->rec.final != HL_WS_NONE)
+		m->totals = job_totals(j);
 	return m;
 }
 
@@ -1280,6 +1293,7 @@ on_dc_result(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		f->dc = m->dc;
 		f->status = m->status;
 		f->token = m->token;
+		f->totals = m->totals;
 		f->kind = 1;
 		g->n_forwarded++;
 		return;
@@ -1308,6 +1322,7 @@ on_dc_result(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 			return;
 		}
 		j->rec.dc_status[i] = m->status;
+		j->rec.dc_totals[i] = m->totals;
 		j->prog_dirty = true; /* this DC now counts as done */
 		for (uint32_t k = 0; k < j->rec.ndc; k++)
 			if (j->rec.dc_status[k] == HL_WS_NONE) {
@@ -1365,6 +1380,8 @@ on_register(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		p->ppm = ps[i].ppm;
 		p->leader = g->cfg.self;
 		p->token = j->rec.token;
+		if (j->rec.final != HL_WS_NONE && ps[i].status == j->rec.final)
+			p->totals = job_totals(j);
 		if (ps[i].kind == HL_PUSH_K_REPORT && ps[i].ref < HL_GATE_JOB_REPORTS) {
 			p->ref = (uint8_t)ps[i].ref;
 			p->rep = j->rec.rep[ps[i].ref];

@@ -236,6 +236,18 @@ union g_wire_buf {
 	struct hl_msg_job_progress_report pr;
 };
 
+/* A message's counts (struct hl_gmsg totals) ride the `totals` record of job_result (a DC's
+ * final result) and status_push (the job's final push); no other type carries them. */
+static struct hl_rec_stream_result *
+totals_slot(unsigned type, union g_wire_buf *u)
+{
+	if (type == HL_MSG_job_result)
+		return &u->jr.totals;
+	if (type == HL_MSG_status_push)
+		return &u->sp.totals;
+	return NULL;
+}
+
 static const struct g_map *
 map_by_gm(unsigned gm)
 {
@@ -446,6 +458,14 @@ rec_to_wire(const struct hl_gate_rec *r, struct hl_rec_gate_rec *w, unsigned *su
 	}
 	/* Every entry travels, not only the first nrep: entries past it round-trip too; trailing
 	 * all-zero entries are cut (they decode back as zeros). */
+	w->dc_totals.n = HL_GATE_JOB_DCS;
+	while (w->dc_totals.n > 0 && hl_counts_zero(&r->dc_totals[w->dc_totals.n - 1]))
+		w->dc_totals.n--;
+	for (uint32_t i = 0; i < w->dc_totals.n; i++) {
+		w->dc_totals.v[i].tx_pkts = r->dc_totals[i].tx_pkts;
+		w->dc_totals.v[i].rx_pkts = r->dc_totals[i].rx_pkts;
+		w->dc_totals.v[i].lost = r->dc_totals[i].lost;
+	}
 	w->nrep = r->nrep;
 	w->reps.n = HL_GATE_JOB_REPORTS;
 	while (w->reps.n > 0 && rep_zero(&r->rep[w->reps.n - 1]))
@@ -481,6 +501,9 @@ rec_from_wire(const struct hl_rec_gate_rec *w, struct hl_gate_rec *r)
 			return 9;
 		r->dc_status[i] = (uint8_t)w->dc_status.v[i];
 	}
+	for (uint32_t i = 0; i < w->dc_totals.n; i++) /* the table bounds n (HL_WIRE_GATE_DCS) */
+		r->dc_totals[i] = (struct hl_counts){w->dc_totals.v[i].tx_pkts,
+		        w->dc_totals.v[i].rx_pkts, w->dc_totals.v[i].lost};
 	r->nrep = (uint8_t)w->nrep; /* the table bounds nrep and the list (HL_WIRE_GATE_REPORTS) */
 	for (uint32_t i = 0; i < w->reps.n; i++)
 		rep_from_wire(&w->reps.v[i], &r->rep[i]);
@@ -566,6 +589,14 @@ hl_gate_wire_encode_err(const struct hl_gmsg *m, unsigned *type, void *buf, size
 	if (map->term_key != 0) {
 		field_ptr(map->type, &u, map->term_key, &p);
 		(void)hl_cwire_put(HL_WK_U64, p, m->token >> 32);
+	}
+	struct hl_rec_stream_result *t = totals_slot(map->type, &u);
+	if (t != NULL) {
+		t->tx_pkts = m->totals.tx_pkts;
+		t->rx_pkts = m->totals.rx_pkts;
+		t->lost = m->totals.lost;
+	} else if (!hl_counts_zero(&m->totals)) {
+		return hl_cwire_fail(err, -EINVAL, map->type, 0, 0, m->totals.tx_pkts, 0);
 	}
 	if (map->type == HL_MSG_job_ack)
 		u.ack.accepted = m->code == 0;
@@ -653,5 +684,8 @@ hl_gate_wire_decode(
 			return hl_cwire_fail(err, -HL_E_BAD_VALUE, type, s->key, s->sub, v,
 			        s->fld == GF_CODE ? HL_WIRE_U16 : UINT8_MAX);
 	}
+	const struct hl_rec_stream_result *t = totals_slot(type, &u);
+	if (t != NULL)
+		m->totals = (struct hl_counts){t->tx_pkts, t->rx_pkts, t->lost};
 	return 0;
 }

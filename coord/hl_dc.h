@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "hl_backpressure.h"
+#include "hl_counts.h"
 #include "hl_lease.h"
 #include "hl_progress.h"
 
@@ -55,6 +56,7 @@ struct hl_dc_msg {
 	uint64_t seq; /* progress */
 	uint64_t done; /* progress: work units done */
 	uint64_t duration_ns;
+	struct hl_counts counts; /* RESULT: the slice's packet counts (workflow_result totals) */
 };
 
 /* ------------------------------------------------------------------ manager (job leader) */
@@ -93,6 +95,7 @@ struct hl_dc_wf {
 	uint64_t backoff_ns;
 	uint64_t excluded; /* worker that failed this workflow last */
 	bool result_in;
+	struct hl_counts counts; /* of the slice whose COMPLETED result ended it */
 };
 
 struct hl_dc_job {
@@ -132,6 +135,7 @@ struct hl_dc_event {
 	uint32_t workflow;
 	uint64_t worker;
 	int32_t code;
+	struct hl_counts totals; /* JOB_DONE: hl_dc_job_totals of the job (it is freed by then) */
 };
 
 struct hl_dc_mgr_cfg {
@@ -195,6 +199,7 @@ struct hl_dc_wf_record {
 	uint8_t state;
 	uint64_t worker;
 	uint32_t sub;
+	struct hl_counts counts; /* a COMPLETED workflow's counts */
 };
 int hl_dc_job_takeover(struct hl_dc_mgr *m, const struct hl_dc_job_spec *spec,
         const struct hl_dc_wf_record *rec, uint64_t token, uint64_t now_ns);
@@ -219,6 +224,9 @@ const struct hl_dc_job *hl_dc_job_find(const struct hl_dc_mgr *m, uint64_t job);
  *  dispatched and running ones as their current slice last reported (capped at its work).
  *  0 for a job not led here. */
 uint32_t hl_dc_job_ppm(const struct hl_dc_mgr *m, uint64_t job);
+/** Packet counts of a job's COMPLETED workflows, summed (each counted once: the slice whose
+ *  result completed it). Zero for a job not led here. */
+struct hl_counts hl_dc_job_totals(const struct hl_dc_job *j);
 
 /** True if this manager finished job recently (tombstone): it answers repeats itself. */
 bool hl_dc_mgr_finished(const struct hl_dc_mgr *m, uint64_t job);
@@ -251,6 +259,8 @@ struct hl_dc_held {
 	uint64_t next_ns; /* result resend time */
 	uint64_t end_ns; /* traffic ends (dispatch duration); 0 = host calls finish */
 	uint64_t seq; /* progress sequence */
+	uint64_t sim_pkts; /* host_runs false: packets the slice reports (duration / 1 us) */
+	struct hl_counts counts; /* result: sent with it until acked */
 };
 
 struct hl_dc_worker_cfg {
@@ -316,6 +326,9 @@ int hl_dc_wnode_recv(struct hl_dc_wnode *w, const struct hl_dc_msg *msg, uint64_
 /** The traffic of a slice ended (status COMPLETED or FAILED): result held and sent. */
 int hl_dc_wnode_finish(
         struct hl_dc_wnode *w, uint64_t job, uint32_t sub, uint8_t status, uint64_t now_ns);
+/** As hl_dc_wnode_finish, with the slice's packet counts (NULL: none), which ride the result. */
+int hl_dc_wnode_finish_counts(struct hl_dc_wnode *w, uint64_t job, uint32_t sub, uint8_t status,
+        const struct hl_counts *counts, uint64_t now_ns);
 /** Send a progress update for a running slice (sequence numbered). */
 int hl_dc_wnode_progress(
         struct hl_dc_wnode *w, uint64_t job, uint32_t sub, uint64_t done, uint64_t now_ns);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hl_counts.h"
 #include "hl_idem.h"
 #include "hl_idmap.h"
 #include "hl_jrec.h"
@@ -93,6 +94,7 @@ struct hl_gate_rec {
 	uint8_t final; /* HL_WS_NONE until resolved */
 	uint8_t dc_status[HL_GATE_JOB_DCS];
 	uint64_t dcs[HL_GATE_JOB_DCS];
+	struct hl_counts dc_totals[HL_GATE_JOB_DCS]; /* per DC, from its final result */
 	uint8_t nrep; /* reporter outcomes, append-only: index = identity for the client */
 	struct hl_gate_report rep[HL_GATE_JOB_REPORTS];
 };
@@ -112,6 +114,7 @@ struct hl_gmsg {
 	uint64_t gap_seq; /* PUSH with seq 0 after a replay gap: pushes up to this are gone */
 	struct hl_gate_report rep; /* DC_REPORT, FWD_REPORT, PUSH kind REPORT (ref = index) */
 	uint8_t ref; /* PUSH kind REPORT: index of rep in the job record */
+	struct hl_counts totals; /* DC_RESULT, FWD_RESULT: the DC's counts; final PUSH: the job's */
 };
 
 struct hl_gate_cfg {

@@ -13,7 +13,7 @@
 
 #include "hl_idmap.h"
 
-#define HL_JREC_BODY_MAX 1024
+#define HL_JREC_BODY_MAX 1280
 #define HL_JREC_MAX_PEERS 16
 
 /* ---- member store ---- */

@@ -95,11 +95,15 @@ hl_mmsg_size(const struct hl_mmsg *m)
 
 /* The job record every manager stores (the jrec body), little-endian:
  *
- *  0        8        16   17    18   19     20       28         36
- *  +--------+--------+----+-----+----+------+--------+----------+-- nwf x 28 B ---------+
- *  | job    | leader |nwf |start|done|status| gate   |gate token| wf spec: id deps cores |
- *  +--------+--------+----+-----+----+------+--------+----------+   dur work            |
- *  +-- nwf x 13 B: wf state, worker, slice --+                  +-----------------------+
+ *  0        8        16   17    18   19     20       28         36        60
+ *  +--------+--------+----+-----+----+------+--------+----------+---------+
+ *  | job    | leader |nwf |start|done|status| gate   |gate token| totals  |
+ *  +--------+--------+----+-----+----+------+--------+----------+---------+
+ *  totals (final version): tx_pkts, rx_pkts, lost, 8 B each.
+ *  Then nwf x 28 B of workflow spec: id, deps, cores (4 B each), duration, work (8 B each);
+ *  then nwf x 37 B of workflow state: state (1 B), worker (8), slice (4), and a COMPLETED
+ *  workflow's tx_pkts, rx_pkts, lost (8 B each).
+ * At most 60 + 16 x 65 = 1100 B (HL_JREC_BODY_MAX).
  */
 struct hl_manager_rec {
 	struct hl_dc_job_spec spec;
@@ -109,6 +113,7 @@ struct hl_manager_rec {
 	bool done; /* final version: status is the job's final status */
 	uint8_t status;
 	uint64_t gate, gate_token; /* gate job leader the final result goes to (0: none) */
+	struct hl_counts totals; /* final version: the job's counts in this DC (DC_RESULT) */
 };
 
 /** Encode into buf (cap bytes); returns the length or -EMSGSIZE / -EINVAL (bad spec). */

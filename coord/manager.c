@@ -17,9 +17,11 @@ enum { PH_FETCH = 1, PH_RUN, PH_FINAL, PH_REPORT };
 
 /* ------------------------------------------------------------------------ record encoding */
 
-#define REC_HDR 36
+#define REC_HDR 60
 #define REC_WF_SPEC 28
-#define REC_WF_STATE 13
+#define REC_WF_STATE 37
+_Static_assert(REC_HDR + HL_DC_MAX_WF * (REC_WF_SPEC + REC_WF_STATE) <= HL_JREC_BODY_MAX,
+        "the largest manager job record does not fit a jrec body");
 
 static void
 put64(uint8_t *p, uint64_t v)
@@ -70,6 +72,9 @@ hl_manager_rec_encode(const struct hl_manager_rec *r, uint8_t *buf, uint32_t cap
 	p[19] = r->status;
 	put64(p + 20, r->gate);
 	put64(p + 28, r->gate_token);
+	put64(p + 36, r->totals.tx_pkts);
+	put64(p + 44, r->totals.rx_pkts);
+	put64(p + 52, r->totals.lost);
 	p += REC_HDR;
 	for (uint32_t i = 0; i < nwf; i++, p += REC_WF_SPEC) {
 		const struct hl_dc_wf_spec *w = &r->spec.wf[i];
@@ -83,6 +88,9 @@ hl_manager_rec_encode(const struct hl_manager_rec *r, uint8_t *buf, uint32_t cap
 		p[0] = r->wf[i].state;
 		put64(p + 1, r->wf[i].worker);
 		put32(p + 9, r->wf[i].sub);
+		put64(p + 13, r->wf[i].counts.tx_pkts);
+		put64(p + 21, r->wf[i].counts.rx_pkts);
+		put64(p + 29, r->wf[i].counts.lost);
 	}
 	return (int)len;
 }
@@ -109,6 +117,9 @@ hl_manager_rec_decode(struct hl_manager_rec *r, const uint8_t *buf, uint32_t len
 	r->status = p[19];
 	r->gate = get64(p + 20);
 	r->gate_token = get64(p + 28);
+	r->totals.tx_pkts = get64(p + 36);
+	r->totals.rx_pkts = get64(p + 44);
+	r->totals.lost = get64(p + 52);
 	p += REC_HDR;
 	for (uint32_t i = 0; i < nwf; i++, p += REC_WF_SPEC) {
 		struct hl_dc_wf_spec *w = &r->spec.wf[i];
@@ -125,6 +136,9 @@ hl_manager_rec_decode(struct hl_manager_rec *r, const uint8_t *buf, uint32_t len
 		r->wf[i].state = p[0];
 		r->wf[i].worker = get64(p + 1);
 		r->wf[i].sub = get32(p + 9);
+		r->wf[i].counts.tx_pkts = get64(p + 13);
+		r->wf[i].counts.rx_pkts = get64(p + 21);
+		r->wf[i].counts.lost = get64(p + 29);
 		if (r->wf[i].state > HL_WF_CANCELLED)
 			return -EINVAL;
 	}
@@ -221,6 +235,17 @@ gate_out(struct hl_manager *m, uint8_t type, uint64_t to, uint64_t job, uint64_t
 	g->token = token;
 	g->status = status;
 	return g;
+}
+
+/* The final result of a job led here, with its counts, for the gate job leader. */
+static void
+dc_result_out(struct hl_manager *m, const struct hl_mjob *j, uint64_t to, uint64_t job,
+        uint64_t token, uint8_t status)
+{
+	struct hl_gmsg *g = gate_out(m, HL_GM_DC_RESULT, to, job, token, status);
+
+	if (g != NULL)
+		g->totals = j->rec.totals;
 }
 
 static void
@@ -724,8 +749,8 @@ on_grant(struct hl_manager *m, const struct hl_lease_grant *g, uint64_t t0, uint
 		const struct hl_dc_job *dj = hl_dc_job_find(&m->dm, g->job);
 		if (dj != NULL) {
 			for (uint32_t i = 0; i < dj->nwf; i++)
-				j->rec.wf[i] = (struct hl_dc_wf_record){
-				        dj->wf[i].state, dj->wf[i].worker, dj->wf[i].sub};
+				j->rec.wf[i] = (struct hl_dc_wf_record){dj->wf[i].state,
+				        dj->wf[i].worker, dj->wf[i].sub, dj->wf[i].counts};
 			(void)hl_dc_job_drop(&m->dm, g->job);
 			if (hl_dc_job_takeover(&m->dm, &j->rec.spec, j->rec.wf, g->token, now) <
 			        0) {
@@ -788,8 +813,7 @@ on_commit(struct hl_manager *m, uint64_t job, uint64_t token, uint64_t version, 
 			j->phase = PH_REPORT;
 			j->resend_ns = now + m->cfg.resend_ns;
 			m->n_gate_results++;
-			gate_out(
-			        m, HL_GM_DC_RESULT, j->rec.gate, job, j->rec.gate_token, j->status);
+			dc_result_out(m, j, j->rec.gate, job, j->rec.gate_token, j->status);
 			return;
 		}
 		job_end(m, j, now);
@@ -914,10 +938,11 @@ drain(struct hl_manager *m, uint64_t now)
 		const struct hl_dc_job *dj = hl_dc_job_find(&m->dm, ev.job);
 		if (dj != NULL)
 			for (uint32_t i = 0; i < dj->nwf; i++)
-				j->rec.wf[i] = (struct hl_dc_wf_record){
-				        dj->wf[i].state, dj->wf[i].worker, dj->wf[i].sub};
+				j->rec.wf[i] = (struct hl_dc_wf_record){dj->wf[i].state,
+				        dj->wf[i].worker, dj->wf[i].sub, dj->wf[i].counts};
 		j->phase = PH_FINAL;
 		j->status = ev.status;
+		j->rec.totals = ev.totals;
 		j->dirty = true;
 	}
 	/* Record replication: the acting job leader writes its workflow states, fenced. */
@@ -934,11 +959,16 @@ drain(struct hl_manager *m, uint64_t now)
 			for (uint32_t i = 0; i < dj->nwf; i++) {
 				struct hl_dc_wf_record *w = &j->rec.wf[i];
 				/* field by field: the struct has padding */
+				const struct hl_counts *c = &dj->wf[i].counts;
 				if (w->state != dj->wf[i].state || w->worker != dj->wf[i].worker ||
-				        w->sub != dj->wf[i].sub) {
+				        w->sub != dj->wf[i].sub ||
+				        w->counts.tx_pkts != c->tx_pkts ||
+				        w->counts.rx_pkts != c->rx_pkts ||
+				        w->counts.lost != c->lost) {
 					w->state = dj->wf[i].state;
 					w->worker = dj->wf[i].worker;
 					w->sub = dj->wf[i].sub;
+					w->counts = *c;
 					j->dirty = true;
 				}
 			}
@@ -1327,8 +1357,7 @@ tick_work(struct hl_manager *m, uint64_t now)
 		if (j->phase == PH_FETCH)
 			fetch_send(m, j);
 		else /* the final result, until the gate acks it */
-			gate_out(m, HL_GM_DC_RESULT, j->rec.gate, j->job, j->rec.gate_token,
-			        j->status);
+			dc_result_out(m, j, j->rec.gate, j->job, j->rec.gate_token, j->status);
 	}
 	/* Every record this member stores keeps its job alive until the job ends: a record of
 	 * a job nobody leads here is reported to the tier leader, which leases it if no lease
@@ -1532,7 +1561,7 @@ gate_apply(struct hl_manager *m, uint8_t type, uint64_t job, uint64_t gate, uint
 		}
 		gate_out(m, HL_GM_DC_ACCEPT, gate, job, token, 0);
 		if (j->phase == PH_REPORT)
-			gate_out(m, HL_GM_DC_RESULT, gate, job, token, j->status);
+			dc_result_out(m, j, gate, job, token, j->status);
 		return;
 	}
 	/* DC_RESULT_ACK from the gate job leader (token >= ours), or the gate tier leader's "job

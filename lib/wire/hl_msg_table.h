@@ -42,7 +42,7 @@
 #define HL_WIRE_IDEM_BIN_MAX 96 /* idempotency key as raw bytes (coord: HL_IDEM_KEY_MAX) */
 #define HL_WIRE_GATE_DCS 3 /* DCs in one gate job record (coord: HL_GATE_JOB_DCS) */
 #define HL_WIRE_GATE_REPORTS 8 /* reporter outcomes in one gate job record (HL_GATE_JOB_REPORTS) */
-#define HL_WIRE_MGR_REC_MAX 1024 /* a DC manager job record, encoded (coord: HL_JREC_BODY_MAX) */
+#define HL_WIRE_MGR_REC_MAX 1280 /* a DC manager job record, encoded (coord: HL_JREC_BODY_MAX) */
 #define HL_WIRE_CLUSTER_MAX 63 /* cluster id / environment string */
 #define HL_WIRE_MAX_NODES 64 /* node lists in one message */
 #define HL_WIRE_MAX_DCS 16 /* datacenters per job */
@@ -148,21 +148,22 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 
 /* ======================= nested records (dependency order) ======================= */
 /* R(name, purpose) */
-#define HL_REC_TABLE(R)                                                        \
-	R(node_addr, "identity and addresses of a node")                       \
-	R(node_status, "a node as seen by the sender (membership/health)")     \
-	R(stream_result, "one stream's counters and latency figures (ns)")     \
-	R(dc_ref, "a datacenter by name")                                      \
-	R(dc_health, "one DC's health and capacity summary")                   \
-	R(dc_status, "one DC's part of a job")                                 \
-	R(workflow_def, "a workflow of a job: id, dependencies, cores")        \
-	R(workflow_assign, "a workflow slice placed on a worker (job record)") \
-	R(workflow_status, "state of one workflow (slice)")                    \
-	R(lease_rec, "one job lease in a batch")                               \
-	R(stream_info, "a stream's identity and settings in a result")         \
-	R(port_counters, "a test port's counters over a job")                  \
-	R(job_summary, "one job in a status list")                             \
-	R(gate_report, "one reporter outcome (coord struct hl_gate_report)")   \
+#define HL_REC_TABLE(R)                                                           \
+	R(node_addr, "identity and addresses of a node")                          \
+	R(node_status, "a node as seen by the sender (membership/health)")        \
+	R(stream_result, "one stream's counters and latency figures (ns)")        \
+	R(dc_ref, "a datacenter by name")                                         \
+	R(dc_health, "one DC's health and capacity summary")                      \
+	R(dc_status, "one DC's part of a job")                                    \
+	R(workflow_def, "a workflow of a job: id, dependencies, cores")           \
+	R(workflow_assign, "a workflow slice placed on a worker (job record)")    \
+	R(workflow_status, "state of one workflow (slice)")                       \
+	R(lease_rec, "one job lease in a batch")                                  \
+	R(stream_info, "a stream's identity and settings in a result")            \
+	R(port_counters, "a test port's counters over a job")                     \
+	R(job_summary, "one job in a status list")                                \
+	R(gate_report, "one reporter outcome (coord struct hl_gate_report)")      \
+	R(dc_counts, "one DC's packet counts for a job (coord struct hl_counts)") \
 	R(gate_rec, "a gate tier job record (coord struct hl_gate_rec), whole")
 
 #define HL_REC_F_node_addr(F, T)                                                     \
@@ -303,7 +304,13 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 8, dcs, U64L, HL_WIRE_GATE_DCS, _, OPT) /* DC node ids (trailing 0s cut) */      \
 	F(T, 9, dc_status, U64L, HL_WIRE_GATE_DCS, _, OPT) /* per DC, enum hl_wire_status */  \
 	F(T, 10, nrep, U64, HL_WIRE_GATE_REPORTS, _, OPT) /* reporter outcomes held */        \
-	F(T, 11, reps, RECL, HL_WIRE_GATE_REPORTS, gate_report, OPT) /* trailing zeros cut */
+	F(T, 11, reps, RECL, HL_WIRE_GATE_REPORTS, gate_report, OPT) /* trailing zeros cut */ \
+	F(T, 12, dc_totals, RECL, HL_WIRE_GATE_DCS, dc_counts, OPT) /* per DC, zeros cut */
+
+#define HL_REC_F_dc_counts(F, T)         \
+	F(T, 1, tx_pkts, U64, 0, _, OPT) \
+	F(T, 2, rx_pkts, U64, 0, _, OPT) \
+	F(T, 3, lost, U64, 0, _, OPT)
 
 #define HL_REC_F_gate_report(F, T)                                                    \
 	F(T, 1, source, U64, 0, _, OPT) /* node that ran the reporter */              \
@@ -903,6 +910,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 7, text, STR, HL_WIRE_TEXT_MAX, _, OPT)                                              \
 	F(T, 8, elapsed_ms, U64, 0, _, OPT)                                                       \
 	F(T, 9, workflow, STR, HL_WIRE_NAME_MAX, _, OPT) /* the running workflow */               \
+	F(T, 10, totals, REC, 0, stream_result, OPT) /* final: the job's counts, all DCs */       \
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) HL_XF_token(F, T) \
 	        HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T)   \
 	                HL_XF_job_rec(F, T) HL_XF_gate_d4(F, T)
@@ -951,6 +959,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 11, cores_freed, U64, HL_WIRE_U32, _, OPT)                                   \
 	F(T, 12, attempt, U64, HL_WIRE_U16, _, OPT)                                       \
 	F(T, 13, streams, RECL, HL_WIRE_MAX_STREAMS, stream_result, OPT)                  \
+	F(T, 14, totals, REC, 0, stream_result, OPT) /* the slice's counts, summed */     \
 	HL_XF_dest(F, T) HL_XF_backpressure(F, T) HL_XF_accepted(F, T) HL_XF_leader(F, T) \
 	        HL_XF_seq(F, T) HL_XF_done(F, T) HL_XF_duration_ns(F, T) HL_XF_relay(F, T)
 

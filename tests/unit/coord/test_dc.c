@@ -31,6 +31,7 @@ struct dcnet {
 	int dropped;
 	int done_events[2];
 	uint8_t done_status;
+	struct hl_counts done_totals;
 	int sent[16]; /* messages sent by kind */
 };
 
@@ -90,6 +91,7 @@ events(struct dcnet *n)
 			if (ev.kind == HL_DC_EV_JOB_DONE) {
 				n->done_events[i]++;
 				n->done_status = ev.status;
+				n->done_totals = ev.totals;
 			}
 }
 
@@ -290,11 +292,20 @@ test_dead_worker_reassign(void **state)
 	late.job = 9;
 	late.sub = old_sub;
 	late.token = 5;
+	late.counts = (struct hl_counts){777, 777, 0};
 	assert_int_equal(hl_dc_mgr_recv(&net.m[0], &late, net.now), 0);
 	assert_int_equal(hl_dc_job_find(&net.m[0], 9)->wf[2].state, HL_WF_RUNNING);
+	/* ... and so is a COMPLETED one of the dead slice (it lost its worker: not counted). */
+	late.status = HL_WS_COMPLETED;
+	assert_int_equal(hl_dc_mgr_recv(&net.m[0], &late, net.now), 0);
 	advance(&net, 10 * SEC);
 	assert_int_equal(net.done_events[0], 1);
 	assert_int_equal(net.done_status, HL_WS_COMPLETED);
+	/* Counts stay consistent: each workflow counted once, from the slice that completed it
+	 * (a simulated slice reports duration / 1 us packets: 3 x 2 s = 6,000,000). */
+	assert_true(net.done_totals.tx_pkts == 6000000u);
+	assert_true(net.done_totals.rx_pkts == 6000000u);
+	assert_true(net.done_totals.lost == 0);
 	/* The dead worker's in-memory state is gone with its process; purge it for the census. */
 	hl_dc_wnode_fini(&net.w[victim - 1]);
 	struct hl_dc_worker_cfg wc = {victim, 4, 1 * SEC, 64};
@@ -355,7 +366,8 @@ test_takeover(void **state)
 	/* The replicated record (what M1 knows). */
 	const struct hl_dc_job *j = hl_dc_job_find(&net.m[0], 11);
 	for (int i = 0; i < 3; i++)
-		rec[i] = (struct hl_dc_wf_record){j->wf[i].state, j->wf[i].worker, j->wf[i].sub};
+		rec[i] = (struct hl_dc_wf_record){
+		        j->wf[i].state, j->wf[i].worker, j->wf[i].sub, j->wf[i].counts};
 	uint64_t wk0 = j->wf[0].worker;
 	net.mdown[0] = true;
 	/* Results finished while no leader exists are held by the workers. */
@@ -401,6 +413,8 @@ test_takeover(void **state)
 	assert_int_equal(net.done_events[1], 1);
 	assert_int_equal(net.done_events[0], 0);
 	assert_int_equal(net.done_status, HL_WS_COMPLETED);
+	/* Results held through the leaderless gap reach the new leader with their counts. */
+	assert_true(net.done_totals.tx_pkts == 6000000u && net.done_totals.rx_pkts == 6000000u);
 	/* The old leader's process is gone: restart it empty for the census. */
 	hl_dc_mgr_fini(&net.m[0]);
 	struct hl_dc_mgr_cfg mc;

@@ -58,6 +58,9 @@ fill(struct hl_dc_msg *m, uint8_t kind, int mode)
 		m->seq = 0xaaaa00000000000aull;
 		m->done = 0xbbbb00000000000bull;
 		m->duration_ns = 0xcccc00000000000cull;
+		if (kind == HL_DC_RESULT)
+			m->counts = (struct hl_counts){0xdd0000000000000dull, 0xee0000000000000eull,
+			        0xff0000000000000full};
 	} else if (mode == 2) { /* every field at its maximum */
 		m->status = HL_WS_MAX;
 		m->bp = HL_BP_MAX;
@@ -67,6 +70,8 @@ fill(struct hl_dc_msg *m, uint8_t kind, int mode)
 		m->seq = m->done = m->duration_ns = UINT64_MAX;
 		m->workflow = m->sub = m->cores = UINT32_MAX;
 		m->attempt = attempt_max(kind);
+		if (kind == HL_DC_RESULT)
+			m->counts = (struct hl_counts){UINT64_MAX, UINT64_MAX, UINT64_MAX};
 	} /* mode 1: all zero */
 }
 
@@ -135,6 +140,13 @@ test_encode_domains(void **state)
 			m.attempt = attempt_max(kinds[k]) + 1;
 			assert_int_equal(hl_dc_wire_encode(&m, &type, buf, sizeof(buf), &len),
 			        -HL_E_BAD_VALUE);
+		}
+		if (kinds[k] != HL_DC_RESULT) {
+			/* Counts ride results only: elsewhere they would be dropped, so refused. */
+			fill(&m, kinds[k], 0);
+			m.counts.lost = 1;
+			assert_int_equal(
+			        hl_dc_wire_encode(&m, &type, buf, sizeof(buf), &len), -EINVAL);
 		}
 		/* A buffer too small is an error, not a short body. */
 		fill(&m, kinds[k], 0);

@@ -37,6 +37,13 @@ set_rep(struct hl_gate_report *r, uint64_t source, uint64_t dc, int32_t error, u
 	r->ok = ok;
 }
 
+/* Counts travel with DC results and pushes only. */
+static bool
+carries_totals(uint8_t type)
+{
+	return type == HL_GM_DC_RESULT || type == HL_GM_FWD_RESULT || type == HL_GM_PUSH;
+}
+
 static void
 fill(struct hl_gmsg *m, uint8_t type, int mode)
 {
@@ -79,6 +86,11 @@ fill(struct hl_gmsg *m, uint8_t type, int mode)
 		set_rep(&m->rec.rep[2], 1003, 103, -EIO, 0, 0, 0);
 		set_rep(&m->rec.rep[3], 0, 0, 0, 0, 0, 1);
 		set_rep(&m->rec.rep[6], 7, 0, 0, 0, 0, 0);
+		/* [1] all zero inside the list survives; [3] on are zero and cut */
+		m->rec.dc_totals[0] = (struct hl_counts){0x1000000000000001ull, 2, 3};
+		m->rec.dc_totals[2] = (struct hl_counts){0, 0, 0x4000000000000004ull};
+		if (carries_totals(type))
+			m->totals = (struct hl_counts){0x5000000000000005ull, 6, 7};
 	} else if (mode == 2) { /* every field at its maximum */
 		m->kind = UINT8_MAX;
 		m->status = HL_WS_MAX;
@@ -104,6 +116,11 @@ fill(struct hl_gmsg *m, uint8_t type, int mode)
 		m->rec.nrep = HL_GATE_JOB_REPORTS;
 		for (int i = 0; i < HL_GATE_JOB_REPORTS; i++)
 			m->rec.rep[i] = m->rep;
+		for (int i = 0; i < HL_GATE_JOB_DCS; i++)
+			m->rec.dc_totals[i] =
+			        (struct hl_counts){UINT64_MAX, UINT64_MAX, UINT64_MAX};
+		if (carries_totals(type))
+			m->totals = (struct hl_counts){UINT64_MAX, UINT64_MAX, UINT64_MAX};
 	} /* mode 1: all zero */
 }
 
@@ -165,6 +182,12 @@ test_encode_domains(void **state)
 	(void)state;
 
 	for (uint8_t t = HL_GM_SUBMIT; t <= NTYPES; t++) {
+		if (!carries_totals(t)) { /* counts elsewhere would be dropped: refused */
+			fill(&m, t, 0);
+			m.totals.rx_pkts = 1;
+			assert_int_equal(
+			        hl_gate_wire_encode(&m, &type, buf, sizeof(buf), &len), -EINVAL);
+		}
 		fill(&m, t, 0);
 		m.code = 1;
 		if (t == HL_GM_KEY_DATA) { /* its code is no error (1 = no more pages): any int32 */

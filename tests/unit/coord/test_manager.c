@@ -236,7 +236,8 @@ test_record_codec_rejects_bad_bytes(void **state)
 	spec_of(&r.spec, 7, 3, SEC);
 	r.leader = 2;
 	r.started = true;
-	r.wf[1] = (struct hl_dc_wf_record){HL_WF_RUNNING, 10, 5};
+	r.wf[1] = (struct hl_dc_wf_record){HL_WF_RUNNING, 10, 5, {0, 0, 0}};
+	r.wf[0] = (struct hl_dc_wf_record){HL_WF_COMPLETED, 11, 4, {1000, 990, UINT64_MAX}};
 	len = hl_manager_rec_encode(&r, buf, sizeof(buf));
 	assert_true(len > 0);
 	assert_int_equal(hl_manager_rec_decode(&back, buf, (uint32_t)len), 0);
@@ -245,7 +246,14 @@ test_record_codec_rejects_bad_bytes(void **state)
 	assert_int_equal(back.spec.wf[1].deps, 1);
 	assert_int_equal(back.wf[1].worker, 10);
 	assert_int_equal(back.wf[1].sub, 5);
+	assert_true(back.wf[0].counts.tx_pkts == 1000 && back.wf[0].counts.rx_pkts == 990);
+	assert_true(back.wf[0].counts.lost == UINT64_MAX);
+	assert_true(hl_counts_zero(&back.wf[1].counts));
 	assert_true(back.started && !back.done);
+	/* the largest record (16 workflows) fits a jrec body */
+	struct hl_manager_rec big = r;
+	spec_of(&big.spec, 7, HL_DC_MAX_WF, SEC);
+	assert_true(hl_manager_rec_encode(&big, buf, sizeof(buf)) > 1024);
 	/* truncated, oversize claims, bad values */
 	assert_int_equal(hl_manager_rec_decode(&back, buf, 5), -EMSGSIZE);
 	assert_int_equal(hl_manager_rec_decode(&back, buf, (uint32_t)len - 1), -EMSGSIZE);
@@ -255,7 +263,7 @@ test_record_codec_rejects_bad_bytes(void **state)
 	buf[17] = 9; /* started is a bool */
 	assert_int_equal(hl_manager_rec_decode(&back, buf, (uint32_t)len), -EINVAL);
 	buf[17] = 1;
-	buf[36 + 4] = 0x4; /* wf 0 depends on a later workflow (after the 36-byte header) */
+	buf[60 + 4] = 0x4; /* wf 0 depends on a later workflow (after the 60-byte header) */
 	assert_int_equal(hl_manager_rec_decode(&back, buf, (uint32_t)len), -EINVAL);
 	/* encoder: no room, empty spec */
 	assert_int_equal(hl_manager_rec_encode(&r, buf, 10), -EMSGSIZE);
