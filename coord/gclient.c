@@ -313,6 +313,7 @@ hl_gclient_recv(struct hl_gclient *c, const struct hl_gmsg *m, uint64_t now_ns)
 				uint32_t t = (c->fin_head + c->fin_len++) % 64;
 				c->fin_job[t] = m->job;
 				c->fin_status[t] = m->status;
+				c->fin_totals[t] = m->totals;
 			}
 		}
 		ack_push(c, m);
@@ -368,12 +369,15 @@ hl_gclient_tick(struct hl_gclient *c, uint64_t now_ns)
 }
 
 int
-hl_gclient_next_final(struct hl_gclient *c, uint64_t *job, uint8_t *status)
+hl_gclient_next_final(
+        struct hl_gclient *c, uint64_t *job, uint8_t *status, struct hl_counts *totals)
 {
 	if (c->fin_len == 0)
 		return 0;
 	*job = c->fin_job[c->fin_head];
 	*status = c->fin_status[c->fin_head];
+	if (totals != NULL)
+		*totals = c->fin_totals[c->fin_head];
 	c->fin_head = (c->fin_head + 1) % 64;
 	c->fin_len--;
 	return 1;

@@ -294,6 +294,7 @@ struct hl_gclient {
 	/* finals for the application: ring of (job, status) */
 	uint64_t fin_job[64];
 	uint8_t fin_status[64];
+	struct hl_counts fin_totals[64]; /* the job's counts, as the final push carried them */
 	uint32_t fin_head, fin_len;
 };
 
@@ -309,7 +310,8 @@ int hl_gclient_recv(struct hl_gclient *c, const struct hl_gmsg *m, uint64_t now_
 void hl_gclient_tick(struct hl_gclient *c, uint64_t now_ns);
 int hl_gclient_next_tx(struct hl_gclient *c, struct hl_gmsg *m);
 /** Next final result for the application (exactly once per job): 1 with job/status, 0. */
-int hl_gclient_next_final(struct hl_gclient *c, uint64_t *job, uint8_t *status);
+int hl_gclient_next_final(
+        struct hl_gclient *c, uint64_t *job, uint8_t *status, struct hl_counts *totals);
 /** Next update for the application (status, progress, reporter outcome, final), in sequence
  *  order per leader token, each once: 1 with *u, 0 if none. A full ring refuses the push (not
  *  acked: it comes again in the replay). */

@@ -183,6 +183,9 @@ hl_cp_result_to_msg(const struct hl_cp_result *r, const char *dc, struct hl_msg_
 	SCOPY(m->name, r->name);
 	m->workflows_total = r->wf_total;
 	m->workflows_done = r->wf_done;
+	m->totals.tx_pkts = r->total_tx;
+	m->totals.rx_pkts = r->total_rx;
+	m->totals.lost = r->total_lost;
 	uint32_t ns = r->n_streams < HL_CP_MAX_STREAMS ? r->n_streams : HL_CP_MAX_STREAMS;
 	m->streams.n = m->stream_info.n = ns;
 	for (uint32_t i = 0; i < ns; i++) {
@@ -237,6 +240,9 @@ hl_cp_result_from_msg(const struct hl_msg_job_result *m, struct hl_cp_result *r)
 	SCOPY(r->error, m->text);
 	r->wf_total = (uint32_t)m->workflows_total;
 	r->wf_done = (uint32_t)m->workflows_done;
+	r->total_tx = m->totals.tx_pkts;
+	r->total_rx = m->totals.rx_pkts;
+	r->total_lost = m->totals.lost;
 	r->n_streams = m->streams.n;
 	for (uint32_t i = 0; i < m->streams.n; i++) {
 		const struct hl_rec_stream_result *s = &m->streams.v[i];

@@ -73,6 +73,9 @@ struct hl_cp_result {
 	char name[HL_CP_NAME];
 	char error[HL_CP_TEXT];
 	uint32_t wf_done, wf_total;
+	/* The job's packet counts: its streams summed on one node; on a cluster, the slices
+	 * that completed its workflows, summed over its DCs (job_result's totals). */
+	uint64_t total_tx, total_rx, total_lost;
 	uint32_t n_streams, n_ports;
 	struct hl_cp_stream_result streams[HL_CP_MAX_STREAMS];
 	struct hl_cp_port_counters ports[HL_CP_MAX_PORTS];

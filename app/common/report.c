@@ -61,6 +61,8 @@ hl_report_table(FILE *f, const struct hl_cp_result *r)
 		        s->workflow, s->stream, s->tx_pkts, s->rx_pkts, s->lost, s->req_pps,
 		        s->ach_pps, s->reordered, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}
+	fprintf(f, "%-10s %-10s %10" PRIu64 " %10" PRIu64 " %8" PRIu64 "\n", "total", "",
+	        r->total_tx, r->total_rx, r->total_lost);
 }
 
 bool
@@ -123,6 +125,9 @@ hl_report_json(FILE *f, const struct hl_cp_result *r)
 		                       "oerrors", (json_int_t)p->oerrors, "imissed",
 		                       (json_int_t)p->imissed));
 	}
+	json_object_set_new(root, "totals",
+	        json_pack("{s:I,s:I,s:I}", "tx_pkts", (json_int_t)r->total_tx, "rx_pkts",
+	                (json_int_t)r->total_rx, "lost", (json_int_t)r->total_lost));
 	json_object_set_new(root, "streams", streams);
 	json_object_set_new(root, "ports", ports);
 	int rc = json_dumpf(root, f, JSON_INDENT(2));

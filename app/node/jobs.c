@@ -20,6 +20,7 @@
 #include <rte_malloc.h>
 #include <rte_ring_elem.h>
 
+#include "hl_counts.h"
 #include "hl_err.h"
 #include "hl_log.h"
 #include "hl_pushlog.h"
@@ -544,6 +545,15 @@ finalize(struct hl_job *j, uint32_t state, const char *why)
 		port_snapshot(j, false);
 	j->result->wf_done = j->wf_done;
 	j->result->wf_total = j->spec->n_workflows;
+	if (!j->remote) { /* a cluster job's totals came with its final (hl_jobs_remote_final) */
+		struct hl_cp_result *res = j->result;
+		res->total_tx = res->total_rx = res->total_lost = 0;
+		for (uint32_t k = 0; k < res->n_streams; k++) {
+			res->total_tx += res->streams[k].tx_pkts;
+			res->total_rx += res->streams[k].rx_pkts;
+			res->total_lost += res->streams[k].lost;
+		}
+	}
 	persist(j);
 	j->prog.state = state;
 	j->prog.wf_done = j->wf_done;
@@ -683,12 +693,15 @@ hl_jobs_remote_update(uint64_t id, uint8_t kind, uint8_t status, uint32_t ppm)
 }
 
 void
-hl_jobs_remote_final(uint64_t id, uint8_t status)
+hl_jobs_remote_final(uint64_t id, uint8_t status, const struct hl_counts *totals)
 {
 	char why[96];
 	struct hl_job *j = hl_jobs_get(id);
 	if (j == NULL || !j->remote || terminal(j))
 		return;
+	j->result->total_tx = totals->tx_pkts;
+	j->result->total_rx = totals->rx_pkts;
+	j->result->total_lost = totals->lost;
 	if (j->start_ns == 0)
 		j->start_ns = j->submit_ns;
 	j->prog.ppm = 0; /* over: workflows done of total says it */
@@ -696,8 +709,9 @@ hl_jobs_remote_final(uint64_t id, uint8_t status)
 		j->wf_done = j->spec->n_workflows;
 		/* said with the result, so that its empty stream table is not read as "no traffic" */
 		finalize(j, HL_JOB_COMPLETED,
-		        "ran on the cluster's workers: per-stream counts are in their metrics "
-		        "(hyperline_roles_worker_slice_*) and logs, not collected here yet");
+		        "ran on the cluster's workers: the job's totals are below; per-stream "
+		        "counts are in the workers' metrics (hyperline_roles_worker_slice_*) and "
+		        "logs");
 		return;
 	}
 	snprintf(why, sizeof(why), "the cluster ended the job %s",

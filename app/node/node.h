@@ -304,7 +304,9 @@ int
 hl_jobs_submit(const char *ini, size_t len, bool cluster, uint64_t *id, char *err, size_t errlen);
 /** A cluster job's update (enum hl_push_kind, hl_wire_status, progress ppm) and final status. */
 void hl_jobs_remote_update(uint64_t id, uint8_t kind, uint8_t status, uint32_t ppm);
-void hl_jobs_remote_final(uint64_t id, uint8_t status);
+struct hl_counts;
+/** The gate tier's final for a job submitted here, with the job's packet counts. */
+void hl_jobs_remote_final(uint64_t id, uint8_t status, const struct hl_counts *totals);
 /** Free an ended job's record now (a worker's slice, once reported). */
 void hl_jobs_release(uint64_t id);
 struct hl_job *hl_jobs_get(uint64_t id);

@@ -189,9 +189,10 @@ apply_updates(void)
 		ctr.updates++;
 		hl_jobs_remote_update(u.job, u.kind, u.status, u.ppm);
 	}
-	while (hl_gclient_next_final(&gcl, &job, &status) == 1) {
+	struct hl_counts totals;
+	while (hl_gclient_next_final(&gcl, &job, &status, &totals) == 1) {
 		ctr.finals++;
-		hl_jobs_remote_final(job, status);
+		hl_jobs_remote_final(job, status, &totals);
 		uint32_t k = hl_idmap_find(&gcl.map, job);
 		if (k != HL_IDMAP_NONE)
 			client_leader[k] = 0;

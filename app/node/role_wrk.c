@@ -202,7 +202,9 @@ check_slices(uint64_t now, bool progress)
 			continue;
 		}
 		uint8_t ws = st == HL_JOB_COMPLETED ? HL_WS_COMPLETED : HL_WS_FAILED;
+		struct hl_counts counts = {0, 0, 0}; /* ride the result to the job leader */
 		if (j != NULL) {
+			counts = (struct hl_counts){j->prog.tx_pkts, j->prog.rx_pkts, j->prog.lost};
 			ctr.slice_tx += j->prog.tx_pkts;
 			ctr.slice_rx += j->prog.rx_pkts;
 			ctr.slice_lost += j->prog.lost;
@@ -217,7 +219,7 @@ check_slices(uint64_t now, bool progress)
 			ctr.finished_ok++;
 		else
 			ctr.finished_failed++;
-		int rc = hl_dc_wnode_finish(&wn, s->job, s->sub, ws, now);
+		int rc = hl_dc_wnode_finish_counts(&wn, s->job, s->sub, ws, &counts, now);
 		if (rc < 0)
 			HL_LOG(HL_LOG_ERR, "roles", "worker: finish job=%" PRIu64 " slice=%u: %s",
 			        s->job, s->sub, hl_errname(rc));

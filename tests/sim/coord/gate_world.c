@@ -323,7 +323,7 @@ client_drain(struct gw_world *w, struct gw_client *c)
 			w->nreports_failed += !u.rep.ok;
 		}
 	}
-	while (hl_gclient_next_final(&c->c, &job, &st) == 1) {
+	while (hl_gclient_next_final(&c->c, &job, &st, NULL) == 1) {
 		if (job >= GW_MAX_JOBS || !w->submitted[job]) {
 			violate(w, "final for a job never submitted");
 			continue;

@@ -103,6 +103,7 @@ fill_result(uint32_t streams, uint32_t ports)
 	name(res.error, sizeof(res.error), 'e', 2);
 	res.wf_done = 63;
 	res.wf_total = 64;
+	res.total_tx = UINT64_MAX, res.total_rx = 77, res.total_lost = 1ull << 40;
 	res.n_streams = streams;
 	res.n_ports = ports;
 	for (uint32_t i = 0; i < streams; i++) {

@@ -142,6 +142,8 @@ dc_send(uint8_t type, uint64_t to_gate, uint64_t job, uint64_t dc, uint64_t tok,
 	m.dc = dc;
 	m.status = status;
 	m.token = tok;
+	if (type == HL_GM_DC_RESULT) /* each DC reports counts of its own */
+		m.totals = (struct hl_counts){dc * 1000, dc * 100, dc};
 	(void)hl_gate_recv(&G[to_gate - 1], &m, now);
 	pump();
 }
@@ -343,6 +345,10 @@ test_merge_forward_and_cleanup(void **state)
 		p = find_ext(HL_GM_PUSH, CLIENT, (size_t)(p - ext) + 1);
 	assert_non_null(p);
 	assert_int_equal(p->status, HL_WS_FAILED); /* never COMPLETED when a DC failed */
+	/* the final carries both DCs' counts once (the forwarded one kept its counts, the
+	 * duplicate added nothing) */
+	assert_true(p->totals.tx_pkts == (DC1 + DC2) * 1000 && p->totals.lost == DC1 + DC2);
+	assert_true(p->totals.rx_pkts == (DC1 + DC2) * 100);
 	client_ack_all(mark);
 	assert_int_equal(hl_gate_jobs(&G[l]), 0);
 	advance(6 * S); /* leader-query caches expire */
@@ -521,6 +527,8 @@ client_push(struct hl_gclient *c, uint64_t from, uint64_t job, uint64_t token, u
 	m.kind = kind;
 	m.status = status;
 	m.leader = from;
+	if (kind == HL_PUSH_K_RESULT) /* a final carries the job's counts */
+		m.totals = (struct hl_counts){1000 + seq, 900 + seq, 100};
 	return hl_gclient_recv(c, &m, now);
 }
 
@@ -572,7 +580,7 @@ test_client(void **state)
 	(void)client_pop(&c, HL_GM_PUSH_ACK, NULL);
 	assert_int_equal(client_push(&c, 2, 4, a.token, 2, HL_PUSH_K_RESULT, HL_WS_FAILED), 0);
 	assert_int_equal(client_pop(&c, HL_GM_PUSH_ACK, NULL), 0);
-	assert_int_equal(hl_gclient_next_final(&c, &job, &st), 0);
+	assert_int_equal(hl_gclient_next_final(&c, &job, &st, NULL), 0);
 	/* reconnect: registers with the new leader and its last sequence */
 	hl_gclient_set_connected(&c, false, now);
 	hl_gclient_set_connected(&c, true, now);
@@ -584,10 +592,12 @@ test_client(void **state)
 	assert_int_equal(client_push(&c, 3, 4, t2, 2, HL_PUSH_K_RESULT, HL_WS_COMPLETED), 0);
 	assert_int_equal(client_push(&c, 3, 4, t2, 2, HL_PUSH_K_RESULT, HL_WS_COMPLETED), 0);
 	assert_int_equal(client_pop(&c, HL_GM_PUSH_ACK, NULL), 2);
-	assert_int_equal(hl_gclient_next_final(&c, &job, &st), 1);
+	struct hl_counts tot = {0, 0, 0};
+	assert_int_equal(hl_gclient_next_final(&c, &job, &st, &tot), 1);
 	assert_int_equal(job, 4);
 	assert_int_equal(st, HL_WS_COMPLETED);
-	assert_int_equal(hl_gclient_next_final(&c, &job, &st), 0);
+	assert_true(tot.tx_pkts == 1002 && tot.rx_pkts == 902 && tot.lost == 100);
+	assert_int_equal(hl_gclient_next_final(&c, &job, &st, NULL), 0);
 	assert_true(hl_gclient_has(&c, 4));
 	assert_int_equal(hl_gclient_forget(&c, 4), 0);
 	assert_false(hl_gclient_has(&c, 4));
@@ -595,7 +605,7 @@ test_client(void **state)
 	/* a late final for a forgotten job: acked, counted, not handed over again */
 	assert_int_equal(client_push(&c, 1, 4, hl_fence_make(2, 1), 1, HL_PUSH_K_RESULT, 4), 0);
 	assert_int_equal(client_pop(&c, HL_GM_PUSH_ACK, NULL), 1);
-	assert_int_equal(hl_gclient_next_final(&c, &job, &st), 0);
+	assert_int_equal(hl_gclient_next_final(&c, &job, &st, NULL), 0);
 	assert_int_equal(hl_gclient_jobs(&c), 0);
 	hl_gclient_fini(&c);
 }
@@ -826,7 +836,7 @@ test_d4_client_updates_in_order(void **state)
 	assert_int_equal(hl_gclient_next_update(&c, &u), 1);
 	assert_int_equal(u.seq, 11);
 	assert_int_equal(u.kind, HL_PUSH_K_RESULT); /* the last progress came before it */
-	assert_int_equal(hl_gclient_next_final(&c, &job, &st), 1);
+	assert_int_equal(hl_gclient_next_final(&c, &job, &st, NULL), 1);
 	assert_int_equal(hl_gclient_forget(&c, 4), 0);
 	/* bounded: a full ring refuses the push (not acked) */
 	assert_int_equal(hl_gclient_submit(&c, 5, "c:5", 3, 1, now), 0);
@@ -1024,7 +1034,7 @@ test_e9_stale_tokens_refused_everywhere(void **state)
 	assert_int_equal(hl_gclient_next_update(&c, &u), 0);
 	uint64_t job;
 	uint8_t st;
-	assert_int_equal(hl_gclient_next_final(&c, &job, &st), 0);
+	assert_int_equal(hl_gclient_next_final(&c, &job, &st, NULL), 0);
 	hl_gclient_fini(&c);
 }
 

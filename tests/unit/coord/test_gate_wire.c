@@ -691,7 +691,7 @@ test_core_over_wire(void **state)
 	assert_int_equal(hl_gclient_submit(&C, 11, "c:11\0x", 6, 1, now), 0);
 	pump();
 	advance(3 * S);
-	while (hl_gclient_next_final(&C, &job, &status) == 1) {
+	while (hl_gclient_next_final(&C, &job, &status, NULL) == 1) {
 		assert_int_equal(status, HL_WS_COMPLETED);
 		finals++;
 	}
@@ -730,7 +730,7 @@ test_core_over_wire(void **state)
 			hl_gate_peer_dead(&G[i], (uint64_t)l + 1);
 	dc_hold = false;
 	advance(90 * S);
-	assert_int_equal(hl_gclient_next_final(&C, &job, &status), 1);
+	assert_int_equal(hl_gclient_next_final(&C, &job, &status, NULL), 1);
 	assert_int_equal(job, 12);
 	assert_int_equal(status, HL_WS_COMPLETED);
 	/* Job 12's DC sat at 40 % for a while: that progress was pushed (batched). */
