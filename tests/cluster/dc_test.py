@@ -8,7 +8,8 @@ the results travel back to the gate and to hlctl.
 
 Layout: gates 1-3, DC dc1 with managers 4-6 and workers 7-8 (one lane each).
 
-Scenarios (each: the job ends COMPLETED at the hlctl that submitted it, waited with --wait):
+Scenarios (each: the job ends COMPLETED at the hlctl that submitted it, waited with --wait, and
+the packet totals in its result are those of one run of each workflow: counts stay consistent):
   basic        one job of two dependent workflows
   worker-kill  the worker running the long workflow is SIGKILLed mid-slice: the job leader
                reassigns the workflow to the other worker (SWIM declares the dead one)
@@ -136,7 +137,32 @@ def submit(c, gate, name, load):
         f.write(JOB % {"name": name, "load": load})
     out = open(os.path.join(c.workdir, name + ".hlctl"), "w+")
     p = c.hlctl_popen(gate, "submit", path, "--wait", stdout=out, stderr=out)
+    LOADS[out.name] = load
     return p, out
+
+
+LOADS = {}  # hlctl output file -> the job's load workflow seconds (submit)
+TOTAL = re.compile(r"^total\s+(\d+)\s+(\d+)\s+(\d+)\s*$", re.M)
+
+
+def check_totals(what, text, load):
+    """Counts stay consistent: the job's totals in hlctl's result are those of exactly one run
+    of each workflow (warm 1 s at 10 kpps, load `load` s at 20 kpps), whatever was killed,
+    paused or cut off on the way: a slice lost with its worker, or re-run, adds nothing; every
+    packet sent on the workers' net_ring test ports came back (signature all)."""
+    m = TOTAL.search(text)
+    if m is None:
+        fail("%s: no totals in hlctl's result:\n%s" % (what, text[-1500:]))
+    tx, rx, lost = (int(v) for v in m.groups())
+    want = 10000 * 1 + 20000 * load
+    print("%s: totals tx %d rx %d lost %d; one run of each workflow sends %d" %
+          (what, tx, rx, lost, want))
+    check(rx == tx and lost == 0, "%s: every packet sent was received (tx %d rx %d lost %d)" %
+          (what, tx, rx, lost))
+    # The generator paces to the packet (tx == want on a quiet machine). More than one run
+    # sends is a slice counted twice; a starved run may send a little less.
+    check(want * 9 // 10 <= tx <= want,
+          "%s: tx %d is one run of each workflow (%d, at most 10 %% short)" % (what, tx, want))
 
 
 def gate_kill(c, gates, mgrs, wrks):
@@ -389,6 +415,8 @@ def wait_done(c, p, out, what, timeout):
     text = out.read()
     if p.returncode != 0 or "COMPLETED" not in text.upper():
         fail("%s: hlctl exit %s:\n%s" % (what, p.returncode, text[-2000:]))
+    if out.name in LOADS:
+        check_totals(what, text, LOADS.pop(out.name))
     return text
 
 
