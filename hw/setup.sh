@@ -19,7 +19,7 @@ PKGS=(
 	dpdk dpdk-dev libdpdk-dev python3-pyelftools
 	libisal-dev libmsgpack-dev libcmocka-dev libevent-dev libjansson-dev libssl-dev
 	clang libclang-rt-14-dev clang-format llvm
-	iproute2 procps python3
+	iproute2 procps python3 nftables
 )
 
 missing=()

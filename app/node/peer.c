@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -79,7 +80,8 @@ static struct {
 	        hello_timeout, idle_closed, bad_magic, bad_crc, oversize, truncated, wrong_cluster,
 	        unknown_type, bad_version, bad_other, errors_sent, errors_recv, frames_in,
 	        frames_out, bytes_in, bytes_out, enobufs, enoent, unhandled, table_full,
-	        peers_added, peers_freed, frames_dropped, heartbeats, send_errors, probes_sent;
+	        peers_added, peers_freed, frames_dropped, heartbeats, send_errors, probes_sent,
+	        bind_fail;
 } ctr;
 
 /* telemetry / metrics snapshot (telemetry thread reads it) */
@@ -375,6 +377,30 @@ parse_v4(const char *s, struct sockaddr_in *sin)
 	return 0;
 }
 
+/* The socket an outbound link dials from: bound to this node's own management address when it
+ * listens on one (not the wildcard), so that node links leave from the management interface of
+ * a multi-homed server, and so that a firewall can tell each node's links apart (the cluster
+ * harness's control-plane faults). -1: let the connect pick (wildcard listen address); -2: no
+ * socket (counted and logged). */
+static int
+dial_socket(void)
+{
+	struct sockaddr_in self_sin;
+	if (parse_v4(self_mgmt, &self_sin) < 0 || self_sin.sin_addr.s_addr == htonl(INADDR_ANY))
+		return -1;
+	self_sin.sin_port = 0;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&self_sin, sizeof(self_sin)) < 0) {
+		int e = errno;
+		ctr.bind_fail++;
+		HL_LOG(HL_LOG_WARN, "peer", "cannot dial from %s: %s", self_mgmt, strerror(e));
+		if (fd >= 0)
+			close(fd);
+		return -2;
+	}
+	return fd;
+}
+
 static void
 out_drained(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
@@ -399,7 +425,11 @@ peer_dial(struct peer *p)
 	if (parse_v4(p->addr, &sin) < 0) {
 		why = "address is not IPv4:port";
 	} else {
-		struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+		int fd = dial_socket();
+		struct bufferevent *bev =
+		        fd >= -1 ? bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE) : NULL;
+		if (bev == NULL && fd >= 0)
+			close(fd);
 		struct link *l = bev ? link_new(bev, false, p->addr) : NULL;
 		if (l == NULL) {
 			if (bev)
@@ -947,6 +977,7 @@ hl_peer_counters(struct hl_node_counter *out, uint32_t cap)
 	        {"links_out_total", ctr.links_out},
 	        {"links_refused_total", ctr.links_refused},
 	        {"connect_failures_total", ctr.connect_fail},
+	        {"dial_bind_failures_total", ctr.bind_fail},
 	        {"hello_ok_total", ctr.hello_ok},
 	        {"hello_rejected_total", ctr.hello_rejected},
 	        {"hello_timeouts_total", ctr.hello_timeout},

@@ -27,13 +27,19 @@ the packet totals in its result are those of one run of each workflow: counts st
   pause        the job-leader manager is SIGSTOPped until another manager took the job over,
                then SIGCONTed: it is fenced, leads nothing, SWIM lists it alive; the job
                completes once
+  cp-partition the job-leader manager cut off the fabric and the control plane (its management
+               address dropped by nftables), alive: another manager takes the job over, the
+               cut-off one lets it go when its own lease runs out; healed, it is fenced and
+               the job completes once
+  cp-loss      20 % of the TCP segments between management addresses (node links, hlctl)
+               dropped during a job
   stream       six jobs at once through the three gates; a job-leader manager and a worker
                holding a slice are SIGKILLed together mid-stream: every job completes
   progress     P6: three single-workflow jobs of 8 s, one per gate; the latency of every
                progress update hlctl --wait prints, from the worker's sample (its window close)
                (prints RESULT P6-cluster)
 Node-to-node links run over the namespace's loopback (management addresses): the fabric faults
-above reach SWIM, not the control plane (docs/cluster.md).
+reach SWIM and the data plane; cp-partition and cp-loss reach the control plane (docs/cluster.md).
 Prints `failover` times (SIGKILL -> job done) for docs/benchmarks.md.
 
 usage: dc_test.py HYPERLINE HLCTL [SCENARIO...]   (default: every scenario)
@@ -51,7 +57,8 @@ from harness import Cluster, check, fail, passed, run_test  # noqa: E402
 
 HYPERLINE, HLCTL = sys.argv[1], sys.argv[2]
 SCENARIOS = sys.argv[3:] or ["basic", "worker-kill", "leader-kill", "dcleader-kill", "gate-kill",
-                             "client-kill", "partition", "fabric-loss", "pause", "stream", "progress"]
+                             "client-kill", "partition", "fabric-loss", "pause", "cp-partition",
+                             "cp-loss", "stream", "progress"]
 GATES, MANAGERS, WORKERS = (1, 2, 3), (4, 5, 6), (7, 8)
 
 JOB = """[job]
@@ -259,6 +266,60 @@ def fabric_loss(c, gates, mgrs, wrks):
     finally:
         for n in live:
             c.clear_netem(n)
+
+
+def cp_partition(c, gates, mgrs, wrks):
+    """The job-leader manager cut off entirely, alive: its fabric on a bridge of its own (SWIM)
+    and its management address dropped (node links, nftables). The DC re-leases the job to
+    another manager; the cut-off one, hearing nobody, lets the job go when its own lease runs
+    out. Healed, it is fenced wherever it still writes and the job completes once."""
+    p, out = submit(c, gates[0], "cpart", 8)
+    c.wait_for(lambda: running_on(c, mgrs, "dc_jobs_led") is not None and
+               running_on(c, wrks, "worker_slices_held") is not None,
+               "cp-partition: the job runs", timeout=min(c.left(), 30))
+    victim = running_on(c, mgrs, "dc_jobs_led")
+    rest = [m for m in mgrs if m is not victim]
+    before = {m.name: metric(c, m, "dc_takeovers_total") for m in rest}
+    print("cp-partition: cutting %s (leads the job) off the fabric and the control plane" %
+          victim.name)
+    c.partition([victim])
+    c.cp_isolate(victim)
+    t0 = time.monotonic()
+    time.sleep(1)  # frames already in the victim's socket buffers are read
+    frames = c.metrics(victim).value("hyperline_peer_frames_in_total")
+    try:
+        c.wait_for(lambda: any(metric(c, m, "dc_takeovers_total") > before[m.name]
+                               for m in rest),
+                   "cp-partition: another manager took the job over", timeout=min(c.left(), 40))
+        took = time.monotonic() - t0
+        c.wait_for(lambda: metric(c, victim, "dc_jobs_led") == 0,
+                   "cp-partition: the cut-off manager stopped leading on its own",
+                   timeout=min(c.left(), 40))
+        print("cp-partition: taken over %.1f s after the cut; the cut-off leader let go after "
+              "%.1f s" % (took, time.monotonic() - t0))
+        check(c.metrics(victim).value("hyperline_peer_frames_in_total") == frames,
+              "cp-partition: no node-link frame reached the cut-off manager (%d before)" % frames)
+    finally:
+        c.cp_heal()
+        c.heal()
+    wait_done(c, p, out, "cp-partition", 100)
+    passed("cp-partition: the job completed once, its totals intact")
+    c.wait_for(lambda: c.members(gates[0]).get(victim.swim) == "alive" and
+               metric(c, dc_leader(c, mgrs) or mgrs[0], "dc_workers") == 2,
+               "cp-partition: healed, SWIM lists the manager alive again",
+               timeout=min(c.left(), 40))
+
+
+def cp_loss(c, gates, mgrs, wrks):
+    """20 % of the TCP segments between management addresses dropped (node links and hlctl's
+    connection) during a job: TCP and the coordination retries carry it through."""
+    c.cp_loss(20)
+    try:
+        p, out = submit(c, gates[0], "cploss", 8)
+        wait_done(c, p, out, "cp-loss", 150)
+        passed("cp-loss: the job completed through 20 % loss on the control plane")
+    finally:
+        c.cp_heal()
 
 
 def stream(c, gates, mgrs, wrks):
@@ -485,6 +546,12 @@ def run():
                 continue
             if sc == "stream":
                 stream(c, gates, mgrs, wrks)
+                continue
+            if sc == "cp-partition":
+                cp_partition(c, gates, mgrs, wrks)
+                continue
+            if sc == "cp-loss":
+                cp_loss(c, gates, mgrs, wrks)
                 continue
             p, out = submit(c, gate, sc.replace("-", ""), 10)
             c.wait_for(lambda: running_on(c, wrks, "worker_slices_held") is not None and

@@ -29,7 +29,8 @@ Layout inside the namespace `hlc-<pid>-<k>` (one per Cluster, made and deleted b
     management addresses  10.99.<mgmt_net>.<i>/32 on the namespace's `lo` (default net 2):
                           client API :7400, HTTP :7480 (kernel TCP; control traffic between
                           nodes in one namespace goes over loopback, so the fabric faults
-                          below do not touch it)
+                          below do not touch it; the control-plane faults do: node links
+                          dial from the node's own management address)
 
 Faults: `node.kill()` (SIGKILL), `node.stop()`/`node.cont()` (SIGSTOP/SIGCONT), `node.term()`;
 `c.link_down(node)`/`c.link_up(node)` (the node's tap down: its fabric is cut from the bridge);
@@ -37,7 +38,10 @@ Faults: `node.kill()` (SIGKILL), `node.stop()`/`node.cont()` (SIGSTOP/SIGCONT), 
 `c.clear_netem(node)`: loss and delay on the node's bridge port, in what the node receives
 ("in"), sends ("out") or both — by a user-space relay between its tap and a veth on the bridge,
 since this kernel has no sch_netem (see Cluster.netem); `c.partition([a, b], [c])` / `c.heal()`:
-each group on a bridge of its own.
+each group on a bridge of its own. Control plane (node links, hlctl; nftables in the
+namespace): `c.cp_isolate(node)` drops every packet from or to the node's management address
+but its HTTP port (metrics stay readable); `c.cp_loss(percent)` drops that share of the TCP
+segments between management addresses; `c.cp_heal()` removes both.
 
 Teardown — every node process killed (SIGKILL, after SIGCONT), their DPDK runtime directories
 removed, the namespace deleted (which removes bridge, taps and veths) — runs in __exit__ on
@@ -294,6 +298,7 @@ class Cluster:
         self.deadline = None
         self._relays = {}
         self._partition_bridges = []
+        self._nft_table = False
         self._torn_down = True
         self._old = {}
 
@@ -598,6 +603,42 @@ class Cluster:
         for br in self._partition_bridges:
             self.ip("link", "del", br, check_rc=False)
         self._partition_bridges = []
+
+    def _nft(self, *rules):
+        """Rules into the namespace's `inet hlcp` table (made on first use; deleted with the
+        namespace). Loopback traffic passes the output hook once per packet."""
+        if not self._nft_table:
+            self.sh(["nft", "add", "table", "inet", "hlcp"])
+            self.sh(["nft", "add chain inet hlcp out "
+                     "{ type filter hook output priority 0; policy accept; }"])
+            self._nft_table = True
+        for r in rules:
+            self.sh(["nft", "add rule inet hlcp out " + r])
+
+    def cp_isolate(self, node):
+        """Cut node's control plane: every packet from or to its management address is
+        dropped, but its HTTP port (the test still reads its metrics). Node links dial from
+        the node's management address, so both directions of each link are cut. With
+        partition() the node is cut off entirely."""
+        ip = node.mgmt_ip
+        self._nft("ip saddr %s tcp sport %d accept" % (ip, HTTP_PORT),
+                  "ip daddr %s tcp dport %d accept" % (ip, HTTP_PORT),
+                  "ip saddr %s drop" % ip, "ip daddr %s drop" % ip)
+
+    def cp_loss(self, percent):
+        """Drop percent % of the TCP segments between management addresses (node links, hlctl;
+        not the HTTP port the test reads metrics from), at random."""
+        if not 0 < percent <= 100:
+            raise ValueError("loss: 0 < percent <= 100")
+        net = "10.99.%d.0/24" % self.mgmt_net
+        self._nft("ip saddr %s ip daddr %s tcp sport != %d tcp dport != %d "
+                  "numgen random mod 100 < %d drop" % (net, net, HTTP_PORT, HTTP_PORT,
+                                                        int(percent)))
+
+    def cp_heal(self):
+        """Undo cp_isolate() and cp_loss()."""
+        if self._nft_table:
+            self.sh(["nft", "flush", "chain", "inet", "hlcp", "out"])
 
     def netem(self, node, loss=None, delay_ms=None, jitter_ms=None, direction="both"):
         """Loss (%) and delay/jitter (ms) on the node's fabric link, like `tc netem` on its
