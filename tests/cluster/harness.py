@@ -631,9 +631,9 @@ class Cluster:
         if not 0 < percent <= 100:
             raise ValueError("loss: 0 < percent <= 100")
         net = "10.99.%d.0/24" % self.mgmt_net
-        self._nft("ip saddr %s ip daddr %s tcp sport != %d tcp dport != %d "
-                  "numgen random mod 100 < %d drop" % (net, net, HTTP_PORT, HTTP_PORT,
-                                                        int(percent)))
+        share = "" if percent >= 100 else "numgen random mod 100 < %d " % int(percent)
+        self._nft("ip saddr %s ip daddr %s tcp sport != %d tcp dport != %d %sdrop" %
+                  (net, net, HTTP_PORT, HTTP_PORT, share))
 
     def cp_heal(self):
         """Undo cp_isolate() and cp_loss()."""

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """harness_selftest.py — proves the cluster harness's fault injectors and teardown do what
-harness.py says (suite 'cluster', bounded to < 60 s):
+harness.py says (suite 'cluster', bounded to < 120 s; about 50 s):
 
 - netem: ARP round trips from the bridge to a node's fabric address (the node answers ARP
   itself) grow by the configured delay in both directions, lose about the configured share of
@@ -9,6 +9,8 @@ harness.py says (suite 'cluster', bounded to < 60 s):
   again everywhere;
 - SIGSTOP: peers stop seeing the node alive; SIGCONT: it is alive again everywhere;
 - partition: two groups on two bridges lose each other and keep their own; heal: all alive;
+- cp_isolate: a node's client port unreachable, its HTTP port readable, others unaffected;
+  cp_loss(100): every client port unreachable; cp_heal: reachable again;
 - hlctl inside the namespace runs a job on a net_ring and on a net_null (no-rx) test port with
   exact counts; a SIGKILLed node is marked dead and, restarted, alive again everywhere;
 - teardown: after the Cluster exits — normally, on a failing test, and when a harness process
@@ -27,7 +29,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, HERE)
-from harness import Cluster, Failure, check, fail, run_test  # noqa: E402
+from harness import CLIENT_PORT, Cluster, Failure, check, fail, run_test  # noqa: E402
 
 HYPERLINE, HLCTL = sys.argv[1], sys.argv[2]
 JOB = """[job]
@@ -70,7 +72,7 @@ def assert_gone(ns, what):
 
 
 def faults():
-    with Cluster(HYPERLINE, HLCTL, budget=45, cluster_id="hl-selftest") as c:
+    with Cluster(HYPERLINE, HLCTL, budget=60, cluster_id="hl-selftest") as c:
         n1 = c.add_node(("gate", "manager", "worker"), test_port="net_ring")
         n2 = c.add_node(("gate", "manager", "worker"), test_port="net_null")
         n3 = c.add_node(("gate", "manager"))
@@ -128,6 +130,24 @@ def faults():
                    "partition {n1,n2} | {n3,n4}: n1 and n3 lose each other, keep their group", 10)
         c.heal()
         c.wait_for(c.all_alive, "heal: four nodes alive everywhere again", 20)
+
+        # -- control plane: a node cut off (its HTTP port left open), all of it lost, healed
+        def tcp_ok(node):
+            r = c.sh([sys.executable, "-c", "import socket; socket.create_connection("
+                      "(%r, %d), timeout=1).close()" % (node.mgmt_ip, CLIENT_PORT)],
+                     check_rc=False)
+            return r.returncode == 0
+        check(tcp_ok(n4) and tcp_ok(n1), "control plane: n1's and n4's client ports answer")
+        c.cp_isolate(n4)
+        check(not tcp_ok(n4) and tcp_ok(n1),
+              "cp_isolate(n4): n4's client port unreachable, n1's still answers")
+        check(c.metrics(n4).value("hyperline_peer_frames_in_total") > 0,
+              "cp_isolate(n4): n4's metrics still readable")
+        c.cp_heal()
+        c.cp_loss(100)
+        check(not tcp_ok(n1), "cp_loss(100): n1's client port unreachable")
+        c.cp_heal()
+        check(tcp_ok(n4) and tcp_ok(n1), "cp_heal: both client ports answer again")
 
         # -- test ports and hlctl: a short job on the net_ring node and on the net_null node
         job = os.path.join(c.workdir, "job.ini")
