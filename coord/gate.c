@@ -371,14 +371,45 @@ replicate_and_check(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
 		on_commit(g, j, now_ns); /* a one-gate tier commits at once */
 }
 
+/* The DCs a client named (r->dcs[0..want), ids): each must be known and healthy, else the job
+ * runs nowhere (ndc 0: FAILED at once, logged) rather than somewhere the client did not ask. */
+static void
+pinned_dcs(struct hl_gate *g, struct hl_gate_rec *r, uint8_t want)
+{
+	for (uint32_t k = 0; k < want && k < HL_GATE_JOB_DCS; k++) {
+		uint32_t i = 0;
+		while (i < g->ndcs && g->dcs[i].id != r->dcs[k])
+			i++;
+		if (i == g->ndcs || !g->dcs[i].healthy) {
+			HL_LOG(HL_LOG_WARN, "gate", "job %llu: named DC %llu is %s",
+			        (unsigned long long)r->job, (unsigned long long)r->dcs[k],
+			        i == g->ndcs ? "unknown" : "not healthy");
+			memset(r->dcs, 0, sizeof(r->dcs));
+			r->ndc = 0;
+			return;
+		}
+	}
+	for (uint32_t k = 0; k < want && k < HL_GATE_JOB_DCS; k++) {
+		for (uint32_t i = 0; i < g->ndcs; i++)
+			if (g->dcs[i].id == r->dcs[k])
+				g->dcs[i].load++;
+		r->dc_status[k] = HL_WS_NONE;
+	}
+	r->ndc = want;
+}
+
 static void
 choose_dcs(struct hl_gate *g, struct hl_gate_rec *r, uint8_t want)
 {
 	bool used[HL_GATE_MAX_DCS] = {false};
 
-	r->ndc = 0;
 	if (want == 0)
 		want = 1;
+	if (r->dcs[0] != 0) {
+		pinned_dcs(g, r, want);
+		return;
+	}
+	r->ndc = 0;
 	while (r->ndc < want && r->ndc < HL_GATE_JOB_DCS) {
 		int best = -1;
 		int64_t room_best = 0;
@@ -485,7 +516,10 @@ on_commit(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
 			return;
 		}
 		if (j->rec.ndc == 0) {
-			HL_LOG(HL_LOG_WARN, "gate", "job %llu: no healthy DC with room: FAILED",
+			HL_LOG(HL_LOG_WARN, "gate",
+			        "job %llu: no healthy DC with room (or a named DC unknown or "
+			        "down): "
+			        "FAILED",
 			        (unsigned long long)j->rec.job);
 			j->rec.final = HL_WS_FAILED;
 			j->phase = HL_GJ_FINAL_REPL;
@@ -753,6 +787,7 @@ on_submit(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		return;
 	}
 	struct hl_gate_rec rec = {.job = m->job, .client = m->from, .ndc = m->rec.ndc};
+	memcpy(rec.dcs, m->rec.dcs, sizeof(rec.dcs)); /* the DCs the client named, if any */
 	memcpy(rec.key, m->key, m->key_len);
 	rec.key_len = m->key_len;
 	note_leader(g, &gr, HL_GK_ISSUE, &rec, now_ns);

@@ -90,6 +90,7 @@ send_submit(struct hl_gclient *c, struct hl_gclient_job *j, uint64_t now_ns)
 	memcpy(m->key, j->key, j->key_len);
 	m->key_len = j->key_len;
 	m->rec.ndc = j->ndc;
+	memcpy(m->rec.dcs, j->dcs, sizeof(m->rec.dcs));
 	j->resend_at_ns = now_ns + c->resend_ns;
 }
 
@@ -105,7 +106,7 @@ send_register(struct hl_gclient *c, struct hl_gclient_job *j, uint64_t now_ns)
 
 int
 hl_gclient_submit(struct hl_gclient *c, uint64_t job, const void *key, uint8_t key_len, uint8_t ndc,
-        uint64_t now_ns)
+        const uint64_t *dcs, uint64_t now_ns)
 {
 	struct hl_gclient_job *j;
 	int64_t s;
@@ -113,6 +114,9 @@ hl_gclient_submit(struct hl_gclient *c, uint64_t job, const void *key, uint8_t k
 	if (job == 0 || key_len == 0 || key_len > HL_IDEM_KEY_MAX || ndc == 0 ||
 	        ndc > HL_GATE_JOB_DCS)
 		return -EINVAL;
+	for (uint32_t i = 0; dcs != NULL && i < ndc; i++)
+		if (dcs[i] == 0)
+			return -EINVAL;
 	if (cjob(c, job) != NULL)
 		return -HL_E_EXISTS;
 	if ((s = hl_idmap_insert(&c->map, job)) < 0)
@@ -123,6 +127,8 @@ hl_gclient_submit(struct hl_gclient *c, uint64_t job, const void *key, uint8_t k
 	memcpy(j->key, key, key_len);
 	j->key_len = key_len;
 	j->ndc = ndc;
+	for (uint32_t i = 0; dcs != NULL && i < ndc; i++)
+		j->dcs[i] = dcs[i];
 	j->ask = c->gates[job % c->ngates];
 	if (c->connected)
 		send_submit(c, j, now_ns);

@@ -257,6 +257,7 @@ struct hl_gclient_job {
 	uint64_t job;
 	uint8_t key[HL_IDEM_KEY_MAX];
 	uint8_t key_len, ndc;
+	uint64_t dcs[HL_GATE_JOB_DCS]; /* the DCs the application named (0: the gate chooses) */
 	bool acked, final_seen;
 	uint8_t final;
 	uint64_t leader, token, last_seq; /* last_seq under token */
@@ -303,9 +304,11 @@ struct hl_gclient {
 int hl_gclient_init(struct hl_gclient *c, uint64_t self, const uint64_t *gates, uint32_t ngates,
         uint32_t max_jobs);
 void hl_gclient_fini(struct hl_gclient *c);
-/** Submit job with key to ndc DCs. -EINVAL, -HL_E_EXISTS, -HL_E_FULL. */
+/** Submit job with key to ndc DCs: the DC ids in dcs[0..ndc) (the gate runs it there or, if
+ *  one is unknown or down, fails it), or NULL to let the gate choose. -EINVAL (also a 0 id),
+ *  -HL_E_EXISTS, -HL_E_FULL. */
 int hl_gclient_submit(struct hl_gclient *c, uint64_t job, const void *key, uint8_t key_len,
-        uint8_t ndc, uint64_t now_ns);
+        uint8_t ndc, const uint64_t *dcs, uint64_t now_ns);
 /** Connection lost / back: on reconnect every open job registers with its last sequence. */
 void hl_gclient_set_connected(struct hl_gclient *c, bool up, uint64_t now_ns);
 int hl_gclient_recv(struct hl_gclient *c, const struct hl_gmsg *m, uint64_t now_ns);

@@ -329,6 +329,21 @@ hl_roles_submit(uint64_t job, const void *text, size_t len, const struct hl_job_
 		        js->dc_count, hl_node.prof.n_dcs, HL_GATE_JOB_DCS);
 		return -EINVAL;
 	}
+	/* DCs the job names (`dcs`): each must be one of the cluster's; the gate runs it there. */
+	uint64_t dcs[HL_GATE_JOB_DCS] = {0};
+	for (uint32_t i = 0; i < js->n_dcs && i < HL_GATE_JOB_DCS; i++) {
+		const struct hl_node_dc *d = NULL;
+		for (uint32_t k = 0; k < hl_node.prof.n_dcs && d == NULL; k++)
+			if (strcmp(hl_node.prof.dcs[k].name, js->dcs[i]) == 0)
+				d = &hl_node.prof.dcs[k];
+		if (d == NULL) {
+			snprintf(err, errlen,
+			        "job names DC '%s', which is not one of this cluster's",
+			        js->dcs[i]);
+			return -EINVAL;
+		}
+		dcs[i] = hl_roles_dc_id(d->name);
+	}
 	/* Without a key every submission is a new job: the key is then this job's own id. */
 	if (js->idempotency_key[0])
 		snprintf(key, sizeof(key), "%s", js->idempotency_key);
@@ -342,7 +357,8 @@ hl_roles_submit(uint64_t job, const void *text, size_t len, const struct hl_job_
 	for (uint32_t i = 0; i < hl_node.prof.n_gates; i++)
 		(void)hl_roles_spec_send(hl_node.prof.gates[i], job);
 	rc = hl_gclient_submit(&gcl, job, key, (uint8_t)strlen(key),
-	        (uint8_t)(js->dc_count ? js->dc_count : 1), hl_node_now_ns());
+	        (uint8_t)(js->dc_count ? js->dc_count : 1), js->n_dcs ? dcs : NULL,
+	        hl_node_now_ns());
 	if (rc < 0) {
 		hl_roles_spec_drop(job);
 		snprintf(err, errlen, "cluster client refused the job: %s", hl_errname(rc));

@@ -53,6 +53,7 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cjobs import dc_leader, job_id, metric, running_on, submit, wait_done  # noqa: E402
 from harness import Cluster, check, fail, passed, run_test  # noqa: E402
 
 HYPERLINE, HLCTL = sys.argv[1], sys.argv[2]
@@ -60,42 +61,6 @@ SCENARIOS = sys.argv[3:] or ["basic", "worker-kill", "leader-kill", "dcleader-ki
                              "client-kill", "partition", "fabric-loss", "pause", "cp-partition",
                              "cp-loss", "stream", "progress"]
 GATES, MANAGERS, WORKERS = (1, 2, 3), (4, 5, 6), (7, 8)
-
-JOB = """[job]
-name = %(name)s
-timeout = 3m
-idempotency_key = %(name)s
-[workflow warm]
-streams = w
-cores = 1
-duration = 1s
-[workflow load]
-streams = l
-depends_on = warm
-cores = 1
-duration = %(load)ds
-[stream w]
-port = test0
-src_ip = 198.18.0.1
-dst_ip = 198.19.0.1
-l4 = udp
-size = 64
-rate = 10kpps
-signature = all
-[stream l]
-port = test0
-src_ip = 198.18.0.2
-dst_ip = 198.19.0.2
-l4 = udp
-size = 64
-rate = 20kpps
-signature = all
-"""
-
-
-def metric(c, node, name):
-    return c.metrics(node).value("hyperline_roles_" + name)
-
 
 def build(c):
     cl = {"gates": ", ".join(str(i) for i in GATES),
@@ -123,53 +88,6 @@ def led_by(node, job):
     """The gate that node's client side last saw leading job (from its log), or None."""
     m = re.findall(r"gate client: job=%s led by gate=(\d+)" % job, log_text(node))
     return int(m[-1]) if m else None
-
-
-def job_id(out):
-    out.seek(0)
-    m = re.search(r"job (\d+) submitted", out.read())
-    return m.group(1) if m else None
-
-
-def dc_leader(c, mgrs):
-    for m in mgrs:
-        if m.running() and metric(c, m, "dc_tier_is_leader") == 1:
-            return m
-    return None
-
-
-def submit(c, gate, name, load):
-    path = os.path.join(c.workdir, name + ".ini")
-    with open(path, "w") as f:
-        f.write(JOB % {"name": name, "load": load})
-    out = open(os.path.join(c.workdir, name + ".hlctl"), "w+")
-    p = c.hlctl_popen(gate, "submit", path, "--wait", stdout=out, stderr=out)
-    LOADS[out.name] = load
-    return p, out
-
-
-LOADS = {}  # hlctl output file -> the job's load workflow seconds (submit)
-TOTAL = re.compile(r"^total\s+(\d+)\s+(\d+)\s+(\d+)\s*$", re.M)
-
-
-def check_totals(what, text, load):
-    """Counts stay consistent: the job's totals in hlctl's result are those of exactly one run
-    of each workflow (warm 1 s at 10 kpps, load `load` s at 20 kpps), whatever was killed,
-    paused or cut off on the way: a slice lost with its worker, or re-run, adds nothing; every
-    packet sent on the workers' net_ring test ports came back (signature all)."""
-    m = TOTAL.search(text)
-    if m is None:
-        fail("%s: no totals in hlctl's result:\n%s" % (what, text[-1500:]))
-    tx, rx, lost = (int(v) for v in m.groups())
-    want = 10000 * 1 + 20000 * load
-    print("%s: totals tx %d rx %d lost %d; one run of each workflow sends %d" %
-          (what, tx, rx, lost, want))
-    check(rx == tx and lost == 0, "%s: every packet sent was received (tx %d rx %d lost %d)" %
-          (what, tx, rx, lost))
-    # The generator paces to the packet (tx == want on a quiet machine). More than one run
-    # sends is a slice counted twice; a starved run may send a little less.
-    check(want * 9 // 10 <= tx <= want,
-          "%s: tx %d is one run of each workflow (%d, at most 10 %% short)" % (what, tx, want))
 
 
 def gate_kill(c, gates, mgrs, wrks):
@@ -464,29 +382,6 @@ def progress(c, gates, mgrs, wrks):
         pct(0.5), pct(0.9), pct(0.99), lat[-1], len(lat)))
     print("RESULT P6-cluster %.0f ms p99 p50 %.0f ms ref %d ms (2 x window %d + batch %d)" % (
         pct(0.99), pct(0.5), 2 * P6_WINDOW_MS + P6_BATCH_MS, P6_WINDOW_MS, P6_BATCH_MS))
-
-
-def wait_done(c, p, out, what, timeout):
-    end = time.monotonic() + min(timeout, c.left() - 2)
-    while p.poll() is None:
-        if time.monotonic() > end:
-            fail("%s: hlctl --wait still running after %.0f s" % (what, timeout))
-        time.sleep(0.2)
-    out.seek(0)
-    text = out.read()
-    if p.returncode != 0 or "COMPLETED" not in text.upper():
-        fail("%s: hlctl exit %s:\n%s" % (what, p.returncode, text[-2000:]))
-    if out.name in LOADS:
-        check_totals(what, text, LOADS.pop(out.name))
-    return text
-
-
-def running_on(c, nodes, name):
-    """The node whose metric `name` is non-zero (e.g. the worker holding a slice)."""
-    for n in nodes:
-        if n.running() and metric(c, n, name) > 0:
-            return n
-    return None
 
 
 def timed_kill(c, victim, observer, acting, what, timeout):

@@ -596,7 +596,7 @@ gw_submit(struct gw_world *w, int client, uint64_t job, uint8_t ndc)
 	if (job == 0 || job >= GW_MAX_JOBS || client < 0 || client >= w->o.nclients)
 		return -EINVAL;
 	n = snprintf(key, sizeof(key), "c%d:%llu", client, (unsigned long long)job);
-	if ((rc = hl_gclient_submit(&w->cl[client].c, job, key, (uint8_t)n, ndc, w->now)) < 0)
+	if ((rc = hl_gclient_submit(&w->cl[client].c, job, key, (uint8_t)n, ndc, NULL, w->now)) < 0)
 		return rc;
 	w->submitted[job] = true;
 	w->nsubmitted++;

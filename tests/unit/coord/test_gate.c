@@ -267,14 +267,14 @@ test_bad_input(void **state)
 	struct hl_gclient cl;
 	uint64_t gates[1] = {1};
 	assert_int_equal(hl_gclient_init(&cl, CLIENT, gates, 1, 4), 0);
-	assert_int_equal(hl_gclient_submit(&cl, 0, "k", 1, 1, now), -EINVAL);
-	assert_int_equal(hl_gclient_submit(&cl, 1, "k", 0, 1, now), -EINVAL);
-	assert_int_equal(hl_gclient_submit(&cl, 1, "k", 1, 4, now), -EINVAL);
-	assert_int_equal(hl_gclient_submit(&cl, 1, "k", 1, 1, now), 0);
-	assert_int_equal(hl_gclient_submit(&cl, 1, "k", 1, 1, now), -HL_E_EXISTS);
+	assert_int_equal(hl_gclient_submit(&cl, 0, "k", 1, 1, NULL, now), -EINVAL);
+	assert_int_equal(hl_gclient_submit(&cl, 1, "k", 0, 1, NULL, now), -EINVAL);
+	assert_int_equal(hl_gclient_submit(&cl, 1, "k", 1, 4, NULL, now), -EINVAL);
+	assert_int_equal(hl_gclient_submit(&cl, 1, "k", 1, 1, NULL, now), 0);
+	assert_int_equal(hl_gclient_submit(&cl, 1, "k", 1, 1, NULL, now), -HL_E_EXISTS);
 	for (uint64_t j = 2; j <= 4; j++)
-		assert_int_equal(hl_gclient_submit(&cl, j, "k", 1, 1, now), 0);
-	assert_int_equal(hl_gclient_submit(&cl, 5, "k", 1, 1, now), -HL_E_FULL);
+		assert_int_equal(hl_gclient_submit(&cl, j, "k", 1, 1, NULL, now), 0);
+	assert_int_equal(hl_gclient_submit(&cl, 5, "k", 1, 1, NULL, now), -HL_E_FULL);
 	hl_gclient_fini(&cl);
 }
 
@@ -313,6 +313,44 @@ test_redirect_idempotent_ack_after_commit(void **state)
 	assert_int_equal(leader_of(11), -1);
 	/* the DC got it from the job leader */
 	assert_non_null(find_ext(HL_GM_DC_SUBMIT, DC1, 0));
+	teardown_gates();
+}
+
+/* A client that names its DCs gets those: the job goes to DC2 only (the gate would pick DC1
+ * first by room otherwise); a named DC the gate does not know fails the job at once. */
+static void
+test_pinned_dcs(void **state)
+{
+	(void)state;
+	setup_gates(2);
+	struct hl_gmsg m = {.type = HL_GM_SUBMIT, .from = CLIENT, .to = 1, .job = 40};
+	m.key_len = 4;
+	memcpy(m.key, "c:40", 4);
+	m.rec.ndc = 1;
+	m.rec.dcs[0] = DC2;
+	size_t mark = next;
+	(void)hl_gate_recv(&G[0], &m, now);
+	pump();
+	assert_non_null(find_ext(HL_GM_DC_SUBMIT, DC2, mark));
+	assert_null(find_ext(HL_GM_DC_SUBMIT, DC1, mark));
+	int l = leader_of(40);
+	assert_true(l >= 0);
+	assert_int_equal(G[l].jobs[hl_idmap_find(&G[l].jmap, 40)].rec.dcs[0], DC2);
+	/* an unknown DC: no DC gets the job, the client's final is FAILED */
+	m.job = 41;
+	memcpy(m.key, "c:41", 4);
+	m.rec.dcs[0] = 999;
+	mark = next;
+	(void)hl_gate_recv(&G[0], &m, now);
+	pump();
+	advance(1 * S);
+	assert_null(find_ext(HL_GM_DC_SUBMIT, DC1, mark));
+	assert_null(find_ext(HL_GM_DC_SUBMIT, 999, mark));
+	const struct hl_gmsg *p = find_ext(HL_GM_PUSH, CLIENT, mark);
+	while (p != NULL && !(p->job == 41 && p->kind == HL_PUSH_K_RESULT))
+		p = find_ext(HL_GM_PUSH, CLIENT, (size_t)(p - ext) + 1);
+	assert_non_null(p);
+	assert_int_equal(p->status, HL_WS_FAILED);
 	teardown_gates();
 }
 
@@ -590,7 +628,7 @@ test_client(void **state)
 
 	(void)state;
 	assert_int_equal(hl_gclient_init(&c, CLIENT, gates, 3, 8), 0);
-	assert_int_equal(hl_gclient_submit(&c, 4, "c:4", 3, 1, now), 0);
+	assert_int_equal(hl_gclient_submit(&c, 4, "c:4", 3, 1, NULL, now), 0);
 	assert_int_equal(client_pop(&c, HL_GM_SUBMIT, &m), 1);
 	uint64_t asked = m.to;
 	struct hl_gmsg a = {.type = HL_GM_SUBMIT_ACK, .from = asked, .to = CLIENT, .job = 4};
@@ -834,7 +872,7 @@ test_d4_client_updates_in_order(void **state)
 
 	(void)state;
 	assert_int_equal(hl_gclient_init(&c, CLIENT, gates, 3, 8), 0);
-	assert_int_equal(hl_gclient_submit(&c, 4, "c:4", 3, 1, now), 0);
+	assert_int_equal(hl_gclient_submit(&c, 4, "c:4", 3, 1, NULL, now), 0);
 	m = push_msg(4, tok, 1, HL_PUSH_K_STATUS, 0);
 	assert_int_equal(hl_gclient_recv(&c, &m, now), 0);
 	m = push_msg(4, tok, 3, HL_PUSH_K_PROGRESS, 300000); /* 2 is missing */
@@ -884,7 +922,7 @@ test_d4_client_updates_in_order(void **state)
 	assert_int_equal(hl_gclient_next_final(&c, &job, &st, NULL), 1);
 	assert_int_equal(hl_gclient_forget(&c, 4), 0);
 	/* bounded: a full ring refuses the push (not acked) */
-	assert_int_equal(hl_gclient_submit(&c, 5, "c:5", 3, 1, now), 0);
+	assert_int_equal(hl_gclient_submit(&c, 5, "c:5", 3, 1, NULL, now), 0);
 	for (uint64_t q = 1; q <= HL_GCLIENT_UPDATES; q++) {
 		m = push_msg(5, tok, q, HL_PUSH_K_PROGRESS, (uint32_t)q);
 		assert_int_equal(hl_gclient_recv(&c, &m, now), 0);
@@ -1058,7 +1096,7 @@ test_e9_stale_tokens_refused_everywhere(void **state)
 	struct hl_gmsg m;
 	uint64_t t1 = hl_fence_make(1, 1), t2 = hl_fence_make(2, 1);
 	assert_int_equal(hl_gclient_init(&c, CLIENT, gates, 3, 8), 0);
-	assert_int_equal(hl_gclient_submit(&c, 6, "c:6", 3, 1, now), 0);
+	assert_int_equal(hl_gclient_submit(&c, 6, "c:6", 3, 1, NULL, now), 0);
 	m = push_msg(6, t2, 1, HL_PUSH_K_STATUS, 0);
 	assert_int_equal(hl_gclient_recv(&c, &m, now), 0);
 	uint8_t kinds[] = {
@@ -1091,6 +1129,7 @@ main(void)
 	        cmocka_unit_test(test_redirect_idempotent_ack_after_commit),
 	        cmocka_unit_test(test_merge_forward_and_cleanup),
 	        cmocka_unit_test(test_dc_result_acked_after_commit),
+	        cmocka_unit_test(test_pinned_dcs),
 	        cmocka_unit_test(test_dc_timeout),
 	        cmocka_unit_test(test_leader_query),
 	        cmocka_unit_test(test_push_give_up_hands_off),

@@ -687,8 +687,8 @@ test_core_over_wire(void **state)
 	assert_int_equal(hl_gclient_init(&C, CLIENT, gates, 3, 16), 0);
 	hl_gclient_set_connected(&C, true, now);
 	/* Submitted at a follower (redirect), two DCs, COMPLETED, pushed, acked, forgotten. */
-	assert_int_equal(hl_gclient_submit(&C, 10, "c:10", 4, 2, now), 0);
-	assert_int_equal(hl_gclient_submit(&C, 11, "c:11\0x", 6, 1, now), 0);
+	assert_int_equal(hl_gclient_submit(&C, 10, "c:10", 4, 2, NULL, now), 0);
+	assert_int_equal(hl_gclient_submit(&C, 11, "c:11\0x", 6, 1, NULL, now), 0);
 	pump();
 	advance(3 * S);
 	while (hl_gclient_next_final(&C, &job, &status, NULL) == 1) {
@@ -712,7 +712,7 @@ test_core_over_wire(void **state)
 	/* A job whose leader dies before the DCs answer: the tier leader re-issues its lease to a
 	 * peer, which fetches the record from a quorum (the DCs are repointed by DC_SUBMIT). */
 	dc_hold = true;
-	assert_int_equal(hl_gclient_submit(&C, 12, "c:12", 4, 1, now), 0);
+	assert_int_equal(hl_gclient_submit(&C, 12, "c:12", 4, 1, NULL, now), 0);
 	pump();
 	advance(S);
 	int l = -1;

@@ -1,0 +1,120 @@
+"""cjobs.py — jobs on a cluster of separate role processes, shared by dc_test.py and
+multidc_test.py: the two-workflow test job, `hlctl submit --wait` in the background, waiting for
+its result and checking its packet totals, and reading the roles' /metrics."""
+import os
+import re
+import time
+
+from harness import check, fail
+
+JOB = """[job]
+name = %(name)s
+timeout = 3m
+idempotency_key = %(name)s
+%(extra)s
+[workflow warm]
+streams = w
+cores = 1
+duration = 1s
+[workflow load]
+streams = l
+depends_on = warm
+cores = 1
+duration = %(load)ds
+[stream w]
+port = test0
+src_ip = 198.18.0.1
+dst_ip = 198.19.0.1
+l4 = udp
+size = 64
+rate = 10kpps
+signature = all
+[stream l]
+port = test0
+src_ip = 198.18.0.2
+dst_ip = 198.19.0.2
+l4 = udp
+size = 64
+rate = 20kpps
+signature = all
+"""
+
+LOADS = {}  # hlctl output file -> (load workflow seconds, DCs the job runs in)
+TOTAL = re.compile(r"^total\s+(\d+)\s+(\d+)\s+(\d+)\s*$", re.M)
+
+
+def metric(c, node, name):
+    return c.metrics(node).value("hyperline_roles_" + name)
+
+
+def job_id(out):
+    out.seek(0)
+    m = re.search(r"job (\d+) submitted", out.read())
+    return m.group(1) if m else None
+
+
+def dc_leader(c, mgrs):
+    for m in mgrs:
+        if m.running() and metric(c, m, "dc_tier_is_leader") == 1:
+            return m
+    return None
+
+
+def running_on(c, nodes, name):
+    """The node whose metric `name` is non-zero (e.g. the worker holding a slice)."""
+    for n in nodes:
+        if n.running() and metric(c, n, name) > 0:
+            return n
+    return None
+
+
+def submit(c, gate, name, load, dcs=1, extra=""):
+    """hlctl submit --wait of the test job (warm 1 s, then load `load` s) to gate, in the
+    background; dcs: how many DCs run it (one run each; `extra` names them, e.g.
+    "dc_count = 2" or "dcs = dc2"). Returns (process, output file)."""
+    path = os.path.join(c.workdir, name + ".ini")
+    with open(path, "w") as f:
+        f.write(JOB % {"name": name, "load": load, "extra": extra})
+    out = open(os.path.join(c.workdir, name + ".hlctl"), "w+")
+    p = c.hlctl_popen(gate, "submit", path, "--wait", stdout=out, stderr=out)
+    LOADS[out.name] = (load, dcs)
+    return p, out
+
+
+def check_totals(what, text, load, dcs):
+    """Counts stay consistent: the job's totals in hlctl's result are those of exactly one run
+    of each workflow (warm 1 s at 10 kpps, load `load` s at 20 kpps) in each of its `dcs` DCs,
+    whatever was killed, paused or cut off on the way: a slice lost with its worker, or re-run,
+    adds nothing; every packet sent on the workers' net_ring test ports came back (signature
+    all)."""
+    m = TOTAL.search(text)
+    if m is None:
+        fail("%s: no totals in hlctl's result:\n%s" % (what, text[-1500:]))
+    tx, rx, lost = (int(v) for v in m.groups())
+    want = (10000 * 1 + 20000 * load) * dcs
+    print("%s: totals tx %d rx %d lost %d; one run of each workflow in %d DC(s) sends %d" %
+          (what, tx, rx, lost, dcs, want))
+    check(rx == tx and lost == 0, "%s: every packet sent was received (tx %d rx %d lost %d)" %
+          (what, tx, rx, lost))
+    # The generator paces to the packet (tx == want on a quiet machine). More than one run
+    # sends is a slice counted twice; a starved run may send a little less.
+    check(want * 9 // 10 <= tx <= want,
+          "%s: tx %d is one run of each workflow per DC (%d, at most 10 %% short)" %
+          (what, tx, want))
+
+
+def wait_done(c, p, out, what, timeout):
+    """Wait for a submit() to end; it must end COMPLETED with consistent totals. Returns
+    hlctl's output."""
+    end = time.monotonic() + min(timeout, c.left() - 2)
+    while p.poll() is None:
+        if time.monotonic() > end:
+            fail("%s: hlctl --wait still running after %.0f s" % (what, timeout))
+        time.sleep(0.2)
+    out.seek(0)
+    text = out.read()
+    if p.returncode != 0 or "COMPLETED" not in text.upper():
+        fail("%s: hlctl exit %s:\n%s" % (what, p.returncode, text[-2000:]))
+    if out.name in LOADS:
+        check_totals(what, text, *LOADS.pop(out.name))
+    return text
