@@ -339,30 +339,6 @@ replicate(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
 
 static void on_commit(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns);
 
-/* A DC's final result is acked only once a committed record holds it: the ack makes the DC
- * forget the job, and from then on its status and counts live only in the gate tier's record
- * (a gate job leader that died between an early ack and the commit would leave its successor a
- * resubmission answered from the DC's tombstone, without the counts). */
-static void
-dc_ack(struct hl_gate *g, const struct hl_gate_job *j, uint32_t i)
-{
-	struct hl_gmsg *a = gout(g, HL_GM_DC_RESULT_ACK, j->rec.dcs[i], j->rec.job);
-
-	a->dc = j->rec.dcs[i];
-	a->token = j->rec.token;
-	a->leader = g->cfg.self;
-}
-
-static void
-ack_recorded(struct hl_gate *g, struct hl_gate_job *j)
-{
-	for (uint32_t i = 0; i < j->rec.ndc && i < HL_GATE_JOB_DCS; i++)
-		if (j->dc_ack_due[i] && j->rec.dc_status[i] != HL_WS_NONE) {
-			dc_ack(g, j, i);
-			j->dc_ack_due[i] = false;
-		}
-}
-
 static void
 replicate_and_check(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
 {
@@ -497,7 +473,6 @@ report_flush(struct hl_gate *g, struct hl_gate_job *j)
 static void
 on_commit(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
 {
-	ack_recorded(g, j);
 	if (j->phase == HL_GJ_ACK_REPL) {
 		struct hl_gmsg *m = gout(g, HL_GM_SUBMIT_ACK, j->rec.client, j->rec.job);
 		m->leader = g->cfg.self;
@@ -1373,13 +1348,12 @@ on_dc_result(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 			continue;
 		if (j->rec.dc_status[i] == HL_WS_NONE && j->phase != HL_GJ_RUNNING)
 			return; /* taking over: not acked, the DC resends once we run */
-		j->dc_ack_due[i] = true;
+		struct hl_gmsg *a = gout(g, HL_GM_DC_RESULT_ACK, m->dc, m->job);
+		a->dc = m->dc;
+		a->token = j->rec.token;
+		a->leader = g->cfg.self;
 		if (j->rec.dc_status[i] != HL_WS_NONE) {
 			g->n_dup_results++; /* D.7: duplicate final result ignored */
-			/* acked at once if the record holding it is committed, else at the commit */
-			if (j->phase == HL_GJ_PUSHING ||
-			        hl_jrec_repl_committed(&g->repl, j->rec.job, j->rec.version))
-				ack_recorded(g, j);
 			return;
 		}
 		j->rec.dc_status[i] = m->status;
@@ -1387,8 +1361,8 @@ on_dc_result(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		j->prog_dirty = true; /* this DC now counts as done */
 		for (uint32_t k = 0; k < j->rec.ndc; k++)
 			if (j->rec.dc_status[k] == HL_WS_NONE) {
-				/* record the DC's result before acting on it (the ack comes at commit) */
-				replicate_and_check(g, j, now_ns);
+				/* record the DC's result before acting on it */
+				replicate(g, j, now_ns);
 				return;
 			}
 		finalize(g, j, now_ns);

@@ -143,8 +143,6 @@ struct hl_gate_job {
 	struct hl_gate_rec rec;
 	uint8_t phase;
 	bool dc_accepted[HL_GATE_JOB_DCS];
-	bool dc_ack_due
-	        [HL_GATE_JOB_DCS]; /* a DC's result to ack once the record holding it commits */
 	uint64_t dc_deadline_ns; /* TIMEOUT for silent DCs (D.7) */
 	uint64_t resend_at_ns;
 	uint64_t final_seq; /* pushlog seq of the final push */

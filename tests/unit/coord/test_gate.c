@@ -22,7 +22,6 @@ static struct hl_gate G[3];
 static struct hl_prng R[3];
 static struct hl_gmsg ext[4096];
 static size_t next;
-static bool gdown[3]; /* messages to a down gate are lost */
 static uint64_t now = 1 * S;
 
 static void pump(void);
@@ -72,12 +71,10 @@ pump(void)
 		for (int i = 0; i < 3; i++)
 			while (hl_gate_next_tx(&G[i], &m) == 1) {
 				any = true;
-				if (m.to >= 1 && m.to <= 3) {
-					if (!gdown[m.to - 1])
-						(void)hl_gate_recv(&G[m.to - 1], &m, now);
-				} else if (next < 4096) {
+				if (m.to >= 1 && m.to <= 3)
+					(void)hl_gate_recv(&G[m.to - 1], &m, now);
+				else if (next < 4096)
 					ext[next++] = m;
-				}
 			}
 	}
 }
@@ -351,48 +348,6 @@ test_pinned_dcs(void **state)
 		p = find_ext(HL_GM_PUSH, CLIENT, (size_t)(p - ext) + 1);
 	assert_non_null(p);
 	assert_int_equal(p->status, HL_WS_FAILED);
-	teardown_gates();
-}
-
-/* A DC's result is acked only once a committed record holds it (with its counts): while the
- * other gates are unreachable the job leader records it but does not ack, so the DC keeps it. */
-static void
-test_dc_result_acked_after_commit(void **state)
-{
-	(void)state;
-	setup_gates(2);
-	submit(1, 30, "c:30", CLIENT, 2);
-	int l = leader_of(30);
-	assert_true(l >= 0);
-	for (int i = 0; i < 3; i++)
-		gdown[i] = i != l; /* the job leader alone: no quorum */
-	size_t mark = next;
-	dc_result((uint64_t)l + 1, 30, DC1, HL_WS_COMPLETED);
-	advance(2 * S);
-	assert_null(find_ext(HL_GM_DC_RESULT_ACK, DC1, mark));
-	dc_result((uint64_t)l + 1, 30, DC1, HL_WS_COMPLETED); /* the DC resends: still not */
-	assert_null(find_ext(HL_GM_DC_RESULT_ACK, DC1, mark));
-	gdown[0] = gdown[1] = gdown[2] = false;
-	advance(2 * S); /* the record's put is resent and commits */
-	const struct hl_gmsg *a = find_ext(HL_GM_DC_RESULT_ACK, DC1, mark);
-	assert_non_null(a);
-	assert_int_equal(a->job, 30);
-	/* the committed record holds DC1's counts at every gate that stored it */
-	int held = 0;
-	for (int i = 0; i < 3; i++) {
-		const struct hl_jrec *r = hl_jrec_store_get(&G[i].store, 30);
-		struct hl_gate_rec rec;
-		if (r == NULL || r->len != sizeof(rec))
-			continue;
-		memcpy(&rec, r->body, sizeof(rec));
-		held += rec.dc_status[0] == HL_WS_COMPLETED &&
-		        rec.dc_totals[0].tx_pkts == DC1 * 1000;
-	}
-	assert_true(held >= 2);
-	/* a repeat once committed is acked at once */
-	mark = next;
-	dc_result((uint64_t)l + 1, 30, DC1, HL_WS_COMPLETED);
-	assert_non_null(find_ext(HL_GM_DC_RESULT_ACK, DC1, mark));
 	teardown_gates();
 }
 
@@ -1128,7 +1083,6 @@ main(void)
 	        cmocka_unit_test(test_bad_input),
 	        cmocka_unit_test(test_redirect_idempotent_ack_after_commit),
 	        cmocka_unit_test(test_merge_forward_and_cleanup),
-	        cmocka_unit_test(test_dc_result_acked_after_commit),
 	        cmocka_unit_test(test_pinned_dcs),
 	        cmocka_unit_test(test_dc_timeout),
 	        cmocka_unit_test(test_leader_query),
