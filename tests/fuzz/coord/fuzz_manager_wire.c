@@ -3,13 +3,16 @@
  * A failure must carry a matching structured error and leave nothing decoded; a success must
  * re-encode (with the payload it carried) to the same type and decode back to a byte-identical
  * struct over hl_mmsg_size and the same payload. A body is never both a manager and a gate
- * message: when one decoder takes it, the other refuses it. */
+ * message: when one decoder takes it, the other refuses it. The job record a REC_PUT/REC_DATA
+ * carries (hl_manager_rec_decode: untrusted bytes from a peer) either is refused or re-encodes
+ * to the same bytes (the layout is canonical). */
 #include <stdint.h>
 #include <string.h>
 
 #include "fuzz_manager_wire.h"
 #include "hl_err.h"
 #include "hl_gate_wire.h"
+#include "hl_manager.h"
 #include "hl_manager_wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -17,6 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static uint8_t enc[(1u << 20) + 65536]; /* a job profile can be 1 MiB */
 static struct hl_mmsg a, b;
 static struct hl_gmsg g;
+static struct hl_manager_rec rec;
+static uint8_t rbuf[HL_JREC_BODY_MAX];
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -63,5 +68,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	        hl_msg_name(type), a.kind);
 	FUZZ_CHECK(la == lb && (la == 0 || memcmp(sa, sb, la) == 0), "%s: payload differs",
 	        hl_msg_name(type));
+	if ((a.kind == HL_MM_REC_PUT || a.kind == HL_MM_REC_DATA) &&
+	        hl_manager_rec_decode(&rec, a.body, a.u.rec.len) == 0) {
+		int n = hl_manager_rec_encode(&rec, rbuf, sizeof(rbuf));
+		FUZZ_CHECK(n == (int)a.u.rec.len && memcmp(rbuf, a.body, a.u.rec.len) == 0,
+		        "job record: re-encoding differs (%d of %u bytes)", n, a.u.rec.len);
+	}
 	return 0;
 }

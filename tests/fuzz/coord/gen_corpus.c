@@ -43,6 +43,9 @@ dc_fill(struct hl_dc_msg *m, uint8_t kind, int mode)
 	m->seq = max ? UINT64_MAX : 5;
 	m->done = max ? UINT64_MAX : 50;
 	m->duration_ns = max ? UINT64_MAX : 2000000000ull;
+	if (kind == HL_DC_RESULT) /* a slice's packet counts ride its result only */
+		m->counts = max ? (struct hl_counts){UINT64_MAX, UINT64_MAX, UINT64_MAX}
+		                : (struct hl_counts){20000, 19990, 10};
 }
 
 static void
@@ -91,6 +94,11 @@ gate_fill(struct hl_gmsg *m, uint8_t type, int mode)
 	m->rec.nrep = max ? HL_GATE_JOB_REPORTS : 2;
 	for (int i = 0; i < m->rec.nrep; i++)
 		m->rec.rep[i] = m->rep;
+	for (int i = 0; i < m->rec.ndc; i++) /* each DC's counts in the record */
+		m->rec.dc_totals[i] = max ? (struct hl_counts){UINT64_MAX, UINT64_MAX, UINT64_MAX}
+		                          : (struct hl_counts){50000, 49990, 10};
+	if (type == HL_GM_DC_RESULT || type == HL_GM_FWD_RESULT || type == HL_GM_PUSH)
+		m->totals = m->rec.dc_totals[0]; /* a DC's totals, or the job's in a final push */
 	if (type == HL_GM_KEY_DATA) /* a page end: 1 = no more pages */
 		m->code = max ? INT32_MIN : 1;
 }

@@ -71,6 +71,22 @@ fill(struct hl_mmsg *m, uint8_t kind, unsigned sub, int mode)
 		m->u.rec.len = zero ? 0 : max ? HL_JREC_BODY_MAX : 77;
 		for (uint32_t i = 0; i < m->u.rec.len; i++)
 			m->body[i] = max ? 0xff : (uint8_t)i;
+		if (!zero && !max) { /* a real job record: two workflows, the first done */
+			struct hl_manager_rec r;
+			memset(&r, 0, sizeof(r));
+			r.spec.job = v;
+			r.spec.nwf = 2;
+			r.spec.wf[0] = (struct hl_dc_wf_spec){1, 0, 1, 1000000000ull, 100};
+			r.spec.wf[1] = (struct hl_dc_wf_spec){2, 1, 1, 8000000000ull, 800};
+			r.wf[0] =
+			        (struct hl_dc_wf_record){HL_WF_COMPLETED, 7, 1, {10000, 10000, 0}};
+			r.wf[1] = (struct hl_dc_wf_record){HL_WF_RUNNING, 8, 2, {0, 0, 0}};
+			r.leader = 4;
+			r.started = true;
+			r.totals = (struct hl_counts){10000, 10000, 0};
+			int n = hl_manager_rec_encode(&r, m->body, HL_JREC_BODY_MAX);
+			m->u.rec.len = n > 0 ? (uint32_t)n : 0;
+		}
 		/* fall through */
 	case HL_MM_REC_ACK:
 		m->u.rec.token = zero ? 0 : v;
@@ -101,6 +117,9 @@ fill(struct hl_mmsg *m, uint8_t kind, unsigned sub, int mode)
 			d->job = d->token = d->leader = d->seq = d->done = d->duration_ns = v;
 			d->workflow = d->sub = d->cores = max ? UINT32_MAX : 2;
 			d->attempt = a16 ? (max ? 65535 : 1) : (max ? UINT32_MAX : 1);
+			if (sub == HL_DC_RESULT)
+				d->counts = max ? (struct hl_counts){UINT64_MAX, UINT64_MAX, 1}
+				                : (struct hl_counts){20000, 20000, 0};
 		}
 		break;
 	}
