@@ -310,6 +310,52 @@ test_gates_over_real_dc(void **state)
 	gw_fini(&W);
 }
 
+/* KNOWN DEFECT, cause not found yet (docs/status.md "Open defect"), skipped unless
+ * HL_SIM_KNOWN_DEFECTS=1. Gates over the real DC: the gate tier leader crashes (down 60 s)
+ * 1-4 s after one of the jobs it leads started; every job must end COMPLETED once. With seed
+ * 100 at the first offset, gate 3 abandons job 1 (its lease expired: no tier leader renewed it),
+ * new job leaders' fetches log "job 1: no record at a quorum: never acknowledged", and the DC's
+ * managers report job 1 done twice (coord_world: "job 1 delivered twice") — the DC ran it again.
+ * The same happens before and after the DC-result ack change that was tried and reverted. */
+static void
+test_gate_leader_crash_around_dc_result(void **state)
+{
+	(void)state;
+	const char *on = getenv("HL_SIM_KNOWN_DEFECTS");
+	if (on == NULL || strcmp(on, "1") != 0)
+		skip();
+	for (int k = 0; k < 30; k++) {
+		struct gw_opts o;
+		gw_opts_default(&o);
+		o.ndcs = 1;
+		o.real_dc = true;
+		o.seed = 100 + (uint64_t)k;
+		start(&o);
+		W.cw->wf_duration_ns = 2 * S;
+		int tl = gw_tier_leader(&W);
+		uint64_t job = 0;
+		for (uint64_t j = 1; j <= 8 && job == 0; j++) {
+			assert_int_equal(gw_submit(&W, 0, j, 1), 0);
+			int g = run_until_leader(j, 10 * S);
+			assert_true(g >= 0);
+			if (g == tl)
+				job = j;
+		}
+		if (job == 0) {
+			gw_fini(&W);
+			continue;
+		}
+		run_ok(1 * S + (uint64_t)k * 100 * MS);
+		gw_crash_gate(&W, tl, 60 * S);
+		deliver_all(400 * S);
+		for (uint64_t j = 1; j <= 8; j++)
+			if (W.finals[j] != 0)
+				assert_int_equal(W.final_status[j], HL_WS_COMPLETED);
+		assert_nothing_retained();
+		gw_fini(&W);
+	}
+}
+
 /* seed-defects C.2 (one job per key across a gate tier-leader change): the client submits, every
  * ack and push to it is lost, and the gate tier leader — which also leads the job — crashes
  * after the job's record committed. The client resubmits the same key to the next gate: the new
@@ -569,6 +615,7 @@ main(void)
 	        cmocka_unit_test(test_gate_job_leader_crash),
 	        cmocka_unit_test(test_client_disconnect_and_replay),
 	        cmocka_unit_test(test_gates_over_real_dc),
+	        cmocka_unit_test(test_gate_leader_crash_around_dc_result),
 	        cmocka_unit_test(test_c2_duplicate_after_tier_leader_change),
 	        cmocka_unit_test(test_d4_progress_in_order_under_loss),
 	        cmocka_unit_test(test_d8_reporters_buffered_for_reconnecting_client),
