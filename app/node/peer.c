@@ -434,8 +434,10 @@ peer_dial(struct peer *p)
 		if (l == NULL) {
 			if (bev)
 				bufferevent_free(bev);
-			why = "no free link slot or memory";
-			ctr.links_refused++;
+			why = fd == -2 ? "cannot bind the management address to dial from"
+			               : "no free link slot or memory";
+			if (fd != -2)
+				ctr.links_refused++;
 		} else {
 			l->peer = p;
 			p->out = l;
