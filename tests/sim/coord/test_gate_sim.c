@@ -310,13 +310,16 @@ test_gates_over_real_dc(void **state)
 	gw_fini(&W);
 }
 
-/* KNOWN DEFECT, cause not found yet (docs/status.md "Open defect"), skipped unless
- * HL_SIM_KNOWN_DEFECTS=1. Gates over the real DC: the gate tier leader crashes (down 60 s)
- * 1-4 s after one of the jobs it leads started; every job must end COMPLETED once. With seed
- * 100 at the first offset, gate 3 abandons job 1 (its lease expired: no tier leader renewed it),
- * new job leaders' fetches log "job 1: no record at a quorum: never acknowledged", and the DC's
- * managers report job 1 done twice (coord_world: "job 1 delivered twice") — the DC ran it again.
- * The same happens before and after the DC-result ack change that was tried and reverted. */
+/* KNOWN DEFECT (docs/status.md "Open defect"), skipped unless HL_SIM_KNOWN_DEFECTS=1. Gates
+ * over the real DC: the gate tier leader crashes (down 60 s; its record store survives, as the
+ * gate world models a disk) 1-4 s after one of the jobs it leads started; every job must end
+ * COMPLETED once. With seed 100 at the first offset: job 1 completes at t=36 s and every live
+ * gate forgets its record; the crashed gate comes back with job 1's old record (it missed the
+ * REC_FORGET), reports it as an orphan, the tier re-leases it, and a new job leader whose fetch
+ * quorum includes that gate rebuilds the finished job from the stale record and submits it to
+ * the DC again at t=102 s — after the DC's tombstone (60 s here) expired, so the DC runs it a
+ * second time (coord_world: "job 1 delivered twice"). Gates keep no tombstone of finished jobs,
+ * so a record that missed its forget cannot be told from a live one. */
 static void
 test_gate_leader_crash_around_dc_result(void **state)
 {
