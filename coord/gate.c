@@ -22,6 +22,7 @@ hl_gate_cfg_default(struct hl_gate_cfg *cfg)
 	cfg->cache_ttl_ns = 5 * SEC;
 	cfg->resend_ns = 1 * SEC;
 	cfg->push_period_ns = 250 * MS;
+	cfg->tomb_ttl_ns = 3600 * SEC;
 	hl_lease_cfg_default(&cfg->lease);
 	hl_retry_cfg_default(&cfg->retry);
 }
@@ -100,7 +101,8 @@ hl_gate_init(struct hl_gate *g, const struct hl_gate_cfg *cfg, struct hl_prng *r
 	g->outq = calloc(HL_GATE_OUTQ, sizeof(*g->outq));
 	g->jobs = calloc(cfg->max_jobs, sizeof(*g->jobs));
 	g->cache = calloc(cfg->max_jobs, sizeof(*g->cache));
-	if (g->outq == NULL || g->jobs == NULL || g->cache == NULL) {
+	g->tomb = calloc(cfg->max_jobs, sizeof(*g->tomb));
+	if (g->outq == NULL || g->jobs == NULL || g->cache == NULL || g->tomb == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -117,7 +119,8 @@ hl_gate_init(struct hl_gate *g, const struct hl_gate_cfg *cfg, struct hl_prng *r
 	        (rc = hl_pushlog_init(&g->plog, cfg->max_jobs)) < 0 ||
 	        (rc = hl_retry_init(&g->pushes, &g->cfg.retry, rng)) < 0 ||
 	        (rc = hl_jrec_store_init(&g->store, cfg->max_jobs)) < 0 ||
-	        (rc = hl_idmap_init(&g->cmap, cfg->max_jobs)) < 0)
+	        (rc = hl_idmap_init(&g->cmap, cfg->max_jobs)) < 0 ||
+	        (rc = hl_idmap_init(&g->tomb_map, cfg->max_jobs)) < 0)
 		goto fail;
 	for (uint32_t i = 0; i < cfg->ngates; i++)
 		if ((rc = hl_lease_member_set(&g->leases, cfg->gates[i], true)) < 0)
@@ -140,6 +143,8 @@ hl_gate_fini(struct hl_gate *g)
 	hl_retry_fini(&g->pushes);
 	hl_jrec_store_fini(&g->store);
 	hl_idmap_fini(&g->cmap);
+	hl_idmap_fini(&g->tomb_map);
+	free(g->tomb);
 	free(g->outq);
 	free(g->jobs);
 	free(g->cache);
@@ -205,6 +210,53 @@ static bool job_is_over(struct hl_gate *g, uint64_t job, uint64_t now_ns);
 static uint64_t forward_to(struct hl_gate *g, uint64_t job, uint64_t now_ns);
 
 /* ---- job leader: lifetime ---- */
+
+/* ---- tombstones of finished jobs ---- */
+
+static bool
+tomb_has(const struct hl_gate *g, uint64_t job)
+{
+	return hl_idmap_find(&g->tomb_map, job) != HL_IDMAP_NONE;
+}
+
+/* Oldest first: expired ones, and (make_room) the oldest when full (counted). */
+static void
+tomb_expire(struct hl_gate *g, uint64_t now_ns, bool make_room)
+{
+	while (g->tomb_len > 0) {
+		struct hl_gate_tomb *t = &g->tomb[g->tomb_head];
+		bool full = make_room && g->tomb_len == g->cfg.max_jobs;
+		if (!full && now_ns < t->expires_ns)
+			break;
+		if (now_ns < t->expires_ns)
+			g->n_tomb_evicted++;
+		(void)hl_idmap_remove(&g->tomb_map, t->job);
+		t->job = 0;
+		g->tomb_head = (g->tomb_head + 1) % g->cfg.max_jobs;
+		g->tomb_len--;
+	}
+}
+
+static void
+tomb_add(struct hl_gate *g, uint64_t job, uint64_t now_ns)
+{
+	tomb_expire(g, now_ns, true);
+	if (hl_idmap_insert(&g->tomb_map, job) < 0)
+		return; /* already there (or job 0) */
+	g->tomb[(g->tomb_head + g->tomb_len++) % g->cfg.max_jobs] =
+	        (struct hl_gate_tomb){job, now_ns + g->cfg.tomb_ttl_ns};
+}
+
+/* The job is over: every gate forgets its record and remembers that it ended. */
+static void
+forget_finished(struct hl_gate *g, uint64_t job, uint64_t now_ns)
+{
+	for (uint32_t i = 0; i < g->cfg.ngates; i++)
+		if (g->cfg.gates[i] != g->cfg.self)
+			(void)gout(g, HL_GM_REC_FORGET, g->cfg.gates[i], job);
+	(void)hl_jrec_store_forget(&g->store, job);
+	tomb_add(g, job, now_ns);
+}
 
 static void
 job_free(struct hl_gate *g, struct hl_gate_job *j, bool release)
@@ -817,12 +869,22 @@ on_transfer_req(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 /* A record of a job nobody leads (its leader died with the old tier leader, or never renewed
  * here): lease it again once the grace is over, so no acknowledged job is lost. */
 static void
-on_orphan(struct hl_gate *g, uint64_t job, uint64_t now_ns)
+on_orphan(struct hl_gate *g, uint64_t from, uint64_t job, uint64_t now_ns)
 {
 	struct hl_lease_grant gr;
 
-	if (!is_tier_leader(g) || hl_lease_in_grace(&g->leases, now_ns) ||
-	        hl_lease_find(&g->leases, job) != NULL)
+	if (!is_tier_leader(g))
+		return;
+	if (tomb_has(g, job)) {
+		/* The reporter missed the job's forget (it was down): tell it again. */
+		g->n_resurrect_refused++;
+		if (from == g->cfg.self)
+			(void)hl_jrec_store_forget(&g->store, job);
+		else
+			(void)gout(g, HL_GM_REC_FORGET, from, job);
+		return;
+	}
+	if (hl_lease_in_grace(&g->leases, now_ns) || hl_lease_find(&g->leases, job) != NULL)
 		return;
 	if (hl_lease_issue(&g->leases, job, 0, now_ns, &gr) == 0) {
 		g->n_orphans++;
@@ -1375,17 +1437,14 @@ on_dc_result(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 /* ---- everything else ---- */
 
 static void
-on_push_ack(struct hl_gate *g, const struct hl_gmsg *m)
+on_push_ack(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 {
 	struct hl_gate_job *j = job_get(g, m->job);
 
 	if (j == NULL || j->phase != HL_GJ_PUSHING || m->seq < j->final_seq)
 		return;
 	/* Job end: the final reached the client. Free everything, tell the tier. */
-	for (uint32_t i = 0; i < g->cfg.ngates; i++)
-		if (g->cfg.gates[i] != g->cfg.self)
-			(void)gout(g, HL_GM_REC_FORGET, g->cfg.gates[i], m->job);
-	(void)hl_jrec_store_forget(&g->store, m->job);
+	forget_finished(g, m->job, now_ns);
 	job_free(g, j, true);
 }
 
@@ -1519,17 +1578,32 @@ hl_gate_recv(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		const struct hl_jrec *r = hl_jrec_store_get(&g->store, m->job);
 		struct hl_gmsg *a = gout(g, HL_GM_REC_DATA, m->from, m->job);
 		a->token = m->token;
-		if (r != NULL && r->len == sizeof(a->rec))
+		if (tomb_has(g, m->job))
+			a->code = -HL_E_NOT_FOUND; /* the job ended: whoever leads it must let go */
+		else if (r != NULL && r->len == sizeof(a->rec))
 			memcpy(&a->rec, r->body, sizeof(a->rec));
 		break;
 	}
 	case HL_GM_REC_DATA:
 		j = job_get(g, m->job);
-		if (j != NULL && j->phase == HL_GJ_FETCH && m->token == j->rec.token)
-			fetch_note(g, j, m->from, &m->rec, now_ns);
+		if (j == NULL || j->phase != HL_GJ_FETCH || m->token != j->rec.token)
+			break;
+		if (m->code == -HL_E_NOT_FOUND) {
+			/* A member remembers the job ended: the record we were given back is stale
+			 * (a gate missed its forget). Forget it everywhere, lead nothing. */
+			g->n_resurrect_refused++;
+			HL_LOG(HL_LOG_INFO, "gate",
+			        "job %llu: ended already (gate %llu): not led again",
+			        (unsigned long long)m->job, (unsigned long long)m->from);
+			forget_finished(g, m->job, now_ns);
+			job_free(g, j, true);
+			break;
+		}
+		fetch_note(g, j, m->from, &m->rec, now_ns);
 		break;
 	case HL_GM_REC_FORGET:
 		(void)hl_jrec_store_forget(&g->store, m->job);
+		tomb_add(g, m->job, now_ns);
 		break;
 	case HL_GM_DC_ACCEPT:
 		j = job_led(g, m->job, now_ns);
@@ -1543,7 +1617,7 @@ hl_gate_recv(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		on_dc_result(g, m, now_ns);
 		break;
 	case HL_GM_PUSH_ACK:
-		on_push_ack(g, m);
+		on_push_ack(g, m, now_ns);
 		break;
 	case HL_GM_REGISTER:
 		on_register(g, m, now_ns);
@@ -1552,7 +1626,7 @@ hl_gate_recv(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		on_leader_query(g, m, now_ns);
 		break;
 	case HL_GM_ORPHAN:
-		on_orphan(g, m->job, now_ns);
+		on_orphan(g, m->from, m->job, now_ns);
 		break;
 	case HL_GM_KEY_FETCH:
 		on_key_fetch(g, m, now_ns);
@@ -1722,7 +1796,7 @@ hl_gate_tick(struct hl_gate *g, uint64_t now_ns)
 			        job_get(g, r->job) != NULL)
 				continue;
 			if (is_tier_leader(g))
-				on_orphan(g, r->job, now_ns);
+				on_orphan(g, g->cfg.self, r->job, now_ns);
 			else
 				(void)gout(g, HL_GM_ORPHAN, g->tier_leader, r->job);
 		}
@@ -1730,6 +1804,7 @@ hl_gate_tick(struct hl_gate *g, uint64_t now_ns)
 	if (now_ns >= g->next_cache_sweep_ns) {
 		g->next_cache_sweep_ns = now_ns + 1000 * MS;
 		cache_sweep(g, now_ns);
+		tomb_expire(g, now_ns, false);
 	}
 }
 
@@ -1739,6 +1814,12 @@ hl_gate_holds(const struct hl_gate *g, uint64_t job)
 	return hl_jrec_store_get(&g->store, job) != NULL ||
 	       hl_idmap_find(&g->jmap, job) != HL_IDMAP_NONE ||
 	       hl_lease_find(&g->leases, job) != NULL;
+}
+
+uint32_t
+hl_gate_tombs(const struct hl_gate *g)
+{
+	return g->tomb_len;
 }
 
 uint64_t

@@ -126,6 +126,7 @@ struct hl_gate_cfg {
 	uint64_t cache_ttl_ns; /* leader-query answers; 5 s */
 	uint64_t resend_ns; /* record puts, fetches, DC submits, key sync pages; 1 s */
 	uint64_t push_period_ns; /* progress pushes are batched this long; 250 ms */
+	uint64_t tomb_ttl_ns; /* finished jobs remembered (FIFO of max_jobs, oldest evicted); 1 h */
 	struct hl_lease_cfg lease;
 	struct hl_retry_cfg retry;
 };
@@ -200,6 +201,14 @@ struct hl_gate {
 	struct hl_retry pushes; /* id = job (one outstanding final push per job) */
 	/* every gate */
 	struct hl_jrec_store store;
+	/* Finished jobs (their final reached the client, their record forgotten): a record of one
+	 * that a gate brings back after missing the forget is not led again (on_orphan, fetch). */
+	struct hl_idmap tomb_map;
+	struct hl_gate_tomb {
+		uint64_t job, expires_ns;
+	} * tomb;
+	uint32_t tomb_head, tomb_len;
+	uint64_t n_tomb_evicted, n_resurrect_refused;
 	struct hl_idmap cmap;
 	struct hl_gate_cache *cache;
 	struct hl_gate_dc dcs[HL_GATE_MAX_DCS];
@@ -233,6 +242,8 @@ int hl_gate_next_tx(struct hl_gate *g, struct hl_gmsg *m);
 bool hl_gate_holds(const struct hl_gate *g, uint64_t job);
 /** Per-job structures held (jobs, leases, records, pushlogs, retries, idem, cache). */
 uint64_t hl_gate_retained(const struct hl_gate *g, bool with_idem);
+/** Finished jobs remembered (tombstones; bounded by max_jobs, expire after tomb_ttl_ns). */
+uint32_t hl_gate_tombs(const struct hl_gate *g);
 static inline uint32_t
 hl_gate_jobs(const struct hl_gate *g)
 {

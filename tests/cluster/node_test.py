@@ -541,7 +541,7 @@ def t_slowreader(tmp):
     flood.setblocking(False)
     batch = req * 2048
     base = rss_kb(pid)
-    peak, sent, served, next_probe = base, 0, 0, 0.0
+    peak, sent, served, probes, next_probe = base, 0, 0, 0, 0.0
     t_end = time.monotonic() + 6
     while time.monotonic() < t_end:
         try:
@@ -551,6 +551,7 @@ def t_slowreader(tmp):
         peak = max(peak, rss_kb(pid))
         if time.monotonic() > next_probe:
             rc, out, _ = hlctl(node, "status", timeout=5)
+            probes += 1
             served += rc == 0 and "completed" in out
             next_probe = time.monotonic() + 1
     print("flood: sent %d requests (%d B); node VmRSS %d kB before, peak %d kB (+%d kB)" % (
@@ -558,7 +559,11 @@ def t_slowreader(tmp):
     # per connection the node holds at most ~4 MiB of input + 1 MiB + one reply of output
     check(peak - base < 32 * 1024, "node RSS bounded under a non-reading client (+%d kB)" % (
         peak - base))
-    check(served >= 5, "another client was served during the flood (%d status replies)" % served)
+    # One probe a second when each answers at once; on a loaded 2-core machine a probe takes
+    # longer and fewer fit in the 6 s, so every probe but one must be served, and at least 2.
+    check(served >= 2 and served >= probes - 1,
+          "another client was served during the flood (%d of %d status probes answered)" %
+          (served, probes))
     check(metric(node, "hyperline_client_reads_paused_total") >= 1,
           "the node stopped reading the flooding client (counted)")
     stall_end = time.monotonic() + 15

@@ -310,23 +310,19 @@ test_gates_over_real_dc(void **state)
 	gw_fini(&W);
 }
 
-/* KNOWN DEFECT (docs/status.md "Open defect"), skipped unless HL_SIM_KNOWN_DEFECTS=1. Gates
- * over the real DC: the gate tier leader crashes (down 60 s; its record store survives, as the
- * gate world models a disk) 1-4 s after one of the jobs it leads started; every job must end
- * COMPLETED once. With seed 100 at the first offset: job 1 completes at t=36 s and every live
- * gate forgets its record; the crashed gate comes back with job 1's old record (it missed the
- * REC_FORGET), reports it as an orphan, the tier re-leases it, and a new job leader whose fetch
- * quorum includes that gate rebuilds the finished job from the stale record and submits it to
- * the DC again at t=102 s — after the DC's tombstone (60 s here) expired, so the DC runs it a
- * second time (coord_world: "job 1 delivered twice"). Gates keep no tombstone of finished jobs,
- * so a record that missed its forget cannot be told from a live one. */
+/* The gate tier leader crashes (down 60 s; its record store survives, as the gate world models
+ * a disk) 1-4 s after one of the jobs it leads started; every job must end COMPLETED once.
+ * Found with seed 100 at the first offset: a job completed while the gate was down and every
+ * live gate forgot its record; the gate came back with the old record (it missed the
+ * REC_FORGET), reported it as an orphan, the tier re-leased it, a new job leader rebuilt the
+ * finished job from that stale record and submitted it to the DC again after the DC's
+ * tombstone (60 s here) expired, so the DC ran it twice (coord_world: "delivered twice").
+ * Gates now keep tombstones of finished jobs: the tier leader tells such a reporter to forget
+ * it, and a fetch that meets a tombstone lets go of the job. */
 static void
 test_gate_leader_crash_around_dc_result(void **state)
 {
 	(void)state;
-	const char *on = getenv("HL_SIM_KNOWN_DEFECTS");
-	if (on == NULL || strcmp(on, "1") != 0)
-		skip();
 	for (int k = 0; k < 30; k++) {
 		struct gw_opts o;
 		gw_opts_default(&o);

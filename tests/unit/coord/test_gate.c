@@ -39,6 +39,7 @@ setup_gates(int ndcs)
 		c.gates[2] = 3;
 		c.max_jobs = 64;
 		c.dc_timeout_ns = 30 * S;
+		c.tomb_ttl_ns = 20 * S;
 		hl_prng_seed(&R[i], 5 + (uint64_t)i);
 		assert_int_equal(hl_gate_init(&G[i], &c, &R[i]), 0);
 		if (ndcs >= 1)
@@ -391,8 +392,29 @@ test_merge_forward_and_cleanup(void **state)
 	assert_int_equal(hl_gate_jobs(&G[l]), 0);
 	advance(6 * S); /* leader-query caches expire */
 	assert_int_equal(retained_all(), 0);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3; i++) {
 		assert_false(hl_gate_holds(&G[i], 20)); /* ended: the texts can go */
+		assert_int_equal(hl_gate_tombs(&G[i]), 1); /* every gate remembers it ended */
+	}
+	/* a gate that missed the forget reports its stale record: the tier leader has it forget
+	 * the record again instead of leasing the finished job */
+	int tl = -1;
+	for (int i = 0; i < 3; i++)
+		if (G[i].tier_leader == G[i].cfg.self)
+			tl = i;
+	assert_true(tl >= 0);
+	struct hl_gmsg o = {.type = HL_GM_ORPHAN,
+	        .from = (uint64_t)((tl + 1) % 3) + 1,
+	        .to = (uint64_t)tl + 1,
+	        .job = 20};
+	uint64_t refused = G[tl].n_resurrect_refused;
+	(void)hl_gate_recv(&G[tl], &o, now);
+	pump();
+	assert_int_equal(G[tl].n_resurrect_refused, refused + 1);
+	assert_int_equal(leader_of(20), -1);
+	advance(21 * S); /* the tombstones expire */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(hl_gate_tombs(&G[i]), 0);
 	teardown_gates();
 }
 
