@@ -6,8 +6,10 @@ and leaves gracefully. Addresses: loopback only. Bounded; every process is stopp
 
 usage: cluster_test.py HYPERLINE HLCTL
 """
+import glob
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -113,6 +115,9 @@ def main():
                 if p.poll() is None:
                     p.kill()
                     p.wait()
+            # the nodes' DPDK runtime directories (--no-huge still makes one per prefix)
+            for d in glob.glob("/var/run/dpdk/" + "hl-cl-%d-" % os.getpid() + "*"):
+                shutil.rmtree(d, ignore_errors=True)
     print("PASS cluster membership")
 
 

@@ -10,8 +10,10 @@ bounded; every process is stopped at the end.
 usage: peer_test.py HYPERLINE HLCTL [dpdk-telemetry.py]
 """
 import json
+import glob
 import os
 import re
+import shutil
 import signal
 import socket
 import struct
@@ -417,6 +419,9 @@ def main():
                 if p.poll() is None:
                     p.kill()
                     p.wait()
+            # the nodes' DPDK runtime directories (--no-huge still makes one per prefix)
+            for d in glob.glob("/var/run/dpdk/" + "hl-peer-%d-" % os.getpid() + "*"):
+                shutil.rmtree(d, ignore_errors=True)
     print("PASS peer links")
 
 
