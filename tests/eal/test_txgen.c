@@ -1309,10 +1309,14 @@ test_bounds(void **state)
 	lb_free(&l);
 }
 
+static int gen_done; /* set by the worker lcore when its generator returned */
+
 static int
 gen_lcore(void *arg)
 {
-	return hl_txgen_run(arg);
+	int rc = hl_txgen_run(arg);
+	__atomic_store_n(&gen_done, 1, __ATOMIC_RELEASE);
+	return rc;
 }
 
 /* The generator on a worker lcore while this lcore measures and reads its snapshots: the
@@ -1342,10 +1346,13 @@ test_two_lcores(void **state)
 	hl_txgen_add(g, ts);
 	struct hl_rxmeas *r = hl_rxmeas_create(l.port, 0, 2 * 1000 * 1000, SOCKET_ID_ANY);
 	hl_rxmeas_track(r, 12);
+	__atomic_store_n(&gen_done, 0, __ATOMIC_RELEASE);
 	assert_int_equal(rte_eal_remote_launch(gen_lcore, g, lc), 0);
 	struct hl_tx_snapshot sn, prev = {0};
 	unsigned seen = 0;
-	while (rte_eal_get_lcore_state(lc) != WAIT) {
+	/* Until the generator returned (not "until the lcore is in WAIT": on a loaded machine the
+	 * worker may not have left WAIT yet when this loop starts, and it would end at once). */
+	while (!__atomic_load_n(&gen_done, __ATOMIC_ACQUIRE)) {
 		hl_rxmeas_poll(r);
 		hl_txgen_snapshot(g, &sn);
 		if (sn.window_seq != prev.window_seq) {
