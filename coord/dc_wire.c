@@ -123,6 +123,20 @@ hl_cwire_code_put(int32_t code, uint64_t *v)
 	return 0;
 }
 
+void
+hl_cwire_counts_put(struct hl_rec_stream_result *w, const struct hl_counts *c)
+{
+	w->tx_pkts = c->tx_pkts;
+	w->rx_pkts = c->rx_pkts;
+	w->lost = c->lost;
+}
+
+struct hl_counts
+hl_cwire_counts_get(const struct hl_rec_stream_result *w)
+{
+	return (struct hl_counts){w->tx_pkts, w->rx_pkts, w->lost};
+}
+
 /* ------------------------------------------------------------------ DC placement */
 
 enum dc_fld {
@@ -408,11 +422,9 @@ hl_dc_wire_encode_ext(const struct hl_dc_msg *m, uint64_t relay_sender, uint64_t
 			return hl_cwire_fail(err, -EINVAL, map->type, s->key, s->sub, v, 1);
 	}
 	/* A slice's packet counts ride its result only (workflow_result's totals). */
-	if (map->type == HL_MSG_workflow_result) {
-		u.r.totals.tx_pkts = m->counts.tx_pkts;
-		u.r.totals.rx_pkts = m->counts.rx_pkts;
-		u.r.totals.lost = m->counts.lost;
-	} else if (!hl_counts_zero(&m->counts)) {
+	if (map->type == HL_MSG_workflow_result)
+		hl_cwire_counts_put(&u.r.totals, &m->counts);
+	else if (!hl_counts_zero(&m->counts)) {
 		return hl_cwire_fail(err, -EINVAL, map->type, 0, 0, m->counts.tx_pkts, 0);
 	}
 	/* For readers of the table's own duration field: whole milliseconds (key 43 is exact). */
@@ -485,11 +497,8 @@ hl_dc_wire_decode_ext(unsigned type, const void *body, size_t len, struct hl_dc_
 	if ((rc = hl_cwire_at(type, &u, XK_RELAY_DEST, 0, false, &p, &kind, err)) < 0)
 		return rc;
 	*relay_dest = hl_cwire_get(kind, p);
-	if (type == HL_MSG_workflow_result) {
-		m->counts.tx_pkts = u.r.totals.tx_pkts;
-		m->counts.rx_pkts = u.r.totals.rx_pkts;
-		m->counts.lost = u.r.totals.lost;
-	}
+	if (type == HL_MSG_workflow_result)
+		m->counts = hl_cwire_counts_get(&u.r.totals);
 	if (type == HL_MSG_workflow_dispatch && u.d.spec.len > 0) {
 		*spec = u.d.spec.p;
 		*spec_len = u.d.spec.len;

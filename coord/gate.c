@@ -101,8 +101,9 @@ hl_gate_init(struct hl_gate *g, const struct hl_gate_cfg *cfg, struct hl_prng *r
 	g->outq = calloc(HL_GATE_OUTQ, sizeof(*g->outq));
 	g->jobs = calloc(cfg->max_jobs, sizeof(*g->jobs));
 	g->cache = calloc(cfg->max_jobs, sizeof(*g->cache));
-	g->tomb = calloc(cfg->max_jobs, sizeof(*g->tomb));
-	if (g->outq == NULL || g->jobs == NULL || g->cache == NULL || g->tomb == NULL) {
+	g->tombs =
+	        hl_ring_buf_create(cfg->max_jobs, sizeof(struct hl_gate_tomb), HL_RING_BUF_EVICT);
+	if (g->outq == NULL || g->jobs == NULL || g->cache == NULL || g->tombs == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -144,7 +145,7 @@ hl_gate_fini(struct hl_gate *g)
 	hl_jrec_store_fini(&g->store);
 	hl_idmap_fini(&g->cmap);
 	hl_idmap_fini(&g->tomb_map);
-	free(g->tomb);
+	hl_ring_buf_destroy(g->tombs);
 	free(g->outq);
 	free(g->jobs);
 	free(g->cache);
@@ -219,32 +220,32 @@ tomb_has(const struct hl_gate *g, uint64_t job)
 	return hl_idmap_find(&g->tomb_map, job) != HL_IDMAP_NONE;
 }
 
-/* Oldest first: expired ones, and (make_room) the oldest when full (counted). */
+/* Oldest first, until one has time left. */
 static void
-tomb_expire(struct hl_gate *g, uint64_t now_ns, bool make_room)
+tomb_expire(struct hl_gate *g, uint64_t now_ns)
 {
-	while (g->tomb_len > 0) {
-		struct hl_gate_tomb *t = &g->tomb[g->tomb_head];
-		bool full = make_room && g->tomb_len == g->cfg.max_jobs;
-		if (!full && now_ns < t->expires_ns)
-			break;
-		if (now_ns < t->expires_ns)
-			g->n_tomb_evicted++;
+	const struct hl_gate_tomb *t;
+
+	while ((t = hl_ring_buf_at(g->tombs, 0)) != NULL && now_ns >= t->expires_ns) {
 		(void)hl_idmap_remove(&g->tomb_map, t->job);
-		t->job = 0;
-		g->tomb_head = (g->tomb_head + 1) % g->cfg.max_jobs;
-		g->tomb_len--;
+		(void)hl_ring_buf_pop(g->tombs, NULL);
 	}
 }
 
 static void
 tomb_add(struct hl_gate *g, uint64_t job, uint64_t now_ns)
 {
-	tomb_expire(g, now_ns, true);
-	if (hl_idmap_insert(&g->tomb_map, job) < 0)
-		return; /* already there (or job 0) */
-	g->tomb[(g->tomb_head + g->tomb_len++) % g->cfg.max_jobs] =
-	        (struct hl_gate_tomb){job, now_ns + g->cfg.tomb_ttl_ns};
+	struct hl_gate_tomb t = {job, now_ns + g->cfg.tomb_ttl_ns}, old = {0, 0};
+
+	tomb_expire(g, now_ns);
+	if (tomb_has(g, job) || job == 0)
+		return;
+	/* Full of live tombstones: the ring drops the oldest (counted) and hands it back, so its
+	 * map entry goes before the new one comes in (map and ring have the same bound). */
+	(void)hl_ring_buf_push(g->tombs, &t, &old);
+	if (old.job != 0)
+		(void)hl_idmap_remove(&g->tomb_map, old.job);
+	(void)hl_idmap_insert(&g->tomb_map, job);
 }
 
 /* The job is over: every gate forgets its record and remembers that it ended. */
@@ -1804,7 +1805,7 @@ hl_gate_tick(struct hl_gate *g, uint64_t now_ns)
 	if (now_ns >= g->next_cache_sweep_ns) {
 		g->next_cache_sweep_ns = now_ns + 1000 * MS;
 		cache_sweep(g, now_ns);
-		tomb_expire(g, now_ns, false);
+		tomb_expire(g, now_ns);
 	}
 }
 
@@ -1819,7 +1820,13 @@ hl_gate_holds(const struct hl_gate *g, uint64_t job)
 uint32_t
 hl_gate_tombs(const struct hl_gate *g)
 {
-	return g->tomb_len;
+	return hl_ring_buf_count(g->tombs);
+}
+
+uint64_t
+hl_gate_tombs_evicted(const struct hl_gate *g)
+{
+	return hl_ring_buf_evicted(g->tombs);
 }
 
 uint64_t

@@ -591,13 +591,10 @@ hl_gate_wire_encode_err(const struct hl_gmsg *m, unsigned *type, void *buf, size
 		(void)hl_cwire_put(HL_WK_U64, p, m->token >> 32);
 	}
 	struct hl_rec_stream_result *t = totals_slot(map->type, &u);
-	if (t != NULL) {
-		t->tx_pkts = m->totals.tx_pkts;
-		t->rx_pkts = m->totals.rx_pkts;
-		t->lost = m->totals.lost;
-	} else if (!hl_counts_zero(&m->totals)) {
+	if (t != NULL)
+		hl_cwire_counts_put(t, &m->totals);
+	else if (!hl_counts_zero(&m->totals))
 		return hl_cwire_fail(err, -EINVAL, map->type, 0, 0, m->totals.tx_pkts, 0);
-	}
 	if (map->type == HL_MSG_job_ack)
 		u.ack.accepted = m->code == 0;
 	else if (map->type == HL_MSG_job_record_ack)
@@ -686,6 +683,6 @@ hl_gate_wire_decode(
 	}
 	const struct hl_rec_stream_result *t = totals_slot(type, &u);
 	if (t != NULL)
-		m->totals = (struct hl_counts){t->tx_pkts, t->rx_pkts, t->lost};
+		m->totals = hl_cwire_counts_get(t);
 	return 0;
 }

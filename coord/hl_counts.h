@@ -14,13 +14,19 @@ struct hl_counts {
 	uint64_t lost; /* signed packets that never arrived (0 when loss is unmeasured) */
 };
 
+static inline uint64_t
+hl_counts_sat_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
 /** d += s, saturating (counts from hostile peers must not wrap into small numbers). */
 static inline void
 hl_counts_add(struct hl_counts *d, const struct hl_counts *s)
 {
-	d->tx_pkts = d->tx_pkts + s->tx_pkts < d->tx_pkts ? UINT64_MAX : d->tx_pkts + s->tx_pkts;
-	d->rx_pkts = d->rx_pkts + s->rx_pkts < d->rx_pkts ? UINT64_MAX : d->rx_pkts + s->rx_pkts;
-	d->lost = d->lost + s->lost < d->lost ? UINT64_MAX : d->lost + s->lost;
+	d->tx_pkts = hl_counts_sat_add(d->tx_pkts, s->tx_pkts);
+	d->rx_pkts = hl_counts_sat_add(d->rx_pkts, s->rx_pkts);
+	d->lost = hl_counts_sat_add(d->lost, s->lost);
 }
 
 static inline bool

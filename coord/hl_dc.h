@@ -225,7 +225,7 @@ const struct hl_dc_job *hl_dc_job_find(const struct hl_dc_mgr *m, uint64_t job);
  *  0 for a job not led here. */
 uint32_t hl_dc_job_ppm(const struct hl_dc_mgr *m, uint64_t job);
 /** Packet counts of a job's COMPLETED workflows, summed (each counted once: the slice whose
- *  result completed it). Zero for a job not led here. */
+ *  result completed it). Zero for NULL. */
 struct hl_counts hl_dc_job_totals(const struct hl_dc_job *j);
 
 /** True if this manager finished job recently (tombstone): it answers repeats itself. */

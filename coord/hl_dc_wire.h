@@ -75,5 +75,9 @@ int hl_cwire_fail(struct hl_wire_err *err, int rc, unsigned type, unsigned key, 
         uint64_t actual, uint64_t limit);
 /** int32 error code <-> the wire's positive code. */
 int hl_cwire_code_put(int32_t code, uint64_t *v);
+/** Packet counts in a stream_result record (workflow_result, job_result and status_push
+ *  `totals`): the record's tx_pkts, rx_pkts and lost, nothing else. */
+void hl_cwire_counts_put(struct hl_rec_stream_result *w, const struct hl_counts *c);
+struct hl_counts hl_cwire_counts_get(const struct hl_rec_stream_result *w);
 
 #endif

@@ -19,6 +19,7 @@
 #include "hl_lease.h"
 #include "hl_prng.h"
 #include "hl_pushlog.h"
+#include "hl_ring_buf.h"
 #include "hl_retry.h"
 
 #define HL_GATE_MAX_GATES 3
@@ -97,6 +98,10 @@ struct hl_gate_rec {
 	struct hl_counts dc_totals[HL_GATE_JOB_DCS]; /* per DC, from its final result */
 	uint8_t nrep; /* reporter outcomes, append-only: index = identity for the client */
 	struct hl_gate_report rep[HL_GATE_JOB_REPORTS];
+};
+
+struct hl_gate_tomb {
+	uint64_t job, expires_ns;
 };
 
 struct hl_gmsg {
@@ -204,11 +209,8 @@ struct hl_gate {
 	/* Finished jobs (their final reached the client, their record forgotten): a record of one
 	 * that a gate brings back after missing the forget is not led again (on_orphan, fetch). */
 	struct hl_idmap tomb_map;
-	struct hl_gate_tomb {
-		uint64_t job, expires_ns;
-	} * tomb;
-	uint32_t tomb_head, tomb_len;
-	uint64_t n_tomb_evicted, n_resurrect_refused;
+	struct hl_ring_buf *tombs; /* struct hl_gate_tomb, oldest first; EVICT when full */
+	uint64_t n_resurrect_refused;
 	struct hl_idmap cmap;
 	struct hl_gate_cache *cache;
 	struct hl_gate_dc dcs[HL_GATE_MAX_DCS];
@@ -244,6 +246,8 @@ bool hl_gate_holds(const struct hl_gate *g, uint64_t job);
 uint64_t hl_gate_retained(const struct hl_gate *g, bool with_idem);
 /** Finished jobs remembered (tombstones; bounded by max_jobs, expire after tomb_ttl_ns). */
 uint32_t hl_gate_tombs(const struct hl_gate *g);
+/** Tombstones dropped before their time to make room (counted by the ring). */
+uint64_t hl_gate_tombs_evicted(const struct hl_gate *g);
 static inline uint32_t
 hl_gate_jobs(const struct hl_gate *g)
 {

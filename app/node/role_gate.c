@@ -469,7 +469,7 @@ hl_rgate_counters(struct hl_node_counter *out, uint32_t cap)
 	        {"gate_retained", gate_on ? hl_gate_retained(&gate, false) : 0},
 	        {"gate_tombs", gate_on ? hl_gate_tombs(&gate) : 0},
 	        {"gate_resurrections_refused_total", gate_on ? gate.n_resurrect_refused : 0},
-	        {"gate_tombs_evicted_total", gate_on ? gate.n_tomb_evicted : 0},
+	        {"gate_tombs_evicted_total", gate_on ? hl_gate_tombs_evicted(&gate) : 0},
 	        {"gate_messages_out_total", ctr.gmsg_out},
 	        {"gate_encode_errors_total", ctr.gmsg_encode_err},
 	        {"gate_submits_total", ctr.submits},

@@ -186,18 +186,28 @@ def fabric_loss(c, gates, mgrs, wrks):
             c.clear_netem(n)
 
 
+def job_leader_of_running_job(c, mgrs, wrks, what):
+    """Once a submitted job runs on a worker: its job-leader manager, the other managers and
+    their takeover counters (a takeover by one of them is the failover)."""
+    c.wait_for(lambda: running_on(c, mgrs, "dc_jobs_led") is not None and
+               running_on(c, wrks, "worker_slices_held") is not None,
+               "%s: the job runs" % what, timeout=min(c.left(), 30))
+    victim = running_on(c, mgrs, "dc_jobs_led")
+    rest = [m for m in mgrs if m is not victim]
+    return victim, rest, {m.name: metric(c, m, "dc_takeovers_total") for m in rest}
+
+
+def took_over(c, rest, before):
+    return any(metric(c, m, "dc_takeovers_total") > before[m.name] for m in rest)
+
+
 def cp_partition(c, gates, mgrs, wrks):
     """The job-leader manager cut off entirely, alive: its fabric on a bridge of its own (SWIM)
     and its management address dropped (node links, nftables). The DC re-leases the job to
     another manager; the cut-off one, hearing nobody, lets the job go when its own lease runs
     out. Healed, it is fenced wherever it still writes and the job completes once."""
     p, out = submit(c, gates[0], "cpart", 8)
-    c.wait_for(lambda: running_on(c, mgrs, "dc_jobs_led") is not None and
-               running_on(c, wrks, "worker_slices_held") is not None,
-               "cp-partition: the job runs", timeout=min(c.left(), 30))
-    victim = running_on(c, mgrs, "dc_jobs_led")
-    rest = [m for m in mgrs if m is not victim]
-    before = {m.name: metric(c, m, "dc_takeovers_total") for m in rest}
+    victim, rest, before = job_leader_of_running_job(c, mgrs, wrks, "cp-partition")
     print("cp-partition: cutting %s (leads the job) off the fabric and the control plane" %
           victim.name)
     c.partition([victim])
@@ -206,8 +216,7 @@ def cp_partition(c, gates, mgrs, wrks):
     time.sleep(1)  # frames already in the victim's socket buffers are read
     frames = c.metrics(victim).value("hyperline_peer_frames_in_total")
     try:
-        c.wait_for(lambda: any(metric(c, m, "dc_takeovers_total") > before[m.name]
-                               for m in rest),
+        c.wait_for(lambda: took_over(c, rest, before),
                    "cp-partition: another manager took the job over", timeout=min(c.left(), 40))
         took = time.monotonic() - t0
         c.wait_for(lambda: metric(c, victim, "dc_jobs_led") == 0,
@@ -266,19 +275,13 @@ def pause(c, gates, mgrs, wrks):
     manager, which rebuilds it and goes on. SIGCONT: the old leader wakes with a deposed token,
     is fenced wherever it still writes, leads nothing, and the job completes once."""
     p, out = submit(c, gates[0], "pause", 8)
-    c.wait_for(lambda: running_on(c, mgrs, "dc_jobs_led") is not None and
-               running_on(c, wrks, "worker_slices_held") is not None,
-               "pause: the job runs", timeout=min(c.left(), 30))
-    victim = running_on(c, mgrs, "dc_jobs_led")
-    rest = [m for m in mgrs if m is not victim]
-    before = {m.name: metric(c, m, "dc_takeovers_total") for m in rest}
+    victim, rest, before = job_leader_of_running_job(c, mgrs, wrks, "pause")
     deposed = metric(c, victim, "dc_deposed_total")
     print("pause: SIGSTOP %s (leads the job)" % victim.name)
     victim.stop()
     try:
         t0 = time.monotonic()
-        c.wait_for(lambda: any(metric(c, m, "dc_takeovers_total") > before[m.name]
-                               for m in rest),
+        c.wait_for(lambda: took_over(c, rest, before),
                    "pause: another manager took the job over", timeout=min(c.left(), 40))
         print("pause: taken over %.1f s after the SIGSTOP" % (time.monotonic() - t0))
         time.sleep(2)
@@ -464,8 +467,7 @@ def run():
                 victim = running_on(c, mgrs, "dc_jobs_led")
                 rest = [m for m in mgrs if m is not victim]
                 before = {m.name: metric(c, m, "dc_takeovers_total") for m in rest}
-                acting = lambda: any(metric(c, m, "dc_takeovers_total") > before[m.name]
-                                     for m in rest)
+                acting = lambda: took_over(c, rest, before)
                 tier = "DC job-leader manager"
             elif sc == "dcleader-kill":
                 victim = lead

@@ -415,6 +415,17 @@ test_merge_forward_and_cleanup(void **state)
 	advance(21 * S); /* the tombstones expire */
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(hl_gate_tombs(&G[i]), 0);
+	/* bounded by max_jobs (64): the 65th forget drops the oldest tombstone, counted */
+	for (uint64_t job = 1000; job < 1065; job++) {
+		struct hl_gmsg f = {.type = HL_GM_REC_FORGET, .from = 2, .to = 1, .job = job};
+		(void)hl_gate_recv(&G[0], &f, now);
+	}
+	assert_int_equal(hl_gate_tombs(&G[0]), 64);
+	assert_int_equal(hl_gate_tombs_evicted(&G[0]), 1);
+	assert_int_equal(hl_idmap_count(&G[0].tomb_map), 64);
+	assert_int_equal(hl_idmap_find(&G[0].tomb_map, 1000), HL_IDMAP_NONE);
+	assert_int_not_equal(hl_idmap_find(&G[0].tomb_map, 1064), HL_IDMAP_NONE);
+	pump();
 	teardown_gates();
 }
 
