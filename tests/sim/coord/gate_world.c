@@ -129,7 +129,17 @@ send_msg(struct gw_world *w, const struct hl_gmsg *m)
 		        (unsigned long long)m->seq, m->status, m->rec.final);
 	struct gw_ev e = {.to = m->to, .m = *m};
 
-	if (m->type < 64 && (w->drop_mask & (1ull << m->type)) && m->to == w->drop_to) {
+	if (m->type == HL_GM_TRANSFER_REQ && m->job < GW_MAX_JOBS &&
+	        ++w->handoffs[m->job] > GW_MAX_HANDOFFS) {
+		/* a job whose client is gone must end, not travel between gates forever */
+		char b[96];
+		snprintf(b, sizeof(b), "job %llu: handed off %u times", (unsigned long long)m->job,
+		        w->handoffs[m->job]);
+		violate(w, b);
+	}
+
+	if (m->type < 64 && (w->drop_mask & (1ull << m->type)) &&
+	        (m->to == w->drop_to || w->drop_to == UINT64_MAX)) {
 		w->n_dropped++;
 		return;
 	}
@@ -267,6 +277,15 @@ client_of(struct gw_world *w, uint64_t id)
 	return NULL;
 }
 
+static bool
+any_silent_dc(const struct gw_world *w)
+{
+	for (int i = 0; i < w->o.ndcs; i++)
+		if (w->dc[i].silent)
+			return true;
+	return false;
+}
+
 static void
 client_drain(struct gw_world *w, struct gw_client *c)
 {
@@ -336,6 +355,14 @@ client_drain(struct gw_world *w, struct gw_client *c)
 		}
 		w->final_status[job] = st;
 		w->ndelivered++;
+		if (st == HL_WS_TIMEOUT && !any_silent_dc(w)) {
+			/* every DC here finishes what it accepts: a TIMEOUT means a finished DC's
+			 * result was refused or never asked for (issue 14) */
+			char b[128];
+			snprintf(b, sizeof(b), "job %llu: TIMEOUT although no DC is silent",
+			        (unsigned long long)job);
+			violate(w, b);
+		}
 		(void)hl_gclient_forget(&c->c, job);
 	}
 	if (w->probe_job != 0 && w->probe_told_at == 0) {

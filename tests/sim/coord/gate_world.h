@@ -23,6 +23,9 @@ struct cw_world;
 #define GW_QMAX 65536
 #define GW_S 1000000000ull
 #define GW_MS 1000000ull
+/* Hand-offs one job may see: every other gate once per lease lineage, a few lineages (a tier
+ * leader change re-leases a job); beyond it the job travels forever (a violation). */
+#define GW_MAX_HANDOFFS 8
 
 struct gw_gate {
 	uint64_t id;
@@ -118,7 +121,7 @@ struct gw_world {
 	uint64_t probe_job, probe_token, probe_told_at;
 	/* drop every message whose type bit (1 << type) is set, to this node: lost acks/pushes */
 	uint64_t drop_mask;
-	uint64_t drop_to;
+	uint64_t drop_to; /* UINT64_MAX: to anyone */
 	/* per job, what the application saw (checked in order, once): updates by (token, seq),
 	 * reporter outcomes by (dc, type), the last progress before the final */
 	uint64_t upd_token[GW_MAX_JOBS], upd_seq[GW_MAX_JOBS];
@@ -127,6 +130,7 @@ struct gw_world {
 	uint32_t last_ppm[GW_MAX_JOBS]; /* last PROGRESS update before the final */
 	uint64_t nupdates, nprogress, nreports_seen, nreports_failed, n_dropped;
 	uint32_t dc_starts[GW_MAX_JOBS]; /* fresh starts at the stand-in DCs */
+	uint32_t handoffs[GW_MAX_JOBS]; /* TRANSFER_REQs sent for the job (bounded) */
 	/* P6 probe: every progress update a client's application gets (exp_p6) */
 	void (*on_progress)(void *arg, uint64_t job, uint32_t ppm, uint64_t t_ns);
 	void *progress_arg;
