@@ -22,6 +22,17 @@ hl_elect_cfg_default(struct hl_elect_cfg *cfg)
 	cfg->stepdown_failures = 3;
 }
 
+void
+hl_elect_cfg_fast(struct hl_elect_cfg *cfg)
+{
+	hl_elect_cfg_default(cfg);
+	cfg->heartbeat_ns = 500 * MS;
+	cfg->lease_ns = 2 * SEC;
+	cfg->election_timeout_ns = 2 * SEC;
+	cfg->election_jitter_ns = 1 * SEC;
+	cfg->prevote_timeout_ns = 1 * SEC;
+}
+
 static int
 member_index(const struct hl_elect *e, uint64_t id)
 {
@@ -418,6 +429,29 @@ hl_elect_tick(struct hl_elect *e, uint64_t now_ns)
 		e->deadline_ns = now_ns + election_delay(e);
 		return 0;
 	}
+	return 0;
+}
+
+int
+hl_elect_peer_dead(struct hl_elect *e, uint64_t id, uint64_t now_ns)
+{
+	if (member_index(e, id) < 0)
+		return -ENOENT;
+	if (e->role != HL_ELECT_FOLLOWER || e->leader != id)
+		return 0;
+	/* Only the timer moves: votes still wait for heard_until_ns (the dead leader's lease as
+	 * seen here), so a falsely-dead leader's lease stays disjoint from the next one. Every
+	 * survivor heard the same last heartbeat, so their leases run out together: they stand in
+	 * the order of the configured members (the dead leader skipped), a slot apart, or they
+	 * split the vote and wait out election timeouts. */
+	uint64_t slot = e->cfg.election_jitter_ns / 2, rank = 0;
+	for (uint32_t i = 0; i < e->cfg.nmembers && e->cfg.members[i] != e->cfg.self; i++)
+		rank += e->cfg.members[i] != id;
+	uint64_t at = (now_ns > e->heard_until_ns ? now_ns : e->heard_until_ns) + rank * slot +
+	              hl_prng_below(&e->rng, slot / 8 + 1);
+	if (at < e->deadline_ns)
+		e->deadline_ns = at;
+	e->n_leader_dead++;
 	return 0;
 }
 

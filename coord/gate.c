@@ -23,6 +23,7 @@ hl_gate_cfg_default(struct hl_gate_cfg *cfg)
 	cfg->resend_ns = 1 * SEC;
 	cfg->push_period_ns = 250 * MS;
 	cfg->tomb_ttl_ns = 3600 * SEC;
+	cfg->final_keep_ns = 300 * SEC;
 	hl_lease_cfg_default(&cfg->lease);
 	hl_retry_cfg_default(&cfg->retry);
 }
@@ -368,6 +369,7 @@ replicate(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
 	int rc;
 
 	j->rec.version++;
+	j->rec.leader = g->cfg.self;
 	rc = hl_jrec_store_put(
 	        &g->store, j->rec.job, j->rec.token, j->rec.version, &j->rec, sizeof(j->rec));
 	if (rc < 0 && rc != -EALREADY)
@@ -673,6 +675,10 @@ on_grant(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		/* Re-granted to us under a greater token (adoption): fence the stores with it. */
 		if (m->token > j->rec.token) {
 			j->rec.token = m->token;
+			/* Every DC accepted the old token: each must be told the new one (DC_SUBMIT
+			 * until it accepts it), or its result is refused as stale and the job
+			 * times out although the DC finished it (issue 14). */
+			memset(j->dc_accepted, 0, sizeof(j->dc_accepted));
 			if (j->phase == HL_GJ_PUSHING)
 				j->phase = HL_GJ_FINAL_REPL;
 			else if (j->phase == HL_GJ_RUNNING)
@@ -704,6 +710,7 @@ on_grant(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 	}
 	/* Re-issue or transfer: rebuild from the latest record of a quorum (design.md §6). */
 	g->n_takeovers++;
+	j->handoffs = m->kind == HL_GK_TRANSFER ? (uint32_t)m->seq : 0;
 	j->rec.job = m->job;
 	j->rec.token = m->token;
 	j->phase = HL_GJ_FETCH;
@@ -723,11 +730,11 @@ on_grant(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 
 /* ---- tier leader ---- */
 
-static void
+static struct hl_gmsg *
 note_leader(struct hl_gate *g, const struct hl_lease_grant *gr, uint8_t kind,
         const struct hl_gate_rec *rec, uint64_t now_ns)
 {
-	struct hl_gmsg *m = gout(g, HL_GM_GRANT, gr->holder, gr->job);
+	struct hl_gmsg *m = gout(g, HL_GM_GRANT, gr->holder, gr->job), *grant = m;
 
 	m->kind = kind;
 	m->token = gr->token;
@@ -741,6 +748,7 @@ note_leader(struct hl_gate *g, const struct hl_lease_grant *gr, uint8_t kind,
 		n->token = gr->token;
 	}
 	cache_put(g, gr->job, gr->holder, gr->token, now_ns);
+	return grant;
 }
 
 static bool
@@ -864,15 +872,17 @@ on_transfer_req(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		        (unsigned long long)m->job, (unsigned long long)m->from, hl_errname(rc));
 		return;
 	}
-	note_leader(g, &gr, HL_GK_TRANSFER, NULL, now_ns);
+	/* the hand-off count travels with the job (bounded: see the final push retries) */
+	note_leader(g, &gr, HL_GK_TRANSFER, NULL, now_ns)->seq = m->seq;
 }
 
 /* A record of a job nobody leads (its leader died with the old tier leader, or never renewed
  * here): lease it again once the grace is over, so no acknowledged job is lost. */
 static void
-on_orphan(struct hl_gate *g, uint64_t from, uint64_t job, uint64_t now_ns)
+on_orphan(struct hl_gate *g, uint64_t from, uint64_t job, uint64_t leader, uint64_t now_ns)
 {
 	struct hl_lease_grant gr;
+	bool fast = false;
 
 	if (!is_tier_leader(g))
 		return;
@@ -885,10 +895,27 @@ on_orphan(struct hl_gate *g, uint64_t from, uint64_t job, uint64_t now_ns)
 			(void)gout(g, HL_GM_REC_FORGET, from, job);
 		return;
 	}
-	if (hl_lease_in_grace(&g->leases, now_ns) || hl_lease_find(&g->leases, job) != NULL)
+	if (hl_lease_find(&g->leases, job) != NULL)
 		return;
+	if (hl_lease_in_grace(&g->leases, now_ns)) {
+		/* A live holder of the old term renews and is adopted; one that SWIM declared dead
+		 * never will, so its job need not wait out the grace (issue 14: failover at
+		 * detection speed). A false death is covered by fencing: the new token is greater,
+		 * the old holder's renewal is refused and every store refuses its writes. */
+		uint32_t bit = gate_bit(g, leader);
+		if (bit == 0 || !(g->dead & bit))
+			return;
+		fast = true;
+	}
 	if (hl_lease_issue(&g->leases, job, 0, now_ns, &gr) == 0) {
 		g->n_orphans++;
+		g->n_fast_orphans += fast;
+		HL_LOG(HL_LOG_INFO, "gate",
+		        "job %llu: record at gate %llu led by nobody (last leader %llu%s): leased "
+		        "to gate %llu",
+		        (unsigned long long)job, (unsigned long long)from,
+		        (unsigned long long)leader, fast ? ", dead" : "",
+		        (unsigned long long)gr.holder);
 		note_leader(g, &gr, HL_GK_REISSUE, NULL, now_ns);
 	}
 }
@@ -1217,6 +1244,8 @@ hl_gate_set_tier_leader(struct hl_gate *g, uint64_t leader, uint32_t term, uint6
 {
 	int rc;
 
+	if (leader != g->tier_leader && leader != 0)
+		g->next_orphan_ns = 0; /* the new tier leader hears of unled records at once */
 	g->tier_leader = leader;
 	if (leader != g->cfg.self || term == 0) {
 		/* Our leader lease may only have lapsed (same term may come back: keep the
@@ -1248,6 +1277,7 @@ void
 hl_gate_peer_dead(struct hl_gate *g, uint64_t gate)
 {
 	g->dead |= gate_bit(g, gate);
+	g->next_orphan_ns = 0; /* its jobs: reported (or leased) at the next tick */
 	(void)hl_lease_member_remove(&g->leases, gate);
 }
 
@@ -1554,8 +1584,9 @@ hl_gate_recv(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		break;
 	case HL_GM_REC_PUT: {
 		struct hl_gmsg *a;
-		rc = hl_jrec_store_put(
-		        &g->store, m->job, m->token, m->version, &m->rec, sizeof(m->rec));
+		struct hl_gate_rec r = m->rec;
+		r.leader = m->from; /* the writer is the job leader (not on the wire) */
+		rc = hl_jrec_store_put(&g->store, m->job, m->token, m->version, &r, sizeof(r));
 		a = gout(g, HL_GM_REC_ACK, m->from, m->job);
 		a->version = m->version;
 		a->token = m->token;
@@ -1627,7 +1658,7 @@ hl_gate_recv(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		on_leader_query(g, m, now_ns);
 		break;
 	case HL_GM_ORPHAN:
-		on_orphan(g, m->from, m->job, now_ns);
+		on_orphan(g, m->from, m->job, m->leader, now_ns);
 		break;
 	case HL_GM_KEY_FETCH:
 		on_key_fetch(g, m, now_ns);
@@ -1678,6 +1709,52 @@ tier_tick(struct hl_gate *g, uint64_t now_ns)
 		submit_ack(g, ie.waiter, ie.job, code, e != NULL ? e->holder : 0,
 		        e != NULL ? e->token : 0);
 	}
+}
+
+static bool
+client_is_dead_gate(const struct hl_gate *g, uint64_t client)
+{
+	uint32_t bit = gate_bit(g, client);
+
+	return bit != 0 && (g->dead & bit) != 0;
+}
+
+/* The final push gave up (retry budget spent). A peer gate may reach the client where we could
+ * not, so the job is handed on, but at most once to every other gate: past that, or when the
+ * client is a gate SWIM declared dead (an entry gate is hlctl's client of the tier), the job
+ * stays here and keeps pushing until final_keep_ns after it first gave up (a client that comes
+ * back and registers gets the final by replay), then ends undelivered: counted, logged, its
+ * record forgotten like any finished job. Returns true when the job stays (or ended) here. */
+static bool
+final_undeliverable(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
+{
+	bool dead_client = client_is_dead_gate(g, j->rec.client);
+
+	if (!dead_client && g->cfg.ngates > 1 && g->tier_leader != 0 &&
+	        j->handoffs + 1 < g->cfg.ngates)
+		return false;
+	if (j->keep_until_ns == 0) {
+		j->keep_until_ns = now_ns + g->cfg.final_keep_ns;
+		HL_LOG(HL_LOG_WARN, "gate",
+		        "job %llu: final unacked by client %llu (%s, %u hand-offs): kept here "
+		        "%llu s for the client to come back",
+		        (unsigned long long)j->rec.job, (unsigned long long)j->rec.client,
+		        dead_client ? "a dead gate" : "unreachable", j->handoffs,
+		        (unsigned long long)(g->cfg.final_keep_ns / SEC));
+	}
+	if (now_ns >= j->keep_until_ns) {
+		g->n_finals_undelivered++;
+		HL_LOG(HL_LOG_WARN, "gate",
+		        "job %llu: final (status %u) never acked by client %llu: job ended "
+		        "undelivered",
+		        (unsigned long long)j->rec.job, j->rec.final,
+		        (unsigned long long)j->rec.client);
+		forget_finished(g, j->rec.job, now_ns);
+		job_free(g, j, true);
+		return true;
+	}
+	(void)hl_retry_track(&g->pushes, j->rec.job, j->rec.client, now_ns);
+	return true;
 }
 
 void
@@ -1767,18 +1844,16 @@ hl_gate_tick(struct hl_gate *g, uint64_t now_ns)
 				(void)push(g, j, HL_PUSH_K_RESULT, j->final_seq);
 				continue;
 			}
-			if (g->cfg.ngates == 1 || g->tier_leader == 0) {
-				/* nobody to hand it to: keep trying, visibly */
-				(void)hl_retry_track(&g->pushes, j->rec.job, j->rec.client, now_ns);
+			if (final_undeliverable(g, j, now_ns))
 				continue;
-			}
 			HL_LOG(HL_LOG_WARN, "gate",
 			        "job %llu: final push to client %llu unacked after %u sends: "
-			        "handing the job to a peer gate",
+			        "handing the job to a peer gate (hand-off %u)",
 			        (unsigned long long)j->rec.job, (unsigned long long)j->rec.client,
-			        g->cfg.retry.max_attempts);
+			        g->cfg.retry.max_attempts, j->handoffs + 1);
 			struct hl_gmsg *m = gout(g, HL_GM_TRANSFER_REQ, g->tier_leader, j->rec.job);
 			m->token = j->rec.token;
+			m->seq = j->handoffs + 1;
 			g->n_handoffs++;
 			job_free(g, j, false);
 		}
@@ -1796,10 +1871,15 @@ hl_gate_tick(struct hl_gate *g, uint64_t now_ns)
 			if (r->job == 0 || hl_idmap_find(&g->store.map, r->job) != s ||
 			        job_get(g, r->job) != NULL)
 				continue;
+			uint64_t last =
+			        r->len == sizeof(struct hl_gate_rec)
+			                ? ((const struct hl_gate_rec *)(const void *)r->body)
+			                          ->leader
+			                : 0;
 			if (is_tier_leader(g))
-				on_orphan(g, g->cfg.self, r->job, now_ns);
+				on_orphan(g, g->cfg.self, r->job, last, now_ns);
 			else
-				(void)gout(g, HL_GM_ORPHAN, g->tier_leader, r->job);
+				gout(g, HL_GM_ORPHAN, g->tier_leader, r->job)->leader = last;
 		}
 	}
 	if (now_ns >= g->next_cache_sweep_ns) {

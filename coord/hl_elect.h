@@ -30,6 +30,11 @@ struct hl_elect_cfg {
 
 /** Defaults from scenarios.md §1.1; members/self left for the caller. */
 void hl_elect_cfg_default(struct hl_elect_cfg *cfg);
+/** Timing for a tier whose failover must follow SWIM detection (the gate tier: a new tier
+ *  leader within about a second of the old one's death being detected, with
+ *  hl_elect_peer_dead): heartbeat 500 ms, leader lease 2 s, election timeout 2 s + U(0, 1 s),
+ *  pre-vote timeout 1 s; the rest as the default. */
+void hl_elect_cfg_fast(struct hl_elect_cfg *cfg);
 
 enum hl_elect_role {
 	HL_ELECT_FOLLOWER,
@@ -100,6 +105,7 @@ struct hl_elect {
 	uint64_t n_nonmember;
 	uint64_t n_outbox_full;
 	uint64_t n_stepdowns;
+	uint64_t n_leader_dead; /* elections brought forward by SWIM declaring the leader dead */
 };
 
 /** Start as follower with the persisted (term, voted_for). -EINVAL if self is not among the
@@ -113,6 +119,11 @@ int hl_elect_recv(struct hl_elect *e, const struct hl_elect_msg *m, uint64_t now
 
 /** Timers. Call at hl_elect_next_deadline() or later. */
 int hl_elect_tick(struct hl_elect *e, uint64_t now_ns);
+
+/** SWIM declared member id dead. If it is the leader this follower follows, the election
+ *  starts as soon as the leader's lease has run out here (not after the election timeout).
+ *  -ENOENT if id is not a member. */
+int hl_elect_peer_dead(struct hl_elect *e, uint64_t id, uint64_t now_ns);
 
 /** Local health multiplier (Lifeguard LHM) changed; a leader above max_lhm steps down. */
 int hl_elect_set_lhm(struct hl_elect *e, uint32_t lhm, uint64_t now_ns);

@@ -35,7 +35,8 @@ enum hl_gmsg_type {
 	HL_GM_GRANT, /* tier leader -> holder gate: job, token, kind (issue/renew/reissue/transfer) */
 	HL_GM_RENEW, /* holder -> tier leader: job, token */
 	HL_GM_RELEASE, /* job leader -> tier leader at job end: job, token */
-	HL_GM_TRANSFER_REQ, /* job leader -> tier leader: hand job to `leader` (push gave up) */
+	HL_GM_TRANSFER_REQ, /* job leader -> tier leader: hand job on (push gave up); seq = the
+			     * job's hand-off count (the GRANT of kind TRANSFER carries it on) */
 	HL_GM_LEADER_NOTE, /* tier leader -> all gates: job, leader, token (fills leader caches) */
 	HL_GM_COMMITTED, /* job leader -> tier leader: first record version committed: key */
 	HL_GM_REC_PUT, /* job leader -> gates: rec (token, version) */
@@ -53,7 +54,8 @@ enum hl_gmsg_type {
 	HL_GM_REGISTER, /* client -> job leader: job, seq = last seen under token */
 	HL_GM_LEADER_QUERY, /* client -> any gate: job */
 	HL_GM_LEADER_ANSWER, /* gate -> client: job, leader, token; code NOT_LEADER = ask `leader` */
-	HL_GM_ORPHAN, /* gate -> tier leader: I store a record of job and lead it not: lease it */
+	HL_GM_ORPHAN, /* gate -> tier leader: I store a record of job and lead it not: lease it;
+		       * leader = the record's last writer */
 	/* C.2 key sync: a new tier leader learns every stored key before it takes submissions */
 	HL_GM_KEY_FETCH, /* tier leader -> gate: keys of records with job > seq; token = term */
 	HL_GM_KEY_DATA, /* gate -> tier leader: kind 0 = entry (job, rec.key, rec.client, leader,
@@ -98,6 +100,10 @@ struct hl_gate_rec {
 	struct hl_counts dc_totals[HL_GATE_JOB_DCS]; /* per DC, from its final result */
 	uint8_t nrep; /* reporter outcomes, append-only: index = identity for the client */
 	struct hl_gate_report rep[HL_GATE_JOB_REPORTS];
+	/* The gate that wrote this version (its job leader): set by the writer, and by a store
+	 * from the REC_PUT's sender; not on the wire. An orphaned record whose leader is dead is
+	 * leased again without waiting for a new tier leader's grace. */
+	uint64_t leader;
 };
 
 struct hl_gate_tomb {
@@ -132,6 +138,8 @@ struct hl_gate_cfg {
 	uint64_t resend_ns; /* record puts, fetches, DC submits, key sync pages; 1 s */
 	uint64_t push_period_ns; /* progress pushes are batched this long; 250 ms */
 	uint64_t tomb_ttl_ns; /* finished jobs remembered (FIFO of max_jobs, oldest evicted); 1 h */
+	uint64_t final_keep_ns; /* a final no client acks is kept (pushed) this long, then the job
+				 * ends undelivered; 300 s */
 	struct hl_lease_cfg lease;
 	struct hl_retry_cfg retry;
 };
@@ -161,6 +169,8 @@ struct hl_gate_job {
 	uint32_t ppm_pushed; /* merged ppm last pushed */
 	uint8_t nrep_done; /* reporter outcomes acked and pushed (their version committed) */
 	bool prog_dirty;
+	uint32_t handoffs; /* final-push hand-offs this job had (travels in TRANSFER_REQ/GRANT) */
+	uint64_t keep_until_ns; /* final unacked past every hand-off: kept until then */
 };
 
 struct hl_gate_dc {
@@ -223,6 +233,8 @@ struct hl_gate {
 	        n_takeovers, n_redirects, n_orphans;
 	uint64_t n_keys_learned, n_not_ready, n_progress_pushes, n_reports, n_dup_reports,
 	        n_reports_full;
+	uint64_t n_finals_undelivered; /* jobs ended with a final no client acked */
+	uint64_t n_fast_orphans; /* orphans leased in the grace: their recorded leader is dead */
 };
 
 int hl_gate_init(struct hl_gate *g, const struct hl_gate_cfg *cfg, struct hl_prng *rng);

@@ -264,7 +264,11 @@ void
 hl_rgate_member(const struct hl_member *m, bool was_alive, uint64_t now)
 {
 	(void)was_alive;
-	(void)now;
+	if (elect_on && (m->roles & HL_ROLE_GATE) && !m->alive) {
+		/* the tier leader's death starts the election once its lease ran out here */
+		(void)hl_elect_peer_dead(&el, m->id, now);
+		elect_drain();
+	}
 	if (!gate_on)
 		return;
 	if (m->roles & HL_ROLE_GATE) {
@@ -386,7 +390,7 @@ hl_rgate_start(char *err, size_t errlen)
 	if (p->n_gates > 0) {
 		if ((rc = hl_roles_term_load("gate-term", &term, &vote, err, errlen)) < 0)
 			return rc;
-		hl_elect_cfg_default(&cfg);
+		hl_elect_cfg_fast(&cfg); /* failover at detection speed (issue 14) */
 		cfg.self = p->node_id;
 		cfg.nmembers = p->n_gates;
 		memcpy(cfg.members, p->gates, p->n_gates * sizeof(p->gates[0]));

@@ -182,7 +182,7 @@ gate_start(struct gw_world *w, struct gw_gate *g)
 	}
 	for (int i = 0; i < w->o.ndcs; i++)
 		(void)hl_gate_dc_set(&g->g, w->dc[i].id, true, 100);
-	hl_elect_cfg_default(&ec);
+	hl_elect_cfg_fast(&ec); /* as the node's gate tier (role_gate.c) */
 	ec.self = g->id;
 	ec.nmembers = (uint32_t)w->o.ngates;
 	for (int i = 0; i < w->o.ngates; i++)
@@ -669,9 +669,10 @@ tick_all(struct gw_world *w)
 		for (int i = 0; i < w->o.ngates; i++) {
 			if (!w->gt[i].up || w->gt[i].id == w->det[k].gate)
 				continue;
-			if (w->det[k].dead)
+			if (w->det[k].dead) {
 				hl_gate_peer_dead(&w->gt[i].g, w->det[k].gate);
-			else
+				(void)hl_elect_peer_dead(&w->gt[i].el, w->det[k].gate, w->now);
+			} else
 				hl_gate_peer_alive(&w->gt[i].g, w->det[k].gate);
 		}
 		w->det[k] = w->det[--w->ndet];

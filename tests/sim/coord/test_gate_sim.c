@@ -22,8 +22,8 @@
 
 static struct gw_world W;
 
-/* detection (1.5 s oracle) + election of the next tier leader (measured ~1.5 s) + 1 s */
-#define W_TIER_FAILOVER_BOUND_NS (4500 * MS)
+/* issue 14's target: SWIM detection (the world's oracle, 1.5 s) + 1 s */
+#define W_TIER_FAILOVER_BOUND_NS (1500 * MS + 1 * S)
 
 static void
 run_ok(uint64_t ns)
@@ -428,9 +428,11 @@ tier_kill_case(enum tk_phase ph, bool together, uint64_t seed)
 		run_ok(500 * MS); /* accepts still lost for a while after the kill */
 	W.drop_mask = 0;
 	/* failover: a gate acting for the job under a greater token */
-	uint64_t acted = 0;
+	uint64_t acted = 0, elected = 0;
 	for (int k = 0; k < 600 && acted == 0; k++) {
 		int h = gw_job_leader(&W, job);
+		if (elected == 0 && gw_tier_leader(&W) >= 0)
+			elected = W.now;
 		if (h >= 0) {
 			uint32_t s = hl_idmap_find(&W.gt[h].g.jmap, job);
 			if (s != HL_IDMAP_NONE && W.gt[h].g.jobs[s].rec.token > tok0 &&
@@ -448,8 +450,10 @@ tier_kill_case(enum tk_phase ph, bool together, uint64_t seed)
 	assert_int_equal(W.final_status[job], HL_WS_COMPLETED);
 	assert_int_equal(gw_dc_starts(&W, job), 1);
 	uint64_t took = acted - t_kill;
-	print_message("tier leader killed while %s, job leader %s: new token acting after %.2f s\n",
-	        tk_name[ph], together ? "killed with it" : "survives", (double)took / 1e9);
+	print_message("tier leader killed while %s, job leader %s: next tier leader after %.2f s, "
+	              "new token acting after %.2f s\n",
+	        tk_name[ph], together ? "killed with it" : "survives",
+	        elected != 0 ? (double)(elected - t_kill) / 1e9 : -1.0, (double)took / 1e9);
 	if (together && took > TK_WORST_NS)
 		TK_WORST_NS = took;
 	assert_nothing_retained();
@@ -465,7 +469,6 @@ test_tier_leader_killed_in_every_phase(void **state)
 		for (int together = 0; together < 2; together++)
 			tier_kill_case((enum tk_phase)ph, together != 0,
 			        300 + (uint64_t)ph * 2 + (uint64_t)together);
-	/* detection (1.5 s oracle) + a new tier leader's election + 1 s */
 	print_message("worst failover with the job leader killed too: %.2f s\n",
 	        (double)TK_WORST_NS / 1e9);
 	assert_true(TK_WORST_NS <= W_TIER_FAILOVER_BOUND_NS);
