@@ -26,9 +26,9 @@ void
 hl_elect_cfg_fast(struct hl_elect_cfg *cfg)
 {
 	hl_elect_cfg_default(cfg);
-	cfg->heartbeat_ns = 500 * MS;
-	cfg->lease_ns = 2 * SEC;
-	cfg->election_timeout_ns = 2 * SEC;
+	cfg->heartbeat_ns = 250 * MS;
+	cfg->lease_ns = 1 * SEC;
+	cfg->election_timeout_ns = 3 * SEC; /* the fallback: SWIM death starts it first */
 	cfg->election_jitter_ns = 1 * SEC;
 	cfg->prevote_timeout_ns = 1 * SEC;
 }

@@ -32,8 +32,9 @@ struct hl_elect_cfg {
 void hl_elect_cfg_default(struct hl_elect_cfg *cfg);
 /** Timing for a tier whose failover must follow SWIM detection (the gate tier: a new tier
  *  leader within about a second of the old one's death being detected, with
- *  hl_elect_peer_dead): heartbeat 500 ms, leader lease 2 s, election timeout 2 s + U(0, 1 s),
- *  pre-vote timeout 1 s; the rest as the default. */
+ *  hl_elect_peer_dead): heartbeat 250 ms, leader lease 1 s, election timeout 3 s +
+ *  U(0, 1 s), pre-vote timeout 1 s; the rest as the default. A leader without a quorum's acks
+ *  for 3 rounds (750 ms) steps down. */
 void hl_elect_cfg_fast(struct hl_elect_cfg *cfg);
 
 enum hl_elect_role {

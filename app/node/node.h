@@ -240,7 +240,7 @@ int hl_roles_start(struct event_base *base, char *err, size_t errlen);
 void hl_roles_stop(void);
 /** Role counters as name/value pairs (Prometheus-safe names); how many were written. */
 uint32_t hl_roles_counters(struct hl_node_counter *out, uint32_t cap);
-#define HL_ROLES_COUNTERS 96
+#define HL_ROLES_COUNTERS 128
 /** Deliver the frames this node sent itself (after a call from outside the roles' loop). */
 void hl_roles_kick(void);
 /** True when this node's client submits go to the cluster (a gate in cluster mode). */

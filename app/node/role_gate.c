@@ -483,6 +483,15 @@ hl_rgate_counters(struct hl_node_counter *out, uint32_t cap)
 	        {"gate_takeovers_total", gate_on ? gate.n_takeovers : 0},
 	        {"gate_dc_timeouts_total", gate_on ? gate.n_dc_timeouts : 0},
 	        {"gate_outbox_full_total", gate_on ? gate.n_out_full : 0},
+	        {"gate_handoffs_total", gate_on ? gate.n_handoffs : 0},
+	        {"gate_finals_undelivered_total", gate_on ? gate.n_finals_undelivered : 0},
+	        {"gate_orphans_leased_total", gate_on ? gate.n_orphans : 0},
+	        {"gate_fast_orphans_total", gate_on ? gate.n_fast_orphans : 0},
+	        {"gate_stale_refused_total", gate_on ? gate.n_stale : 0},
+	        {"gate_dup_results_total", gate_on ? gate.n_dup_results : 0},
+	        {"gate_client_dup_pushes_total", gate_on ? gcl.n_dup_pushes : 0},
+	        {"gate_client_stale_total", gate_on ? gcl.n_stale : 0},
+	        {"gate_tier_leader_dead_total", elect_on ? el.n_leader_dead : 0},
 	};
 	uint32_t n = 0;
 	for (; n < sizeof(c) / sizeof(c[0]) && n < cap; n++)
