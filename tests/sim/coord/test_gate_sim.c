@@ -278,6 +278,46 @@ test_client_disconnect_and_replay(void **state)
 	gw_fini(&W);
 }
 
+/* Issue 14: a client that never comes back (in the node: hlctl's entry gate died). The final
+ * push gives up, the job is handed to each other gate once, then kept final_keep_ns (300 s)
+ * and ends undelivered: counted, its record forgotten, no gate holds it; before the fix it
+ * travelled between the gates every ~3 s forever. */
+static void
+test_client_gone_job_ends(void **state)
+{
+	struct gw_opts o;
+
+	(void)state;
+	gw_opts_default(&o);
+	o.run_ns = 3 * S;
+	start(&o);
+	assert_int_equal(gw_submit(&W, 0, 5, 1), 0);
+	assert_true(run_until_leader(5, 10 * S) >= 0);
+	gw_disconnect_client(&W, 0, 3600 * S);
+	run_ok(200 * S);
+	uint64_t handoffs = 0, undelivered = 0;
+	bool held = false;
+	for (int i = 0; i < W.o.ngates; i++) {
+		handoffs += W.gt[i].g.n_handoffs;
+		held |= hl_gate_holds(&W.gt[i].g, 5);
+	}
+	assert_true(held); /* kept for the client to come back */
+	assert_int_equal(handoffs, (uint64_t)W.o.ngates - 1); /* every other gate once */
+	run_ok(200 * S);
+	handoffs = 0;
+	for (int i = 0; i < W.o.ngates; i++) {
+		handoffs += W.gt[i].g.n_handoffs;
+		undelivered += W.gt[i].g.n_finals_undelivered;
+		assert_false(hl_gate_holds(&W.gt[i].g, 5));
+		assert_int_equal(hl_gate_jobs(&W.gt[i].g), 0);
+	}
+	assert_int_equal(handoffs, (uint64_t)W.o.ngates - 1);
+	assert_int_equal(undelivered, 1);
+	assert_int_equal(W.finals[5], 0);
+	assert_int_equal(gw_dc_starts(&W, 5), 1);
+	gw_fini(&W);
+}
+
 /* The whole chain: 3 gates + the coord_world DC (3 managers, 10 workers, hl_dc, hl_jrec,
  * DC-tier leases), co-simulated. A gate job leader crashes and the DC job leader of another job
  * is killed; every client still gets each final exactly once, and nothing is retained in either
@@ -732,6 +772,7 @@ main(void)
 	        cmocka_unit_test(test_silent_dc_times_out),
 	        cmocka_unit_test(test_gate_job_leader_crash),
 	        cmocka_unit_test(test_client_disconnect_and_replay),
+	        cmocka_unit_test(test_client_gone_job_ends),
 	        cmocka_unit_test(test_gates_over_real_dc),
 	        cmocka_unit_test(test_gate_leader_crash_around_dc_result),
 	        cmocka_unit_test(test_tier_leader_killed_in_every_phase),
