@@ -24,6 +24,7 @@ hl_gate_cfg_default(struct hl_gate_cfg *cfg)
 	cfg->push_period_ns = 250 * MS;
 	cfg->tomb_ttl_ns = 3600 * SEC;
 	cfg->final_keep_ns = 300 * SEC;
+	cfg->catchup_ns = 3 * SEC;
 	hl_lease_cfg_default(&cfg->lease);
 	hl_retry_cfg_default(&cfg->retry);
 }
@@ -241,6 +242,7 @@ tomb_add(struct hl_gate *g, uint64_t job, uint64_t now_ns)
 	tomb_expire(g, now_ns);
 	if (tomb_has(g, job) || job == 0)
 		return;
+	(void)hl_jrec_journal(&g->store, HL_JREC_J_TOMB, job, 0, 0); /* refusal logged, counted */
 	/* Full of live tombstones: the ring drops the oldest (counted) and hands it back, so its
 	 * map entry goes before the new one comes in (map and ring have the same bound). */
 	(void)hl_ring_buf_push(g->tombs, &t, &old);
@@ -725,6 +727,8 @@ on_grant(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 	struct hl_gate_rec r;
 	if (own != NULL && own->len == sizeof(r))
 		memcpy(&r, own->body, sizeof(r));
+	if (g->amnesic && own == NULL)
+		return; /* our empty store proves nothing: a quorum of the others answers */
 	fetch_note(g, j, g->cfg.self, own != NULL && own->len == sizeof(r) ? &r : NULL, now_ns);
 }
 
@@ -1016,7 +1020,8 @@ ks_start(struct hl_gate *g, uint64_t now_ns)
 		memcpy(&rec, r->body, sizeof(rec));
 		learn_key(g, &rec, now_ns);
 	}
-	g->ks_done |= gate_bit(g, g->cfg.self);
+	if (!g->amnesic) /* else our keys may be missing: a quorum of the others is read */
+		g->ks_done |= gate_bit(g, g->cfg.self);
 	for (uint32_t i = 0; i < g->cfg.ngates; i++)
 		if (g->cfg.gates[i] != g->cfg.self)
 			ks_fetch(g, i);
@@ -1032,6 +1037,15 @@ on_key_fetch(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 	uint32_t n = 0;
 	bool more = false;
 
+	if (g->amnesic) {
+		/* our keys may be missing: the tier leader must read them from others */
+		struct hl_gmsg *e = gout(g, HL_GM_KEY_DATA, m->from, 0);
+		e->kind = 1;
+		e->seq = m->seq;
+		e->token = m->token;
+		e->code = -EAGAIN;
+		return;
+	}
 	/* the HL_GATE_KEY_PAGE smallest job ids above the cursor (insertion into a sorted page) */
 	for (uint32_t s = 0; s < g->store.map.max && hl_jrec_store_count(&g->store) > 0; s++) {
 		uint64_t job = g->store.r[s].job;
@@ -1076,8 +1090,8 @@ on_key_data(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 	uint32_t bit = gate_bit(g, m->from), i;
 
 	if (!is_tier_leader(g) || g->keys_ready || m->token != g->term || bit == 0 ||
-	        (g->ks_done & bit))
-		return;
+	        (g->ks_done & bit) || m->code < 0)
+		return; /* code < 0: an amnesic gate; asked again by ks_tick */
 	i = (uint32_t)__builtin_ctz(bit);
 	if (m->seq != g->ks[i].cursor)
 		return; /* an older page */
@@ -1285,6 +1299,8 @@ void
 hl_gate_peer_alive(struct hl_gate *g, uint64_t gate)
 {
 	g->dead &= ~gate_bit(g, gate);
+	g->seen_alive |= gate_bit(g, gate);
+	g->last_alive_ns = g->now_ns;
 	(void)hl_lease_member_set(&g->leases, gate, true);
 	/* A restarted gate lost its record store: give it the current version of every job we
 	 * lead, so the quorum copies survive the next failure. */
@@ -1376,7 +1392,7 @@ leader_of(struct hl_gate *g, uint64_t job, uint64_t now_ns, uint64_t *token)
 static bool
 job_is_over(struct hl_gate *g, uint64_t job, uint64_t now_ns)
 {
-	return is_tier_leader(g) && !hl_lease_in_grace(&g->leases, now_ns) &&
+	return is_tier_leader(g) && !g->amnesic && !hl_lease_in_grace(&g->leases, now_ns) &&
 	       hl_lease_find(&g->leases, job) == NULL && hl_jrec_store_get(&g->store, job) == NULL;
 }
 
@@ -1610,7 +1626,10 @@ hl_gate_recv(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		const struct hl_jrec *r = hl_jrec_store_get(&g->store, m->job);
 		struct hl_gmsg *a = gout(g, HL_GM_REC_DATA, m->from, m->job);
 		a->token = m->token;
-		if (tomb_has(g, m->job))
+		if (g->amnesic)
+			a->code =
+			        -EAGAIN; /* lost our records: not a quorum member until caught up */
+		else if (tomb_has(g, m->job))
 			a->code = -HL_E_NOT_FOUND; /* the job ended: whoever leads it must let go */
 		else if (r != NULL && r->len == sizeof(a->rec))
 			memcpy(&a->rec, r->body, sizeof(a->rec));
@@ -1618,8 +1637,9 @@ hl_gate_recv(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 	}
 	case HL_GM_REC_DATA:
 		j = job_get(g, m->job);
-		if (j == NULL || j->phase != HL_GJ_FETCH || m->token != j->rec.token)
-			break;
+		if (j == NULL || j->phase != HL_GJ_FETCH || m->token != j->rec.token ||
+		        m->code == -EAGAIN)
+			break; /* an amnesic gate does not count: asked again at the next resend */
 		if (m->code == -HL_E_NOT_FOUND) {
 			/* A member remembers the job ended: the record we were given back is stale
 			 * (a gate missed its forget). Forget it everywhere, lead nothing. */
@@ -1765,6 +1785,20 @@ hl_gate_tick(struct hl_gate *g, uint64_t now_ns)
 	struct hl_retry_out ro[32];
 	size_t n;
 
+	g->now_ns = now_ns;
+	if (g->amnesic) {
+		uint32_t others = ((1u << g->cfg.ngates) - 1) & ~gate_bit(g, g->cfg.self);
+		/* caught up: every peer gate came alive here and had catchup_ns to re-send the
+		 * records of the jobs it leads (hl_gate_peer_alive on its side) */
+		if ((g->seen_alive & others & ~g->dead) == others &&
+		        now_ns >= g->last_alive_ns + g->cfg.catchup_ns) {
+			g->amnesic = false;
+			HL_LOG(HL_LOG_INFO, "gate",
+			        "gate %llu: caught up from its peers (%u records): answers fetches "
+			        "again",
+			        (unsigned long long)g->cfg.self, hl_jrec_store_count(&g->store));
+		}
+	}
 	if (is_tier_leader(g)) {
 		tier_tick(g, now_ns);
 		ks_tick(g, now_ns);
@@ -1828,7 +1862,8 @@ hl_gate_tick(struct hl_gate *g, uint64_t now_ns)
 			dc_submit(g, j);
 		else if (j->phase == HL_GJ_FETCH)
 			for (uint32_t i = 0; i < g->cfg.ngates; i++)
-				if (!(j->fetch_from & (1u << i))) {
+				if (!(j->fetch_from & (1u << i)) &&
+				        g->cfg.gates[i] != g->cfg.self) {
 					struct hl_gmsg *f = gout(
 					        g, HL_GM_REC_FETCH, g->cfg.gates[i], j->rec.job);
 					f->token = j->rec.token;
@@ -1920,4 +1955,71 @@ hl_gate_retained(const struct hl_gate *g, bool with_idem)
 	if (with_idem)
 		n += hl_idem_count(&g->idem) + hl_idem_waiting(&g->idem);
 	return n;
+}
+
+void
+hl_gate_set_amnesic(struct hl_gate *g, uint64_t now_ns)
+{
+	g->amnesic = true;
+	g->seen_alive = 0;
+	g->last_alive_ns = g->now_ns = now_ns;
+	HL_LOG(HL_LOG_WARN, "gate",
+	        "gate %llu: durable records lost: out of fetch and key quorums until caught up",
+	        (unsigned long long)g->cfg.self);
+}
+
+int
+hl_gate_restore(struct hl_gate *g, uint8_t op, uint64_t job, uint64_t token, uint64_t version,
+        const void *body, uint32_t len, uint64_t now_ns)
+{
+	hl_jrec_journal_fn fn = g->store.journal;
+	void *arg = g->store.journal_arg;
+	int rc = 0;
+
+	if (job == 0)
+		return -EINVAL;
+	hl_jrec_store_set_journal(&g->store, NULL, NULL); /* replaying what the journal holds */
+	switch (op) {
+	case HL_JREC_J_PUT:
+		if (len != sizeof(struct hl_gate_rec)) {
+			rc = -EBADMSG;
+			break;
+		}
+		rc = hl_jrec_store_put(&g->store, job, token, version, body, len);
+		if (rc == -EALREADY || rc == -HL_E_STALE_TOKEN)
+			rc = 0; /* an older entry than the one restored: the later one wins */
+		break;
+	case HL_JREC_J_FORGET:
+		(void)hl_jrec_store_forget(&g->store, job);
+		break;
+	case HL_JREC_J_TOMB:
+		(void)hl_jrec_store_forget(&g->store, job);
+		tomb_add(g, job, now_ns);
+		break;
+	default:
+		rc = -EINVAL;
+	}
+	hl_jrec_store_set_journal(&g->store, fn, arg);
+	return rc;
+}
+
+int
+hl_gate_snapshot(struct hl_gate *g, hl_jrec_journal_fn emit, void *arg)
+{
+	int rc;
+
+	for (uint32_t s = 0; s < g->store.map.max && hl_jrec_store_count(&g->store) > 0; s++) {
+		const struct hl_jrec *r = &g->store.r[s];
+		if (r->job == 0 || hl_idmap_find(&g->store.map, r->job) != s)
+			continue;
+		if ((rc = emit(arg, HL_JREC_J_PUT, r->job, r->token, r->version, r->body, r->len)) <
+		        0)
+			return rc;
+	}
+	for (uint32_t i = 0; i < hl_ring_buf_count(g->tombs); i++) {
+		const struct hl_gate_tomb *t = hl_ring_buf_at(g->tombs, i);
+		if ((rc = emit(arg, HL_JREC_J_TOMB, t->job, 0, 0, NULL, 0)) < 0)
+			return rc;
+	}
+	return 0;
 }

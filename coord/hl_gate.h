@@ -140,6 +140,8 @@ struct hl_gate_cfg {
 	uint64_t tomb_ttl_ns; /* finished jobs remembered (FIFO of max_jobs, oldest evicted); 1 h */
 	uint64_t final_keep_ns; /* a final no client acks is kept (pushed) this long, then the job
 				 * ends undelivered; 300 s */
+	uint64_t catchup_ns; /* amnesic gate: out of quorums this long after every peer came
+			      * alive (they re-send the records of the jobs they lead); 3 s */
 	struct hl_lease_cfg lease;
 	struct hl_retry_cfg retry;
 };
@@ -234,6 +236,10 @@ struct hl_gate {
 	uint64_t n_keys_learned, n_not_ready, n_progress_pushes, n_reports, n_dup_reports,
 	        n_reports_full;
 	uint64_t n_finals_undelivered; /* jobs ended with a final no client acked */
+	/* durability (issue 14): a gate whose records were lost answers no fetch or key scan */
+	bool amnesic;
+	uint32_t seen_alive; /* bitmap over cfg.gates seen alive since it became amnesic */
+	uint64_t last_alive_ns, now_ns;
 	uint64_t n_fast_orphans; /* orphans leased in the grace: their recorded leader is dead */
 };
 
@@ -251,6 +257,24 @@ int hl_gate_recv(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns);
 void hl_gate_tick(struct hl_gate *g, uint64_t now_ns);
 /** Next message to send: 1 with *m, 0 if none. */
 int hl_gate_next_tx(struct hl_gate *g, struct hl_gmsg *m);
+/** Durability: the host's journal is set on g->store (hl_jrec_store_set_journal); at start it
+ *  replays its log entry by entry (or a snapshot) through hl_gate_restore, with the journal
+ *  not yet set or set (restore bypasses it). -EINVAL (job 0, unknown op), -EBADMSG (a PUT body
+ *  that is no gate record), -HL_E_FULL. */
+int hl_gate_restore(struct hl_gate *g, uint8_t op, uint64_t job, uint64_t token, uint64_t version,
+        const void *body, uint32_t len, uint64_t now_ns);
+/** Everything durable (records, tombstones) as journal entries, for the host's compaction;
+ *  stops at the first negative return of emit and returns it. */
+int hl_gate_snapshot(struct hl_gate *g, hl_jrec_journal_fn emit, void *arg);
+/** The durable records were lost (log missing after a previous run, or corrupt): the gate
+ *  answers no record fetch or key scan (-EAGAIN: the asker does not count it) until every peer
+ *  gate came alive and catchup_ns passed, so quorum intersection holds for what it lost. */
+void hl_gate_set_amnesic(struct hl_gate *g, uint64_t now_ns);
+static inline bool
+hl_gate_is_amnesic(const struct hl_gate *g)
+{
+	return g->amnesic;
+}
 /** True while this gate holds job's record, leads it (or takes it over) or leases it as tier
  *  leader; false once the job ended here or was never known (host payloads can go). */
 bool hl_gate_holds(const struct hl_gate *g, uint64_t job);

@@ -23,10 +23,30 @@ struct hl_jrec {
 	uint8_t body[HL_JREC_BODY_MAX];
 };
 
+/* Durability (issue 14): a host that keeps the store on disk (a write-ahead log) sets a journal.
+ * The store calls it BEFORE a change takes effect; a negative return refuses the change (the
+ * put or forget returns that code and nothing changes), so nothing is acknowledged that the
+ * journal did not take. The tier cores journal their own durable facts through the same hook
+ * (hl_jrec_journal): tombstones of finished jobs and fetch fences. Replay goes through the
+ * cores' restore entry points (hl_gate_restore, hl_manager_restore) with the journal off.
+ *
+ *  op     | job | token          | version      | body
+ *  PUT    | job | record token   | version      | the record body
+ *  FORGET | job | 0              | 0            | -
+ *  TOMB   | job | 0              | final status | -   (the job finished)
+ *  FENCE  | job | fetch token    | 0            | -   (puts below it refused)
+ */
+enum hl_jrec_jop { HL_JREC_J_PUT = 1, HL_JREC_J_FORGET, HL_JREC_J_TOMB, HL_JREC_J_FENCE };
+typedef int (*hl_jrec_journal_fn)(void *arg, uint8_t op, uint64_t job, uint64_t token,
+        uint64_t version, const void *body, uint32_t len);
+
 struct hl_jrec_store {
 	struct hl_idmap map;
 	struct hl_jrec *r;
 	uint64_t n_stale;
+	hl_jrec_journal_fn journal; /* NULL: in memory only */
+	void *journal_arg;
+	uint64_t n_journal_refused;
 };
 
 int hl_jrec_store_init(struct hl_jrec_store *s, uint32_t max_jobs);
@@ -34,14 +54,23 @@ void hl_jrec_store_fini(struct hl_jrec_store *s);
 
 /** Store a version: 0 (stored: ack it), -EALREADY (this or a newer version of the same token is
  *  held: ack it too, idempotent), -HL_E_STALE_TOKEN (a greater token wrote the job: refuse),
- *  -EMSGSIZE (body over HL_JREC_BODY_MAX), -HL_E_FULL, -EINVAL (job 0). */
+ *  -EMSGSIZE (body over HL_JREC_BODY_MAX), -HL_E_FULL, -EINVAL (job 0), or the journal's error
+ *  (not stored). */
 int hl_jrec_store_put(struct hl_jrec_store *s, uint64_t job, uint64_t token, uint64_t version,
         const void *body, uint32_t len);
 
 const struct hl_jrec *hl_jrec_store_get(const struct hl_jrec_store *s, uint64_t job);
 
-/** Forget a finished job. -ENOENT. */
+/** Forget a finished job. -ENOENT, or the journal's error (then nothing changed). */
 int hl_jrec_store_forget(struct hl_jrec_store *s, uint64_t job);
+
+/** Set (or with NULL clear) the journal. */
+void hl_jrec_store_set_journal(struct hl_jrec_store *s, hl_jrec_journal_fn fn, void *arg);
+
+/** Journal a fact of the tier core's own (TOMB, FENCE) through the store's journal: 0 when none
+ *  is set, else the journal's return (counted and logged when negative). */
+int hl_jrec_journal(
+        struct hl_jrec_store *s, uint8_t op, uint64_t job, uint64_t token, uint64_t version);
 
 static inline uint32_t
 hl_jrec_store_count(const struct hl_jrec_store *s)

@@ -297,6 +297,14 @@ struct hl_manager_census {
 	uint32_t records, jobs, repl, leases, held, tombs;
 };
 void hl_manager_census(const struct hl_manager *m, struct hl_manager_census *c);
+
+/** Durability (see hl_jrec.h): replay one journal entry (records, fetch fences, tombstones with
+ *  their final status) at start, the journal bypassed. -EINVAL (job 0, unknown op), the store's
+ *  errors (-HL_E_FULL, -EMSGSIZE). */
+int hl_manager_restore(struct hl_manager *m, uint8_t op, uint64_t job, uint64_t token,
+        uint64_t version, const void *body, uint32_t len, uint64_t now_ns);
+/** Everything durable as journal entries (compaction); stops at emit's first negative return. */
+int hl_manager_snapshot(struct hl_manager *m, hl_jrec_journal_fn emit, void *arg);
 /** Sum of the census; with_tombs adds the finished-job tombstones (manager's and dc's). */
 uint64_t hl_manager_retained(const struct hl_manager *m, bool with_tombs);
 

@@ -31,6 +31,22 @@ hl_jrec_store_fini(struct hl_jrec_store *s)
 	s->r = NULL;
 }
 
+static int
+journal(struct hl_jrec_store *s, uint8_t op, uint64_t job, uint64_t token, uint64_t version,
+        const void *body, uint32_t len)
+{
+	int rc;
+
+	if (s->journal == NULL)
+		return 0;
+	if ((rc = s->journal(s->journal_arg, op, job, token, version, body, len)) < 0) {
+		s->n_journal_refused++;
+		HL_LOG(HL_LOG_WARN, "jrec", "journal refused op %u job=%016llx token=%016llx: %s",
+		        op, (unsigned long long)job, (unsigned long long)token, hl_errname(rc));
+	}
+	return rc;
+}
+
 int
 hl_jrec_store_put(struct hl_jrec_store *s, uint64_t job, uint64_t token, uint64_t version,
         const void *body, uint32_t len)
@@ -44,6 +60,11 @@ hl_jrec_store_put(struct hl_jrec_store *s, uint64_t job, uint64_t token, uint64_
 		return -EMSGSIZE;
 	k = hl_idmap_find(&s->map, job);
 	if (k == HL_IDMAP_NONE) {
+		if (hl_idmap_count(&s->map) >= s->map.max)
+			return -HL_E_FULL;
+		int rc = journal(s, HL_JREC_J_PUT, job, token, version, body, len);
+		if (rc < 0)
+			return rc;
 		int64_t ns = hl_idmap_insert(&s->map, job);
 		if (ns < 0)
 			return ns == -ENOSPC ? -HL_E_FULL : (int)ns;
@@ -61,6 +82,9 @@ hl_jrec_store_put(struct hl_jrec_store *s, uint64_t job, uint64_t token, uint64_
 		}
 		if (token == r->token && version <= r->version)
 			return -EALREADY;
+		int rc = journal(s, HL_JREC_J_PUT, job, token, version, body, len);
+		if (rc < 0)
+			return rc;
 	}
 	r = &s->r[k];
 	r->job = job;
@@ -85,10 +109,27 @@ hl_jrec_store_forget(struct hl_jrec_store *s, uint64_t job)
 {
 	uint32_t k = hl_idmap_find(&s->map, job);
 
+	int rc;
+
 	if (k == HL_IDMAP_NONE)
 		return -ENOENT;
+	if ((rc = journal(s, HL_JREC_J_FORGET, job, 0, 0, NULL, 0)) < 0)
+		return rc;
 	s->r[k].job = 0;
 	return hl_idmap_remove(&s->map, job);
+}
+
+void
+hl_jrec_store_set_journal(struct hl_jrec_store *s, hl_jrec_journal_fn fn, void *arg)
+{
+	s->journal = fn;
+	s->journal_arg = arg;
+}
+
+int
+hl_jrec_journal(struct hl_jrec_store *s, uint8_t op, uint64_t job, uint64_t token, uint64_t version)
+{
+	return journal(s, op, job, token, version, NULL, 0);
 }
 
 const struct hl_jrec *

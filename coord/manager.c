@@ -329,6 +329,9 @@ tomb_add(struct hl_manager *m, uint64_t job, uint8_t status, uint64_t now)
 
 	rec_forget(m, job);
 	tomb_expire(m, now, true);
+	if (tomb_has(m, job))
+		return;
+	(void)hl_jrec_journal(&m->st, HL_JREC_J_TOMB, job, 0, status); /* refusal logged, counted */
 	if (hl_idmap_insert(&m->tomb_map, job) < 0)
 		return; /* already tombstoned */
 	t = (m->tomb_head + m->tomb_len++) % m->cfg.max_tombs;
@@ -624,8 +627,10 @@ fetch_answer(struct hl_manager *m, uint64_t job, uint64_t token, struct hl_mmsg 
 	}
 	if (k == HL_IDMAP_NONE)
 		return;
-	if (m->rec_fence[k] < token)
+	if (m->rec_fence[k] < token) {
+		(void)hl_jrec_journal(&m->st, HL_JREC_J_FENCE, job, token, 0); /* durable fence */
 		m->rec_fence[k] = token;
+	}
 	a->u.rec.token = m->st.r[k].token;
 	a->u.rec.version = m->st.r[k].version;
 	a->u.rec.len = m->st.r[k].len;
@@ -1695,4 +1700,65 @@ hl_manager_retained(const struct hl_manager *m, bool with_tombs)
 	return (uint64_t)c.records + c.jobs + c.repl + c.leases + c.held + c.dc.jobs +
 	       c.dc.progress_jobs + c.dc.progress_sources + c.dc.fences + c.dc.cores_reserved +
 	       c.dc.inflight + (with_tombs ? (uint64_t)c.dc.tombs + c.tombs : 0);
+}
+
+int
+hl_manager_restore(struct hl_manager *m, uint8_t op, uint64_t job, uint64_t token, uint64_t version,
+        const void *body, uint32_t len, uint64_t now_ns)
+{
+	hl_jrec_journal_fn fn = m->st.journal;
+	void *arg = m->st.journal_arg;
+	uint32_t k;
+	int rc = 0;
+
+	if (job == 0)
+		return -EINVAL;
+	hl_jrec_store_set_journal(&m->st, NULL, NULL); /* replaying what the journal holds */
+	switch (op) {
+	case HL_JREC_J_PUT:
+		rc = rec_put(m, job, token, version, body, len);
+		if (rc == -EALREADY || rc == -HL_E_STALE_TOKEN)
+			rc = 0; /* an older entry than the one restored: the later one wins */
+		break;
+	case HL_JREC_J_FORGET:
+		rec_forget(m, job);
+		break;
+	case HL_JREC_J_TOMB:
+		tomb_add(m, job, (uint8_t)version, now_ns);
+		break;
+	case HL_JREC_J_FENCE:
+		if ((k = hl_idmap_find(&m->st.map, job)) != HL_IDMAP_NONE &&
+		        m->rec_fence[k] < token)
+			m->rec_fence[k] = token;
+		break;
+	default:
+		rc = -EINVAL;
+	}
+	hl_jrec_store_set_journal(&m->st, fn, arg);
+	return rc;
+}
+
+int
+hl_manager_snapshot(struct hl_manager *m, hl_jrec_journal_fn emit, void *arg)
+{
+	int rc;
+
+	for (uint32_t s = 0; s < m->st.map.max && hl_jrec_store_count(&m->st) > 0; s++) {
+		const struct hl_jrec *r = &m->st.r[s];
+		if (r->job == 0 || hl_idmap_find(&m->st.map, r->job) != s)
+			continue;
+		if ((rc = emit(arg, HL_JREC_J_PUT, r->job, r->token, r->version, r->body, r->len)) <
+		        0)
+			return rc;
+		if (m->rec_fence[s] != 0 &&
+		        (rc = emit(arg, HL_JREC_J_FENCE, r->job, m->rec_fence[s], 0, NULL, 0)) < 0)
+			return rc;
+	}
+	for (uint32_t i = 0; i < m->tomb_len; i++) {
+		uint32_t t = (m->tomb_head + i) % m->cfg.max_tombs;
+		if ((rc = emit(arg, HL_JREC_J_TOMB, m->tomb[t].job, 0, m->tomb[t].status, NULL,
+		             0)) < 0)
+			return rc;
+	}
+	return 0;
 }

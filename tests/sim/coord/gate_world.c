@@ -157,6 +157,55 @@ gate_of(struct gw_world *w, uint64_t id)
 	return NULL;
 }
 
+/* The journal: applied to the disk image at once (a synchronous, durable write). */
+static int
+disk_write(void *arg, uint8_t op, uint64_t job, uint64_t token, uint64_t version, const void *body,
+        uint32_t len)
+{
+	struct gw_gate *g = arg;
+	int rc = 0;
+
+	g->disk_entries++;
+	switch (op) {
+	case HL_JREC_J_PUT:
+		rc = hl_jrec_store_put(&g->disk, job, token, version, body, len);
+		return rc == -EALREADY ? 0 : rc;
+	case HL_JREC_J_FORGET:
+		(void)hl_jrec_store_forget(&g->disk, job);
+		return 0;
+	case HL_JREC_J_TOMB:
+		(void)hl_jrec_store_forget(&g->disk, job);
+		g->disk_tombs[g->disk_ntombs++ % GW_DISK_TOMBS] = job;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+	(void)version;
+}
+
+/* Restart: the gate replays its disk as the node replays its log. */
+static int
+disk_replay(struct gw_world *w, struct gw_gate *g)
+{
+	int rc;
+
+	for (uint32_t s = 0; s < g->disk.map.max; s++) {
+		const struct hl_jrec *r = &g->disk.r[s];
+		if (r->job == 0 || hl_idmap_find(&g->disk.map, r->job) != s)
+			continue;
+		if ((rc = hl_gate_restore(&g->g, HL_JREC_J_PUT, r->job, r->token, r->version,
+		             r->body, r->len, w->now)) < 0)
+			return rc;
+	}
+	uint32_t n = g->disk_ntombs < GW_DISK_TOMBS ? g->disk_ntombs : GW_DISK_TOMBS;
+	for (uint32_t k = 0; k < n; k++) {
+		uint64_t job = g->disk_tombs[(g->disk_ntombs - n + k) % GW_DISK_TOMBS];
+		if ((rc = hl_gate_restore(&g->g, HL_JREC_J_TOMB, job, 0, 0, NULL, 0, w->now)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int
 gate_start(struct gw_world *w, struct gw_gate *g)
 {
@@ -169,16 +218,18 @@ gate_start(struct gw_world *w, struct gw_gate *g)
 	gc.ngates = (uint32_t)w->o.ngates;
 	for (int i = 0; i < w->o.ngates; i++)
 		gc.gates[i] = w->gt[i].id;
-	gc.max_jobs = 256;
+	gc.max_jobs = GW_GATE_JOBS;
 	gc.lease.duration_ns = w->o.lease_ns;
 	gc.dc_timeout_ns = w->o.dc_timeout_ns;
 	hl_prng_seed(&g->rng, hl_prng_next(&w->rng));
 	if ((rc = hl_gate_init(&g->g, &gc, &g->rng)) < 0)
 		return rc;
-	if (g->have_disk) {
-		hl_jrec_store_fini(&g->g.store);
-		g->g.store = g->disk;
-		g->have_disk = false;
+	if ((rc = disk_replay(w, g)) < 0)
+		return rc;
+	hl_jrec_store_set_journal(&g->g.store, disk_write, g);
+	if (g->disk_lost) {
+		hl_gate_set_amnesic(&g->g, w->now);
+		g->disk_lost = false;
 	}
 	for (int i = 0; i < w->o.ndcs; i++)
 		(void)hl_gate_dc_set(&g->g, w->dc[i].id, true, 100);
@@ -206,8 +257,7 @@ check_one_job_per_key(struct gw_world *w, const struct hl_gmsg *m)
 
 	for (int i = 0; i < w->o.ngates; i++) {
 		const struct gw_gate *g = &w->gt[i];
-		const struct hl_jrec_store *st =
-		        g->up ? &g->g.store : (g->have_disk ? &g->disk : NULL);
+		const struct hl_jrec_store *st = g->up ? &g->g.store : &g->disk;
 		const struct hl_jrec *r = st != NULL ? hl_jrec_store_get(st, m->job) : NULL;
 		struct hl_gate_rec rec;
 		if (r == NULL || r->len != sizeof(rec))
@@ -563,8 +613,11 @@ gw_init(struct gw_world *w, const struct gw_opts *o)
 		return rc;
 	for (int i = 0; i < o->ndcs; i++)
 		w->dc[i].id = DC_BASE + 1 + (uint64_t)i;
-	for (int i = 0; i < o->ngates; i++)
+	for (int i = 0; i < o->ngates; i++) {
 		w->gt[i].id = (uint64_t)i + 1;
+		if ((rc = hl_jrec_store_init(&w->gt[i].disk, GW_GATE_JOBS)) < 0)
+			return rc;
+	}
 	for (int i = 0; i < o->ngates; i++)
 		if ((rc = gate_start(w, &w->gt[i])) < 0)
 			return rc;
@@ -600,8 +653,7 @@ gw_fini(struct gw_world *w)
 	for (int i = 0; i < w->o.ngates; i++) {
 		if (w->gt[i].up)
 			hl_gate_fini(&w->gt[i].g);
-		if (w->gt[i].have_disk)
-			hl_jrec_store_fini(&w->gt[i].disk);
+		hl_jrec_store_fini(&w->gt[i].disk);
 	}
 	for (int i = 0; i < w->o.nclients; i++)
 		hl_gclient_fini(&w->cl[i].c);
@@ -638,16 +690,25 @@ gw_crash_gate(struct gw_world *w, int i, uint64_t down_ns)
 
 	if (!g->up)
 		return;
-	g->disk = g->g.store; /* written before every ack: survives the crash */
-	g->have_disk = true;
-	memset(&g->g.store, 0, sizeof(g->g.store));
-	hl_gate_fini(&g->g);
+	hl_gate_fini(&g->g); /* its disk (the journal's image) survives */
 	g->up = false;
 	g->down_until = w->now + down_ns;
 	for (int k = 0; k < w->o.ngates; k++)
 		if (k != i && w->ndet < 32)
 			w->det[w->ndet++] =
 			        (typeof(w->det[0])){w->now + w->o.detect_ns, g->id, true};
+}
+
+void
+gw_crash_gate_lose_disk(struct gw_world *w, int i, uint64_t down_ns)
+{
+	struct gw_gate *g = &w->gt[i];
+
+	gw_crash_gate(w, i, down_ns);
+	hl_jrec_store_fini(&g->disk);
+	(void)hl_jrec_store_init(&g->disk, GW_GATE_JOBS);
+	g->disk_ntombs = 0;
+	g->disk_lost = true;
 }
 
 void
@@ -683,6 +744,15 @@ tick_all(struct gw_world *w)
 			g->down_until = 0;
 			if (gate_start(w, g) < 0)
 				violate(w, "gate restart failed");
+			/* its SWIM join: the member list says who is up and who is not */
+			for (int k = 0; k < w->o.ngates; k++) {
+				if (k == i)
+					continue;
+				if (w->gt[k].up)
+					hl_gate_peer_alive(&g->g, w->gt[k].id);
+				else
+					hl_gate_peer_dead(&g->g, w->gt[k].id);
+			}
 			for (int k = 0; k < w->o.ngates; k++)
 				if (k != i && w->ndet < 32)
 					w->det[w->ndet++] = (typeof(w->det[0])){

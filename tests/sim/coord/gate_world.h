@@ -26,6 +26,8 @@ struct cw_world;
 /* Hand-offs one job may see: every other gate once per lease lineage, a few lineages (a tier
  * leader change re-leases a job); beyond it the job travels forever (a violation). */
 #define GW_MAX_HANDOFFS 8
+#define GW_GATE_JOBS 256 /* each gate's max_jobs */
+#define GW_DISK_TOMBS GW_GATE_JOBS /* the gate's tombstone bound (max_jobs) */
 
 struct gw_gate {
 	uint64_t id;
@@ -33,8 +35,14 @@ struct gw_gate {
 	uint64_t down_until;
 	uint32_t disk_term;
 	uint64_t disk_vote;
-	struct hl_jrec_store disk; /* the record store is durable: it survives a crash */
-	bool have_disk;
+	/* The gate's disk, written through the journal the node's write-ahead log takes (every
+	 * record version, forget and tombstone before it is acknowledged), kept compacted: the
+	 * records and tombstones a replay restores (hl_gate_restore) after a crash. */
+	struct hl_jrec_store disk;
+	uint64_t disk_tombs[GW_DISK_TOMBS]; /* ring, oldest overwritten */
+	uint32_t disk_ntombs;
+	uint64_t disk_entries; /* journal entries written */
+	bool disk_lost; /* restarts amnesic */
 	struct hl_elect el;
 	struct hl_gate g;
 	struct hl_prng rng;
@@ -144,6 +152,8 @@ void gw_opts_default(struct gw_opts *o);
 int gw_run(struct gw_world *w, uint64_t ns, bool stop_when_done);
 int gw_submit(struct gw_world *w, int client, uint64_t job, uint8_t ndc);
 void gw_crash_gate(struct gw_world *w, int i, uint64_t down_ns);
+/** As gw_crash_gate, and its disk is lost: it restarts empty and amnesic. */
+void gw_crash_gate_lose_disk(struct gw_world *w, int i, uint64_t down_ns);
 void gw_disconnect_client(struct gw_world *w, int i, uint64_t down_ns);
 /** Index of the gate with a valid tier-leader lease, -1 if none. */
 int gw_tier_leader(const struct gw_world *w);

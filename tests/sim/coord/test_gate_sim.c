@@ -514,6 +514,88 @@ test_tier_leader_killed_in_every_phase(void **state)
 	assert_true(TK_WORST_NS <= W_TIER_FAILOVER_BOUND_NS);
 }
 
+/* Issue 14, durable records: two of three gates (one of them the job leader) crash and restart
+ * mid-job, replaying their disks; the job completes once. */
+static void
+test_two_gates_restart_mid_job(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 6; k++) {
+		struct gw_opts o;
+		gw_opts_default(&o);
+		o.seed = 400 + (uint64_t)k;
+		o.lease_ns = 30 * S;
+		o.dc_timeout_ns = 120 * S;
+		o.run_ns = 20 * S;
+		start(&o);
+		assert_int_equal(gw_submit(&W, 0, 1, 1), 0);
+		int g = run_until_leader(1, 10 * S);
+		assert_true(g >= 0);
+		run_ok(2 * S + (uint64_t)k * S);
+		int other = (g + 1 + k % 2) % 3;
+		gw_crash_gate(&W, g, (3 + (uint64_t)k) * S);
+		gw_crash_gate(&W, other, (5 + (uint64_t)k) * S);
+		deliver_all(300 * S);
+		assert_int_equal(W.finals[1], 1);
+		assert_int_equal(W.final_status[1], HL_WS_COMPLETED);
+		assert_int_equal(gw_dc_starts(&W, 1), 1);
+		assert_nothing_retained();
+		gw_fini(&W);
+	}
+}
+
+/* Issue 14, quorum intersection after a lost disk: a job's record committed at its leader A and
+ * at B only (every put to C lost); B loses its disk and restarts, then A crashes for 40 s. B
+ * and C together are a quorum that holds no record: were B counted, the new job leader would
+ * conclude "never acknowledged" and drop an acknowledged job. B is amnesic, answers no fetch
+ * until it caught up, so the job waits for A to come back and completes once. */
+static void
+test_lost_disk_sits_out_of_fetch_quorum(void **state)
+{
+	struct gw_opts o;
+
+	(void)state;
+	gw_opts_default(&o);
+	o.seed = 500;
+	o.ndcs = 1;
+	o.run_ns = 30 * S;
+	start(&o);
+	int c = 2, a = -1;
+	uint64_t job = 0;
+	W.drop_mask = 1ull << HL_GM_REC_PUT;
+	W.drop_to = W.gt[c].id;
+	for (uint64_t j = 1; j <= 8 && job == 0; j++) {
+		assert_int_equal(gw_submit(&W, 0, j, 1), 0);
+		a = run_until_leader(j, 10 * S);
+		assert_true(a >= 0);
+		if (a != c)
+			job = j;
+		else
+			deliver_all(120 * S);
+	}
+	assert_true(job != 0);
+	int b = 3 - a - c;
+	assert_null(hl_jrec_store_get(&W.gt[c].g.store, job));
+	assert_non_null(hl_jrec_store_get(&W.gt[b].g.store, job));
+	gw_crash_gate_lose_disk(&W, b, 2 * S);
+	run_ok(2300 * MS); /* B is back, A has not re-sent it the record yet */
+	assert_true(W.gt[b].up && hl_gate_is_amnesic(&W.gt[b].g));
+	assert_null(hl_jrec_store_get(&W.gt[b].g.store, job));
+	gw_crash_gate(&W, a, 40 * S);
+	run_ok(20 * S);
+	W.drop_mask = 0;
+	assert_true(hl_gate_is_amnesic(&W.gt[b].g)); /* A is dead: B cannot have caught up */
+	assert_int_equal(W.finals[job], 0);
+	deliver_all(300 * S);
+	assert_int_equal(W.finals[job], 1);
+	assert_int_equal(W.final_status[job], HL_WS_COMPLETED);
+	assert_int_equal(gw_dc_starts(&W, job), 1);
+	run_ok(5 * S); /* catch-up: every peer alive for catchup_ns (3 s) */
+	assert_false(hl_gate_is_amnesic(&W.gt[b].g));
+	assert_nothing_retained();
+	gw_fini(&W);
+}
+
 /* seed-defects C.2 (one job per key across a gate tier-leader change): the client submits, every
  * ack and push to it is lost, and the gate tier leader — which also leads the job — crashes
  * after the job's record committed. The client resubmits the same key to the next gate: the new
@@ -776,6 +858,8 @@ main(void)
 	        cmocka_unit_test(test_gates_over_real_dc),
 	        cmocka_unit_test(test_gate_leader_crash_around_dc_result),
 	        cmocka_unit_test(test_tier_leader_killed_in_every_phase),
+	        cmocka_unit_test(test_two_gates_restart_mid_job),
+	        cmocka_unit_test(test_lost_disk_sits_out_of_fetch_quorum),
 	        cmocka_unit_test(test_c2_duplicate_after_tier_leader_change),
 	        cmocka_unit_test(test_d4_progress_in_order_under_loss),
 	        cmocka_unit_test(test_d8_reporters_buffered_for_reconnecting_client),
