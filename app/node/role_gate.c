@@ -18,6 +18,7 @@
 #include "hl_gate_wire.h"
 #include "hl_log.h"
 #include "hl_prng.h"
+#include "recwal.h"
 #include "roles.h"
 
 #define CLIENT_JOBS 256
@@ -28,6 +29,7 @@ static bool elect_on, gate_on;
 static struct hl_gate gate;
 static struct hl_gclient gcl;
 static struct hl_prng rng;
+static struct hl_recwal rwal; /* the gate's record store on disk */
 static uint64_t client_leader[CLIENT_JOBS]; /* per gclient slot: the job leader last logged */
 static uint64_t seen_leader;
 static uint32_t seen_term;
@@ -204,6 +206,9 @@ static void
 gate_drain(void)
 {
 	struct hl_gmsg m;
+	/* durable before anything the store changes is acknowledged: one fdatasync per batch */
+	if (hl_recwal_commit(&rwal) < 0 && !hl_gate_is_amnesic(&gate))
+		hl_gate_set_amnesic(&gate, hl_node_now_ns()); /* what we ack may not survive */
 	while (hl_gate_next_tx(&gate, &m) == 1)
 		send_gmsg(&m);
 	while (hl_gclient_next_tx(&gcl, &m) == 1)
@@ -304,6 +309,7 @@ hl_rgate_tick(uint64_t now)
 	hl_gate_tick(&gate, now);
 	hl_gclient_tick(&gcl, now);
 	gate_drain();
+	hl_recwal_tick(&rwal);
 }
 
 bool
@@ -376,13 +382,26 @@ hl_roles_submit(uint64_t job, const void *text, size_t len, const struct hl_job_
 
 /* ---- start, stop, counters ---- */
 
+static int
+gate_restore(void *core, uint8_t op, uint64_t job, uint64_t token, uint64_t version,
+        const void *body, uint32_t len, uint64_t now_ns)
+{
+	return hl_gate_restore(core, op, job, token, version, body, len, now_ns);
+}
+
+static int
+gate_snapshot(void *core, hl_jrec_journal_fn emit, void *arg)
+{
+	return hl_gate_snapshot(core, emit, arg);
+}
+
 int
 hl_rgate_start(char *err, size_t errlen)
 {
 	const struct hl_node_cfg *p = &hl_node.prof;
 	struct hl_elect_cfg cfg;
-	uint32_t term;
-	uint64_t vote;
+	uint32_t term = 0;
+	uint64_t vote = 0;
 	int rc;
 
 	if (!(p->roles & HL_ROLE_GATE))
@@ -418,7 +437,16 @@ hl_rgate_start(char *err, size_t errlen)
 		snprintf(err, errlen, "gate core: %s", hl_errname(rc));
 		return rc;
 	}
+	if ((rc = hl_recwal_open(&rwal, "gate-records", term != 0 || vote != 0, &gate, gate_restore,
+	             gate_snapshot, hl_node_now_ns(), err, errlen)) < 0) {
+		hl_gate_fini(&gate);
+		return rc;
+	}
+	hl_jrec_store_set_journal(&gate.store, hl_recwal_journal, &rwal);
+	if (rwal.lost)
+		hl_gate_set_amnesic(&gate, hl_node_now_ns());
 	if ((rc = hl_gclient_init(&gcl, p->node_id, p->gates, p->n_gates, CLIENT_JOBS)) < 0) {
+		hl_recwal_close(&rwal);
 		hl_gate_fini(&gate);
 		snprintf(err, errlen, "gate client: %s", hl_errname(rc));
 		return rc;
@@ -435,6 +463,7 @@ hl_rgate_stop(void)
 {
 	if (gate_on) {
 		hl_gclient_fini(&gcl);
+		hl_recwal_close(&rwal);
 		hl_gate_fini(&gate);
 	}
 	gate_on = false;
@@ -484,6 +513,11 @@ hl_rgate_counters(struct hl_node_counter *out, uint32_t cap)
 	        {"gate_dc_timeouts_total", gate_on ? gate.n_dc_timeouts : 0},
 	        {"gate_outbox_full_total", gate_on ? gate.n_out_full : 0},
 	        {"gate_handoffs_total", gate_on ? gate.n_handoffs : 0},
+	        {"gate_amnesic", gate_on && hl_gate_is_amnesic(&gate)},
+	        {"gate_wal_restored", rwal.n_replayed},
+	        {"gate_wal_commits_total", rwal.n_commits},
+	        {"gate_wal_errors_total", rwal.n_append_err + rwal.n_commit_err +
+	                                          rwal.n_compact_err + rwal.n_replay_refused},
 	        {"gate_finals_undelivered_total", gate_on ? gate.n_finals_undelivered : 0},
 	        {"gate_orphans_leased_total", gate_on ? gate.n_orphans : 0},
 	        {"gate_fast_orphans_total", gate_on ? gate.n_fast_orphans : 0},

@@ -23,6 +23,7 @@
 #include "hl_log.h"
 #include "hl_manager_wire.h"
 #include "hl_prng.h"
+#include "recwal.h"
 #include "roles.h"
 
 #define ANNOUNCE_NS 1000000000ull
@@ -30,6 +31,7 @@
 static struct hl_manager mg;
 static bool on;
 static struct hl_prng rng;
+static struct hl_recwal rwal; /* the manager's record store on disk */
 static const struct hl_node_dc *mydc;
 static uint64_t next_announce;
 static struct hl_job_spec *parse_js; /* scratch for parsing profiles (large) */
@@ -170,6 +172,8 @@ drain(void)
 			break;
 		}
 	}
+	/* durable before anything the store changes is acknowledged: one fdatasync per batch */
+	(void)hl_recwal_commit(&rwal); /* a failed log refuses every later change (logged) */
 	while (hl_manager_next_tx(&mg, &m) == 1)
 		send_mmsg(&m);
 	while (hl_manager_gate_next_tx(&mg, &g) == 1) {
@@ -306,6 +310,20 @@ hl_rmgr_tick(uint64_t now)
 		announce(now);
 	}
 	drain();
+	hl_recwal_tick(&rwal);
+}
+
+static int
+mgr_restore(void *core, uint8_t op, uint64_t job, uint64_t token, uint64_t version,
+        const void *body, uint32_t len, uint64_t now_ns)
+{
+	return hl_manager_restore(core, op, job, token, version, body, len, now_ns);
+}
+
+static int
+mgr_snapshot(void *core, hl_jrec_journal_fn emit, void *arg)
+{
+	return hl_manager_snapshot(core, emit, arg);
 }
 
 int
@@ -343,6 +361,18 @@ hl_rmgr_start(char *err, size_t errlen)
 		snprintf(err, errlen, "manager core: %s", hl_errname(rc));
 		return rc;
 	}
+	if ((rc = hl_recwal_open(&rwal, "manager-records", term != 0 || vote != 0, &mg, mgr_restore,
+	             mgr_snapshot, now, err, errlen)) < 0) {
+		hl_manager_fini(&mg);
+		free(parse_js);
+		parse_js = NULL;
+		return rc;
+	}
+	hl_jrec_store_set_journal(&mg.st, hl_recwal_journal, &rwal);
+	if (rwal.lost)
+		HL_LOG(HL_LOG_ERR, "roles",
+		        "manager: its job records are lost; the DC's other managers hold the "
+		        "committed ones (a manager does not yet sit out of fetch quorums)");
 	if (p->roles & HL_ROLE_WORKER)
 		(void)hl_manager_member_alive(&mg, p->node_id,
 		        HL_MANAGER_ROLE_MANAGER | HL_MANAGER_ROLE_WORKER, p->n_traffic, 0, now);
@@ -355,8 +385,10 @@ hl_rmgr_start(char *err, size_t errlen)
 void
 hl_rmgr_stop(void)
 {
-	if (on)
+	if (on) {
+		hl_recwal_close(&rwal);
 		hl_manager_fini(&mg);
+	}
 	free(parse_js);
 	parse_js = NULL;
 	on = false;
@@ -383,6 +415,11 @@ hl_rmgr_counters(struct hl_node_counter *out, uint32_t cap)
 		hl_manager_census(&mg, &cs);
 	const struct hl_node_counter c[] = {
 	        {"dc_tier_term", on ? mg.el.term : 0},
+	        {"dc_wal_restored", rwal.n_replayed},
+	        {"dc_wal_commits_total", rwal.n_commits},
+	        {"dc_wal_lost", rwal.lost},
+	        {"dc_wal_errors_total", rwal.n_append_err + rwal.n_commit_err + rwal.n_compact_err +
+	                                        rwal.n_replay_refused},
 	        {"dc_tier_leader", on ? hl_manager_leader(&mg, now) : 0},
 	        {"dc_tier_is_leader", on && hl_manager_is_leader(&mg, now)},
 	        {"dc_jobs_led", cs.jobs},

@@ -37,6 +37,10 @@ the packet totals in its result are those of one run of each workflow: counts st
                dropped during a job
   stream       six jobs at once through the three gates; a job-leader manager and a worker
                holding a slice are SIGKILLed together mid-stream: every job completes
+  gates-restart two of three gates (the tier leader among them) SIGKILLed together mid-job
+               and restarted 3 s later: they replay their record logs; the job completes once
+  managers-restart all three managers of the DC SIGKILLed together mid-job and restarted 3 s
+               later: they replay their record logs; the job completes once
   progress     P6: three single-workflow jobs of 8 s, one per gate; the latency of every
                progress update hlctl --wait prints, from the worker's sample (its window close)
                (prints RESULT P6-cluster)
@@ -61,7 +65,7 @@ from harness import Cluster, check, fail, passed, run_test  # noqa: E402
 HYPERLINE, HLCTL = sys.argv[1], sys.argv[2]
 SCENARIOS = sys.argv[3:] or ["basic", "worker-kill", "leader-kill", "dcleader-kill", "gate-kill",
                              "client-kill", "partition", "fabric-loss", "pause", "cp-partition",
-                             "cp-loss", "stream", "progress"]
+                             "cp-loss", "stream", "gates-restart", "managers-restart", "progress"]
 GATES, MANAGERS, WORKERS = (1, 2, 3), (4, 5, 6), (7, 8)
 
 def build(c):
@@ -185,6 +189,9 @@ def gate_kill_case(c, gates, mgrs, wrks, case):
     c.wait_for(lambda: all(j.p.poll() is not None for j in lost),
                "the killed entry gate's hlctl saw its connection go", timeout=min(c.left(), 30))
     c.restart(victim, seeds=[rest[0].swim])
+    check(metric(c, victim, "gate_wal_restored") > 0 and metric(c, victim, "gate_amnesic") == 0,
+          "%s: the restarted %s restored its records and tombstones from its log (%d)" % (
+              case, victim.name, metric(c, victim, "gate_wal_restored")))
     # the job that entered at the killed gate: the tier ran it to its end and let it go (its
     # final push reached the restarted gate, which does not follow it and acks it)
     c.wait_for(lambda: gates_quiet(c, gates),
@@ -347,6 +354,57 @@ def stream(c, gates, mgrs, wrks):
           "worker were killed" % (len(ids), time.monotonic() - t0))
     for n in (m, w):
         c.restart(n, seeds=[gates[0].swim])
+
+
+def restart_tier(c, gates, mgrs, wrks, what, victims, entry):
+    """SIGKILL every node of `victims` together mid-job, start them again 3 s later (their
+    state dirs, so their record logs, kept); the job entered at `entry` completes once with one
+    run's totals, the workers completed one slice per workflow, and every restarted node
+    restored its records from its log (issue 14: a majority restart of a tier loses nothing)."""
+    slices0 = sum(metric(c, w, "worker_slices_completed_total") for w in wrks)
+    p, out = submit(c, entry, what.replace("-", ""), 8)
+    c.wait_for(lambda: running_on(c, wrks, "worker_slices_held") is not None and
+               sum(metric(c, w, "worker_slices_completed_total") for w in wrks) > slices0,
+               "%s: the job's second workflow runs" % what, timeout=min(c.left(), 30))
+    print("%s: killing %s" % (what, ", ".join(v.name for v in victims)))
+    for v in victims:
+        v.kill()
+    time.sleep(3)
+    for v in victims:
+        c.restart(v, seeds=[entry.swim])
+    wait_done(c, p, out, what, 150)
+    slices = sum(metric(c, w, "worker_slices_completed_total") for w in wrks) - slices0
+    check(slices == 2, "%s: the workers completed %d slices for 2 workflows: each ran once" %
+          (what, slices))
+    kind = "gate" if victims[0] in gates else "dc"
+    restored = {v.name: metric(c, v, "%s_wal_restored" % kind) for v in victims}
+    check(all(n > 0 for n in restored.values()),
+          "%s: every restarted node restored its records from its log (%s)" % (what, restored))
+    if kind == "gate":
+        check(all(metric(c, v, "gate_amnesic") == 0 for v in victims),
+              "%s: no restarted gate lost its records" % what)
+    passed("%s: the job completed once after %s restarted" % (what, ", ".join(
+        v.name for v in victims)))
+
+
+def gates_restart(c, gates, mgrs, wrks):
+    """Two of three gates, the gate tier leader and the job's gate job leader among them when
+    the job is not led by its entry gate, SIGKILLed together and restarted."""
+    tier = int(metric(c, gates[0], "gate_tier_leader"))
+    others = [g for g in gates if GATES[gates.index(g)] != tier]
+    entry = others[0]
+    victims = [g for g in gates if g is not entry]
+    restart_tier(c, gates, mgrs, wrks, "gates-restart", victims, entry)
+    c.wait_for(lambda: gates_quiet(c, gates), "gates-restart: no job left at any gate",
+               timeout=min(c.left(), 60))
+
+
+def managers_restart(c, gates, mgrs, wrks):
+    """All three managers of the DC SIGKILLed together mid-job and restarted."""
+    restart_tier(c, gates, mgrs, wrks, "managers-restart", list(mgrs), gates[0])
+    c.wait_for(lambda: dc_leader(c, mgrs) is not None and
+               metric(c, dc_leader(c, mgrs), "dc_workers") == 2,
+               "the DC has a leader and both workers again", timeout=min(c.left(), 40))
 
 
 def pause(c, gates, mgrs, wrks):
@@ -523,6 +581,12 @@ def run():
                 continue
             if sc == "stream":
                 stream(c, gates, mgrs, wrks)
+                continue
+            if sc == "gates-restart":
+                gates_restart(c, gates, mgrs, wrks)
+                continue
+            if sc == "managers-restart":
+                managers_restart(c, gates, mgrs, wrks)
                 continue
             if sc == "cp-partition":
                 cp_partition(c, gates, mgrs, wrks)
