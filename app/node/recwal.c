@@ -7,7 +7,6 @@
 
 #include "hl_err.h"
 #include "hl_log.h"
-#include "node.h"
 #include "recwal.h"
 
 /* One journal entry, the WAL entry's type being the op (enum hl_jrec_jop):
@@ -73,7 +72,7 @@ replay(void *arg, uint16_t type, const void *body, uint32_t len)
 }
 
 int
-hl_recwal_open(struct hl_recwal *rw, const char *name, bool ran_before, void *core,
+hl_recwal_open(struct hl_recwal *rw, const char *dir, const char *name, bool ran_before, void *core,
         hl_recwal_restore_fn restore, hl_recwal_snapshot_fn snapshot, uint64_t now_ns, char *err,
         size_t errlen)
 {
@@ -87,11 +86,11 @@ hl_recwal_open(struct hl_recwal *rw, const char *name, bool ran_before, void *co
 	rw->restore = restore;
 	rw->snapshot = snapshot;
 	rw->now_ns = now_ns;
-	snprintf(rw->path, sizeof(rw->path), "%s/%s.wal", hl_node.prof.state_dir, name);
+	snprintf(rw->path, sizeof(rw->path), "%s/%s.wal", dir, name);
 	existed = stat(rw->path, &st) == 0;
 	cfg.max_entry = ENTRY_MAX;
-	cfg.max_bytes =
-	        16u << 20; /* a few thousand jobs' records; compaction keeps the live ones */
+	rw->compact_bytes = 16u << 20; /* thousands of record versions; compaction keeps the live */
+	cfg.max_bytes = rw->compact_bytes;
 	if ((rc = hl_wal_open(rw->path, &cfg, replay, rw, &rw->wal, &rw->rep)) < 0) {
 		snprintf(err, errlen, "%s: %s (record log: state_dir must be writable)", rw->path,
 		        hl_errname(rc));
@@ -192,7 +191,8 @@ hl_recwal_tick(struct hl_recwal *rw)
 {
 	int rc;
 
-	if (rw->wal == NULL || !hl_wal_needs_compaction(rw->wal) || hl_recwal_commit(rw) < 0)
+	if (rw->wal == NULL || hl_wal_size(rw->wal) <= rw->compact_bytes ||
+	        hl_recwal_commit(rw) < 0)
 		return;
 	if ((rc = hl_wal_compact(rw->wal, snap, rw)) < 0) {
 		rw->n_compact_err++;

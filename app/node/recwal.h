@@ -27,18 +27,19 @@ struct hl_recwal {
 	hl_recwal_restore_fn restore;
 	hl_recwal_snapshot_fn snapshot;
 	uint64_t now_ns; /* replay time */
+	uint64_t compact_bytes; /* compact past this size; 16 MiB */
 	bool lost; /* the log was missing after an earlier run, or corrupt: the core is amnesic */
 	struct hl_wal_recovery rep;
 	uint64_t n_replayed, n_replay_refused, n_append_err, n_commit_err, n_commits, n_compact_err;
 };
 
-/** Open <state_dir>/<name>.wal and replay it into core. ran_before: this node ran this role
+/** Open <dir>/<name>.wal (dir: the node's state_dir) and replay it into core. ran_before: this node ran this role
  *  before (its election term file exists), so a missing log means lost records. On return
  *  rw->lost says the core must be set amnesic. Errors (with err filled): the log's open errors
  *  (hl_wal_open), -EBADMSG (an entry that is no journal entry). */
-int hl_recwal_open(struct hl_recwal *rw, const char *name, bool ran_before, void *core,
-        hl_recwal_restore_fn restore, hl_recwal_snapshot_fn snapshot, uint64_t now_ns, char *err,
-        size_t errlen);
+int hl_recwal_open(struct hl_recwal *rw, const char *dir, const char *name, bool ran_before,
+        void *core, hl_recwal_restore_fn restore, hl_recwal_snapshot_fn snapshot, uint64_t now_ns,
+        char *err, size_t errlen);
 void hl_recwal_close(struct hl_recwal *rw);
 
 /** The journal for hl_jrec_store_set_journal (arg: the struct hl_recwal). A full batch is

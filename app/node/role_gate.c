@@ -437,8 +437,8 @@ hl_rgate_start(char *err, size_t errlen)
 		snprintf(err, errlen, "gate core: %s", hl_errname(rc));
 		return rc;
 	}
-	if ((rc = hl_recwal_open(&rwal, "gate-records", term != 0 || vote != 0, &gate, gate_restore,
-	             gate_snapshot, hl_node_now_ns(), err, errlen)) < 0) {
+	if ((rc = hl_recwal_open(&rwal, p->state_dir, "gate-records", term != 0 || vote != 0, &gate,
+	             gate_restore, gate_snapshot, hl_node_now_ns(), err, errlen)) < 0) {
 		hl_gate_fini(&gate);
 		return rc;
 	}

@@ -361,8 +361,8 @@ hl_rmgr_start(char *err, size_t errlen)
 		snprintf(err, errlen, "manager core: %s", hl_errname(rc));
 		return rc;
 	}
-	if ((rc = hl_recwal_open(&rwal, "manager-records", term != 0 || vote != 0, &mg, mgr_restore,
-	             mgr_snapshot, now, err, errlen)) < 0) {
+	if ((rc = hl_recwal_open(&rwal, p->state_dir, "manager-records", term != 0 || vote != 0,
+	             &mg, mgr_restore, mgr_snapshot, now, err, errlen)) < 0) {
 		hl_manager_fini(&mg);
 		free(parse_js);
 		parse_js = NULL;
