@@ -37,6 +37,10 @@ the packet totals in its result are those of one run of each workflow: counts st
                dropped during a job
   stream       six jobs at once through the three gates; a job-leader manager and a worker
                holding a slice are SIGKILLed together mid-stream: every job completes
+  gate-phases  the gate tier leader SIGKILLed in each phase of a 16 s job led by another gate
+               (before the DC accepted it, running, while the DC reports, during the final
+               push): the job leader is adopted under a greater token and re-points the DC;
+               each job completes once
   gates-restart two of three gates (the tier leader among them) SIGKILLed together mid-job
                and restarted 3 s later: they replay their record logs; the job completes once
   managers-restart all three managers of the DC SIGKILLed together mid-job and restarted 3 s
@@ -65,7 +69,7 @@ from harness import Cluster, check, fail, passed, run_test  # noqa: E402
 HYPERLINE, HLCTL = sys.argv[1], sys.argv[2]
 SCENARIOS = sys.argv[3:] or ["basic", "worker-kill", "leader-kill", "dcleader-kill", "gate-kill",
                              "client-kill", "partition", "fabric-loss", "pause", "cp-partition",
-                             "cp-loss", "stream", "gates-restart", "managers-restart", "progress"]
+                             "cp-loss", "stream", "gate-phases", "gates-restart", "managers-restart", "progress"]
 GATES, MANAGERS, WORKERS = (1, 2, 3), (4, 5, 6), (7, 8)
 
 def build(c):
@@ -121,9 +125,9 @@ def gate_kill(c, gates, mgrs, wrks):
 class GJob:
     """One job of a gate-kill case: its entry gate, hlctl process and output, id, leader."""
 
-    def __init__(self, c, entry, name):
+    def __init__(self, c, entry, name, load=8):
         self.entry = entry
-        self.p, self.out = submit(c, entry, name, 8)
+        self.p, self.out = submit(c, entry, name, load)
         self.id = self.leader = None
 
     def known(self):
@@ -387,6 +391,78 @@ def restart_tier(c, gates, mgrs, wrks, what, victims, entry):
         v.name for v in victims)))
 
 
+def gate_phases(c, gates, mgrs, wrks):
+    """The gate tier leader SIGKILLed in each phase of a job it does not lead (the job leader
+    survives, its lease is adopted by the next tier leader under a greater token, and it must
+    re-point the DC in every phase — issue 14's lost-job defect): before the DC accepted the
+    submit (every gate cut off the managers' control plane), while the job runs, while the DC
+    reports (the job leader cut off the managers as the load ends), during the final push (the
+    entry gate SIGSTOPped). The job is long enough (16 s) for the job leader to renew, so be
+    adopted, while it runs. Each ends COMPLETED at its hlctl, once, with one run's totals."""
+    for phase in ("dispatch", "running", "reporting", "final-push"):
+        gate_phase(c, gates, mgrs, wrks, phase)
+
+
+def gate_phase(c, gates, mgrs, wrks, phase):
+    load = 16
+    c.wait_for(lambda: gates_quiet(c, gates), "%s: no job left at any gate" % phase,
+               timeout=min(c.left(), 60))
+    tier = int(metric(c, gates[0], "gate_tier_leader"))
+    by_id = gate_ids(gates)
+    victim = by_id[tier]
+    rest = [g for g in gates if g is not victim]
+    done = lambda: sum(metric(c, w, "worker_slices_completed_total") for w in wrks)  # noqa: E731
+    slices0 = done()
+    job, njobs = None, 0
+    for k in range(8):  # a job entered and led away from the tier leader
+        if phase == "dispatch":
+            c.cp_cut(gates, mgrs)
+        j = GJob(c, rest[k % 2], "ph%s%d" % (phase[:3], k), load)
+        njobs += 1
+        c.wait_for(j.known, "%s: the job's leader known" % phase, timeout=min(c.left(), 30))
+        if j.leader != tier:
+            job = j
+            break
+        print("%s: job %s led by the tier leader: another one" % (phase, j.id))
+        c.cp_heal()
+        wait_done(c, j.p, j.out, "%s (spare job)" % phase, 120)
+    if job is None:
+        fail("%s: 8 jobs all led by the tier leader" % phase)
+    leader = by_id[job.leader]
+    t0 = time.monotonic()
+    if phase == "running":
+        time.sleep(3)
+    elif phase == "reporting":
+        # the job leader cut off the DC as the load ends: the DC's result waits
+        c.wait_for(lambda: time.monotonic() - t0 > load - 1, "%s: near the load's end" % phase,
+                   timeout=min(c.left(), 30))
+        c.cp_cut([leader], mgrs)
+        c.wait_for(lambda: done() >= slices0 + 2 * njobs, "%s: the DC finished the job" % phase,
+                   timeout=min(c.left(), 40))
+    elif phase == "final-push":
+        # the entry gate (hlctl's client of the tier) frozen: the final push waits for its ack
+        c.wait_for(lambda: done() >= slices0 + 2 * njobs, "%s: the DC finished the job" % phase,
+                   timeout=min(c.left(), 40))
+        job.entry.stop()
+        time.sleep(1.5)
+    print("%s: job %s entered at %s, led by %s: killing the gate tier leader %s" % (
+        phase, job.id, job.entry.name, leader.name, victim.name))
+    victim.kill()
+    time.sleep(2)
+    if phase in ("dispatch", "reporting"):
+        c.cp_heal()
+    if phase == "final-push":
+        job.entry.cont()
+    wait_done(c, job.p, job.out, "tier leader killed while %s" % phase, 150)
+    check(done() - slices0 == 2 * njobs, "%s: the workers completed %d slices for %d job(s) of "
+          "2 workflows: each ran once" % (phase, done() - slices0, njobs))
+    c.restart(victim, seeds=[rest[0].swim])
+    c.wait_for(lambda: gates_quiet(c, gates), "%s: the job ended at every gate" % phase,
+               timeout=min(c.left(), 60))
+    passed("tier leader killed while %s: the job led by %s completed once" % (
+        phase, leader.name))
+
+
 def gates_restart(c, gates, mgrs, wrks):
     """Two of three gates, the gate tier leader and the job's gate job leader among them when
     the job is not led by its entry gate, SIGKILLed together and restarted."""
@@ -546,7 +622,10 @@ def timed_kill(c, victim, observer, acting, what, timeout):
 
 
 def run():
-    with Cluster(HYPERLINE, HLCTL, budget=60 + 60 * len(SCENARIOS), cluster_id="hl-dc-test",
+    # seconds per scenario: 60, more for the ones that run several cases
+    extra = {"gate-kill": 60, "gate-phases": 180, "gates-restart": 30, "managers-restart": 30}
+    budget = 60 + sum(60 + extra.get(sc, 0) for sc in SCENARIOS)
+    with Cluster(HYPERLINE, HLCTL, budget=budget, cluster_id="hl-dc-test",
                  quiet=True) as c:
         gates, mgrs, wrks = build(c)
         gate = gates[0]
@@ -581,6 +660,9 @@ def run():
                 continue
             if sc == "stream":
                 stream(c, gates, mgrs, wrks)
+                continue
+            if sc == "gate-phases":
+                gate_phases(c, gates, mgrs, wrks)
                 continue
             if sc == "gates-restart":
                 gates_restart(c, gates, mgrs, wrks)

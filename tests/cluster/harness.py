@@ -625,6 +625,17 @@ class Cluster:
                   "ip daddr %s tcp dport %d accept" % (ip, HTTP_PORT),
                   "ip saddr %s drop" % ip, "ip daddr %s drop" % ip)
 
+    def cp_cut(self, nodes_a, nodes_b):
+        """Cut the control plane between every node of nodes_a and every node of nodes_b (both
+        directions; each side still reaches everyone else, and the HTTP ports stay open).
+        TCP retransmits what was cut once cp_heal() lifts it: a delay, not a loss."""
+        for a in nodes_a:
+            for b in nodes_b:
+                self._nft("ip saddr %s ip daddr %s tcp sport != %d tcp dport != %d drop" %
+                          (a.mgmt_ip, b.mgmt_ip, HTTP_PORT, HTTP_PORT),
+                          "ip saddr %s ip daddr %s tcp sport != %d tcp dport != %d drop" %
+                          (b.mgmt_ip, a.mgmt_ip, HTTP_PORT, HTTP_PORT))
+
     def cp_loss(self, percent):
         """Drop percent % of the TCP segments between management addresses (node links, hlctl;
         not the HTTP port the test reads metrics from), at random."""
