@@ -2006,16 +2006,10 @@ hl_gate_restore(struct hl_gate *g, uint8_t op, uint64_t job, uint64_t token, uin
 int
 hl_gate_snapshot(struct hl_gate *g, hl_jrec_journal_fn emit, void *arg)
 {
-	int rc;
+	int rc = hl_jrec_store_snapshot(&g->store, emit, arg);
 
-	for (uint32_t s = 0; s < g->store.map.max && hl_jrec_store_count(&g->store) > 0; s++) {
-		const struct hl_jrec *r = &g->store.r[s];
-		if (r->job == 0 || hl_idmap_find(&g->store.map, r->job) != s)
-			continue;
-		if ((rc = emit(arg, HL_JREC_J_PUT, r->job, r->token, r->version, r->body, r->len)) <
-		        0)
-			return rc;
-	}
+	if (rc < 0)
+		return rc;
 	for (uint32_t i = 0; i < hl_ring_buf_count(g->tombs); i++) {
 		const struct hl_gate_tomb *t = hl_ring_buf_at(g->tombs, i);
 		if ((rc = emit(arg, HL_JREC_J_TOMB, t->job, 0, 0, NULL, 0)) < 0)

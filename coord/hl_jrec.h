@@ -67,6 +67,10 @@ int hl_jrec_store_forget(struct hl_jrec_store *s, uint64_t job);
 /** Set (or with NULL clear) the journal. */
 void hl_jrec_store_set_journal(struct hl_jrec_store *s, hl_jrec_journal_fn fn, void *arg);
 
+/** Every stored record as a PUT through emit (compaction); stops at emit's first negative
+ *  return and returns it. */
+int hl_jrec_store_snapshot(const struct hl_jrec_store *s, hl_jrec_journal_fn emit, void *arg);
+
 /** Journal a fact of the tier core's own (TOMB, FENCE) through the store's journal: 0 when none
  *  is set, else the journal's return (counted and logged when negative). */
 int hl_jrec_journal(

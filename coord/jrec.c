@@ -127,6 +127,22 @@ hl_jrec_store_set_journal(struct hl_jrec_store *s, hl_jrec_journal_fn fn, void *
 }
 
 int
+hl_jrec_store_snapshot(const struct hl_jrec_store *s, hl_jrec_journal_fn emit, void *arg)
+{
+	int rc;
+
+	for (uint32_t k = 0; k < s->map.max && hl_jrec_store_count(s) > 0; k++) {
+		const struct hl_jrec *r = &s->r[k];
+		if (r->job == 0 || hl_idmap_find(&s->map, r->job) != k)
+			continue;
+		if ((rc = emit(arg, HL_JREC_J_PUT, r->job, r->token, r->version, r->body, r->len)) <
+		        0)
+			return rc;
+	}
+	return 0;
+}
+
+int
 hl_jrec_journal(struct hl_jrec_store *s, uint8_t op, uint64_t job, uint64_t token, uint64_t version)
 {
 	return journal(s, op, job, token, version, NULL, 0);

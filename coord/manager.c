@@ -1741,15 +1741,14 @@ hl_manager_restore(struct hl_manager *m, uint8_t op, uint64_t job, uint64_t toke
 int
 hl_manager_snapshot(struct hl_manager *m, hl_jrec_journal_fn emit, void *arg)
 {
-	int rc;
+	int rc = hl_jrec_store_snapshot(&m->st, emit, arg);
 
+	if (rc < 0)
+		return rc;
 	for (uint32_t s = 0; s < m->st.map.max && hl_jrec_store_count(&m->st) > 0; s++) {
 		const struct hl_jrec *r = &m->st.r[s];
 		if (r->job == 0 || hl_idmap_find(&m->st.map, r->job) != s)
 			continue;
-		if ((rc = emit(arg, HL_JREC_J_PUT, r->job, r->token, r->version, r->body, r->len)) <
-		        0)
-			return rc;
 		if (m->rec_fence[s] != 0 &&
 		        (rc = emit(arg, HL_JREC_J_FENCE, r->job, m->rec_fence[s], 0, NULL, 0)) < 0)
 			return rc;

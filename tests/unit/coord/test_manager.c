@@ -868,6 +868,114 @@ test_progress_to_gate(void **state)
 	dc_stop();
 }
 
+/* Issue 14: what a manager keeps durable (records, fetch fences, tombstones with their final
+ * status) goes out through its journal before it takes effect, comes back through
+ * hl_manager_restore into a fresh manager, and its snapshot lists exactly the live state. */
+struct jlog {
+	uint8_t op[64];
+	uint64_t job[64], token[64], version[64];
+	uint32_t len[64];
+	uint8_t body[64][HL_JREC_BODY_MAX];
+	uint32_t n;
+	bool refuse;
+};
+
+static int
+jlog_add(void *arg, uint8_t op, uint64_t job, uint64_t token, uint64_t version, const void *body,
+        uint32_t len)
+{
+	struct jlog *l = arg;
+
+	if (l->refuse)
+		return -EIO;
+	assert_true(l->n < 64);
+	l->op[l->n] = op;
+	l->job[l->n] = job;
+	l->token[l->n] = token;
+	l->version[l->n] = version;
+	l->len[l->n] = len;
+	if (len > 0)
+		memcpy(l->body[l->n], body, len);
+	l->n++;
+	return 0;
+}
+
+static void
+test_durable_state_journal_restore_snapshot(void **state)
+{
+	static struct jlog log, snap;
+	struct hl_manager_cfg c;
+	struct hl_manager m, m2;
+	struct hl_prng rng;
+	static struct hl_mmsg msg;
+	struct hl_manager_rec r = {0};
+
+	(void)state;
+	memset(&log, 0, sizeof(log));
+	memset(&snap, 0, sizeof(snap));
+	cfg_for(&c, 3, 2);
+	hl_prng_seed(&rng, 1);
+	assert_int_equal(hl_manager_init(&m, &c, 0, 0, &rng, 0), 0);
+	hl_jrec_store_set_journal(&m.st, jlog_add, &log);
+	for (uint64_t j = 1; j <= 3; j++) { /* three record puts from a job leader */
+		memset(&msg, 0, offsetof(struct hl_mmsg, body));
+		spec_of(&r.spec, j, 1, SEC);
+		msg.kind = HL_MM_REC_PUT;
+		msg.from = 1;
+		msg.u.rec.job = j;
+		msg.u.rec.token = 1ull << 32 | j;
+		msg.u.rec.version = 1;
+		msg.u.rec.len = (uint32_t)hl_manager_rec_encode(&r, msg.body, sizeof(msg.body));
+		assert_int_equal(hl_manager_recv(&m, &msg, 0), 0);
+	}
+	assert_int_equal(log.n, 3);
+	for (uint32_t i = 0; i < 3; i++)
+		assert_int_equal(log.op[i], HL_JREC_J_PUT);
+	/* a refusing journal refuses the put: nothing stored, nothing acked */
+	log.refuse = true;
+	msg.u.rec.job = 4;
+	msg.u.rec.token = 1ull << 32 | 4;
+	(void)hl_manager_recv(&m, &msg, 0);
+	assert_null(hl_jrec_store_get(&m.st, 4));
+	log.refuse = false;
+	/* replay into a fresh manager, plus a fence and a tombstone */
+	cfg_for(&c, 3, 2);
+	assert_int_equal(hl_manager_init(&m2, &c, 0, 0, &rng, 0), 0);
+	for (uint32_t i = 0; i < log.n; i++)
+		assert_int_equal(hl_manager_restore(&m2, log.op[i], log.job[i], log.token[i],
+		                         log.version[i], log.body[i], log.len[i], 0),
+		        0);
+	assert_int_equal(hl_manager_restore(&m2, HL_JREC_J_FENCE, 1, 5ull << 32, 0, NULL, 0, 0), 0);
+	assert_int_equal(
+	        hl_manager_restore(&m2, HL_JREC_J_TOMB, 2, 0, HL_WS_COMPLETED, NULL, 0, 0), 0);
+	assert_int_equal(hl_manager_restore(&m2, 77, 2, 0, 0, NULL, 0, 0), -EINVAL);
+	assert_int_equal(hl_manager_restore(&m2, HL_JREC_J_PUT, 0, 0, 0, NULL, 0, 0), -EINVAL);
+	assert_non_null(hl_jrec_store_get(&m2.st, 1));
+	assert_null(hl_jrec_store_get(&m2.st, 2)); /* finished: tombstoned */
+	assert_non_null(hl_jrec_store_get(&m2.st, 3));
+	/* a put below the restored fence is refused */
+	msg.u.rec.job = 1;
+	msg.u.rec.token = 1ull << 32 | 9;
+	msg.u.rec.version = 2;
+	(void)hl_manager_recv(&m2, &msg, 0);
+	assert_int_equal(hl_jrec_store_get(&m2.st, 1)->version, 1);
+	/* the snapshot: records 1 and 3, the fence of 1, the tombstone of 2 (with its status) */
+	assert_int_equal(hl_manager_snapshot(&m2, jlog_add, &snap), 0);
+	uint32_t puts = 0, fences = 0, tombs = 0;
+	for (uint32_t i = 0; i < snap.n; i++) {
+		puts += snap.op[i] == HL_JREC_J_PUT;
+		fences += snap.op[i] == HL_JREC_J_FENCE && snap.job[i] == 1 &&
+		          snap.token[i] == 5ull << 32;
+		tombs += snap.op[i] == HL_JREC_J_TOMB && snap.job[i] == 2 &&
+		         snap.version[i] == HL_WS_COMPLETED;
+	}
+	assert_int_equal(puts, 2);
+	assert_int_equal(fences, 1);
+	assert_int_equal(tombs, 1);
+	hl_manager_fini(&m2);
+	hl_manager_fini(&m);
+}
+
 int
 main(void)
 {
@@ -880,6 +988,7 @@ main(void)
 	        cmocka_unit_test(test_bounded_collections_full),
 	        cmocka_unit_test(test_serves_gate_submit_result_ack),
 	        cmocka_unit_test(test_progress_to_gate),
+	        cmocka_unit_test(test_durable_state_journal_restore_snapshot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
