@@ -156,6 +156,8 @@ struct hl_manager_cfg {
 	uint64_t tick_ns; /* work period of hl_manager_tick; 50 ms */
 	uint64_t resend_ns; /* record puts and fetches; 500 ms */
 	uint64_t orphan_ns; /* records nobody leads are reported this often; 5 s */
+	uint64_t catchup_ns; /* amnesic member: out of fetch quorums this long after every other
+			      * manager came alive (they re-send the records they lead); 3 s */
 	uint64_t progress_ns; /* a led job's progress goes to its gate at most this often, when
 	                       * it changed (DC_PROGRESS); 100 ms */
 	bool report_grants; /* raise EV_GRANTED for every lease grant sent (checkers, audit) */
@@ -204,6 +206,10 @@ struct hl_manager {
 	uint32_t lt_term; /* term the lease table issues in, 0 = not issuing */
 	bool rebuilt; /* after the grace: live records re-issued */
 	uint32_t dead; /* bitmap over cfg.elect.members: SWIM says dead */
+	/* durability (issue 14): a member whose records were lost answers no fetch */
+	bool amnesic;
+	uint32_t seen_alive; /* members seen alive since it became amnesic */
+	uint64_t last_alive_ns;
 	uint64_t next_tick_ns, next_orphan_ns;
 	bool persist_wait; /* a PERSIST event is out, not yet confirmed */
 	struct hl_mmsg *outq;
@@ -303,6 +309,16 @@ void hl_manager_census(const struct hl_manager *m, struct hl_manager_census *c);
  *  errors (-HL_E_FULL, -EMSGSIZE). */
 int hl_manager_restore(struct hl_manager *m, uint8_t op, uint64_t job, uint64_t token,
         uint64_t version, const void *body, uint32_t len, uint64_t now_ns);
+/** The durable records were lost (log missing after an earlier run, or corrupt): the member
+ *  answers record fetches "not caught up" (not counted by the fetcher) and counts itself in no
+ *  fetch quorum, until every other manager came alive and catchup_ns passed (job leaders
+ *  re-send the records they lead to a member that comes alive). */
+void hl_manager_set_amnesic(struct hl_manager *m, uint64_t now_ns);
+static inline bool
+hl_manager_is_amnesic(const struct hl_manager *m)
+{
+	return m->amnesic;
+}
 /** Everything durable as journal entries (compaction); stops at emit's first negative return. */
 int hl_manager_snapshot(struct hl_manager *m, hl_jrec_journal_fn emit, void *arg);
 /** Sum of the census; with_tombs adds the finished-job tombstones (manager's and dc's). */

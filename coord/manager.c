@@ -180,6 +180,7 @@ hl_manager_cfg_default(struct hl_manager_cfg *cfg)
 	cfg->tick_ns = 50 * MS;
 	cfg->resend_ns = 500 * MS;
 	cfg->orphan_ns = 5 * SEC;
+	cfg->catchup_ns = 3 * SEC;
 	cfg->progress_ns = 100 * MS;
 }
 
@@ -597,6 +598,7 @@ on_orphan(struct hl_manager *m, uint64_t from, uint64_t job, uint64_t now)
 /* -------------------------------------------------------------------------- job leader */
 
 static void job_write(struct hl_manager *m, struct hl_mjob *j, uint64_t now);
+static void amnesia_tick(struct hl_manager *m, uint64_t now);
 
 static void
 fetch_send(struct hl_manager *m, struct hl_mjob *j)
@@ -621,6 +623,10 @@ fetch_answer(struct hl_manager *m, uint64_t job, uint64_t token, struct hl_mmsg 
 
 	a->u.rec.job = job;
 	a->fence = token;
+	if (m->amnesic) {
+		a->status = 2; /* lost our records: not a quorum member until caught up */
+		return;
+	}
 	if (tomb_has(m, job)) {
 		a->status = 1;
 		return;
@@ -646,8 +652,8 @@ fetch_note(struct hl_manager *m, struct hl_mjob *j, uint64_t from, const struct 
 	int i = member_idx(m, from);
 	struct hl_manager_rec r;
 
-	if (i < 0 || (j->fetch_from & (1u << i)) || a->fence != j->token)
-		return;
+	if (i < 0 || (j->fetch_from & (1u << i)) || a->fence != j->token || a->status == 2)
+		return; /* status 2: an amnesic member does not count; asked again at the resend */
 	if (a->status == 1) {
 		j->seen_tomb = true;
 	} else if (a->u.rec.version > 0) {
@@ -1131,7 +1137,7 @@ recv_dc(struct hl_manager *m, const struct hl_mmsg *msg, uint64_t now)
 		if (le != NULL && le->holder != 0 && le->holder != m->self) {
 			if ((o = out_new(m, HL_MM_DC, le->holder)) != NULL)
 				o->u.d = *d;
-		} else if (le == NULL && !hl_lease_in_grace(&m->lt, now) &&
+		} else if (le == NULL && !hl_lease_in_grace(&m->lt, now) && !m->amnesic &&
 		           (r == NULL || rec_done(r))) {
 			m->n_gone++;
 			hl_dc_mgr_ack_gone(&m->dm, d);
@@ -1391,6 +1397,7 @@ hl_manager_tick(struct hl_manager *m, uint64_t now_ns)
 {
 	if (now_ns < m->next_tick_ns)
 		return 0;
+	amnesia_tick(m, now_ns);
 	tick_work(m, now_ns);
 	m->next_tick_ns = now_ns + m->cfg.tick_ns;
 	return 0;
@@ -1438,6 +1445,58 @@ hl_manager_persisted(struct hl_manager *m, uint32_t term, uint64_t now_ns)
 	return rc;
 }
 
+/* A member came (back) alive: it may have lost its store; give it the current version of
+ * every record we lead, so the quorum copies survive the next failure. */
+static void
+resend_led(struct hl_manager *m, uint64_t id)
+{
+	for (uint32_t s = 0; s < m->jmap.max && hl_idmap_count(&m->jmap) > 0; s++) {
+		const struct hl_mjob *j = &m->jobs[s];
+		const struct hl_jrec *r;
+		struct hl_mmsg *o;
+		if (j->job == 0 || hl_idmap_find(&m->jmap, j->job) != s || j->phase == PH_FETCH ||
+		        (r = hl_jrec_store_get(&m->st, j->job)) == NULL || r->token != j->token ||
+		        (o = out_new(m, HL_MM_REC_PUT, id)) == NULL)
+			continue;
+		o->u.rec.job = j->job;
+		o->u.rec.token = r->token;
+		o->u.rec.version = r->version;
+		o->u.rec.len = r->len;
+		memcpy(o->body, r->body, r->len);
+	}
+}
+
+void
+hl_manager_set_amnesic(struct hl_manager *m, uint64_t now_ns)
+{
+	m->amnesic = true;
+	m->seen_alive = 0;
+	m->last_alive_ns = now_ns;
+	HL_LOG(HL_LOG_WARN, "manager",
+	        "manager %llu: durable records lost: out of fetch quorums until caught up",
+	        (unsigned long long)m->self);
+}
+
+static void
+amnesia_tick(struct hl_manager *m, uint64_t now)
+{
+	uint32_t all = (1u << m->cfg.elect.nmembers) - 1, self = 0;
+	int i = member_idx(m, m->self);
+
+	if (!m->amnesic)
+		return;
+	if (i >= 0)
+		self = 1u << i;
+	if ((m->seen_alive & ~m->dead & all & ~self) == (all & ~self) &&
+	        now >= m->last_alive_ns + m->cfg.catchup_ns) {
+		m->amnesic = false;
+		HL_LOG(HL_LOG_INFO, "manager",
+		        "manager %llu: caught up from its peers (%u records): answers fetches "
+		        "again",
+		        (unsigned long long)m->self, hl_jrec_store_count(&m->st));
+	}
+}
+
 int
 hl_manager_member_alive(struct hl_manager *m, uint64_t id, uint32_t roles, uint32_t cores,
         uint8_t health, uint64_t now_ns)
@@ -1449,8 +1508,12 @@ hl_manager_member_alive(struct hl_manager *m, uint64_t id, uint32_t roles, uint3
 		return -EINVAL;
 	if (i >= 0) {
 		m->dead &= ~(1u << i);
+		m->seen_alive |= 1u << i;
+		m->last_alive_ns = now_ns;
 		if (m->lt_term != 0)
 			rc = hl_lease_member_set(&m->lt, id, true);
+		if (id != m->self)
+			resend_led(m, id);
 	}
 	if (roles & HL_MANAGER_ROLE_WORKER)
 		rc = hl_dc_worker_update(&m->dm, id, cores, health, now_ns);
@@ -1618,6 +1681,8 @@ hl_manager_gate_recv(struct hl_manager *m, const struct hl_gmsg *g,
 	}
 	if (g->type == HL_GM_DC_RESULT_ACK)
 		return 0; /* nothing of the job here any more */
+	if (m->amnesic)
+		return -EAGAIN; /* it may be a job we lost: not started again; the gate resends */
 	if (spec == NULL)
 		return -ENOENT;
 	rc = submit_rec(m, spec, g->from, g->token, now_ns);

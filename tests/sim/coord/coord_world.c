@@ -182,6 +182,80 @@ m_events(struct cw_mgr *m)
 	m->prog_refused = m->mg.n_progress_refused;
 }
 
+/* ---- the managers' disks ---- */
+
+static int
+disk_put(struct cw_jent *d, uint32_t *n, uint8_t op, uint64_t job, uint64_t token, uint64_t version,
+        const void *body, uint32_t len)
+{
+	if (*n >= 2 * CW_DISK_MAX || len > HL_JREC_BODY_MAX)
+		return -ENOSPC;
+	d[*n] = (struct cw_jent){
+	        .op = op, .job = job, .token = token, .version = version, .len = len};
+	if (len > 0)
+		memcpy(d[*n].body, body, len);
+	(*n)++;
+	return 0;
+}
+
+struct snap_ctx {
+	struct cw_jent *d;
+	uint32_t n;
+};
+
+static int
+snap_emit(void *arg, uint8_t op, uint64_t job, uint64_t token, uint64_t version, const void *body,
+        uint32_t len)
+{
+	struct snap_ctx *c = arg;
+
+	return disk_put(c->d, &c->n, op, job, token, version, body, len);
+}
+
+/* Written at once (a synchronous disk): before the change takes effect. */
+static int
+disk_write(void *arg, uint8_t op, uint64_t job, uint64_t token, uint64_t version, const void *body,
+        uint32_t len)
+{
+	struct cw_mgr *m = arg;
+
+	if (m->ndisk >= CW_DISK_MAX) {
+		/* compaction, as the node's log: the live state, then this change */
+		struct snap_ctx c = {calloc(2 * CW_DISK_MAX, sizeof(struct cw_jent)), 0};
+		int rc;
+		if (c.d == NULL)
+			return -ENOMEM;
+		if ((rc = hl_manager_snapshot(&m->mg, snap_emit, &c)) < 0) {
+			free(c.d);
+			return rc;
+		}
+		free(m->disk);
+		m->disk = c.d;
+		m->ndisk = c.n;
+		m->n_disk_compactions++;
+	}
+	return disk_put(m->disk, &m->ndisk, op, job, token, version, body, len);
+}
+
+static int
+disk_replay(struct cw_mgr *m, uint64_t now)
+{
+	int rc;
+
+	if (m->lose_disk) {
+		m->ndisk = 0;
+		m->lose_disk = false;
+		hl_manager_set_amnesic(&m->mg, now);
+	}
+	for (uint32_t i = 0; i < m->ndisk; i++) {
+		const struct cw_jent *e = &m->disk[i];
+		if ((rc = hl_manager_restore(&m->mg, e->op, e->job, e->token, e->version, e->body,
+		             e->len, now)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int
 m_init(struct cw_mgr *m, uint64_t seed, uint64_t now)
 {
@@ -193,6 +267,11 @@ m_init(struct cw_mgr *m, uint64_t seed, uint64_t now)
 	hl_prng_seed(&m->rng, seed);
 	if ((rc = hl_manager_init(&m->mg, &cfg, m->disk_term, m->disk_vote, &m->rng, now)) < 0)
 		return rc;
+	if (m->disk == NULL && (m->disk = calloc(2 * CW_DISK_MAX, sizeof(*m->disk))) == NULL)
+		return -ENOMEM;
+	if ((rc = disk_replay(m, now)) < 0)
+		return rc;
+	hl_jrec_store_set_journal(&m->mg.st, disk_write, m);
 	m->prog_ok = m->prog_refused = 0;
 	/* SWIM's view at start: live workers with their cores, dead managers. */
 	for (int i = 0; i < w->nw; i++)
@@ -200,7 +279,7 @@ m_init(struct cw_mgr *m, uint64_t seed, uint64_t now)
 			hl_manager_member_alive(&m->mg, w->wk[i].id, HL_MANAGER_ROLE_WORKER,
 			        w->wk[i].wn.cfg.cores, 0, now);
 	for (int i = 0; i < w->nm; i++)
-		if (known_dead(w, w->m[i].sid))
+		if (known_dead(w, w->m[i].sid) && w->m[i].sid != m->sid)
 			hl_manager_member_dead(&m->mg, w->m[i].id, now);
 	m->up = true;
 	m_events(m);
@@ -580,9 +659,12 @@ cw_init(struct cw_world *w, const struct cw_opts *o)
 void
 cw_fini(struct cw_world *w)
 {
-	for (int i = 0; i < w->nm; i++)
+	for (int i = 0; i < w->nm; i++) {
 		if (w->m[i].up)
 			m_fini(&w->m[i]);
+		free(w->m[i].disk);
+		w->m[i].disk = NULL;
+	}
 	for (int i = 0; i < w->nw; i++)
 		if (w->wk[i].up)
 			hl_dc_wnode_fini(&w->wk[i].wn);
@@ -789,6 +871,42 @@ detect_workers(struct cw_world *w, uint32_t sid, uint64_t now)
 		w_drain(k);
 		hl_sim_poke(w->sim, k->sid);
 	}
+}
+
+/* A restarted manager is alive again for every live member (its SWIM join). */
+static void
+do_alive(struct hl_sim *sim, void *arg)
+{
+	struct cw_call *c = arg;
+	struct cw_world *w = c->w;
+	uint32_t sid = c->arg;
+	uint64_t now = hl_sim_now(sim);
+
+	dead_flag[sid] = false;
+	for (int i = 0; i < w->nm; i++) {
+		struct cw_mgr *m = &w->m[i];
+		if (!m->up)
+			continue;
+		if (m->sid != sid)
+			hl_manager_member_alive(
+			        &m->mg, (uint64_t)sid + 1, HL_MANAGER_ROLE_MANAGER, 0, 0, now);
+		/* and the restarted one learns who is alive */
+		for (int k = 0; m->sid == sid && k < w->nm; k++)
+			if (k != i && w->m[k].up && !dead_flag[w->m[k].sid])
+				hl_manager_member_alive(
+				        &m->mg, w->m[k].id, HL_MANAGER_ROLE_MANAGER, 0, 0, now);
+		m_events(m);
+		hl_sim_poke(sim, m->sid);
+	}
+}
+
+void
+cw_restart(struct cw_world *w, uint32_t sid, uint64_t at, bool lose_disk)
+{
+	if (sid < (uint32_t)w->nm)
+		w->m[sid].lose_disk = lose_disk;
+	hl_sim_restart_at(w->sim, sid, at);
+	hl_sim_call_at(w->sim, at + w->detect_ns, do_alive, call_new(w, 0, sid));
 }
 
 void

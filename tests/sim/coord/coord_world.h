@@ -42,6 +42,22 @@ struct cw_mgr {
 	struct hl_prng rng;
 	struct hl_manager mg;
 	uint64_t prog_ok, prog_refused; /* counters already added to the world */
+	/* Its disk: the journal the node's record log takes (app/node/recwal.c), entry by entry,
+	 * compacted from hl_manager_snapshot past CW_DISK_MAX entries; replayed through
+	 * hl_manager_restore at every restart. lose_disk: the next restart starts empty. */
+	struct cw_jent *disk;
+	uint32_t ndisk;
+	bool lose_disk;
+	uint64_t n_disk_compactions;
+};
+
+#define CW_DISK_MAX 2048
+
+struct cw_jent {
+	uint8_t op;
+	uint64_t job, token, version;
+	uint32_t len;
+	uint8_t body[HL_JREC_BODY_MAX];
 };
 
 struct cw_wrk {
@@ -120,6 +136,9 @@ void cw_submit(struct cw_world *w, uint64_t job, uint32_t nwf, uint64_t at);
 
 /** Crash a node now and tell the others after detect_ns (SWIM stand-in). */
 void cw_kill(struct cw_world *w, uint32_t sid);
+/** Restart manager sid at `at` (its disk replayed, or lost: it starts empty and amnesic); the
+ *  other managers see it alive detect_ns later, and it sees them. */
+void cw_restart(struct cw_world *w, uint32_t sid, uint64_t at, bool lose_disk);
 
 /** Client cancels a job at `at` (sent to whichever manager leads it then; retried every 100 ms
  *  while no manager leads it and it is not delivered). */

@@ -182,6 +182,77 @@ test_job_leader_crash(void **state)
 }
 
 static void
+kill_all_managers(struct hl_sim *sim, void *arg)
+{
+	struct cw_world *w = arg;
+	(void)sim;
+	for (int i = 0; i < w->nm; i++)
+		cw_kill(w, w->m[i].sid);
+}
+
+/* Issue 14: all three managers crash mid-job and restart 3 s later, replaying their disks (the
+ * journal the node's record log takes): every job completes once, nothing is retained. With
+ * the in-memory stores of before, the DC forgot its jobs. */
+static void
+test_all_managers_restart_mid_job(void **state)
+{
+	struct cw_opts o;
+	(void)state;
+
+	cw_opts_default(&o);
+	start(&o);
+	W.wf_duration_ns = 6 * S;
+	uint64_t t = hl_sim_now(W.sim);
+	for (uint64_t j = 1; j <= 6; j++)
+		cw_submit(&W, j, 2, t + j * MS);
+	hl_sim_call_at(W.sim, t + 2 * S, kill_all_managers, &W);
+	for (int i = 0; i < W.nm; i++)
+		cw_restart(&W, W.m[i].sid, t + 5 * S, false);
+	run_to_delivery(6, 200 * S);
+	for (uint64_t j = 1; j <= 6; j++)
+		assert_int_equal(W.final_status[j], HL_WS_COMPLETED);
+	uint64_t restored = 0;
+	for (int i = 0; i < W.nm; i++)
+		restored += hl_jrec_store_count(&W.m[i].mg.st) + W.m[i].mg.tomb_len;
+	assert_true(restored > 0);
+	assert_int_equal(hl_sim_run_for(W.sim, 40 * S), 0);
+	assert_nothing_retained(false);
+	cw_fini(&W);
+}
+
+/* Issue 14: a manager that lost its disk restarts amnesic (answers no fetch), catches up once
+ * the others are alive, and the jobs complete once; the job leader it may have been is
+ * replaced from the others' copies. */
+static void
+test_manager_lost_disk_is_amnesic(void **state)
+{
+	struct cw_opts o;
+	(void)state;
+
+	cw_opts_default(&o);
+	start(&o);
+	W.wf_duration_ns = 6 * S;
+	uint64_t t = hl_sim_now(W.sim);
+	for (uint64_t j = 1; j <= 6; j++)
+		cw_submit(&W, j, 2, t + j * MS);
+	assert_int_equal(hl_sim_run_for(W.sim, 2 * S), 0);
+	int victim = cw_job_leader(&W, 1);
+	assert_true(victim >= 0);
+	cw_kill(&W, (uint32_t)victim);
+	cw_restart(&W, (uint32_t)victim, hl_sim_now(W.sim) + 3 * S, true);
+	assert_int_equal(hl_sim_run_for(W.sim, 3 * S + 500 * MS), 0);
+	assert_true(W.m[victim].up);
+	assert_true(hl_manager_is_amnesic(&W.m[victim].mg));
+	run_to_delivery(6, 200 * S);
+	for (uint64_t j = 1; j <= 6; j++)
+		assert_int_equal(W.final_status[j], HL_WS_COMPLETED);
+	assert_int_equal(hl_sim_run_for(W.sim, 40 * S), 0);
+	assert_false(hl_manager_is_amnesic(&W.m[victim].mg));
+	assert_nothing_retained(false);
+	cw_fini(&W);
+}
+
+static void
 kill_tier_leader(struct hl_sim *sim, void *arg)
 {
 	struct cw_world *w = arg;
@@ -462,6 +533,8 @@ main(void)
 	        cmocka_unit_test(test_jobs_complete_and_clean),
 	        cmocka_unit_test(test_worker_crash_mid_workflow),
 	        cmocka_unit_test(test_job_leader_crash),
+	        cmocka_unit_test(test_all_managers_restart_mid_job),
+	        cmocka_unit_test(test_manager_lost_disk_is_amnesic),
 	        cmocka_unit_test(test_tier_leader_crash_during_dispatch),
 	        cmocka_unit_test(test_partition_minority_leader),
 	        cmocka_unit_test(test_duplicate_and_reordered_messages),
