@@ -370,9 +370,7 @@ hl_rmgr_start(char *err, size_t errlen)
 	}
 	hl_jrec_store_set_journal(&mg.st, hl_recwal_journal, &rwal);
 	if (rwal.lost)
-		HL_LOG(HL_LOG_ERR, "roles",
-		        "manager: its job records are lost; the DC's other managers hold the "
-		        "committed ones (a manager does not yet sit out of fetch quorums)");
+		hl_manager_set_amnesic(&mg, now); /* out of fetch quorums until caught up */
 	if (p->roles & HL_ROLE_WORKER)
 		(void)hl_manager_member_alive(&mg, p->node_id,
 		        HL_MANAGER_ROLE_MANAGER | HL_MANAGER_ROLE_WORKER, p->n_traffic, 0, now);
@@ -418,6 +416,7 @@ hl_rmgr_counters(struct hl_node_counter *out, uint32_t cap)
 	        {"dc_wal_restored", rwal.n_replayed},
 	        {"dc_wal_commits_total", rwal.n_commits},
 	        {"dc_wal_lost", rwal.lost},
+	        {"dc_amnesic", on && hl_manager_is_amnesic(&mg)},
 	        {"dc_wal_errors_total", rwal.n_append_err + rwal.n_commit_err + rwal.n_compact_err +
 	                                        rwal.n_replay_refused},
 	        {"dc_tier_leader", on ? hl_manager_leader(&mg, now) : 0},
