@@ -111,6 +111,10 @@ ROLES_GATES, ROLES_MANAGERS, ROLES_WORKERS = (1,), (4, 5, 6), (7, 8)
 ROLES_GAUGES = ("job_specs_held", "gate_jobs_led", "gate_client_jobs", "gate_retained",
                 "dc_jobs_led", "dc_records", "dc_tombs", "worker_slices_held",
                 "worker_jobs_known", "members")
+# per-job entries that must all be gone once the stream ended (tombstones expire by TTL)
+PERJOB_GAUGES = ("job_specs_held", "gate_jobs_led", "gate_client_jobs", "gate_retained",
+                 "dc_jobs_led", "dc_records", "worker_slices_held", "worker_jobs_known")
+SETTLE = 40.0  # seconds the nodes get to drop them (spec texts: 10 s after their last use)
 EXTRA_GAUGES = ("job_table", "jobs_evicted_total", "links_opened_total",
                 "links_idle_closed_total")
 GAUGES_EVERY = 10.0  # seconds between two reads of every node's /metrics (--roles)
@@ -129,6 +133,9 @@ def args_parse():
     ap.add_argument("--warmup", type=float)
     ap.add_argument("--warmup-jobs", type=int)
     ap.add_argument("--sample", type=float)
+    ap.add_argument("--max-drift", type=float,
+                    help="fail above this |RSS drift| %% (default 2 for runs of 30 min or "
+                         "more, none below: a short run's drift is its warm-up)")
     ap.add_argument("--layout")
     ap.add_argument("--job")
     ap.add_argument("--workflow-ms", type=int)
@@ -150,6 +157,8 @@ def args_parse():
     a.warmup_jobs = a.warmup_jobs if a.warmup_jobs is not None else 80
     a.workflow_ms = a.workflow_ms or 1000
     a.duration = a.duration or 1800.0
+    if a.max_drift is None and a.duration >= 1800:
+        a.max_drift = 2.0
     a.warmup = a.warmup if a.warmup is not None else a.duration * 0.1
     a.sample = a.sample or 5.0
     parse_layout(a.layout)  # fail early on a bad layout
@@ -287,6 +296,9 @@ def soak(a):
             problems.append("%d job(s) failed" % failed)
         if total == 0:
             problems.append("no job completed")
+        if a.max_drift is not None and abs(worst[0]) > a.max_drift:
+            problems.append("RSS drift %.2f %% on %s exceeds %.1f %%" % (
+                worst[0], worst[1].name, a.max_drift))
         for msg in problems:
             print("FAIL:", msg)
         result = "RESULT P13-rss %.2f %% ref 2 %%" % worst[0]
@@ -392,7 +404,8 @@ def soak_roles(a):
     if a.job:
         with open(a.job) as f:
             template = f.read()
-    budget = a.duration + 75  # start and DC election (~15 s), the last job, /metrics reads
+    # start and DC election (~15 s), the last job, /metrics reads, the settle check
+    budget = a.duration + 75 + SETTLE
     with Cluster(a.hyperline, a.hlctl, budget=budget, cluster_id="hl-soak-roles",
                  quiet=True) as c:
         nodes, label = build_roles(c)
@@ -460,6 +473,21 @@ def soak_roles(a):
             stop.set()
         st.join(timeout=min(70, c.left() - 5))
         in_flight = st.is_alive()
+        # every per-job entry of every kind on every node goes once the stream ended
+        leftover, settle_end = {}, time.monotonic() + min(SETTLE, c.left() - 10)
+        while not in_flight:
+            leftover = {}
+            for n in nodes:
+                g = roles_gauges(c, n) if n.running() else None
+                for k in PERJOB_GAUGES:
+                    if g is not None and g.get(k):
+                        leftover["%s %s" % (label[n.idx], k)] = g[k]
+            if not leftover or time.monotonic() > settle_end:
+                break
+            time.sleep(1.0)
+        print("per-job entries left %.0f s after the last job: %s" % (
+            SETTLE - max(0.0, settle_end - time.monotonic()),
+            ", ".join("%s %g" % kv for kv in sorted(leftover.items())) or "none"))
         print()
         print("%-4s  %-7s  %12s  %12s  %8s" % ("node", "role", "first_q_kB", "last_q_kB",
                                                "drift_%"))
@@ -536,6 +564,12 @@ def soak_roles(a):
             problems.append("%d job(s) lost (submitted, no outcome)" % max(lost, 1))
         if st.done == 0:
             problems.append("no job completed")
+        if leftover:
+            problems.append("per-job entries left on the nodes: %s" % ", ".join(
+                "%s %g" % kv for kv in sorted(leftover.items())))
+        if a.max_drift is not None and abs(worst[0]) > a.max_drift:
+            problems.append("RSS drift %.2f %% on %s exceeds %.1f %%" % (
+                worst[0], label[worst[1].idx], a.max_drift))
         if cut:
             print("warning: the warm-up was cut short (see above): the drift is not comparable")
         if not problems:
