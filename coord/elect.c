@@ -324,6 +324,7 @@ on_heartbeat(struct hl_elect *e, const struct hl_elect_msg *m, uint64_t now_ns)
 	if (e->role == HL_ELECT_LEADER) /* same term, two leaders: impossible with one vote/term */
 		return -EPROTO;
 	e->role = HL_ELECT_FOLLOWER;
+	e->leader_dead = false; /* a leader again */
 	if (e->leader != m->from) {
 		e->leader = m->from;
 		rc = note(e, HL_ELECT_ACT_NEW_LEADER);
@@ -424,9 +425,14 @@ hl_elect_tick(struct hl_elect *e, uint64_t now_ns)
 	case HL_ELECT_CANDIDATE:
 		if (now_ns < e->deadline_ns)
 			return 0;
-		/* Lost or split: back to follower with a fresh randomised timer. */
+		/* Lost or split: back to follower with a fresh randomised timer; a short one while
+		 * the old leader is known dead (a slow round on a loaded machine must not cost
+		 * the full election timeout). */
 		e->role = HL_ELECT_FOLLOWER;
-		e->deadline_ns = now_ns + election_delay(e);
+		e->deadline_ns =
+		        now_ns +
+		        (e->leader_dead ? hl_prng_below(&e->rng, e->cfg.election_jitter_ns / 2 + 1)
+		                        : election_delay(e));
 		return 0;
 	}
 	return 0;
@@ -451,6 +457,7 @@ hl_elect_peer_dead(struct hl_elect *e, uint64_t id, uint64_t now_ns)
 	              hl_prng_below(&e->rng, slot / 8 + 1);
 	if (at < e->deadline_ns)
 		e->deadline_ns = at;
+	e->leader_dead = true;
 	e->n_leader_dead++;
 	return 0;
 }

@@ -107,6 +107,7 @@ struct hl_elect {
 	uint64_t n_outbox_full;
 	uint64_t n_stepdowns;
 	uint64_t n_leader_dead; /* elections brought forward by SWIM declaring the leader dead */
+	bool leader_dead; /* since then, until a leader is heard: lost rounds retry soon */
 };
 
 /** Start as follower with the persisted (term, voted_for). -EINVAL if self is not among the

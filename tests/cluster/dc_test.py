@@ -376,6 +376,16 @@ def restart_tier(c, gates, mgrs, wrks, what, victims, entry):
     time.sleep(3)
     for v in victims:
         c.restart(v, seeds=[entry.swim])
+    # the tier acting again: measured from the moment the restarted nodes are up
+    t_up = time.monotonic()
+    tiers = gates if victims[0] in gates else mgrs
+    if tiers is gates:
+        acting = lambda: len({metric(c, g, "gate_tier_leader") for g in gates}) == 1 and \
+            metric(c, gates[0], "gate_tier_leader") != 0  # noqa: E731
+    else:
+        acting = lambda: dc_leader(c, mgrs) is not None  # noqa: E731
+    c.wait_for(acting, "%s: the tier has a leader again" % what, timeout=min(c.left(), 60))
+    back = time.monotonic() - t_up
     wait_done(c, p, out, what, 150)
     slices = sum(metric(c, w, "worker_slices_completed_total") for w in wrks) - slices0
     check(slices == 2, "%s: the workers completed %d slices for 2 workflows: each ran once" %
@@ -389,6 +399,8 @@ def restart_tier(c, gates, mgrs, wrks, what, victims, entry):
               "%s: no restarted gate lost its records" % what)
     passed("%s: the job completed once after %s restarted" % (what, ", ".join(
         v.name for v in victims)))
+    print("RESULT P12-cluster-%s %.1f s (restarted processes up -> their tier led again)" % (
+        what, back))
 
 
 def gate_phases(c, gates, mgrs, wrks):
@@ -447,8 +459,13 @@ def gate_phase(c, gates, mgrs, wrks, phase):
         time.sleep(1.5)
     print("%s: job %s entered at %s, led by %s: killing the gate tier leader %s" % (
         phase, job.id, job.entry.name, leader.name, victim.name))
-    victim.kill()
-    time.sleep(2)
+
+    def new_tier():
+        tl = [metric(c, g, "gate_tier_leader") for g in rest if g.running()]
+        return len(tl) == 2 and tl[0] == tl[1] and tl[0] not in (0, tier)
+
+    detect, act = timed_kill(c, victim, leader, new_tier, "gate tier leader (%s)" % phase, 60)
+    time.sleep(max(0.0, 2 - act))
     if phase in ("dispatch", "reporting"):
         c.cp_heal()
     if phase == "final-push":
@@ -461,6 +478,8 @@ def gate_phase(c, gates, mgrs, wrks, phase):
                timeout=min(c.left(), 60))
     passed("tier leader killed while %s: the job led by %s completed once" % (
         phase, leader.name))
+    print("RESULT P12-cluster-gate-phase-%s %.1f s detect %.1f s over %.1f s" % (
+        phase, act, detect, act - detect))
 
 
 def gates_restart(c, gates, mgrs, wrks):

@@ -171,6 +171,63 @@ current_leader(struct net *nt)
 	return -1;
 }
 
+/* Issue 14: the gate tier's timing (hl_elect_cfg_fast). When SWIM declares the leader dead
+ * (hl_elect_peer_dead, 500 ms after the kill here), the survivors stand as soon as its lease
+ * ran out locally, one after the other: a new leader within lease + a vote round, never two
+ * leaders at once (run() checks); without the SWIM hint only the 3 s fallback timeout starts
+ * it. Over 20 seeds each. */
+static uint64_t
+failover(uint64_t seed, bool tell)
+{
+	struct net nt;
+	struct hl_elect_cfg cfg;
+
+	net_init(&nt, 3, seed);
+	hl_elect_cfg_fast(&cfg);
+	cfg.nmembers = 3;
+	for (int i = 0; i < 3; i++)
+		cfg.members[i] = (uint64_t)i + 1;
+	for (int i = 0; i < 3; i++) {
+		cfg.self = (uint64_t)i + 1;
+		assert_int_equal(
+		        hl_elect_init(&nt.e[i], &cfg, 0, 0, seed * 100 + (uint64_t)i, 0), 0);
+	}
+	run(&nt, 10 * SEC);
+	int l = current_leader(&nt);
+	assert_true(l >= 0);
+	uint64_t t_kill = nt.now;
+	nt.up[l] = false;
+	run(&nt, nt.now + 500 * MS);
+	for (int i = 0; tell && i < 3; i++)
+		if (i != l)
+			assert_int_equal(hl_elect_peer_dead(&nt.e[i], nt.e[l].cfg.self, nt.now), 0);
+	while (current_leader(&nt) < 0 && nt.now < t_kill + 20 * SEC)
+		run(&nt, nt.now + 10 * MS);
+	assert_true(current_leader(&nt) >= 0);
+	assert_int_equal(hl_elect_peer_dead(&nt.e[current_leader(&nt)], 99, nt.now), -ENOENT);
+	return nt.now - t_kill;
+}
+
+static void
+test_fast_failover_on_peer_dead(void **state)
+{
+	uint64_t worst = 0, best_slow = UINT64_MAX;
+	(void)state;
+
+	for (uint64_t seed = 1; seed <= 20; seed++) {
+		uint64_t fast = failover(seed, true), slow = failover(seed, false);
+		if (fast > worst)
+			worst = fast;
+		if (slow < best_slow)
+			best_slow = slow;
+	}
+	print_message("leader killed: new leader after <= %.2f s with SWIM's death (lease 1 s), "
+	              ">= %.2f s without\n",
+	        (double)worst / 1e9, (double)best_slow / 1e9);
+	assert_true(worst <= 1600 * MS); /* lease 1 s + one slot's jitter + a vote round */
+	assert_true(best_slow >= 2500 * MS); /* the 3 s fallback timeout from the last heartbeat */
+}
+
 static void
 test_single_node(void **state)
 {
@@ -451,6 +508,7 @@ main(void)
 	        cmocka_unit_test(test_health_ineligible),
 	        cmocka_unit_test(test_persist_gate_and_restart),
 	        cmocka_unit_test(test_random_chaos),
+	        cmocka_unit_test(test_fast_failover_on_peer_dead),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
