@@ -1,6 +1,7 @@
 /* gate.c — the gate tier: tier leader (lease issuer, idempotent submission) and per-job gate job
  * leader (record replication, DC choice, result merge, exactly-once push, takeover). Sans-IO. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1906,11 +1907,10 @@ hl_gate_tick(struct hl_gate *g, uint64_t now_ns)
 			if (r->job == 0 || hl_idmap_find(&g->store.map, r->job) != s ||
 			        job_get(g, r->job) != NULL)
 				continue;
-			uint64_t last =
-			        r->len == sizeof(struct hl_gate_rec)
-			                ? ((const struct hl_gate_rec *)(const void *)r->body)
-			                          ->leader
-			                : 0;
+			uint64_t last = 0; /* the record's last writer (body bytes: unaligned) */
+			if (r->len == sizeof(struct hl_gate_rec))
+				memcpy(&last, r->body + offsetof(struct hl_gate_rec, leader),
+				        sizeof(last));
 			if (is_tier_leader(g))
 				on_orphan(g, g->cfg.self, r->job, last, now_ns);
 			else

@@ -221,15 +221,11 @@ disk_write(void *arg, uint8_t op, uint64_t job, uint64_t token, uint64_t version
 
 	if (m->ndisk >= CW_DISK_MAX) {
 		/* compaction, as the node's log: the live state, then this change */
-		struct snap_ctx c = {calloc(2 * CW_DISK_MAX, sizeof(struct cw_jent)), 0};
+		struct snap_ctx c = {m->disk_spare, 0};
 		int rc;
-		if (c.d == NULL)
-			return -ENOMEM;
-		if ((rc = hl_manager_snapshot(&m->mg, snap_emit, &c)) < 0) {
-			free(c.d);
+		if ((rc = hl_manager_snapshot(&m->mg, snap_emit, &c)) < 0)
 			return rc;
-		}
-		free(m->disk);
+		m->disk_spare = m->disk; /* double buffered: no allocation per compaction */
 		m->disk = c.d;
 		m->ndisk = c.n;
 		m->n_disk_compactions++;
@@ -267,7 +263,9 @@ m_init(struct cw_mgr *m, uint64_t seed, uint64_t now)
 	hl_prng_seed(&m->rng, seed);
 	if ((rc = hl_manager_init(&m->mg, &cfg, m->disk_term, m->disk_vote, &m->rng, now)) < 0)
 		return rc;
-	if (m->disk == NULL && (m->disk = calloc(2 * CW_DISK_MAX, sizeof(*m->disk))) == NULL)
+	if (m->disk == NULL &&
+	        ((m->disk = calloc(2 * CW_DISK_MAX, sizeof(*m->disk))) == NULL ||
+	                (m->disk_spare = calloc(2 * CW_DISK_MAX, sizeof(*m->disk))) == NULL))
 		return -ENOMEM;
 	if ((rc = disk_replay(m, now)) < 0)
 		return rc;
@@ -663,7 +661,8 @@ cw_fini(struct cw_world *w)
 		if (w->m[i].up)
 			m_fini(&w->m[i]);
 		free(w->m[i].disk);
-		w->m[i].disk = NULL;
+		free(w->m[i].disk_spare);
+		w->m[i].disk = w->m[i].disk_spare = NULL;
 	}
 	for (int i = 0; i < w->nw; i++)
 		if (w->wk[i].up)

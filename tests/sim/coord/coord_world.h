@@ -45,7 +45,7 @@ struct cw_mgr {
 	/* Its disk: the journal the node's record log takes (app/node/recwal.c), entry by entry,
 	 * compacted from hl_manager_snapshot past CW_DISK_MAX entries; replayed through
 	 * hl_manager_restore at every restart. lose_disk: the next restart starts empty. */
-	struct cw_jent *disk;
+	struct cw_jent *disk, *disk_spare; /* the spare takes the next compaction */
 	uint32_t ndisk;
 	bool lose_disk;
 	uint64_t n_disk_compactions;
