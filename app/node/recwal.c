@@ -45,8 +45,8 @@ encode(uint8_t *out, uint64_t job, uint64_t token, uint64_t version, const void 
 	return (int)(ENTRY_HDR + len);
 }
 
-static int
-replay(void *arg, uint16_t type, const void *body, uint32_t len)
+int
+hl_recwal_apply(void *arg, uint16_t type, const void *body, uint32_t len)
 {
 	struct hl_recwal *rw = arg;
 	const uint8_t *p = body;
@@ -91,7 +91,7 @@ hl_recwal_open(struct hl_recwal *rw, const char *dir, const char *name, bool ran
 	cfg.max_entry = ENTRY_MAX;
 	rw->compact_bytes = 16u << 20; /* thousands of record versions; compaction keeps the live */
 	cfg.max_bytes = rw->compact_bytes;
-	if ((rc = hl_wal_open(rw->path, &cfg, replay, rw, &rw->wal, &rw->rep)) < 0) {
+	if ((rc = hl_wal_open(rw->path, &cfg, hl_recwal_apply, rw, &rw->wal, &rw->rep)) < 0) {
 		snprintf(err, errlen, "%s: %s (record log: state_dir must be writable)", rw->path,
 		        hl_errname(rc));
 		return rc;

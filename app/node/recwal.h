@@ -42,6 +42,11 @@ int hl_recwal_open(struct hl_recwal *rw, const char *dir, const char *name, bool
         char *err, size_t errlen);
 void hl_recwal_close(struct hl_recwal *rw);
 
+/** One log entry into the core (the replay callback; fuzzed): -EBADMSG for an entry that is no
+ *  journal entry (unknown op, shorter than its header, over the record bound); an entry the
+ *  core refuses is counted (n_replay_refused) and skipped (0). */
+int hl_recwal_apply(void *arg, uint16_t type, const void *body, uint32_t len);
+
 /** The journal for hl_jrec_store_set_journal (arg: the struct hl_recwal). A full batch is
  *  committed first; an error refuses the change (the core does not ack it). */
 int hl_recwal_journal(void *arg, uint8_t op, uint64_t job, uint64_t token, uint64_t version,
