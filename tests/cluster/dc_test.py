@@ -460,9 +460,12 @@ def gate_phase(c, gates, mgrs, wrks, phase):
     print("%s: job %s entered at %s, led by %s: killing the gate tier leader %s" % (
         phase, job.id, job.entry.name, leader.name, victim.name))
 
+    # the gates that answer /metrics (a SIGSTOPped entry gate does not)
+    live = [g for g in rest if not (phase == "final-push" and g is job.entry)]
+
     def new_tier():
-        tl = [metric(c, g, "gate_tier_leader") for g in rest if g.running()]
-        return len(tl) == 2 and tl[0] == tl[1] and tl[0] not in (0, tier)
+        tl = [metric(c, g, "gate_tier_leader") for g in live]
+        return len(set(tl)) == 1 and tl[0] not in (0, tier)
 
     detect, act = timed_kill(c, victim, leader, new_tier, "gate tier leader (%s)" % phase, 60)
     time.sleep(max(0.0, 2 - act))
