@@ -460,19 +460,24 @@ def gate_phase(c, gates, mgrs, wrks, phase):
     print("%s: job %s entered at %s, led by %s: killing the gate tier leader %s" % (
         phase, job.id, job.entry.name, leader.name, victim.name))
 
-    # the gates that answer /metrics (a SIGSTOPped entry gate does not)
-    live = [g for g in rest if not (phase == "final-push" and g is job.entry)]
-
     def new_tier():
-        tl = [metric(c, g, "gate_tier_leader") for g in live]
+        tl = [metric(c, g, "gate_tier_leader") for g in rest]
         return len(set(tl)) == 1 and tl[0] not in (0, tier)
 
-    detect, act = timed_kill(c, victim, leader, new_tier, "gate tier leader (%s)" % phase, 60)
-    time.sleep(max(0.0, 2 - act))
+    if phase == "final-push":
+        # with the entry gate frozen, the job leader is the only gate left: no quorum, no
+        # tier leader until the entry gate resumes; the failover is timed from then
+        victim.kill()
+        time.sleep(2)
+        job.entry.cont()
+        detect, act = timed_kill(c, None, leader, new_tier, "gate tier leader (%s)" % phase,
+                                 60)
+    else:
+        detect, act = timed_kill(c, victim, leader, new_tier, "gate tier leader (%s)" % phase,
+                                 60)
+        time.sleep(max(0.0, 2 - act))
     if phase in ("dispatch", "reporting"):
         c.cp_heal()
-    if phase == "final-push":
-        job.entry.cont()
     wait_done(c, job.p, job.out, "tier leader killed while %s" % phase, 150)
     check(done() - slices0 == 2 * njobs, "%s: the workers completed %d slices for %d job(s) of "
           "2 workflows: each ran once" % (phase, done() - slices0, njobs))
@@ -624,10 +629,13 @@ def progress(c, gates, mgrs, wrks):
 
 def timed_kill(c, victim, observer, acting, what, timeout):
     """SIGKILL victim; returns (detect, act): seconds until observer's SWIM lists it dead, and
-    until acting() holds (the failover: someone else acts in its place)."""
-    victim.kill()
+    until acting() holds (the failover: someone else acts in its place). victim None: time
+    acting() from now (the kill happened before; detect 0)."""
+    if victim is not None:
+        victim.kill()
     t0 = time.monotonic()
-    detect = act = None
+    detect = None if victim is not None else 0.0
+    act = None
     end = t0 + min(timeout, c.left() - 5)
     while detect is None or act is None:
         if detect is None and c.members(observer).get(victim.swim) in ("dead", "left"):
