@@ -1299,9 +1299,12 @@ hl_gate_peer_dead(struct hl_gate *g, uint64_t gate)
 void
 hl_gate_peer_alive(struct hl_gate *g, uint64_t gate)
 {
-	g->dead &= ~gate_bit(g, gate);
-	g->seen_alive |= gate_bit(g, gate);
-	g->last_alive_ns = g->now_ns;
+	uint32_t bit = gate_bit(g, gate);
+
+	if ((g->dead & bit) || !(g->seen_alive & bit))
+		g->last_alive_ns = g->now_ns; /* came (back) alive: the catch-up time starts */
+	g->dead &= ~bit;
+	g->seen_alive |= bit;
 	(void)hl_lease_member_set(&g->leases, gate, true);
 	/* A restarted gate lost its record store: give it the current version of every job we
 	 * lead, so the quorum copies survive the next failure. */
@@ -1774,7 +1777,11 @@ final_undeliverable(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
 		job_free(g, j, true);
 		return true;
 	}
-	(void)hl_retry_track(&g->pushes, j->rec.job, j->rec.client, now_ns);
+	int rc = hl_retry_track(&g->pushes, j->rec.job, j->rec.client, now_ns);
+	if (rc < 0)
+		HL_LOG(HL_LOG_WARN, "gate", "job %llu: final push to client %llu not retried: %s",
+		        (unsigned long long)j->rec.job, (unsigned long long)j->rec.client,
+		        hl_errname(rc));
 	return true;
 }
 

@@ -1507,12 +1507,16 @@ hl_manager_member_alive(struct hl_manager *m, uint64_t id, uint32_t roles, uint3
 	if (id == 0)
 		return -EINVAL;
 	if (i >= 0) {
+		/* back from dead (or first seen): it may have lost its store; a repeated "alive"
+		 * (an update of the same member) re-sends nothing */
+		bool back = (m->dead & (1u << i)) || !(m->seen_alive & (1u << i));
 		m->dead &= ~(1u << i);
 		m->seen_alive |= 1u << i;
-		m->last_alive_ns = now_ns;
+		if (back)
+			m->last_alive_ns = now_ns;
 		if (m->lt_term != 0)
 			rc = hl_lease_member_set(&m->lt, id, true);
-		if (id != m->self)
+		if (id != m->self && back)
 			resend_led(m, id);
 	}
 	if (roles & HL_MANAGER_ROLE_WORKER)
