@@ -92,8 +92,11 @@ hl_recwal_open(struct hl_recwal *rw, const char *dir, const char *name, bool ran
 	rw->compact_bytes = 16u << 20; /* thousands of record versions; compaction keeps the live */
 	cfg.max_bytes = rw->compact_bytes;
 	if ((rc = hl_wal_open(rw->path, &cfg, hl_recwal_apply, rw, &rw->wal, &rw->rep)) < 0) {
-		snprintf(err, errlen, "%s: %s (record log: state_dir must be writable)", rw->path,
-		        hl_errname(rc));
+		snprintf(err, errlen, "%s: %s (%s)", rw->path, hl_errname(rc),
+		        rc == -EBADMSG ? "an entry that is no job-record journal entry: the log is "
+		                         "from another version, or damaged; move it aside to start "
+		                         "without it"
+		                       : "record log: state_dir must be writable");
 		return rc;
 	}
 	rw->lost = (!existed && ran_before) || rw->rep.verdict == HL_WAL_CORRUPT;
