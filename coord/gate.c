@@ -19,7 +19,8 @@ hl_gate_cfg_default(struct hl_gate_cfg *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->max_jobs = 4096;
-	cfg->dc_timeout_ns = 120 * SEC;
+	cfg->dc_timeout_ns = 60 * SEC;
+	cfg->dc_check_ns = 2 * SEC;
 	cfg->cache_ttl_ns = 5 * SEC;
 	cfg->resend_ns = 1 * SEC;
 	cfg->push_period_ns = 250 * MS;
@@ -474,16 +475,29 @@ finalize(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
 	replicate_and_check(g, j, now_ns);
 }
 
+/* DC_SUBMIT to each DC still running the job: with its profile until it accepted our token;
+ * `check`: also to those that accepted (kind CHECK, no profile). Each answers DC_ACCEPT, so a
+ * DC stays heard while it lives, and a DC job leader that took over from a record with an
+ * older route learns ours (else its result would go to a deposed gate, refused as stale). */
 static void
-dc_submit(struct hl_gate *g, struct hl_gate_job *j)
+dc_submit(struct hl_gate *g, struct hl_gate_job *j, bool check)
 {
 	for (uint32_t i = 0; i < j->rec.ndc; i++) {
-		if (j->dc_accepted[i] || j->rec.dc_status[i] != HL_WS_NONE)
+		if ((j->dc_accepted[i] && !check) || j->rec.dc_status[i] != HL_WS_NONE)
 			continue;
 		struct hl_gmsg *m = gout(g, HL_GM_DC_SUBMIT, j->rec.dcs[i], j->rec.job);
 		m->token = j->rec.token;
 		m->leader = g->cfg.self;
+		m->kind = j->dc_accepted[i] ? HL_DC_SUBMIT_CHECK : 0;
 	}
+}
+
+/* Every DC of the job counts as heard now (dispatch, or a new leader taking it over). */
+static void
+dc_heard_all(struct hl_gate_job *j, uint64_t now_ns)
+{
+	for (uint32_t i = 0; i < HL_GATE_JOB_DCS; i++)
+		j->dc_heard_ns[i] = now_ns;
 }
 
 static void
@@ -566,9 +580,10 @@ on_commit(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
 		if (seq > 0)
 			(void)push(g, j, HL_PUSH_K_STATUS, (uint64_t)seq);
 		j->phase = HL_GJ_RUNNING;
-		j->dc_deadline_ns = now_ns + g->cfg.dc_timeout_ns;
+		dc_heard_all(j, now_ns);
 		j->resend_at_ns = now_ns + g->cfg.resend_ns;
-		dc_submit(g, j);
+		j->check_at_ns = now_ns + g->cfg.dc_check_ns;
+		dc_submit(g, j, false);
 	} else if (j->phase == HL_GJ_RUNNING) {
 		report_flush(g, j);
 	} else if (j->phase == HL_GJ_FINAL_REPL) {
@@ -1145,6 +1160,19 @@ job_dc_index(const struct hl_gate_job *j, uint64_t dc)
 	return -1;
 }
 
+/* A DC answered under an older token of ours (its job leader took over from a record with an
+ * older route): it is told our token again at the next resend (with the profile). */
+static void
+dc_repoint(struct hl_gate_job *j, uint64_t dc)
+{
+	int i = job_dc_index(j, dc);
+
+	if (i < 0 || j->phase != HL_GJ_RUNNING)
+		return;
+	j->dc_accepted[i] = false;
+	j->resend_at_ns = 0;
+}
+
 static void
 on_dc_progress(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 {
@@ -1160,11 +1188,13 @@ on_dc_progress(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		        "job %llu: DC %llu progress with stale token %llx < %llx refused",
 		        (unsigned long long)m->job, (unsigned long long)m->dc,
 		        (unsigned long long)m->token, (unsigned long long)j->rec.token);
+		dc_repoint(j, m->dc);
 		return;
 	}
 	if ((i = job_dc_index(j, m->dc)) < 0 || m->token != j->rec.token ||
 	        j->phase != HL_GJ_RUNNING || m->seq <= j->dc_pseq[i])
 		return; /* unknown DC, not ours yet, or an older/duplicate update (E.8) */
+	j->dc_heard_ns[i] = now_ns;
 	j->dc_pseq[i] = m->seq;
 	j->dc_ppm[i] = m->ppm > 1000000u ? 1000000u : m->ppm;
 	if (merged_ppm(j) != j->ppm_pushed)
@@ -1211,6 +1241,7 @@ on_dc_report(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		        "job %llu: DC %llu reporter outcome with stale token %llx < %llx refused",
 		        (unsigned long long)m->job, (unsigned long long)m->dc,
 		        (unsigned long long)m->token, (unsigned long long)j->rec.token);
+		dc_repoint(j, m->dc);
 		return;
 	}
 	if ((i = job_dc_index(j, m->dc)) < 0 || m->rep.dc != m->dc) {
@@ -1219,6 +1250,8 @@ on_dc_report(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		        (unsigned long long)m->job, (unsigned long long)m->dc);
 		return;
 	}
+	if (m->token == j->rec.token)
+		j->dc_heard_ns[i] = now_ns;
 	for (uint8_t k = 0; k < j->rec.nrep; k++) {
 		const struct hl_gate_report *r = &j->rec.rep[k];
 		if (r->dc == m->rep.dc && r->type == m->rep.type && r->source == m->rep.source) {
@@ -1411,6 +1444,38 @@ forward_to(struct hl_gate *g, uint64_t job, uint64_t now_ns)
 
 /* ---- results from DCs ---- */
 
+/* D.7: a DC that said nothing for dc_timeout_ns is timed out (its result counts TIMEOUT; the
+ * others go on). True when that finalized the job. */
+static bool
+dc_silence(struct hl_gate *g, struct hl_gate_job *j, uint64_t now_ns)
+{
+	bool any = false, open = false;
+
+	for (uint32_t i = 0; i < j->rec.ndc; i++) {
+		if (j->rec.dc_status[i] != HL_WS_NONE)
+			continue;
+		if (now_ns - j->dc_heard_ns[i] < g->cfg.dc_timeout_ns) {
+			open = true;
+			continue;
+		}
+		HL_LOG(HL_LOG_WARN, "gate", "job %llu: DC %llu silent %llu ms: TIMEOUT",
+		        (unsigned long long)j->rec.job, (unsigned long long)j->rec.dcs[i],
+		        (unsigned long long)((now_ns - j->dc_heard_ns[i]) / MS));
+		j->rec.dc_status[i] = HL_WS_TIMEOUT;
+		g->n_dc_timeouts++;
+		j->prog_dirty = true;
+		any = true;
+	}
+	if (!any)
+		return false;
+	if (open) {
+		replicate(g, j, now_ns); /* record the timeout before acting on it */
+		return false;
+	}
+	finalize(g, j, now_ns);
+	return true;
+}
+
 static void
 on_dc_result(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 {
@@ -1451,9 +1516,11 @@ on_dc_result(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		 * the DC is re-pointed by our DC_SUBMIT and resends under our token. */
 		g->n_stale++;
 		HL_LOG(HL_LOG_INFO, "gate",
-		        "job %llu: DC %llu result (status %u) with stale token %llx < %llx refused",
+		        "job %llu: DC %llu result (status %u) with stale token %llx < %llx refused: "
+		        "the DC is told our token again",
 		        (unsigned long long)m->job, (unsigned long long)m->dc, m->status,
 		        (unsigned long long)m->token, (unsigned long long)j->rec.token);
+		dc_repoint(j, m->dc);
 		return;
 	}
 	for (uint32_t i = 0; i < j->rec.ndc; i++) {
@@ -1665,8 +1732,10 @@ hl_gate_recv(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		j = job_led(g, m->job, now_ns);
 		if (j != NULL)
 			for (uint32_t i = 0; i < j->rec.ndc; i++)
-				if (j->rec.dcs[i] == m->dc && m->token == j->rec.token)
+				if (j->rec.dcs[i] == m->dc && m->token == j->rec.token) {
 					j->dc_accepted[i] = true;
+					j->dc_heard_ns[i] = now_ns;
+				}
 		break;
 	case HL_GM_DC_RESULT:
 	case HL_GM_FWD_RESULT:
@@ -1847,27 +1916,21 @@ hl_gate_tick(struct hl_gate *g, uint64_t now_ns)
 		struct hl_gate_job *j = &g->jobs[s];
 		if (j->rec.job == 0 || hl_idmap_find(&g->jmap, j->rec.job) != s)
 			continue;
-		if (j->phase == HL_GJ_RUNNING && now_ns >= j->dc_deadline_ns) {
-			/* D.7: a DC that never reports is timed out. */
-			for (uint32_t i = 0; i < j->rec.ndc; i++)
-				if (j->rec.dc_status[i] == HL_WS_NONE) {
-					HL_LOG(HL_LOG_WARN, "gate",
-					        "job %llu: DC %llu silent: TIMEOUT",
-					        (unsigned long long)j->rec.job,
-					        (unsigned long long)j->rec.dcs[i]);
-					j->rec.dc_status[i] = HL_WS_TIMEOUT;
-					g->n_dc_timeouts++;
-				}
-			finalize(g, j, now_ns);
-			continue;
-		}
+		if (j->phase == HL_GJ_RUNNING && dc_silence(g, j, now_ns))
+			continue; /* finalized */
 		if (progress_due && j->prog_dirty && j->phase == HL_GJ_RUNNING)
 			progress_push(g, j);
+		if (j->phase == HL_GJ_RUNNING && now_ns >= j->check_at_ns) {
+			j->check_at_ns = now_ns + g->cfg.dc_check_ns;
+			j->resend_at_ns = now_ns + g->cfg.resend_ns;
+			dc_submit(g, j, true);
+			continue;
+		}
 		if (now_ns < j->resend_at_ns)
 			continue;
 		j->resend_at_ns = now_ns + g->cfg.resend_ns;
 		if (j->phase == HL_GJ_RUNNING)
-			dc_submit(g, j);
+			dc_submit(g, j, false);
 		else if (j->phase == HL_GJ_FETCH)
 			for (uint32_t i = 0; i < g->cfg.ngates; i++)
 				if (!(j->fetch_from & (1u << i)) &&

@@ -44,7 +44,8 @@ enum hl_gmsg_type {
 	HL_GM_REC_FETCH, /* new job leader -> gates: job, token */
 	HL_GM_REC_DATA, /* gate -> new job leader: rec (version 0 = none held) */
 	HL_GM_REC_FORGET, /* job leader -> gates at job end */
-	HL_GM_DC_SUBMIT, /* job leader -> DC: job, token (also repoints the DC after a takeover) */
+	HL_GM_DC_SUBMIT, /* job leader -> DC: job, token (also repoints the DC after a takeover);
+			  * kind HL_DC_SUBMIT_CHECK: an accepted DC asked again (no profile sent) */
 	HL_GM_DC_ACCEPT, /* DC -> job leader: job, dc */
 	HL_GM_DC_RESULT, /* DC -> gate it knows: job, dc, status, token */
 	HL_GM_DC_RESULT_ACK, /* job leader -> DC: job, dc */
@@ -68,6 +69,8 @@ enum hl_gmsg_type {
 };
 
 enum hl_grant_kind { HL_GK_ISSUE = 1, HL_GK_RENEW, HL_GK_REISSUE, HL_GK_TRANSFER };
+
+#define HL_DC_SUBMIT_CHECK 1 /* DC_SUBMIT kind: the DC accepted already (liveness, route) */
 
 #define HL_GATE_JOB_REPORTS 8 /* reporter outcomes kept per job (in the record) */
 
@@ -133,7 +136,12 @@ struct hl_gate_cfg {
 	uint64_t gates[HL_GATE_MAX_GATES]; /* the configured tier, self included */
 	uint32_t ngates;
 	uint32_t max_jobs; /* 4096 */
-	uint64_t dc_timeout_ns; /* a DC silent this long after dispatch counts TIMEOUT; 120 s */
+	uint64_t dc_timeout_ns; /* a DC that answers nothing (accept, progress, report) this long
+				 * counts TIMEOUT — silence, not the job's length; 60 s */
+	uint64_t dc_check_ns; /* a DC that accepted is asked again (DC_SUBMIT kind
+			       * HL_DC_SUBMIT_CHECK: route and liveness, no profile) this often: it
+			       * answers with DC_ACCEPT, and a new DC job leader learns the gate's
+			       * route and token from it; 2 s */
 	uint64_t cache_ttl_ns; /* leader-query answers; 5 s */
 	uint64_t resend_ns; /* record puts, fetches, DC submits, key sync pages; 1 s */
 	uint64_t push_period_ns; /* progress pushes are batched this long; 250 ms */
@@ -159,7 +167,9 @@ struct hl_gate_job {
 	struct hl_gate_rec rec;
 	uint8_t phase;
 	bool dc_accepted[HL_GATE_JOB_DCS];
-	uint64_t dc_deadline_ns; /* TIMEOUT for silent DCs (D.7) */
+	uint64_t dc_heard_ns[HL_GATE_JOB_DCS]; /* last word from the DC: silent past
+						  * dc_timeout_ns -> TIMEOUT (D.7) */
+	uint64_t check_at_ns; /* next DC_SUBMIT check of the DCs that accepted */
 	uint64_t resend_at_ns;
 	uint64_t final_seq; /* pushlog seq of the final push */
 	uint32_t fetch_from; /* bitmap over cfg gates that answered a fetch */

@@ -222,6 +222,7 @@ struct hl_manager {
 	uint64_t n_out_full, n_ev_full, n_bad, n_stale, n_stale_final, n_foreign, n_tomb_evicted;
 	uint64_t n_progress_ok, n_progress_refused, n_orphans, n_takeovers, n_gone, n_forwarded;
 	uint64_t n_gout_full, n_gate_results, n_gate_progress, n_progress_deferred;
+	uint64_t n_tomb_unknown; /* DC_SUBMITs of a job over here with no known status */
 };
 
 /** Start as follower with the persisted (term, vote). rng: host-owned PRNG state (seeds the

@@ -824,6 +824,10 @@ on_commit(struct hl_manager *m, uint64_t job, uint64_t token, uint64_t version, 
 			j->phase = PH_REPORT;
 			j->resend_ns = now + m->cfg.resend_ns;
 			m->n_gate_results++;
+			HL_LOG(HL_LOG_INFO, "manager",
+			        "job %llu: final status %u to gate %llu token %llx",
+			        (unsigned long long)job, j->status, (unsigned long long)j->rec.gate,
+			        (unsigned long long)j->rec.gate_token);
 			dc_result_out(m, j, j->rec.gate, job, j->rec.gate_token, j->status);
 			return;
 		}
@@ -1627,6 +1631,11 @@ gate_apply(struct hl_manager *m, uint8_t type, uint64_t job, uint64_t gate, uint
 			return;
 		}
 		if (gate != j->rec.gate || token != j->rec.gate_token) {
+			HL_LOG(HL_LOG_INFO, "manager",
+			        "job %llu: gate job leader %llu token %llx (was %llu token %llx)",
+			        (unsigned long long)job, (unsigned long long)gate,
+			        (unsigned long long)token, (unsigned long long)j->rec.gate,
+			        (unsigned long long)j->rec.gate_token);
 			j->rec.gate = gate;
 			j->rec.gate_token = token;
 			j->dirty = true;
@@ -1659,11 +1668,16 @@ hl_manager_gate_recv(struct hl_manager *m, const struct hl_gmsg *g,
 	if (!issuing(m, now_ns))
 		return -HL_E_NOT_LEADER;
 	if (g->type == HL_GM_DC_SUBMIT && tomb_has(m, g->job)) {
-		/* Finished here: accept (idempotent) and answer with the final status if known;
-		 * otherwise the job leader's resends (or the gate's DC timeout) cover it. */
+		/* Finished here: accept (idempotent) and answer with the final status if known.
+		 * Not known (a tombstone learned from a member without it): nothing is answered,
+		 * so the gate counts the DC silent and ends the job TIMEOUT — an accept alone
+		 * would keep it waiting for a result that never comes. */
+		if ((st = tomb_status(m, g->job)) == 0) {
+			m->n_tomb_unknown++;
+			return 0;
+		}
 		gate_out(m, HL_GM_DC_ACCEPT, g->from, g->job, g->token, 0);
-		if ((st = tomb_status(m, g->job)) != 0)
-			gate_out(m, HL_GM_DC_RESULT, g->from, g->job, g->token, st);
+		gate_out(m, HL_GM_DC_RESULT, g->from, g->job, g->token, st);
 		return 0;
 	}
 	le = hl_lease_find(&m->lt, g->job);

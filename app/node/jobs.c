@@ -721,15 +721,18 @@ hl_jobs_remote_final(uint64_t id, uint8_t status, const struct hl_counts *totals
 	finalize(j, status == HL_WS_CANCELLED ? HL_JOB_CANCELLED : HL_JOB_FAILED, why);
 }
 
-void
+int
 hl_jobs_release(uint64_t id)
 {
 	struct hl_job *j = hl_jobs_get(id);
-	if (j != NULL && terminal(j) && j->run == NULL) {
-		if (active == j)
-			active = NULL;
-		job_free(j);
-	}
+	if (j == NULL)
+		return -HL_E_NOT_FOUND;
+	if (!terminal(j) || j->run != NULL)
+		return -EBUSY; /* its lanes still run: released once they are done */
+	if (active == j)
+		active = NULL;
+	job_free(j);
+	return 0;
 }
 
 int

@@ -307,8 +307,9 @@ void hl_jobs_remote_update(uint64_t id, uint8_t kind, uint8_t status, uint32_t p
 struct hl_counts;
 /** The gate tier's final for a job submitted here, with the job's packet counts. */
 void hl_jobs_remote_final(uint64_t id, uint8_t status, const struct hl_counts *totals);
-/** Free an ended job's record now (a worker's slice, once reported). */
-void hl_jobs_release(uint64_t id);
+/** Free an ended job's record now (a worker's slice, once reported or stopped): 0, -EBUSY
+ * while it has not ended or its lanes still run, -HL_E_NOT_FOUND. */
+int hl_jobs_release(uint64_t id);
 struct hl_job *hl_jobs_get(uint64_t id);
 /** Cancel a queued or running job. 0, -HL_E_NOT_FOUND, or -EALREADY when it already ended. */
 int hl_jobs_cancel(uint64_t id);

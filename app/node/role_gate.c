@@ -167,7 +167,7 @@ send_gmsg(const struct hl_gmsg *m)
 			return;
 		}
 		for (uint32_t i = 0; i < d->n_managers; i++) {
-			if (m->type == HL_GM_DC_SUBMIT &&
+			if (m->type == HL_GM_DC_SUBMIT && m->kind != HL_DC_SUBMIT_CHECK &&
 			        hl_roles_spec_send(d->managers[i], m->job) == -ENOENT) {
 				/* the entry gate put it to every gate; a lost put is fetched */
 				ctr.no_spec++;

@@ -218,7 +218,9 @@ hl_rmgr_gmsg(const struct hl_gmsg *g, uint64_t now)
 	if (!on)
 		return;
 	ctr.gate_in++;
-	if (g->type == HL_GM_DC_SUBMIT && hl_manager_is_leader(&mg, now)) {
+	/* a CHECK (the DC accepted the job already) carries no profile and needs none */
+	if (g->type == HL_GM_DC_SUBMIT && g->kind != HL_DC_SUBMIT_CHECK &&
+	        hl_manager_is_leader(&mg, now)) {
 		size_t len;
 		const uint8_t *text = hl_roles_spec(g->job, &len);
 		if (text == NULL) {
@@ -440,6 +442,7 @@ hl_rmgr_counters(struct hl_node_counter *out, uint32_t cap)
 	        {"dc_gate_out_total", ctr.gate_out},
 	        {"dc_progress_out_total", on ? mg.n_gate_progress : 0},
 	        {"dc_progress_deferred_total", on ? mg.n_progress_deferred : 0},
+	        {"dc_tomb_unknown_total", on ? mg.n_tomb_unknown : 0},
 	        {"dc_leader_announces_total", ctr.announces},
 	};
 	uint32_t n = 0;

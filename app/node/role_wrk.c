@@ -20,6 +20,7 @@
 
 struct slice {
 	bool used;
+	bool stopping; /* cancelled by the core: freed (not reported) once its local job ended */
 	uint64_t job;
 	uint32_t sub, workflow;
 	uint64_t local; /* job id in jobs.c */
@@ -28,7 +29,10 @@ struct slice {
 
 static struct hl_dc_wnode wn;
 static bool on;
-static struct slice slices[HL_DC_MAX_HELD];
+/* The core holds at most HL_DC_MAX_HELD slices; a stopped slice stays here until its local
+ * job has really ended (its lanes drained), beside the ones the core holds again: twice. */
+#define MAX_SLICES (2 * HL_DC_MAX_HELD)
+static struct slice slices[MAX_SLICES];
 static uint64_t next_progress;
 /* the dispatch being delivered: its profile, for the START it produces */
 static const struct hl_dc_msg *cur_dispatch;
@@ -36,7 +40,8 @@ static const uint8_t *cur_spec;
 static size_t cur_spec_len;
 static struct {
 	uint64_t recv, recv_err, encode_err, started, start_failed, no_profile, finished_ok;
-	uint64_t finished_failed, stopped, slice_tx, slice_rx, slice_lost, leader_changes;
+	uint64_t finished_failed, stopped, stop_freed, slice_tx, slice_rx, slice_lost;
+	uint64_t leader_changes;
 } ctr;
 
 static void
@@ -65,8 +70,9 @@ send_dc(const struct hl_dc_msg *d)
 static struct slice *
 slice_find(uint64_t job, uint32_t sub)
 {
-	for (uint32_t i = 0; i < HL_DC_MAX_HELD; i++)
-		if (slices[i].used && slices[i].job == job && slices[i].sub == sub)
+	for (uint32_t i = 0; i < MAX_SLICES; i++)
+		if (slices[i].used && !slices[i].stopping && slices[i].job == job &&
+		        slices[i].sub == sub)
 			return &slices[i];
 	return NULL;
 }
@@ -94,10 +100,10 @@ start(const struct hl_dc_action *a, uint64_t now)
 		fail_slice(a, "its dispatch carried no workflow profile", now);
 		return;
 	}
-	for (uint32_t i = 0; i < HL_DC_MAX_HELD && s == NULL; i++)
+	for (uint32_t i = 0; i < MAX_SLICES && s == NULL; i++)
 		if (!slices[i].used)
 			s = &slices[i];
-	if (s == NULL) { /* the core holds at most HL_DC_MAX_HELD slices: a bug */
+	if (s == NULL) { /* held by the core or stopping: at most MAX_SLICES, so a bug */
 		fail_slice(a, "slice table full", now);
 		return;
 	}
@@ -108,7 +114,7 @@ start(const struct hl_dc_action *a, uint64_t now)
 		fail_slice(a, err, now);
 		return;
 	}
-	*s = (struct slice){true, a->job, a->sub, a->workflow, local, now};
+	*s = (struct slice){true, false, a->job, a->sub, a->workflow, local, now};
 	ctr.started++;
 	/* the start on CLOCK_MONOTONIC: progress reports elapsed ms from it (P6 measures with
 	 * it: tests/cluster/dc_test.py progress) */
@@ -130,9 +136,15 @@ drain(uint64_t now)
 			struct slice *s = slice_find(a.job, a.sub);
 			ctr.stopped++;
 			if (s != NULL) {
-				(void)hl_jobs_cancel(s->local);
-				hl_jobs_release(s->local);
-				s->used = false;
+				/* its lanes stop at their next pass; the record is freed once they
+				 * have (check_slices), never left behind */
+				int rc = hl_jobs_cancel(s->local);
+				if (rc < 0 && rc != -EALREADY)
+					HL_LOG(HL_LOG_WARN, "roles",
+					        "worker: stop job=%" PRIu64 " slice=%u local job %" PRIu64
+					        ": %s",
+					        s->job, s->sub, s->local, hl_errname(rc));
+				s->stopping = true;
 			}
 		}
 	}
@@ -185,15 +197,24 @@ hl_rwrk_member(const struct hl_member *m, bool was_alive, uint64_t now)
 	drain(now);
 }
 
-/* A local job of a slice ended: its status goes to the core, its record is freed. */
+/* A local job of a slice ended: its status goes to the core, its record is freed. A stopped
+ * slice's record is freed once its lanes are done, and nothing is reported (the core forgot
+ * the slice at the STOP). */
 static void
 check_slices(uint64_t now, bool progress)
 {
-	for (uint32_t i = 0; i < HL_DC_MAX_HELD; i++) {
+	for (uint32_t i = 0; i < MAX_SLICES; i++) {
 		struct slice *s = &slices[i];
 		if (!s->used)
 			continue;
 		struct hl_job *j = hl_jobs_get(s->local);
+		if (s->stopping) {
+			if (j == NULL || hl_jobs_release(s->local) == 0) {
+				ctr.stop_freed++;
+				s->used = false;
+			}
+			continue;
+		}
 		uint32_t st = j ? j->state : HL_JOB_FAILED;
 		if (st == HL_JOB_QUEUED || st == HL_JOB_RUNNING) {
 			if (progress)
@@ -223,7 +244,10 @@ check_slices(uint64_t now, bool progress)
 		if (rc < 0)
 			HL_LOG(HL_LOG_ERR, "roles", "worker: finish job=%" PRIu64 " slice=%u: %s",
 			        s->job, s->sub, hl_errname(rc));
-		hl_jobs_release(s->local);
+		if (hl_jobs_release(s->local) == -EBUSY) {
+			s->stopping = true; /* reported; freed once its lanes are done */
+			continue;
+		}
 		s->used = false;
 	}
 }
@@ -280,6 +304,15 @@ hl_rwrk_on(void)
 	return on;
 }
 
+static uint64_t
+stopping_count(void)
+{
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < MAX_SLICES; i++)
+		n += slices[i].used && slices[i].stopping;
+	return n;
+}
+
 uint32_t
 hl_rwrk_counters(struct hl_node_counter *out, uint32_t cap)
 {
@@ -296,6 +329,8 @@ hl_rwrk_counters(struct hl_node_counter *out, uint32_t cap)
 	        {"worker_slices_completed_total", ctr.finished_ok},
 	        {"worker_slices_failed_total", ctr.finished_failed},
 	        {"worker_slices_stopped_total", ctr.stopped},
+	        {"worker_slices_stop_freed_total", ctr.stop_freed},
+	        {"worker_slices_stopping", stopping_count()},
 	        {"worker_slice_tx_packets_total", ctr.slice_tx},
 	        {"worker_slice_rx_packets_total", ctr.slice_rx},
 	        {"worker_slice_lost_packets_total", ctr.slice_lost},

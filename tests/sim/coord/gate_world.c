@@ -463,6 +463,8 @@ dc_recv(struct gw_world *w, struct gw_dc *d, const struct hl_gmsg *m)
 	if (m->type == HL_GM_DC_SUBMIT) {
 		for (uint32_t i = 0; i < GW_DC_HELD; i++)
 			if (d->done[i] == m->job) {
+				if (d->silent)
+					return; /* lost the job: says nothing of it any more */
 				dc_out(w, d, HL_GM_DC_ACCEPT, m->from, m->job, m->token, 0);
 				return;
 			}

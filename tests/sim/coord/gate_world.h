@@ -61,7 +61,7 @@ struct gw_dc_job {
 
 struct gw_dc {
 	uint64_t id;
-	bool silent; /* never reports (D.7) */
+	bool silent; /* loses each job it ran: never reports, answers nothing of it (D.7) */
 	struct gw_dc_job j[GW_DC_HELD];
 	uint64_t done[GW_DC_HELD]; /* finished jobs, a late submit is accepted and not rerun */
 	uint32_t done_pos;

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "coord_world.h"
+#include "hl_sim.h"
 #include "gate_world.h"
 #include "hl_msg_table.h"
 
@@ -393,6 +394,61 @@ test_gate_leader_crash_around_dc_result(void **state)
 		for (uint64_t j = 1; j <= 8; j++)
 			if (W.finals[j] != 0)
 				assert_int_equal(W.final_status[j], HL_WS_COMPLETED);
+		assert_nothing_retained();
+		gw_fini(&W);
+	}
+}
+
+/* CI failure after issue 14 (cluster_dc "stream"): a gate job leader dies, the new one
+ * re-points the DC (DC_SUBMIT under its greater token), the DC job leader accepts at once and
+ * marks its record dirty, and dies before that version reaches a quorum; the next DC job leader
+ * takes over from a record that still names the dead gate and its token. Its result went there
+ * (or came back refused as stale) and the gate, whose DC had accepted, never re-pointed it: the
+ * job ended TIMEOUT although the DC finished it. Here the DC job leader's sends to the other
+ * managers are cut from the gate crash on (so the re-pointed route never replicates) and it is
+ * killed as soon as the new gate job leader holds its DC_ACCEPT. Now an accepted DC is checked
+ * every dc_check_ns (DC_SUBMIT kind CHECK) and a stale answer re-points it: the job completes
+ * and no DC is timed out. */
+static void
+test_dc_leader_dies_before_gate_route_commits(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 5; k++) {
+		struct gw_opts o;
+		gw_opts_default(&o);
+		o.ndcs = 1;
+		o.real_dc = true;
+		o.seed = 300 + (uint64_t)k;
+		start(&o);
+		W.cw->wf_duration_ns = 6 * S;
+		assert_int_equal(gw_submit(&W, 0, 1, 1), 0);
+		int g = run_until_leader(1, 10 * S);
+		assert_true(g >= 0);
+		run_ok(1 * S);
+		int dl = cw_job_leader(W.cw, 1);
+		assert_true(dl >= 0);
+		uint64_t old_token = W.gt[g].g.jobs[hl_idmap_find(&W.gt[g].g.jmap, 1)].rec.token;
+		gw_crash_gate(&W, g, 60 * S);
+		assert_int_equal(hl_sim_node_loss(W.cw->sim, (uint32_t)dl, 0, 1.0), 0);
+		int ng = -1;
+		for (int t = 0; t < 2000 && ng < 0; t++) {
+			run_ok(10 * MS);
+			int l = gw_job_leader(&W, 1);
+			if (l < 0 || l == g)
+				continue;
+			const struct hl_gate_job *j =
+			        &W.gt[l].g.jobs[hl_idmap_find(&W.gt[l].g.jmap, 1)];
+			if (j->rec.token > old_token && j->dc_accepted[0])
+				ng = l;
+		}
+		assert_true(ng >= 0); /* the DC job leader accepted the new gate's route */
+		cw_kill(W.cw, (uint32_t)dl);
+		deliver_all(300 * S);
+		assert_int_equal(W.final_status[1], HL_WS_COMPLETED);
+		uint64_t timeouts = 0;
+		for (int i = 0; i < W.o.ngates; i++)
+			timeouts += W.gt[i].g.n_dc_timeouts;
+		assert_int_equal(timeouts, 0);
 		assert_nothing_retained();
 		gw_fini(&W);
 	}
@@ -857,6 +913,7 @@ main(void)
 	        cmocka_unit_test(test_client_gone_job_ends),
 	        cmocka_unit_test(test_gates_over_real_dc),
 	        cmocka_unit_test(test_gate_leader_crash_around_dc_result),
+	        cmocka_unit_test(test_dc_leader_dies_before_gate_route_commits),
 	        cmocka_unit_test(test_tier_leader_killed_in_every_phase),
 	        cmocka_unit_test(test_two_gates_restart_mid_job),
 	        cmocka_unit_test(test_lost_disk_sits_out_of_fetch_quorum),
