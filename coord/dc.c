@@ -525,6 +525,22 @@ hl_dc_job_takeover(struct hl_dc_mgr *m, const struct hl_dc_job_spec *spec,
 	return 0;
 }
 
+/* CANCEL of a running slice: resent every ack timeout until the worker answers. */
+static void
+send_cancel(struct hl_dc_mgr *m, struct hl_dc_job *j, uint32_t i, uint64_t now_ns)
+{
+	struct hl_dc_wf *f = &j->wf[i];
+	struct hl_dc_msg c = {.kind = HL_DC_CANCEL};
+
+	c.to = f->worker;
+	c.job = j->job;
+	c.workflow = i;
+	c.sub = f->sub;
+	c.token = j->token;
+	mtx(m, &c);
+	f->next_ns = now_ns + m->cfg.ack_timeout_ns;
+}
+
 int
 hl_dc_job_cancel(struct hl_dc_mgr *m, uint64_t job, uint64_t now_ns)
 {
@@ -539,14 +555,7 @@ hl_dc_job_cancel(struct hl_dc_mgr *m, uint64_t job, uint64_t now_ns)
 		if (f->state == HL_WF_PENDING) {
 			f->state = HL_WF_CANCELLED;
 		} else if (f->state == HL_WF_DISPATCHED || f->state == HL_WF_RUNNING) {
-			struct hl_dc_msg c = {.kind = HL_DC_CANCEL};
-			c.to = f->worker;
-			c.job = job;
-			c.workflow = i;
-			c.sub = f->sub;
-			c.token = j->token;
-			mtx(m, &c);
-			f->next_ns = now_ns + m->cfg.ack_timeout_ns;
+			send_cancel(m, j, i, now_ns);
 		}
 	}
 	check_done(m, j, now_ns);
@@ -675,10 +684,11 @@ on_result(struct hl_dc_mgr *m, const struct hl_dc_msg *r, uint64_t now_ns)
 	}
 	ack(m, r, HL_DC_RESULT_ACK, j->token, true, 0);
 	j->transfer_pending &= ~(1u << i);
-	if (r->status == HL_WS_COMPLETED) {
+	if (r->status == HL_WS_COMPLETED || r->status == HL_WS_CANCELLED) {
+		/* a cancelled slice reports what it sent before it stopped */
 		release_slot(m, f);
 		f->result_in = true;
-		f->state = HL_WF_COMPLETED;
+		f->state = r->status == HL_WS_COMPLETED ? HL_WF_COMPLETED : HL_WF_CANCELLED;
 		f->counts = r->counts;
 	} else {
 		retry_or_fail(m, j, (uint32_t)i, now_ns, -EIO);
@@ -722,8 +732,8 @@ hl_dc_job_totals(const struct hl_dc_job *j)
 
 	if (j == NULL)
 		return t;
-	for (uint32_t i = 0; i < j->nwf; i++)
-		if (j->wf[i].state == HL_WF_COMPLETED)
+	for (uint32_t i = 0; i < j->nwf; i++) /* a cancelled slice's counts: what it sent */
+		if (j->wf[i].state == HL_WF_COMPLETED || j->wf[i].state == HL_WF_CANCELLED)
 			hl_counts_add(&t, &j->wf[i].counts);
 	return t;
 }
@@ -824,6 +834,14 @@ hl_dc_mgr_recv(struct hl_dc_mgr *m, const struct hl_dc_msg *msg, uint64_t now_ns
 	case HL_DC_CANCEL_DONE:
 		if (i < 0)
 			return 0;
+		if (msg->status == HL_WS_RUNNING) {
+			/* stopping: its result (CANCELLED, with the counts of what ran) follows */
+			j->wf[i].cancel_acked = true;
+			return 0;
+		}
+		if (j->wf[i].state == HL_WF_CANCELLED || j->wf[i].state == HL_WF_COMPLETED ||
+		        j->wf[i].state == HL_WF_FAILED)
+			return 0; /* its result came first */
 		release_slot(m, &j->wf[i]);
 		j->wf[i].state = HL_WF_CANCELLED;
 		check_done(m, j, now_ns);
@@ -845,6 +863,11 @@ hl_dc_mgr_tick(struct hl_dc_mgr *m, uint64_t now_ns)
 		for (uint32_t i = 0; i < j->nwf; i++) {
 			struct hl_dc_wf *f = &j->wf[i];
 
+			if (j->cancelling && !f->cancel_acked && now_ns >= f->next_ns &&
+			        (f->state == HL_WF_DISPATCHED || f->state == HL_WF_RUNNING)) {
+				send_cancel(m, j, i, now_ns);
+				continue;
+			}
 			if (f->state == HL_WF_DISPATCHED && now_ns >= f->next_ns) {
 				if (f->attempt < m->cfg.max_sends && !j->cancelling) {
 					/* Same slice, same token: the worker dedups by sub id. */
@@ -1191,10 +1214,25 @@ hl_dc_wnode_recv(struct hl_dc_wnode *w, const struct hl_dc_msg *msg, uint64_t no
 		}
 		h = held_find(w, msg->job, msg->sub);
 		if (h != NULL && h->state == HL_HELD_RUNNING) {
-			wact(w, HL_DC_ACT_STOP, h, 0, msg->token);
-			w->cores_used -= h->cores;
-			memset(h, 0, sizeof(*h));
-			wjob_gc(w, msg->job);
+			/* Stopped; it ends CANCELLED with the counts of what it sent, reported
+			 * like any result (the host's lanes stop first; the simulator's at once). */
+			if (h->status != HL_WS_CANCELLED)
+				wact(w, HL_DC_ACT_STOP, h, 0, msg->token);
+			h->status = HL_WS_CANCELLED;
+			if (!w->cfg.host_runs) {
+				uint64_t left = h->end_ns > now_ns ? (h->end_ns - now_ns) / 1000u : 0;
+				uint64_t ran = h->sim_pkts > left ? h->sim_pkts - left : 0;
+				struct hl_counts c = {ran, ran, 0};
+				(void)hl_dc_wnode_finish_counts(
+				        w, h->job, h->sub, HL_WS_CANCELLED, &c, now_ns);
+			}
+			wreply(w, msg, HL_DC_CANCEL_DONE, true, 0, HL_WS_RUNNING);
+			return 0;
+		}
+		if (h != NULL && h->state == HL_HELD_RESULT) {
+			h->next_ns = now_ns; /* its result goes again at the next tick */
+			wreply(w, msg, HL_DC_CANCEL_DONE, true, 0, HL_WS_RUNNING);
+			return 0;
 		}
 		wreply(w, msg, HL_DC_CANCEL_DONE, true, 0, HL_WS_CANCELLED);
 		return 0;

@@ -488,7 +488,9 @@ dc_submit(struct hl_gate *g, struct hl_gate_job *j, bool check)
 		struct hl_gmsg *m = gout(g, HL_GM_DC_SUBMIT, j->rec.dcs[i], j->rec.job);
 		m->token = j->rec.token;
 		m->leader = g->cfg.self;
-		m->kind = j->dc_accepted[i] ? HL_DC_SUBMIT_CHECK : 0;
+		m->kind = j->rec.cancel           ? HL_DC_SUBMIT_CANCEL
+		          : j->dc_accepted[i] ? HL_DC_SUBMIT_CHECK
+		                              : 0;
 	}
 }
 
@@ -1566,6 +1568,26 @@ on_push_ack(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 	job_free(g, j, true);
 }
 
+/* A client cancels the job (its registration says so; it asks again until the final): the
+ * record says so first (a new job leader carries it on), then every DC still running it is
+ * told at once and at every resend (DC_SUBMIT kind CANCEL) until it reports. A job already
+ * resolved keeps its final. */
+static void
+job_cancel(struct hl_gate *g, struct hl_gate_job *j, uint64_t from, uint64_t now_ns)
+{
+	if (j->rec.cancel || j->rec.final != HL_WS_NONE)
+		return;
+	j->rec.cancel = 1;
+	g->n_cancels++;
+	HL_LOG(HL_LOG_INFO, "gate", "job %llu: cancelled by client %llu (phase %u)",
+	        (unsigned long long)j->rec.job, (unsigned long long)from, j->phase);
+	if (j->phase != HL_GJ_RUNNING)
+		return; /* replicated with the version being written; told to the DCs once running */
+	replicate(g, j, now_ns);
+	j->resend_at_ns = 0;
+	dc_submit(g, j, true);
+}
+
 static void
 on_register(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 {
@@ -1582,6 +1604,8 @@ on_register(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		a->token = token;
 		return;
 	}
+	if (m->kind == HL_REG_CANCEL)
+		job_cancel(g, j, m->from, now_ns);
 	n = hl_pushlog_replay(&g->plog, m->job, m->token == j->rec.token ? m->seq : 0, ps,
 	        HL_PUSHLOG_DEPTH + 1, &gap);
 	for (int i = 0; i < n; i++) {

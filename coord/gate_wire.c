@@ -466,6 +466,11 @@ rec_to_wire(const struct hl_gate_rec *r, struct hl_rec_gate_rec *w, unsigned *su
 		w->dc_totals.v[i].rx_pkts = r->dc_totals[i].rx_pkts;
 		w->dc_totals.v[i].lost = r->dc_totals[i].lost;
 	}
+	if (r->cancel > 1) {
+		*actual = r->cancel, *limit = 1;
+		return 13;
+	}
+	w->cancel = r->cancel;
 	w->nrep = r->nrep;
 	w->reps.n = HL_GATE_JOB_REPORTS;
 	while (w->reps.n > 0 && rep_zero(&r->rep[w->reps.n - 1]))
@@ -504,6 +509,7 @@ rec_from_wire(const struct hl_rec_gate_rec *w, struct hl_gate_rec *r)
 	for (uint32_t i = 0; i < w->dc_totals.n; i++) /* the table bounds n (HL_WIRE_GATE_DCS) */
 		r->dc_totals[i] = (struct hl_counts){w->dc_totals.v[i].tx_pkts,
 		        w->dc_totals.v[i].rx_pkts, w->dc_totals.v[i].lost};
+	r->cancel = w->cancel;
 	r->nrep = (uint8_t)w->nrep; /* the table bounds nrep and the list (HL_WIRE_GATE_REPORTS) */
 	for (uint32_t i = 0; i < w->reps.n; i++)
 		rep_from_wire(&w->reps.v[i], &r->rep[i]);

@@ -101,7 +101,26 @@ send_register(struct hl_gclient *c, struct hl_gclient_job *j, uint64_t now_ns)
 
 	m->seq = j->last_seq;
 	m->token = j->token;
-	j->resend_at_ns = now_ns + 3 * c->resend_ns;
+	m->kind = j->cancel ? HL_REG_CANCEL : 0;
+	/* a cancel is asked again every resend until the final comes, a plain registration
+	 * only when the job is quiet */
+	j->resend_at_ns = now_ns + (j->cancel ? 1 : 3) * c->resend_ns;
+}
+
+int
+hl_gclient_cancel(struct hl_gclient *c, uint64_t job, uint64_t now_ns)
+{
+	struct hl_gclient_job *j = cjob(c, job);
+
+	if (j == NULL)
+		return -ENOENT;
+	if (j->final_seen)
+		return -EALREADY;
+	j->cancel = true;
+	if (c->connected && j->acked && j->leader != 0)
+		send_register(c, j, now_ns);
+	/* else: the registration that follows the submission's ack carries it */
+	return 0;
 }
 
 int
@@ -252,6 +271,8 @@ hl_gclient_recv(struct hl_gclient *c, const struct hl_gmsg *m, uint64_t now_ns)
 			return 0; /* retried from tick */
 		j->acked = true;
 		follow(c, j, m->leader, m->token);
+		if (j->cancel && j->leader != 0)
+			send_register(c, j, now_ns); /* cancelled before it was accepted */
 		return 0;
 	case HL_GM_PUSH:
 		if (j == NULL) {

@@ -95,7 +95,9 @@ struct hl_dc_wf {
 	uint64_t backoff_ns;
 	uint64_t excluded; /* worker that failed this workflow last */
 	bool result_in;
-	struct hl_counts counts; /* of the slice whose COMPLETED result ended it */
+	bool cancel_acked; /* the worker answered our CANCEL (its result, with the counts of
+			    * what ran, follows) */
+	struct hl_counts counts; /* of the slice whose result (COMPLETED or CANCELLED) ended it */
 };
 
 struct hl_dc_job {

@@ -52,7 +52,8 @@ enum hl_gmsg_type {
 	HL_GM_FWD_RESULT, /* non-leader gate -> job leader (D.1): as DC_RESULT */
 	HL_GM_PUSH, /* job leader -> client: job, seq, kind, status, leader, token */
 	HL_GM_PUSH_ACK, /* client -> job leader: job, seq, token */
-	HL_GM_REGISTER, /* client -> job leader: job, seq = last seen under token */
+	HL_GM_REGISTER, /* client -> job leader: job, seq = last seen under token; kind
+			 * HL_REG_CANCEL: and cancel the job */
 	HL_GM_LEADER_QUERY, /* client -> any gate: job */
 	HL_GM_LEADER_ANSWER, /* gate -> client: job, leader, token; code NOT_LEADER = ask `leader` */
 	HL_GM_ORPHAN, /* gate -> tier leader: I store a record of job and lead it not: lease it;
@@ -71,6 +72,8 @@ enum hl_gmsg_type {
 enum hl_grant_kind { HL_GK_ISSUE = 1, HL_GK_RENEW, HL_GK_REISSUE, HL_GK_TRANSFER };
 
 #define HL_DC_SUBMIT_CHECK 1 /* DC_SUBMIT kind: the DC accepted already (liveness, route) */
+#define HL_DC_SUBMIT_CANCEL 2 /* DC_SUBMIT kind: the job is cancelled: stop it, report it */
+#define HL_REG_CANCEL 1 /* REGISTER kind: the client cancels the job (resent until its final) */
 
 #define HL_GATE_JOB_REPORTS 8 /* reporter outcomes kept per job (in the record) */
 
@@ -103,6 +106,7 @@ struct hl_gate_rec {
 	struct hl_counts dc_totals[HL_GATE_JOB_DCS]; /* per DC, from its final result */
 	uint8_t nrep; /* reporter outcomes, append-only: index = identity for the client */
 	struct hl_gate_report rep[HL_GATE_JOB_REPORTS];
+	uint8_t cancel; /* a client cancelled the job: every DC is told until it reports */
 	/* The gate that wrote this version (its job leader): set by the writer, and by a store
 	 * from the REC_PUT's sender; not on the wire. An orphaned record whose leader is dead is
 	 * leased again without waiting for a new tier leader's grace. */
@@ -246,6 +250,7 @@ struct hl_gate {
 	uint64_t n_keys_learned, n_not_ready, n_progress_pushes, n_reports, n_dup_reports,
 	        n_reports_full;
 	uint64_t n_finals_undelivered; /* jobs ended with a final no client acked */
+	uint64_t n_cancels; /* jobs a client cancelled (first request at their job leader) */
 	/* durability (issue 14): a gate whose records were lost answers no fetch or key scan */
 	bool amnesic;
 	uint32_t seen_alive; /* bitmap over cfg.gates seen alive since it became amnesic */
@@ -326,6 +331,7 @@ struct hl_gclient_job {
 	uint64_t register_at_ns; /* last registration sent for a sequence gap */
 	uint8_t rep_seen; /* bitmap of reporter outcomes (record index) handed over */
 	bool answered; /* the last SUBMIT got an answer (else the next goes to another gate) */
+	bool cancel; /* cancelled here: every registration asks the job leader to cancel it */
 };
 
 /* What the application gets, in order, once per (token, seq) (D.4, D.8): every numbered push. */
@@ -380,6 +386,10 @@ int hl_gclient_next_final(
  *  order per leader token, each once: 1 with *u, 0 if none. A full ring refuses the push (not
  *  acked: it comes again in the replay). */
 int hl_gclient_next_update(struct hl_gclient *c, struct hl_gclient_update *u);
+/** Cancel a job submitted here: its job leader is asked (and asked again, also a new one)
+ *  until the job's final comes (CANCELLED, or what it ended with first). 0, -ENOENT,
+ *  -EALREADY (its final is here already). */
+int hl_gclient_cancel(struct hl_gclient *c, uint64_t job, uint64_t now_ns);
 /** Forget a finished job (after its final was taken). -ENOENT. */
 int hl_gclient_forget(struct hl_gclient *c, uint64_t job);
 /** True while the client follows job (submitted, final not yet forgotten). */

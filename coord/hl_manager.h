@@ -77,6 +77,7 @@ struct hl_mmsg {
 		} rec;
 		struct {
 			uint8_t type; /* HL_GM_DC_SUBMIT (repoint) or HL_GM_DC_RESULT_ACK */
+			uint8_t kind; /* DC_SUBMIT: 0, HL_DC_SUBMIT_CHECK or _CANCEL */
 			int32_t code; /* the gate's ack code */
 			uint64_t job, gate, token; /* gate job leader and its token */
 		} gate;
@@ -110,6 +111,7 @@ struct hl_manager_rec {
 	struct hl_dc_wf_record wf[HL_DC_MAX_WF];
 	uint64_t leader; /* job leader that wrote it (the submitter names the first holder) */
 	bool started; /* a job leader dispatched from it */
+	bool cancel; /* cancelled (by its gate job leader): a new job leader carries it on */
 	bool done; /* final version: status is the job's final status */
 	uint8_t status;
 	uint64_t gate, gate_token; /* gate job leader the final result goes to (0: none) */
@@ -223,6 +225,7 @@ struct hl_manager {
 	uint64_t n_progress_ok, n_progress_refused, n_orphans, n_takeovers, n_gone, n_forwarded;
 	uint64_t n_gout_full, n_gate_results, n_gate_progress, n_progress_deferred;
 	uint64_t n_tomb_unknown; /* DC_SUBMITs of a job over here with no known status */
+	uint64_t n_cancels; /* jobs cancelled while this member led them */
 };
 
 /** Start as follower with the persisted (term, vote). rng: host-owned PRNG state (seeds the

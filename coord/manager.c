@@ -67,7 +67,7 @@ hl_manager_rec_encode(const struct hl_manager_rec *r, uint8_t *buf, uint32_t cap
 	put64(p, r->spec.job);
 	put64(p + 8, r->leader);
 	p[16] = (uint8_t)nwf;
-	p[17] = r->started;
+	p[17] = (uint8_t)(r->started | r->cancel << 1);
 	p[18] = r->done;
 	p[19] = r->status;
 	put64(p + 20, r->gate);
@@ -106,13 +106,14 @@ hl_manager_rec_decode(struct hl_manager_rec *r, const uint8_t *buf, uint32_t len
 	nwf = buf[16];
 	if (len != REC_HDR + nwf * (REC_WF_SPEC + REC_WF_STATE))
 		return -EMSGSIZE;
-	if (nwf == 0 || nwf > HL_DC_MAX_WF || buf[17] > 1 || buf[18] > 1 || get64(buf) == 0)
+	if (nwf == 0 || nwf > HL_DC_MAX_WF || buf[17] > 3 || buf[18] > 1 || get64(buf) == 0)
 		return -EINVAL;
 	memset(r, 0, sizeof(*r));
 	r->spec.job = get64(p);
 	r->leader = get64(p + 8);
 	r->spec.nwf = nwf;
-	r->started = p[17];
+	r->started = p[17] & 1;
+	r->cancel = p[17] >> 1;
 	r->done = p[18];
 	r->status = p[19];
 	r->gate = get64(p + 20);
@@ -645,6 +646,26 @@ fetch_answer(struct hl_manager *m, uint64_t job, uint64_t token, struct hl_mmsg 
 
 static void fetch_done(struct hl_manager *m, struct hl_mjob *j, uint64_t now);
 
+/* The job is cancelled: recorded first (a new job leader carries the cancel on), then its
+ * running slices are stopped and its pending ones never start; it ends CANCELLED and is
+ * reported like any final. Idempotent. */
+static void
+mjob_cancel(struct hl_manager *m, struct hl_mjob *j, uint64_t now)
+{
+	if (!j->rec.cancel) {
+		j->rec.cancel = true;
+		j->dirty = true;
+		m->n_cancels++;
+		HL_LOG(HL_LOG_INFO, "manager", "job %llu: cancelled (phase %u)",
+		        (unsigned long long)j->job, j->phase);
+	}
+	if (j->phase == PH_RUN) {
+		const struct hl_dc_job *dj = hl_dc_job_find(&m->dm, j->job);
+		if (dj != NULL && !dj->cancelling)
+			(void)hl_dc_job_cancel(&m->dm, j->job, now);
+	}
+}
+
 static void
 fetch_note(struct hl_manager *m, struct hl_mjob *j, uint64_t from, const struct hl_mmsg *a,
         uint64_t now)
@@ -726,6 +747,8 @@ fetch_done(struct hl_manager *m, struct hl_mjob *j, uint64_t now)
 	}
 	j->phase = PH_RUN;
 	j->rec.started = true;
+	if (j->rec.cancel)
+		mjob_cancel(m, j, now); /* the cancel goes on under the new leader */
 }
 
 static void
@@ -771,6 +794,8 @@ on_grant(struct hl_manager *m, const struct hl_lease_grant *g, uint64_t t0, uint
 		}
 		j->token = g->token;
 		j->dirty = true;
+		if (j->rec.cancel)
+			mjob_cancel(m, j, now);
 		return;
 	}
 	if (j == NULL) {
@@ -1062,7 +1087,7 @@ hl_manager_fini(struct hl_manager *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static void gate_apply(struct hl_manager *m, uint8_t type, uint64_t job, uint64_t gate,
+static void gate_apply(struct hl_manager *m, uint8_t type, uint8_t kind, uint64_t job, uint64_t gate,
         uint64_t token, int32_t code, uint64_t now);
 
 static int
@@ -1269,7 +1294,7 @@ hl_manager_recv(struct hl_manager *m, const struct hl_mmsg *msg, uint64_t now_ns
 			rc = -EINVAL;
 			break;
 		}
-		gate_apply(m, msg->u.gate.type, msg->u.gate.job, msg->u.gate.gate,
+		gate_apply(m, msg->u.gate.type, msg->u.gate.kind, msg->u.gate.job, msg->u.gate.gate,
 		        msg->u.gate.token, msg->u.gate.code, now_ns);
 		break;
 	}
@@ -1618,7 +1643,8 @@ hl_manager_submit(struct hl_manager *m, const struct hl_dc_job_spec *spec, uint6
 
 /* Job leader: a gate's re-point (a new gate job leader) or its ack of the result. */
 static void
-gate_apply(struct hl_manager *m, uint8_t type, uint64_t job, uint64_t gate, uint64_t token,
+gate_apply(struct hl_manager *m, uint8_t type, uint8_t kind, uint64_t job, uint64_t gate,
+        uint64_t token,
         int32_t code, uint64_t now)
 {
 	struct hl_mjob *j = job_get(m, job);
@@ -1641,6 +1667,8 @@ gate_apply(struct hl_manager *m, uint8_t type, uint64_t job, uint64_t gate, uint
 			j->dirty = true;
 		}
 		gate_out(m, HL_GM_DC_ACCEPT, gate, job, token, 0);
+		if (kind == HL_DC_SUBMIT_CANCEL)
+			mjob_cancel(m, j, now);
 		if (j->phase == PH_REPORT)
 			dc_result_out(m, j, gate, job, token, j->status);
 		return;
@@ -1686,9 +1714,10 @@ hl_manager_gate_recv(struct hl_manager *m, const struct hl_gmsg *g,
 		if (le == NULL || le->holder == 0)
 			return 0; /* between leaders: the gate resends */
 		if (le->holder == m->self) {
-			gate_apply(m, g->type, g->job, g->from, g->token, g->code, now_ns);
+			gate_apply(m, g->type, g->kind, g->job, g->from, g->token, g->code, now_ns);
 		} else if ((o = out_new(m, HL_MM_GATE, le->holder)) != NULL) {
 			o->u.gate.type = g->type;
+			o->u.gate.kind = g->kind;
 			o->u.gate.code = g->code;
 			o->u.gate.job = g->job;
 			o->u.gate.gate = g->from;
@@ -1699,6 +1728,12 @@ hl_manager_gate_recv(struct hl_manager *m, const struct hl_gmsg *g,
 	}
 	if (g->type == HL_GM_DC_RESULT_ACK)
 		return 0; /* nothing of the job here any more */
+	if (g->kind == HL_DC_SUBMIT_CANCEL) {
+		/* Cancelled before it reached this DC: it never runs here. */
+		gate_out(m, HL_GM_DC_ACCEPT, g->from, g->job, g->token, 0);
+		gate_out(m, HL_GM_DC_RESULT, g->from, g->job, g->token, HL_WS_CANCELLED);
+		return 0;
+	}
 	if (m->amnesic)
 		return -EAGAIN; /* it may be a job we lost: not started again; the gate resends */
 	if (spec == NULL)
@@ -1723,9 +1758,12 @@ hl_manager_cancel(struct hl_manager *m, uint64_t job, uint64_t now_ns)
 {
 	int rc;
 
-	if (!hl_manager_leads(m, job, now_ns))
+	struct hl_mjob *j = job_get(m, job);
+
+	if (!hl_manager_leads(m, job, now_ns) || j == NULL)
 		return -HL_E_NOT_LEADER;
-	rc = hl_dc_job_cancel(&m->dm, job, now_ns);
+	rc = j->phase == PH_RUN && hl_dc_job_find(&m->dm, job) == NULL ? -HL_E_NOT_FOUND : 0;
+	mjob_cancel(m, j, now_ns);
 	drain(m, now_ns);
 	return rc;
 }

@@ -325,6 +325,7 @@ enc_gate(const struct hl_mmsg *m, union mw_buf *u, unsigned *t, struct hl_wire_e
 		u->sub.dest = m->to;
 		u->sub.code = code;
 		u->sub.leader = m->u.gate.gate;
+		u->sub.kind = m->u.gate.kind;
 		u->sub.coord_type = HL_MANAGER_WIRE_CTYPE(HL_MM_GATE);
 	} else {
 		u->jra.job_id = m->u.gate.job;
@@ -580,6 +581,7 @@ dec_gate(unsigned type, const union mw_buf *u, struct hl_mmsg *m, struct hl_wire
 	m->u.gate.job = sub ? u->sub.job_id : u->jra.job_id;
 	m->u.gate.gate = sub ? u->sub.leader : u->jra.leader;
 	m->u.gate.token = sub ? u->sub.token : u->jra.token;
+	m->u.gate.kind = sub ? (uint8_t)u->sub.kind : 0; /* bounded: 255 */
 	return 0;
 }
 

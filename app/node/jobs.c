@@ -743,6 +743,15 @@ hl_jobs_cancel(uint64_t id)
 		return -HL_E_NOT_FOUND;
 	if (terminal(j))
 		return -EALREADY;
+	if (j->remote) {
+		/* a cluster job: the gate tier stops it in every DC; its final (CANCELLED, with
+		 * the counts of what ran) comes back as for any end */
+		int rc = j->cancel_req ? 0 : hl_roles_cancel(id);
+		if (rc < 0)
+			return rc;
+		j->cancel_req = true;
+		return 0;
+	}
 	j->cancel_req = true;
 	if (j->run)
 		__atomic_store_n(&j->run->cancel, 1, __ATOMIC_RELAXED);

@@ -248,6 +248,9 @@ bool hl_roles_runs_jobs(void);
 struct hl_job_spec;
 /** Submit job (this node's record id) with its profile text to the cluster. 0 or an error
  * with a message for the client in err. */
+/** Cancel a cluster job submitted here: its gate job leader is asked (until its final comes,
+ * CANCELLED with what ran). 0, -ENOENT, -EALREADY, -HL_E_UNSUPPORTED (no gate here). */
+int hl_roles_cancel(uint64_t job);
 int hl_roles_submit(uint64_t job, const void *text, size_t len, const struct hl_job_spec *js,
         char *err, size_t errlen);
 

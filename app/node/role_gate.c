@@ -36,6 +36,7 @@ static uint32_t seen_term;
 static struct {
 	uint64_t recv, recv_bad, persist_err, became_leader, stepped_down, leader_changes;
 	uint64_t gmsg_out, gmsg_encode_err, dc_no_manager, finals, updates, submits, no_spec;
+	uint64_t cancels;
 } ctr;
 
 /* ---- election ---- */
@@ -380,6 +381,25 @@ hl_roles_submit(uint64_t job, const void *text, size_t len, const struct hl_job_
 	return 0;
 }
 
+int
+hl_roles_cancel(uint64_t job)
+{
+	if (!gate_on)
+		return -HL_E_UNSUPPORTED;
+	int rc = hl_gclient_cancel(&gcl, job, hl_node_now_ns());
+	if (rc < 0) {
+		HL_LOG(HL_LOG_WARN, "roles", "gate client: cancel job=%" PRIu64 ": %s", job,
+		        hl_errname(rc));
+		return rc;
+	}
+	ctr.cancels++;
+	HL_LOG(HL_LOG_INFO, "roles", "gate client: job=%" PRIu64 " cancel sent to the gate tier",
+	        job);
+	gate_drain();
+	hl_roles_kick();
+	return 0;
+}
+
 /* ---- start, stop, counters ---- */
 
 static int
@@ -506,6 +526,8 @@ hl_rgate_counters(struct hl_node_counter *out, uint32_t cap)
 	        {"gate_messages_out_total", ctr.gmsg_out},
 	        {"gate_encode_errors_total", ctr.gmsg_encode_err},
 	        {"gate_submits_total", ctr.submits},
+	        {"gate_client_cancels_total", ctr.cancels},
+	        {"gate_cancels_total", gate_on ? gate.n_cancels : 0},
 	        {"gate_dc_submit_without_profile_total", ctr.no_spec},
 	        {"gate_client_updates_total", ctr.updates},
 	        {"gate_client_finals_total", ctr.finals},

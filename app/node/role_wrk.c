@@ -20,7 +20,7 @@
 
 struct slice {
 	bool used;
-	bool stopping; /* cancelled by the core: freed (not reported) once its local job ended */
+	bool stopping; /* reported, its local job ended, its lanes still draining: freed then */
 	uint64_t job;
 	uint32_t sub, workflow;
 	uint64_t local; /* job id in jobs.c */
@@ -40,7 +40,8 @@ static const uint8_t *cur_spec;
 static size_t cur_spec_len;
 static struct {
 	uint64_t recv, recv_err, encode_err, started, start_failed, no_profile, finished_ok;
-	uint64_t finished_failed, stopped, stop_freed, slice_tx, slice_rx, slice_lost;
+	uint64_t finished_failed, finished_cancelled, stopped, stop_freed, slice_tx, slice_rx;
+	uint64_t slice_lost;
 	uint64_t leader_changes;
 } ctr;
 
@@ -136,15 +137,14 @@ drain(uint64_t now)
 			struct slice *s = slice_find(a.job, a.sub);
 			ctr.stopped++;
 			if (s != NULL) {
-				/* its lanes stop at their next pass; the record is freed once they
-				 * have (check_slices), never left behind */
+				/* its lanes stop at their next pass; its end (CANCELLED, with what
+				 * it sent) is reported and its record freed by check_slices */
 				int rc = hl_jobs_cancel(s->local);
 				if (rc < 0 && rc != -EALREADY)
 					HL_LOG(HL_LOG_WARN, "roles",
 					        "worker: stop job=%" PRIu64 " slice=%u local job %" PRIu64
 					        ": %s",
 					        s->job, s->sub, s->local, hl_errname(rc));
-				s->stopping = true;
 			}
 		}
 	}
@@ -222,7 +222,9 @@ check_slices(uint64_t now, bool progress)
 				        &wn, s->job, s->sub, (now - s->start_ns) / 1000000, now);
 			continue;
 		}
-		uint8_t ws = st == HL_JOB_COMPLETED ? HL_WS_COMPLETED : HL_WS_FAILED;
+		uint8_t ws = st == HL_JOB_COMPLETED   ? HL_WS_COMPLETED
+		             : st == HL_JOB_CANCELLED ? HL_WS_CANCELLED
+		                                      : HL_WS_FAILED;
 		struct hl_counts counts = {0, 0, 0}; /* ride the result to the job leader */
 		if (j != NULL) {
 			counts = (struct hl_counts){j->prog.tx_pkts, j->prog.rx_pkts, j->prog.lost};
@@ -238,6 +240,8 @@ check_slices(uint64_t now, bool progress)
 		}
 		if (ws == HL_WS_COMPLETED)
 			ctr.finished_ok++;
+		else if (ws == HL_WS_CANCELLED)
+			ctr.finished_cancelled++;
 		else
 			ctr.finished_failed++;
 		int rc = hl_dc_wnode_finish_counts(&wn, s->job, s->sub, ws, &counts, now);
@@ -328,6 +332,7 @@ hl_rwrk_counters(struct hl_node_counter *out, uint32_t cap)
 	        {"worker_dispatch_without_profile_total", ctr.no_profile},
 	        {"worker_slices_completed_total", ctr.finished_ok},
 	        {"worker_slices_failed_total", ctr.finished_failed},
+	        {"worker_slices_cancelled_total", ctr.finished_cancelled},
 	        {"worker_slices_stopped_total", ctr.stopped},
 	        {"worker_slices_stop_freed_total", ctr.stop_freed},
 	        {"worker_slices_stopping", stopping_count()},

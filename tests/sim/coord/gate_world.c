@@ -392,7 +392,8 @@ client_drain(struct gw_world *w, struct gw_client *c)
 			w->nreports_failed += !u.rep.ok;
 		}
 	}
-	while (hl_gclient_next_final(&c->c, &job, &st, NULL) == 1) {
+	struct hl_counts tot;
+	while (hl_gclient_next_final(&c->c, &job, &st, &tot) == 1) {
 		if (job >= GW_MAX_JOBS || !w->submitted[job]) {
 			violate(w, "final for a job never submitted");
 			continue;
@@ -404,6 +405,7 @@ client_drain(struct gw_world *w, struct gw_client *c)
 			violate(w, b);
 		}
 		w->final_status[job] = st;
+		w->final_tx[job] = tot.tx_pkts;
 		w->ndelivered++;
 		if (st == HL_WS_TIMEOUT && !any_silent_dc(w)) {
 			/* every DC here finishes what it accepts: a TIMEOUT means a finished DC's
@@ -473,6 +475,10 @@ dc_recv(struct gw_world *w, struct gw_dc *d, const struct hl_gmsg *m)
 			if (j->job == m->job) {
 				if (m->token < j->token)
 					return; /* fenced */
+				if (m->kind == HL_DC_SUBMIT_CANCEL && w->now < j->done_at) {
+					j->done_at = w->now; /* stops now: reports CANCELLED */
+					j->status = HL_WS_CANCELLED;
+				}
 				j->gate = m->from;
 				j->token = m->token;
 				j->resend_at =
@@ -683,6 +689,16 @@ gw_submit(struct gw_world *w, int client, uint64_t job, uint8_t ndc)
 	w->nsubmitted++;
 	client_drain(w, &w->cl[client]);
 	return 0;
+}
+
+int
+gw_cancel(struct gw_world *w, int client, uint64_t job)
+{
+	if (client < 0 || client >= w->o.nclients)
+		return -EINVAL;
+	int rc = hl_gclient_cancel(&w->cl[client].c, job, w->now);
+	client_drain(w, &w->cl[client]);
+	return rc;
 }
 
 void

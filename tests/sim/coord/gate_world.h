@@ -119,6 +119,7 @@ struct gw_world {
 	/* per job truth (job ids are 1..GW_MAX_JOBS-1) */
 	uint8_t finals[GW_MAX_JOBS]; /* finals handed to the application */
 	uint8_t final_status[GW_MAX_JOBS];
+	uint64_t final_tx[GW_MAX_JOBS]; /* the final's packet count (what the DCs sent) */
 	bool submitted[GW_MAX_JOBS];
 	uint64_t nsubmitted, ndelivered;
 	uint64_t violations;
@@ -152,6 +153,8 @@ void gw_opts_default(struct gw_opts *o);
 int gw_run(struct gw_world *w, uint64_t ns, bool stop_when_done);
 int gw_submit(struct gw_world *w, int client, uint64_t job, uint8_t ndc);
 void gw_crash_gate(struct gw_world *w, int i, uint64_t down_ns);
+/** The client that submitted job cancels it (hl_gclient_cancel). */
+int gw_cancel(struct gw_world *w, int client, uint64_t job);
 /** As gw_crash_gate, and its disk is lost: it restarts empty and amnesic. */
 void gw_crash_gate_lose_disk(struct gw_world *w, int i, uint64_t down_ns);
 void gw_disconnect_client(struct gw_world *w, int i, uint64_t down_ns);

@@ -454,6 +454,57 @@ test_dc_leader_dies_before_gate_route_commits(void **state)
 	}
 }
 
+/* Issue 15: cancel end to end. A client cancels a running job at its gate job leader
+ * (REGISTER kind CANCEL, asked again until the final); the record says so, every DC is told
+ * (DC_SUBMIT kind CANCEL) and its job leader records it and stops the running slices; each
+ * stopped slice reports what it sent. Job 1: plain; job 2: the gate job leader crashes right
+ * after the cancel; job 3: the DC job leader is killed right after it; job 4 is not cancelled.
+ * Cancelled jobs end CANCELLED with fewer packets than a whole run, the other COMPLETED. */
+static void
+test_cancel_end_to_end(void **state)
+{
+	struct gw_opts o;
+
+	(void)state;
+	gw_opts_default(&o);
+	o.ndcs = 1;
+	o.real_dc = true;
+	start(&o);
+	W.cw->wf_duration_ns = 30 * S;
+	for (uint64_t j = 1; j <= 4; j++)
+		assert_int_equal(gw_submit(&W, 0, j, 1), 0);
+	for (uint64_t j = 1; j <= 4; j++)
+		assert_true(run_until_leader(j, 10 * S) >= 0);
+	run_ok(5 * S); /* every job's first workflow runs */
+	assert_int_equal(gw_cancel(&W, 0, 1), 0);
+	int g2 = gw_job_leader(&W, 2);
+	assert_true(g2 >= 0);
+	assert_int_equal(gw_cancel(&W, 0, 2), 0);
+	run_ok(5 * MS);
+	gw_crash_gate(&W, g2, 60 * S);
+	assert_int_equal(gw_cancel(&W, 0, 3), 0);
+	run_ok(300 * MS);
+	int d3 = cw_job_leader(W.cw, 3);
+	if (d3 >= 0)
+		cw_kill(W.cw, (uint32_t)d3);
+	deliver_all(400 * S);
+	/* a whole run: 2 workflows of 30 s at 1 packet/us */
+	uint64_t whole = 2 * 30 * 1000000ull;
+	for (uint64_t j = 1; j <= 3; j++) {
+		assert_int_equal(W.final_status[j], HL_WS_CANCELLED);
+		assert_true(W.final_tx[j] < whole);
+	}
+	assert_int_equal(W.final_status[4], HL_WS_COMPLETED);
+	assert_true(W.final_tx[4] == whole);
+	assert_true(W.final_tx[1] > 0); /* what ran before the cancel is counted */
+	uint64_t cancels = 0;
+	for (int i = 0; i < W.o.ngates; i++)
+		cancels += W.gt[i].g.n_cancels;
+	assert_true(cancels >= 3);
+	assert_nothing_retained();
+	gw_fini(&W);
+}
+
 /* Issue 14: the gate tier leader killed in each job phase, with the node's real timing (30 s
  * job leases, 120 s DC timeout), the job leader either surviving (its lease is adopted by the
  * new tier leader under a greater token, which must re-point the DC in every phase) or dying
@@ -914,6 +965,7 @@ main(void)
 	        cmocka_unit_test(test_gates_over_real_dc),
 	        cmocka_unit_test(test_gate_leader_crash_around_dc_result),
 	        cmocka_unit_test(test_dc_leader_dies_before_gate_route_commits),
+	        cmocka_unit_test(test_cancel_end_to_end),
 	        cmocka_unit_test(test_tier_leader_killed_in_every_phase),
 	        cmocka_unit_test(test_two_gates_restart_mid_job),
 	        cmocka_unit_test(test_lost_disk_sits_out_of_fetch_quorum),
