@@ -1220,7 +1220,8 @@ hl_dc_wnode_recv(struct hl_dc_wnode *w, const struct hl_dc_msg *msg, uint64_t no
 				wact(w, HL_DC_ACT_STOP, h, 0, msg->token);
 			h->status = HL_WS_CANCELLED;
 			if (!w->cfg.host_runs) {
-				uint64_t left = h->end_ns > now_ns ? (h->end_ns - now_ns) / 1000u : 0;
+				uint64_t left =
+				        h->end_ns > now_ns ? (h->end_ns - now_ns) / 1000u : 0;
 				uint64_t ran = h->sim_pkts > left ? h->sim_pkts - left : 0;
 				struct hl_counts c = {ran, ran, 0};
 				(void)hl_dc_wnode_finish_counts(

@@ -488,7 +488,7 @@ dc_submit(struct hl_gate *g, struct hl_gate_job *j, bool check)
 		struct hl_gmsg *m = gout(g, HL_GM_DC_SUBMIT, j->rec.dcs[i], j->rec.job);
 		m->token = j->rec.token;
 		m->leader = g->cfg.self;
-		m->kind = j->rec.cancel           ? HL_DC_SUBMIT_CANCEL
+		m->kind = j->rec.cancel       ? HL_DC_SUBMIT_CANCEL
 		          : j->dc_accepted[i] ? HL_DC_SUBMIT_CHECK
 		                              : 0;
 	}
@@ -1518,7 +1518,8 @@ on_dc_result(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		 * the DC is re-pointed by our DC_SUBMIT and resends under our token. */
 		g->n_stale++;
 		HL_LOG(HL_LOG_INFO, "gate",
-		        "job %llu: DC %llu result (status %u) with stale token %llx < %llx refused: "
+		        "job %llu: DC %llu result (status %u) with stale token %llx < %llx "
+		        "refused: "
 		        "the DC is told our token again",
 		        (unsigned long long)m->job, (unsigned long long)m->dc, m->status,
 		        (unsigned long long)m->token, (unsigned long long)j->rec.token);

@@ -1087,8 +1087,8 @@ hl_manager_fini(struct hl_manager *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static void gate_apply(struct hl_manager *m, uint8_t type, uint8_t kind, uint64_t job, uint64_t gate,
-        uint64_t token, int32_t code, uint64_t now);
+static void gate_apply(struct hl_manager *m, uint8_t type, uint8_t kind, uint64_t job,
+        uint64_t gate, uint64_t token, int32_t code, uint64_t now);
 
 static int
 recv_rec_put(struct hl_manager *m, const struct hl_mmsg *msg)
@@ -1644,8 +1644,7 @@ hl_manager_submit(struct hl_manager *m, const struct hl_dc_job_spec *spec, uint6
 /* Job leader: a gate's re-point (a new gate job leader) or its ack of the result. */
 static void
 gate_apply(struct hl_manager *m, uint8_t type, uint8_t kind, uint64_t job, uint64_t gate,
-        uint64_t token,
-        int32_t code, uint64_t now)
+        uint64_t token, int32_t code, uint64_t now)
 {
 	struct hl_mjob *j = job_get(m, job);
 

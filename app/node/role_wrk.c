@@ -142,8 +142,8 @@ drain(uint64_t now)
 				int rc = hl_jobs_cancel(s->local);
 				if (rc < 0 && rc != -EALREADY)
 					HL_LOG(HL_LOG_WARN, "roles",
-					        "worker: stop job=%" PRIu64 " slice=%u local job %" PRIu64
-					        ": %s",
+					        "worker: stop job=%" PRIu64
+					        " slice=%u local job %" PRIu64 ": %s",
 					        s->job, s->sub, s->local, hl_errname(rc));
 			}
 		}

@@ -305,7 +305,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 9, dc_status, U64L, HL_WIRE_GATE_DCS, _, OPT) /* per DC, enum hl_wire_status */  \
 	F(T, 10, nrep, U64, HL_WIRE_GATE_REPORTS, _, OPT) /* reporter outcomes held */        \
 	F(T, 11, reps, RECL, HL_WIRE_GATE_REPORTS, gate_report, OPT) /* trailing zeros cut */ \
-	F(T, 12, dc_totals, RECL, HL_WIRE_GATE_DCS, dc_counts, OPT) /* per DC, zeros cut */    \
+	F(T, 12, dc_totals, RECL, HL_WIRE_GATE_DCS, dc_counts, OPT) /* per DC, zeros cut */   \
 	F(T, 13, cancel, BOOL, 0, _, OPT) /* a client cancelled the job */
 
 #define HL_REC_F_dc_counts(F, T)         \
