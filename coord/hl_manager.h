@@ -19,6 +19,8 @@
 
 #define HL_MANAGER_BATCH 8 /* lease refs in one RENEW */
 #define HL_MANAGER_OUTQ 1024 /* queued messages; full = counted drop (the peer's retry heals) */
+#define HL_MANAGER_HELD_DISPATCH \
+	256 /* dispatches and result acks waiting for their record version */
 #define HL_MANAGER_EVENTS 256 /* queued events; full = elect actions wait, dc events counted */
 #define HL_MANAGER_GATE_OUTQ 256 /* queued gate messages; full = counted drop (both sides resend) */
 
@@ -176,6 +178,7 @@ struct hl_mjob {
 	uint8_t status; /* final status while the final version replicates */
 	bool dirty; /* record to (re)write with the current token */
 	uint64_t version; /* last version written (or read, before the first write) */
+	uint64_t committed; /* highest version written under `token` that reached a quorum */
 	uint64_t resend_ns;
 	uint32_t fetch_from; /* bitmap over configured members that answered the fetch */
 	bool have_best, seen_tomb;
@@ -214,6 +217,14 @@ struct hl_manager {
 	uint64_t last_alive_ns;
 	uint64_t next_tick_ns, next_orphan_ns;
 	bool persist_wait; /* a PERSIST event is out, not yet confirmed */
+	/* Write-ahead dispatch: a DISPATCH leaves only once the record version naming its slice
+	 * (worker, sub) committed, so a successor that rebuilds from a quorum knows the slice and
+	 * asks its worker (TRANSFER) instead of running the workflow a second time. */
+	struct {
+		uint64_t ver; /* record version that must commit first */
+		struct hl_dc_msg d;
+	} held[HL_MANAGER_HELD_DISPATCH];
+	uint32_t n_held;
 	struct hl_mmsg *outq;
 	uint32_t out_head, out_len;
 	struct hl_manager_event ev[HL_MANAGER_EVENTS];
@@ -226,6 +237,7 @@ struct hl_manager {
 	uint64_t n_gout_full, n_gate_results, n_gate_progress, n_progress_deferred;
 	uint64_t n_tomb_unknown; /* DC_SUBMITs of a job over here with no known status */
 	uint64_t n_cancels; /* jobs cancelled while this member led them */
+	uint64_t n_held_dispatch, n_held_full; /* messages held for their commit; table full */
 };
 
 /** Start as follower with the persisted (term, vote). rng: host-owned PRNG state (seeds the

@@ -384,11 +384,106 @@ job_get(struct hl_manager *m, uint64_t job)
 	return s == HL_IDMAP_NONE ? NULL : &m->jobs[s];
 }
 
+/* Write-ahead dispatch (struct hl_manager.held): the job's held DISPATCHes whose record
+ * version committed leave now. */
+static void
+held_release(struct hl_manager *m, uint64_t job, uint64_t committed)
+{
+	uint32_t k = 0;
+
+	while (k < m->n_held) {
+		if (m->held[k].d.job != job || m->held[k].ver > committed) {
+			k++;
+			continue;
+		}
+		struct hl_mmsg *o = out_new(m, HL_MM_DC, m->held[k].d.to);
+		if (o != NULL)
+			o->u.d = m->held[k].d;
+		m->held[k] = m->held[--m->n_held];
+	}
+}
+
+/* The job is not led here any more: its held DISPATCHes never leave. */
+static void
+held_drop(struct hl_manager *m, uint64_t job)
+{
+	uint32_t k = 0;
+
+	while (k < m->n_held) {
+		if (m->held[k].d.job == job)
+			m->held[k] = m->held[--m->n_held];
+		else
+			k++;
+	}
+}
+
+/* A message of the job leader core that must wait for the record: a DISPATCH (the version
+ * naming its slice) or a result's ack (the version holding that result). Held until that
+ * version committed, so a successor that rebuilds from a quorum neither runs the workflow a
+ * second time nor asks a worker for a result it already let go of. */
+static bool
+must_wait(const struct hl_dc_msg *d)
+{
+	return d->kind == HL_DC_DISPATCH || (d->kind == HL_DC_RESULT_ACK && d->ok && d->code == 0);
+}
+
+static void
+held_out(struct hl_manager *m, const struct hl_dc_msg *d)
+{
+	const struct hl_mjob *j = job_get(m, d->job);
+	struct hl_mmsg *o;
+
+	if (j == NULL || j->phase == PH_FETCH) {
+		if (d->kind == HL_DC_DISPATCH) {
+			m->n_bad++; /* not led here: never sent */
+			return;
+		}
+		if ((o = out_new(m, HL_MM_DC, d->to)) != NULL)
+			o->u.d = *d; /* an ack for a job over here (its tombstone) */
+		return;
+	}
+	/* its slice (dispatched, or ended) in the record as written, else in the next version */
+	const struct hl_dc_wf_record *w =
+	        d->workflow < HL_DC_MAX_WF ? &j->rec.wf[d->workflow] : NULL;
+	bool recorded = w != NULL && w->sub == d->sub &&
+	                (d->kind == HL_DC_DISPATCH ? w->worker == d->to
+	                                           : w->state == HL_WF_COMPLETED ||
+	                                                     w->state == HL_WF_CANCELLED ||
+	                                                     w->state == HL_WF_FAILED);
+	if (d->kind == HL_DC_RESULT_ACK && !recorded && (w == NULL || w->sub != d->sub)) {
+		if ((o = out_new(m, HL_MM_DC, d->to)) != NULL)
+			o->u.d = *d; /* not this job's slice (replaced): nothing to record */
+		return;
+	}
+	uint64_t need = j->dirty || !recorded ? j->version + 1 : j->version;
+	if (j->committed >= need) {
+		if ((o = out_new(m, HL_MM_DC, d->to)) != NULL)
+			o->u.d = *d;
+		return;
+	}
+	for (uint32_t k = 0; k < m->n_held; k++)
+		if (m->held[k].d.job == d->job && m->held[k].d.sub == d->sub &&
+		        m->held[k].d.to == d->to && m->held[k].d.kind == d->kind) {
+			m->held[k].d = *d; /* a resend replaces the copy held */
+			m->held[k].ver = need;
+			return;
+		}
+	if (m->n_held == HL_MANAGER_HELD_DISPATCH) {
+		m->n_held_full++; /* not sent: the core resends, the worker too */
+		return;
+	}
+	m->held[m->n_held].ver = need;
+	m->held[m->n_held].d = *d;
+	m->n_held++;
+	m->n_held_dispatch++;
+}
+
 static void
 job_free(struct hl_manager *m, struct hl_mjob *j)
 {
 	uint64_t job = j->job;
 
+	held_drop(m, job);
 	(void)hl_dc_job_drop(&m->dm, job);
 	(void)hl_jrec_repl_forget(&m->rp, job);
 	memset(j, 0, sizeof(*j));
@@ -793,6 +888,7 @@ on_grant(struct hl_manager *m, const struct hl_lease_grant *g, uint64_t t0, uint
 			}
 		}
 		j->token = g->token;
+		j->committed = 0; /* versions under the new token commit afresh */
 		j->dirty = true;
 		if (j->rec.cancel)
 			mjob_cancel(m, j, now);
@@ -840,6 +936,10 @@ on_commit(struct hl_manager *m, uint64_t job, uint64_t token, uint64_t version, 
 	const struct hl_lease_entry *le;
 
 	ev_job(m, HL_MANAGER_EV_COMMITTED, job, token, version, 0);
+	if (j != NULL && j->token == token && version > j->committed) {
+		j->committed = version;
+		held_release(m, job, version);
+	}
 	if (j != NULL && j->token == token && j->version == version) {
 		if (j->phase != PH_FINAL || !hl_lease_holder_valid(&m->lh, job, now, NULL))
 			return;
@@ -960,9 +1060,6 @@ drain(struct hl_manager *m, uint64_t now)
 	struct hl_mmsg *o;
 
 	drain_elect(m);
-	while (hl_dc_mgr_next_tx(&m->dm, &d) == 1)
-		if (d.to != 0 && (o = out_new(m, HL_MM_DC, d.to)) != NULL)
-			o->u.d = d;
 	while (hl_dc_mgr_next_event(&m->dm, &ev) == 1) {
 		struct hl_mjob *j;
 		if (ev.kind != HL_DC_EV_JOB_DONE)
@@ -1015,6 +1112,15 @@ drain(struct hl_manager *m, uint64_t now)
 		}
 		if (j->dirty)
 			job_write(m, j, now);
+	}
+	/* After the record writes: a DISPATCH or a result's ack waits for its version. */
+	while (hl_dc_mgr_next_tx(&m->dm, &d) == 1) {
+		if (d.to == 0)
+			continue;
+		if (must_wait(&d))
+			held_out(m, &d);
+		else if ((o = out_new(m, HL_MM_DC, d.to)) != NULL)
+			o->u.d = d;
 	}
 }
 

@@ -404,7 +404,13 @@ w_recv(void *node, uint64_t now, uint32_t from, const uint8_t *buf, size_t len)
 	memcpy(&scratch, buf, len);
 	if (scratch.kind != HL_MM_DC)
 		return -EINVAL;
+	uint32_t held = hl_dc_wnode_held(&k->wn);
 	hl_dc_wnode_recv(&k->wn, &scratch.u.d, now);
+	const struct hl_dc_msg *d = &scratch.u.d;
+	if (d->kind == HL_DC_DISPATCH && hl_dc_wnode_held(&k->wn) > held &&
+	        d->job <= k->w->max_job && d->workflow < HL_DC_MAX_WF &&
+	        k->w->wf_starts[d->job * HL_DC_MAX_WF + d->workflow] < UINT8_MAX)
+		k->w->wf_starts[d->job * HL_DC_MAX_WF + d->workflow]++; /* a slice started */
 	w_drain(k);
 	return 0;
 }
@@ -598,9 +604,11 @@ cw_init(struct cw_world *w, const struct cw_opts *o)
 	w->wf_duration_ns = 500 * MS;
 	w->progress_ns = 200 * MS;
 	w->delivered = calloc(o->max_job + 1, 1);
+	w->wf_starts = calloc((o->max_job + 1) * HL_DC_MAX_WF, 1);
 	w->final_status = calloc(o->max_job + 1, 1);
 	w->refinal = calloc(o->max_job + 1, 1);
-	if (w->delivered == NULL || w->final_status == NULL || w->refinal == NULL)
+	if (w->delivered == NULL || w->final_status == NULL || w->refinal == NULL ||
+	        w->wf_starts == NULL)
 		return -ENOMEM;
 	hl_manager_cfg_default(&w->mcfg);
 	w->mcfg.lease.duration_ns = o->job_lease_ns;
@@ -670,6 +678,7 @@ cw_fini(struct cw_world *w)
 	hl_idmap_fini(&w->rec_map);
 	hl_lease_checker_fini(&w->ck);
 	free(w->delivered);
+	free(w->wf_starts);
 	free(w->final_status);
 	free(w->refinal);
 	hl_log_set_clock(NULL, NULL);

@@ -92,6 +92,7 @@ struct cw_world {
 	struct cw_rec rec[CW_MAX_REC];
 	/* Client view: how many times each job's final result was delivered (index = job id). */
 	uint8_t *delivered;
+	uint8_t *wf_starts; /* [job * HL_DC_MAX_WF + workflow]: slices a worker started */
 	uint8_t *final_status;
 	uint8_t *refinal; /* a job leader rebuilt the job from its final version (may re-report) */
 	uint64_t dup_done; /* such repeats (same status), ignored like a gate ignores them */

@@ -220,6 +220,55 @@ test_all_managers_restart_mid_job(void **state)
 	cw_fini(&W);
 }
 
+/* Write-ahead dispatch (found on the cluster at load ~25: "12 slices for 5 jobs of 2
+ * workflows"): the job leader's sends to the other managers are cut while its first workflow
+ * runs, so the record version naming the second workflow's slice never reaches a quorum and
+ * its lease lapses; a successor rebuilds from the older version. Before, the deposed leader had
+ * already sent that DISPATCH and the successor dispatched the workflow again: it ran twice.
+ * Now a DISPATCH leaves only once its version committed: each workflow starts once. */
+static void
+test_dispatch_is_write_ahead(void **state)
+{
+	struct cw_opts o;
+	(void)state;
+
+	cw_opts_default(&o);
+	start(&o);
+	W.wf_duration_ns = 4 * S;
+	uint64_t t = hl_sim_now(W.sim);
+	cw_submit(&W, 1, 2, t + 1 * MS);
+	int x = -1;
+	for (int k = 0; k < 100 && x < 0; k++) {
+		assert_int_equal(hl_sim_run_for(W.sim, 100 * MS), 0);
+		x = cw_job_leader(&W, 1);
+	}
+	assert_true(x >= 0);
+	assert_int_equal(hl_sim_run_for(W.sim, 2 * S), 0); /* its first workflow runs */
+	assert_int_equal(W.wf_starts[1 * HL_DC_MAX_WF + 0], 1);
+	struct hl_sim_link cut = {.blocked = true};
+	for (int i = 0; i < W.nm; i++)
+		if ((int)W.m[i].sid != x)
+			assert_int_equal(hl_sim_link_set(W.sim, (uint32_t)x, W.m[i].sid, &cut), 0);
+	/* the first workflow ends, the cut leader's lease lapses, a successor takes the job */
+	int y = -1;
+	for (int k = 0; k < 400 && (y < 0 || y == x); k++) {
+		assert_int_equal(hl_sim_run_for(W.sim, 100 * MS), 0);
+		y = cw_job_leader(&W, 1);
+	}
+	assert_true(y >= 0 && y != x);
+	for (int i = 0; i < W.nm; i++)
+		if ((int)W.m[i].sid != x)
+			(void)hl_sim_link_clear(W.sim, (uint32_t)x, W.m[i].sid);
+	run_to_delivery(1, 200 * S);
+	assert_int_equal(W.final_status[1], HL_WS_COMPLETED);
+	assert_int_equal(W.wf_starts[1 * HL_DC_MAX_WF + 0], 1);
+	assert_int_equal(W.wf_starts[1 * HL_DC_MAX_WF + 1], 1);
+	assert_true(W.m[x].mg.n_held_dispatch + W.m[y].mg.n_held_dispatch > 0);
+	assert_int_equal(hl_sim_run_for(W.sim, 40 * S), 0);
+	assert_nothing_retained(false);
+	cw_fini(&W);
+}
+
 /* Issue 14: a manager that lost its disk restarts amnesic (answers no fetch), catches up once
  * the others are alive, and the jobs complete once; the job leader it may have been is
  * replaced from the others' copies. */
@@ -534,6 +583,7 @@ main(void)
 	        cmocka_unit_test(test_worker_crash_mid_workflow),
 	        cmocka_unit_test(test_job_leader_crash),
 	        cmocka_unit_test(test_all_managers_restart_mid_job),
+	        cmocka_unit_test(test_dispatch_is_write_ahead),
 	        cmocka_unit_test(test_manager_lost_disk_is_amnesic),
 	        cmocka_unit_test(test_tier_leader_crash_during_dispatch),
 	        cmocka_unit_test(test_partition_minority_leader),
