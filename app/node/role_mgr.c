@@ -444,6 +444,9 @@ hl_rmgr_counters(struct hl_node_counter *out, uint32_t cap)
 	        {"dc_progress_deferred_total", on ? mg.n_progress_deferred : 0},
 	        {"dc_tomb_unknown_total", on ? mg.n_tomb_unknown : 0},
 	        {"dc_cancels_total", on ? mg.n_cancels : 0},
+	        {"dc_held_total", on ? mg.n_held_dispatch : 0},
+	        {"dc_held_full_total", on ? mg.n_held_full : 0},
+	        {"dc_held", on ? mg.n_held : 0},
 	        {"dc_leader_announces_total", ctr.announces},
 	};
 	uint32_t n = 0;

@@ -75,7 +75,11 @@ def submit(c, gate, name, load, dcs=1, extra=""):
     path = os.path.join(c.workdir, name + ".ini")
     with open(path, "w") as f:
         f.write(JOB % {"name": name, "load": load, "extra": extra})
-    out = open(os.path.join(c.workdir, name + ".hlctl"), "w+")
+    # append mode: our seek(0) + read while hlctl writes must not move where hlctl writes
+    # (the file offset is shared; with "w+" a line could land over the first one)
+    opath = os.path.join(c.workdir, name + ".hlctl")
+    open(opath, "w").close()
+    out = open(opath, "a+")
     p = c.hlctl_popen(gate, "submit", path, "--wait", stdout=out, stderr=out)
     LOADS[out.name] = (load, dcs)
     return p, out

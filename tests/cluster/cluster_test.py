@@ -46,7 +46,8 @@ def start(tmp, i, seed=None):
     with open(path, "w") as f:
         f.write(NODE_INI.format(i=i, state=tmp,
                                 seeds="[seeds]\nlist = %s" % seed if seed else ""))
-    log = open(os.path.join(tmp, "c%d.log" % i), "w+")
+    open(os.path.join(tmp, "c%d.log" % i), "w").close()
+    log = open(os.path.join(tmp, "c%d.log" % i), "a+")  # append: reads never move its writes
     p = subprocess.Popen(
         [HYPERLINE, "--no-huge", "-m", "128", "--no-pci", "--file-prefix",
          "hl-cl-%d-%d" % (os.getpid(), i), "--lcores", "(0-2)@(0-1)", "--vdev", "net_ring0",

@@ -99,7 +99,8 @@ class Node:
         path = os.path.join(tmp, "node.ini")
         with open(path, "w") as f:
             f.write(ini if ini is not None else node_ini())
-        self.log = open(os.path.join(tmp, "node.log"), "w+")
+        open(os.path.join(tmp, "node.log"), "w").close()
+        self.log = open(os.path.join(tmp, "node.log"), "a+")  # append: reads never move writes
         self.p = subprocess.Popen(
             [HYPERLINE, *([] if huge else ["--no-huge", "-m", "256"]), "--no-pci",
              "--file-prefix", self.prefix,

@@ -185,7 +185,8 @@ class Node:
         with open(path, "w") as f:
             f.write(NODE_INI.format(i=i, nid=self.nid, state=tmp, maxf=MAX_FRAME, extra=extra,
                                     seeds="[seeds]\nlist = %s" % seed if seed else ""))
-        self.log = open(os.path.join(tmp, "p%d.log" % i), "w+")
+        open(os.path.join(tmp, "p%d.log" % i), "w").close()
+        self.log = open(os.path.join(tmp, "p%d.log" % i), "a+")  # append: reads never move writes
         LOGS.append(("node %d" % i, self.log))
         self.prefix = "hl-peer-%d-%d" % (os.getpid(), i)
         self.p = subprocess.Popen(
