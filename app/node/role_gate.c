@@ -167,13 +167,16 @@ send_gmsg(const struct hl_gmsg *m)
 			        m->to);
 			return;
 		}
+		bool fetched = false;
 		for (uint32_t i = 0; i < d->n_managers; i++) {
 			if (m->type == HL_GM_DC_SUBMIT && m->kind != HL_DC_SUBMIT_CHECK &&
-			        hl_roles_spec_send(d->managers[i], m->job) == -ENOENT) {
-				/* the entry gate put it to every gate; a lost put is fetched */
+			        hl_roles_spec_send(d->managers[i], m->job) == -ENOENT && !fetched) {
+				/* the entry gate put it to every gate; a lost put (or a text this
+				 * gate lost in a restart) is fetched. The DC_SUBMIT goes anyway: a DC
+				 * that knows the job takes our route without the text (a re-point). */
 				ctr.no_spec++;
 				fetch_from_gates(m->job);
-				return; /* the core resends its DC_SUBMIT */
+				fetched = true;
 			}
 			(void)hl_roles_send(d->managers[i], type, buf, len, "gate");
 		}

@@ -223,15 +223,18 @@ hl_rmgr_gmsg(const struct hl_gmsg *g, uint64_t now)
 	        hl_manager_is_leader(&mg, now)) {
 		size_t len;
 		const uint8_t *text = hl_roles_spec(g->job, &len);
-		if (text == NULL) {
-			ctr.no_spec++;
-			fetch_spec(g->job, g->from); /* the gate resends its DC_SUBMIT */
-			return;
-		}
-		if (dc_spec(g->job, text, len, &s) == 0)
+		if (text != NULL && dc_spec(g->job, text, len, &s) == 0)
 			sp = &s;
 	}
+	/* without the text a known job is still routed (a gate's re-point); a new one needs it */
 	int rc = hl_manager_gate_recv(&mg, g, sp, now);
+	if (rc == -ENOENT && g->type == HL_GM_DC_SUBMIT && sp == NULL &&
+	        g->kind != HL_DC_SUBMIT_CHECK) {
+		ctr.no_spec++;
+		fetch_spec(g->job, g->from); /* the gate resends its DC_SUBMIT */
+		drain();
+		return;
+	}
 	if (rc < 0 && rc != -HL_E_NOT_LEADER && rc != -HL_E_EXISTS)
 		HL_LOG(HL_LOG_INFO, "roles",
 		        "manager: gate type=%u job=%" PRIu64 " from node=%" PRIu64 ": %s", g->type,
