@@ -75,6 +75,7 @@ struct hl_mmsg {
 		struct hl_dc_msg d;
 		struct {
 			uint64_t job, token, version;
+			uint64_t leader; /* ORPHAN: the job leader the reporter's record names */
 			uint32_t len; /* REC_PUT / REC_DATA: bytes of body */
 		} rec;
 		struct {
@@ -216,6 +217,7 @@ struct hl_manager {
 	uint32_t seen_alive; /* members seen alive since it became amnesic */
 	uint64_t last_alive_ns;
 	uint64_t next_tick_ns, next_orphan_ns;
+	uint64_t orphan_lid; /* tier leader the last orphan reports went to */
 	bool persist_wait; /* a PERSIST event is out, not yet confirmed */
 	/* Write-ahead dispatch: a DISPATCH leaves only once the record version naming its slice
 	 * (worker, sub) committed, so a successor that rebuilds from a quorum knows the slice and
@@ -233,7 +235,8 @@ struct hl_manager {
 	uint32_t gout_head, gout_len;
 	/* counters */
 	uint64_t n_out_full, n_ev_full, n_bad, n_stale, n_stale_final, n_foreign, n_tomb_evicted;
-	uint64_t n_progress_ok, n_progress_refused, n_orphans, n_takeovers, n_gone, n_forwarded;
+	uint64_t n_progress_ok, n_progress_refused, n_orphans, n_fast_orphans, n_takeovers, n_gone,
+	        n_forwarded;
 	uint64_t n_gout_full, n_gate_results, n_gate_progress, n_progress_deferred;
 	uint64_t n_tomb_unknown; /* DC_SUBMITs of a job over here with no known status */
 	uint64_t n_cancels; /* jobs cancelled while this member led them */

@@ -668,15 +668,25 @@ on_renew(struct hl_manager *m, uint64_t holder, const struct hl_lease_ref *r, ui
 		send_grant(m, &g, false, t0, now);
 }
 
-/* A member stores a record of a job it does not lead. */
+/* A member stores a record of a job it does not lead; leader: the job leader that record
+ * names (0: unknown). */
 static void
-on_orphan(struct hl_manager *m, uint64_t from, uint64_t job, uint64_t now)
+on_orphan(struct hl_manager *m, uint64_t from, uint64_t job, uint64_t leader, uint64_t now)
 {
 	struct hl_mmsg *o;
+	bool fast = false;
 
-	if (!issuing(m, now) || !m->rebuilt || hl_lease_in_grace(&m->lt, now) ||
-	        hl_lease_find(&m->lt, job) != NULL)
+	if (!issuing(m, now) || hl_lease_find(&m->lt, job) != NULL)
 		return;
+	if (!m->rebuilt || hl_lease_in_grace(&m->lt, now)) {
+		/* A live holder of the old term renews and is adopted; one SWIM declared dead never
+		 * will, so its job need not wait out the grace (the rebuild's rule, for a record this
+		 * member lacks: the tier leader and the job leader died together). A false death is
+		 * covered by fencing: the new token is greater. */
+		if (leader == 0 || !member_dead(m, leader))
+			return;
+		fast = true;
+	}
 	if (tomb_has(m, job)) {
 		/* Finished: the reporter missed the REC_FORGET. */
 		if (from != m->self && (o = out_new(m, HL_MM_REC_FORGET, from)) != NULL) {
@@ -688,6 +698,11 @@ on_orphan(struct hl_manager *m, uint64_t from, uint64_t job, uint64_t now)
 		return;
 	}
 	m->n_orphans++;
+	m->n_fast_orphans += fast;
+	HL_LOG(HL_LOG_INFO, "manager",
+	        "job %llu: record at manager %llu led by nobody (last leader %llu%s): leased again",
+	        (unsigned long long)job, (unsigned long long)from, (unsigned long long)leader,
+	        fast ? ", dead" : "");
 	issue_live(m, job, now);
 }
 
@@ -1389,7 +1404,7 @@ hl_manager_recv(struct hl_manager *m, const struct hl_mmsg *msg, uint64_t now_ns
 		}
 		break;
 	case HL_MM_ORPHAN:
-		on_orphan(m, msg->from, msg->u.rec.job, now_ns);
+		on_orphan(m, msg->from, msg->u.rec.job, msg->u.rec.leader, now_ns);
 		break;
 	case HL_MM_DC:
 		rc = recv_dc(m, msg, now_ns);
@@ -1508,6 +1523,10 @@ tick_work(struct hl_manager *m, uint64_t now)
 	/* Every record this member stores keeps its job alive until the job ends: a record of
 	 * a job nobody leads here is reported to the tier leader, which leases it if no lease
 	 * covers it (or answers "finished"). A lost REC_FORGET so ends as a no-op job. */
+	if (lid != m->orphan_lid) {
+		m->orphan_lid = lid; /* a new tier leader hears of unled records at once */
+		m->next_orphan_ns = now;
+	}
 	if (now >= m->next_orphan_ns && lid != 0) {
 		m->next_orphan_ns = now + m->cfg.orphan_ns;
 		for (uint32_t s = 0; s < m->st.map.max && hl_jrec_store_count(&m->st) > 0; s++) {
@@ -1516,10 +1535,12 @@ tick_work(struct hl_manager *m, uint64_t now)
 			if (r->job == 0 || hl_idmap_find(&m->st.map, r->job) != s ||
 			        job_get(m, r->job) != NULL)
 				continue;
-			if (lid == m->self)
-				on_orphan(m, m->self, r->job, now);
-			else if ((o = out_new(m, HL_MM_ORPHAN, lid)) != NULL)
+			if (lid == m->self) {
+				on_orphan(m, m->self, r->job, rec_leader(r), now);
+			} else if ((o = out_new(m, HL_MM_ORPHAN, lid)) != NULL) {
 				o->u.rec.job = r->job;
+				o->u.rec.leader = rec_leader(r);
+			}
 		}
 	}
 	tomb_expire(m, now, false);

@@ -295,6 +295,7 @@ enc_rec(const struct hl_mmsg *m, const void *spec, size_t spec_len, union mw_buf
 		return 0;
 	case HL_MM_ORPHAN:
 		u->ro.job_id = m->u.rec.job;
+		u->ro.leader = m->u.rec.leader;
 		u->ro.node = m->from;
 		u->ro.dest = m->to;
 		u->ro.coord_type = HL_MANAGER_WIRE_CTYPE(m->kind);
@@ -559,6 +560,7 @@ dec_rec(unsigned type, const union mw_buf *u, struct hl_mmsg *m, const uint8_t *
 		m->from = u->ro.node;
 		m->to = u->ro.dest;
 		m->u.rec.job = u->ro.job_id;
+		m->u.rec.leader = u->ro.leader;
 		return 0;
 	}
 	return hl_cwire_fail(err, -HL_E_UNKNOWN_MSG, type, 0, 0, type, 0);

@@ -450,6 +450,8 @@ hl_rmgr_counters(struct hl_node_counter *out, uint32_t cap)
 	        {"dc_held_total", on ? mg.n_held_dispatch : 0},
 	        {"dc_held_full_total", on ? mg.n_held_full : 0},
 	        {"dc_held", on ? mg.n_held : 0},
+	        {"dc_orphans_leased_total", on ? mg.n_orphans : 0},
+	        {"dc_fast_orphans_total", on ? mg.n_fast_orphans : 0},
 	        {"dc_leader_announces_total", ctr.announces},
 	};
 	uint32_t n = 0;

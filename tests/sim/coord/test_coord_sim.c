@@ -338,6 +338,68 @@ test_tier_leader_crash_during_dispatch(void **state)
 	cw_fini(&W);
 }
 
+/* The tier leader and a job leader are one manager, and it dies (CI run of 9400fec, cluster_dc
+ * `pause`: no takeover within 40 s). The job's record committed at it and one other manager,
+ * not at the manager that wins the next election; that one learns of the job only from the
+ * other's ORPHAN report, which it ignored for its whole grace (the node's lease: 30 s). The
+ * report now names the record's leader, and a dead one's job is leased again in the grace, as
+ * the rebuild does for records the new tier leader holds itself. */
+static void
+test_tier_and_job_leader_die_together(void **state)
+{
+	struct cw_opts o;
+	(void)state;
+
+	cw_opts_default(&o);
+	o.job_lease_ns = 30 * S; /* the node's */
+	start(&o);
+	int x = cw_leader(&W), y = (x + 1) % W.nm, z = (x + 2) % W.nm;
+	/* z never stands (local health above the election's bound), so y leads next */
+	assert_int_equal(hl_manager_set_lhm(&W.m[z].mg, 5, hl_sim_now(W.sim)), 0);
+	struct hl_sim_link cut = {.blocked = true};
+	assert_int_equal(hl_sim_link_set(W.sim, (uint32_t)x, (uint32_t)y, &cut), 0);
+	W.wf_duration_ns = 10 * S;
+	uint64_t t = hl_sim_now(W.sim);
+	for (uint64_t j = 1; j <= 6; j++)
+		cw_submit(&W, j, 2, t + j * MS);
+	assert_int_equal(hl_sim_run_for(W.sim, 2 * S), 0);
+	uint64_t led[6];
+	int nled = 0;
+	for (uint64_t j = 1; j <= 6; j++)
+		if (cw_job_leader(&W, j) == x) {
+			assert_null(
+			        hl_jrec_store_get(&W.m[y].mg.st, j)); /* the fault: y lacks it */
+			assert_non_null(hl_jrec_store_get(&W.m[z].mg.st, j));
+			led[nled++] = j;
+		}
+	assert_true(nled > 0);
+	uint64_t t_kill = hl_sim_now(W.sim);
+	cw_kill(&W, (uint32_t)x);
+	(void)hl_sim_link_clear(W.sim, (uint32_t)x, (uint32_t)y);
+	/* every job x led is taken over, well inside the new tier leader's 30 s grace */
+	int taken = 0;
+	while (taken < nled && hl_sim_now(W.sim) < t_kill + 60 * S) {
+		assert_int_equal(hl_sim_run_for(W.sim, 100 * MS), 0);
+		taken = 0;
+		for (int k = 0; k < nled; k++) {
+			int l = cw_job_leader(&W, led[k]);
+			taken += l >= 0 && l != x;
+		}
+	}
+	assert_int_equal(taken, nled);
+	assert_int_equal(cw_leader(&W), y);
+	print_message("takeover %.1f s after the kill (%d jobs)\n",
+	        (double)(hl_sim_now(W.sim) - t_kill) / S, nled);
+	assert_true(hl_sim_now(W.sim) - t_kill < 20 * S);
+	assert_true(W.m[y].mg.n_fast_orphans > 0);
+	run_to_delivery(6, 200 * S);
+	for (uint64_t j = 1; j <= 6; j++)
+		assert_int_equal(W.final_status[j], HL_WS_COMPLETED);
+	assert_int_equal(hl_sim_run_for(W.sim, 70 * S), 0);
+	assert_nothing_retained(false);
+	cw_fini(&W);
+}
+
 /* A partition isolates the tier leader (a minority of one): it loses its leader lease, its own
  * job leases expire before anyone else's start (never two valid holders of one job, not even
  * with different tokens), the majority elects a leader that takes the jobs over; after the heal
@@ -584,6 +646,7 @@ main(void)
 	        cmocka_unit_test(test_job_leader_crash),
 	        cmocka_unit_test(test_all_managers_restart_mid_job),
 	        cmocka_unit_test(test_dispatch_is_write_ahead),
+	        cmocka_unit_test(test_tier_and_job_leader_die_together),
 	        cmocka_unit_test(test_manager_lost_disk_is_amnesic),
 	        cmocka_unit_test(test_tier_leader_crash_during_dispatch),
 	        cmocka_unit_test(test_partition_minority_leader),

@@ -92,6 +92,8 @@ canon(const struct hl_mmsg *m, struct hl_mmsg *c)
 		c->u.rec.job = m->u.rec.job;
 		if (m->kind == HL_MM_REC_FETCH || m->kind == HL_MM_REC_FORGET)
 			c->fence = m->fence;
+		if (m->kind == HL_MM_ORPHAN)
+			c->u.rec.leader = m->u.rec.leader;
 		if (m->kind == HL_MM_REC_FORGET) {
 			c->status = m->status;
 			c->code = m->code;
@@ -213,6 +215,8 @@ fill(struct hl_mmsg *m, uint8_t kind, unsigned sub, int mode)
 		m->u.rec.job = zero ? 0 : max ? big : 0x0d0d0000000000ddull;
 		if (kind == HL_MM_REC_FETCH || kind == HL_MM_REC_FORGET)
 			m->fence = zero ? 0 : max ? big : 0x0e0e0000000000eeull;
+		if (kind == HL_MM_ORPHAN)
+			m->u.rec.leader = zero ? 0 : max ? big : 0x0f0f0000000000ffull;
 		if (kind == HL_MM_REC_FORGET) {
 			m->status = zero ? 0 : 1;
 			m->code = zero ? 0 : max ? HL_WS_MAX : HL_WS_COMPLETED;
