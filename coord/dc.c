@@ -386,9 +386,10 @@ check_done(struct hl_dc_mgr *m, struct hl_dc_job *j, uint64_t now_ns)
 		cancelled |= s == HL_WF_CANCELLED;
 	}
 	/* A partially failed job is never COMPLETED (D.6). */
-	j->status = failed                         ? HL_WS_FAILED
-	            : (cancelled || j->cancelling) ? HL_WS_CANCELLED
-	                                           : HL_WS_COMPLETED;
+	j->status = failed          ? HL_WS_FAILED
+	            : j->cancelling ? j->cancel_status
+	            : cancelled     ? HL_WS_CANCELLED
+	                            : HL_WS_COMPLETED;
 	if (!j->done_reported) {
 		if (mev(m, HL_DC_EV_JOB_DONE, j->job, 0, 0, j->status, 0) < 0)
 			return; /* event queue full of JOB_DONEs: the next tick retries */
@@ -542,12 +543,16 @@ send_cancel(struct hl_dc_mgr *m, struct hl_dc_job *j, uint32_t i, uint64_t now_n
 }
 
 int
-hl_dc_job_cancel(struct hl_dc_mgr *m, uint64_t job, uint64_t now_ns)
+hl_dc_job_cancel(struct hl_dc_mgr *m, uint64_t job, uint8_t status, uint64_t now_ns)
 {
 	struct hl_dc_job *j = job_get(m, job);
 
+	if (status != HL_WS_CANCELLED && status != HL_WS_TIMEOUT)
+		return -EINVAL;
 	if (j == NULL)
 		return -HL_E_NOT_FOUND;
+	if (!j->cancelling)
+		j->cancel_status = status;
 	j->cancelling = true;
 	for (uint32_t i = 0; i < j->nwf; i++) {
 		struct hl_dc_wf *f = &j->wf[i];

@@ -80,6 +80,8 @@ struct hl_dc_wf_spec {
 
 struct hl_dc_job_spec {
 	uint64_t job;
+	uint64_t timeout_ns; /* the job's [job] timeout: its job leader ends it TIMEOUT past it
+			      * (0: none) */
 	uint32_t nwf;
 	struct hl_dc_wf_spec wf[HL_DC_MAX_WF];
 };
@@ -105,6 +107,7 @@ struct hl_dc_job {
 	uint64_t token;
 	uint8_t status; /* enum hl_wire_status */
 	bool cancelling;
+	uint8_t cancel_status; /* the status a cancelled job ends with: CANCELLED or TIMEOUT */
 	bool done_reported;
 	uint32_t retries; /* job-wide retry budget used */
 	uint32_t next_sub;
@@ -206,8 +209,9 @@ struct hl_dc_wf_record {
 int hl_dc_job_takeover(struct hl_dc_mgr *m, const struct hl_dc_job_spec *spec,
         const struct hl_dc_wf_record *rec, uint64_t token, uint64_t now_ns);
 
-/** Cancel: running slices get CANCEL; the job ends CANCELLED when they confirm. */
-int hl_dc_job_cancel(struct hl_dc_mgr *m, uint64_t job, uint64_t now_ns);
+/** Cancel: running slices get CANCEL; the job ends `status` (HL_WS_CANCELLED, or HL_WS_TIMEOUT
+ *  when it ran past its [job] timeout) when they confirm. -EINVAL for another status. */
+int hl_dc_job_cancel(struct hl_dc_mgr *m, uint64_t job, uint8_t status, uint64_t now_ns);
 
 /** The stats consumer forwarded n progress samples (frees backpressure room). */
 void hl_dc_mgr_stats_drained(struct hl_dc_mgr *m, uint32_t n);

@@ -99,15 +99,17 @@ hl_mmsg_size(const struct hl_mmsg *m)
 
 /* The job record every manager stores (the jrec body), little-endian:
  *
- *  0        8        16   17    18   19     20       28         36        60
- *  +--------+--------+----+-----+----+------+--------+----------+---------+
- *  | job    | leader |nwf |start|done|status| gate   |gate token| totals  |
- *  +--------+--------+----+-----+----+------+--------+----------+---------+
- *  totals (final version): tx_pkts, rx_pkts, lost, 8 B each.
+ *  0        8        16   17    18   19     20       28         36        60        68        76
+ *  +--------+--------+----+-----+----+------+--------+----------+---------+---------+---------+
+ *  | job    | leader |nwf |flags|done|status| gate   |gate token| totals  |timeout  |elapsed  |
+ *  +--------+--------+----+-----+----+------+--------+----------+---------+---------+---------+
+ *  flags: bit 0 started, bit 1 cancel, bit 2 timed out (past the [job] timeout).
+ *  totals (final version): tx_pkts, rx_pkts, lost, 8 B each. timeout: the job's [job] timeout
+ *  in ms (0: none); elapsed: ms the job has run under its job leaders, as of this version.
  *  Then nwf x 28 B of workflow spec: id, deps, cores (4 B each), duration, work (8 B each);
  *  then nwf x 37 B of workflow state: state (1 B), worker (8), slice (4), and a COMPLETED
  *  workflow's tx_pkts, rx_pkts, lost (8 B each).
- * At most 60 + 16 x 65 = 1100 B (HL_JREC_BODY_MAX).
+ * At most 76 + 16 x 65 = 1116 B (HL_JREC_BODY_MAX 1280).
  */
 struct hl_manager_rec {
 	struct hl_dc_job_spec spec;
@@ -115,6 +117,8 @@ struct hl_manager_rec {
 	uint64_t leader; /* job leader that wrote it (the submitter names the first holder) */
 	bool started; /* a job leader dispatched from it */
 	bool cancel; /* cancelled (by its gate job leader): a new job leader carries it on */
+	bool timed_out; /* with cancel: it ran past its [job] timeout, it ends TIMEOUT */
+	uint64_t elapsed_ms; /* run time under its job leaders (the timeout's clock) */
 	bool done; /* final version: status is the job's final status */
 	uint8_t status;
 	uint64_t gate, gate_token; /* gate job leader the final result goes to (0: none) */
@@ -161,6 +165,8 @@ struct hl_manager_cfg {
 	uint64_t tick_ns; /* work period of hl_manager_tick; 50 ms */
 	uint64_t resend_ns; /* record puts and fetches; 500 ms */
 	uint64_t orphan_ns; /* records nobody leads are reported this often; 5 s */
+	uint64_t elapsed_ns; /* a running job's record is rewritten at least this often, so a
+			      * successor's [job] timeout clock loses at most this much; 5 s */
 	uint64_t catchup_ns; /* amnesic member: out of fetch quorums this long after every other
 			      * manager came alive (they re-send the records they lead); 3 s */
 	uint64_t progress_ns; /* a led job's progress goes to its gate at most this often, when
@@ -188,6 +194,9 @@ struct hl_mjob {
 	uint32_t ppm_sent; /* progress last sent to the gate */
 	uint64_t pseq; /* its sequence: (version << 20) + n, so a later job leader's exceeds it */
 	uint64_t progress_ns; /* next progress send */
+	uint64_t run_ns; /* when this member started leading it (its clock) */
+	uint64_t run_base_ms; /* elapsed_ms of the record it started from */
+	uint64_t elapsed_write_ns; /* last version that carried the elapsed time */
 };
 
 struct hl_manager {
@@ -235,8 +244,8 @@ struct hl_manager {
 	uint32_t gout_head, gout_len;
 	/* counters */
 	uint64_t n_out_full, n_ev_full, n_bad, n_stale, n_stale_final, n_foreign, n_tomb_evicted;
-	uint64_t n_progress_ok, n_progress_refused, n_orphans, n_fast_orphans, n_takeovers, n_gone,
-	        n_forwarded;
+	uint64_t n_progress_ok, n_progress_refused, n_orphans, n_fast_orphans, n_timeouts,
+	        n_takeovers, n_gone, n_forwarded;
 	uint64_t n_gout_full, n_gate_results, n_gate_progress, n_progress_deferred;
 	uint64_t n_tomb_unknown; /* DC_SUBMITs of a job over here with no known status */
 	uint64_t n_cancels; /* jobs cancelled while this member led them */

@@ -17,7 +17,7 @@ enum { PH_FETCH = 1, PH_RUN, PH_FINAL, PH_REPORT };
 
 /* ------------------------------------------------------------------------ record encoding */
 
-#define REC_HDR 60
+#define REC_HDR 76
 #define REC_WF_SPEC 28
 #define REC_WF_STATE 37
 _Static_assert(REC_HDR + HL_DC_MAX_WF * (REC_WF_SPEC + REC_WF_STATE) <= HL_JREC_BODY_MAX,
@@ -67,7 +67,7 @@ hl_manager_rec_encode(const struct hl_manager_rec *r, uint8_t *buf, uint32_t cap
 	put64(p, r->spec.job);
 	put64(p + 8, r->leader);
 	p[16] = (uint8_t)nwf;
-	p[17] = (uint8_t)(r->started | r->cancel << 1);
+	p[17] = (uint8_t)(r->started | r->cancel << 1 | r->timed_out << 2);
 	p[18] = r->done;
 	p[19] = r->status;
 	put64(p + 20, r->gate);
@@ -75,6 +75,8 @@ hl_manager_rec_encode(const struct hl_manager_rec *r, uint8_t *buf, uint32_t cap
 	put64(p + 36, r->totals.tx_pkts);
 	put64(p + 44, r->totals.rx_pkts);
 	put64(p + 52, r->totals.lost);
+	put64(p + 60, r->spec.timeout_ns / MS);
+	put64(p + 68, r->elapsed_ms);
 	p += REC_HDR;
 	for (uint32_t i = 0; i < nwf; i++, p += REC_WF_SPEC) {
 		const struct hl_dc_wf_spec *w = &r->spec.wf[i];
@@ -106,14 +108,15 @@ hl_manager_rec_decode(struct hl_manager_rec *r, const uint8_t *buf, uint32_t len
 	nwf = buf[16];
 	if (len != REC_HDR + nwf * (REC_WF_SPEC + REC_WF_STATE))
 		return -EMSGSIZE;
-	if (nwf == 0 || nwf > HL_DC_MAX_WF || buf[17] > 3 || buf[18] > 1 || get64(buf) == 0)
+	if (nwf == 0 || nwf > HL_DC_MAX_WF || buf[17] > 7 || buf[18] > 1 || get64(buf) == 0)
 		return -EINVAL;
 	memset(r, 0, sizeof(*r));
 	r->spec.job = get64(p);
 	r->leader = get64(p + 8);
 	r->spec.nwf = nwf;
 	r->started = p[17] & 1;
-	r->cancel = p[17] >> 1;
+	r->cancel = (p[17] >> 1) & 1;
+	r->timed_out = p[17] >> 2;
 	r->done = p[18];
 	r->status = p[19];
 	r->gate = get64(p + 20);
@@ -121,6 +124,10 @@ hl_manager_rec_decode(struct hl_manager_rec *r, const uint8_t *buf, uint32_t len
 	r->totals.tx_pkts = get64(p + 36);
 	r->totals.rx_pkts = get64(p + 44);
 	r->totals.lost = get64(p + 52);
+	if (get64(p + 60) > UINT64_MAX / MS)
+		return -EINVAL;
+	r->spec.timeout_ns = get64(p + 60) * MS;
+	r->elapsed_ms = get64(p + 68);
 	p += REC_HDR;
 	for (uint32_t i = 0; i < nwf; i++, p += REC_WF_SPEC) {
 		struct hl_dc_wf_spec *w = &r->spec.wf[i];
@@ -181,6 +188,7 @@ hl_manager_cfg_default(struct hl_manager_cfg *cfg)
 	cfg->tick_ns = 50 * MS;
 	cfg->resend_ns = 500 * MS;
 	cfg->orphan_ns = 5 * SEC;
+	cfg->elapsed_ns = 5 * SEC;
 	cfg->catchup_ns = 3 * SEC;
 	cfg->progress_ns = 100 * MS;
 }
@@ -772,8 +780,38 @@ mjob_cancel(struct hl_manager *m, struct hl_mjob *j, uint64_t now)
 	if (j->phase == PH_RUN) {
 		const struct hl_dc_job *dj = hl_dc_job_find(&m->dm, j->job);
 		if (dj != NULL && !dj->cancelling)
-			(void)hl_dc_job_cancel(&m->dm, j->job, now);
+			(void)hl_dc_job_cancel(&m->dm, j->job,
+			        j->rec.timed_out ? HL_WS_TIMEOUT : HL_WS_CANCELLED, now);
 	}
+}
+
+/* ms the job has run under its job leaders: the record's count plus this member's time. */
+static uint64_t
+mjob_elapsed_ms(const struct hl_mjob *j, uint64_t now)
+{
+	return j->run_base_ms + (now > j->run_ns ? (now - j->run_ns) / MS : 0);
+}
+
+/* The job's [job] timeout is its outer bound in the DC: past it the job is stopped like a
+ * cancel and ends TIMEOUT with the counts of what ran. The clock is the record's elapsed time,
+ * so it goes on under a successor (losing at most elapsed_ns plus the takeover). A running
+ * job's record is rewritten at least every elapsed_ns to keep that clock. */
+static void
+mjob_clock(struct hl_manager *m, struct hl_mjob *j, uint64_t now)
+{
+	uint64_t ms = mjob_elapsed_ms(j, now);
+
+	if (j->rec.spec.timeout_ns != 0 && ms >= j->rec.spec.timeout_ns / MS && !j->rec.cancel) {
+		j->rec.timed_out = true;
+		m->n_timeouts++;
+		HL_LOG(HL_LOG_INFO, "manager", "job %llu: ran %llu ms, past its timeout of %llu ms",
+		        (unsigned long long)j->job, (unsigned long long)ms,
+		        (unsigned long long)(j->rec.spec.timeout_ns / MS));
+		mjob_cancel(m, j, now);
+		return;
+	}
+	if (now - j->elapsed_write_ns >= m->cfg.elapsed_ns)
+		j->dirty = true;
 }
 
 static void
@@ -857,6 +895,8 @@ fetch_done(struct hl_manager *m, struct hl_mjob *j, uint64_t now)
 	}
 	j->phase = PH_RUN;
 	j->rec.started = true;
+	j->run_ns = j->elapsed_write_ns = now;
+	j->run_base_ms = j->rec.elapsed_ms;
 	if (j->rec.cancel)
 		mjob_cancel(m, j, now); /* the cancel goes on under the new leader */
 }
@@ -999,6 +1039,10 @@ job_write(struct hl_manager *m, struct hl_mjob *j, uint64_t now)
 	uint64_t v = j->version + 1;
 
 	j->rec.leader = m->self;
+	if (j->phase == PH_RUN) {
+		j->rec.elapsed_ms = mjob_elapsed_ms(j, now);
+		j->elapsed_write_ns = now;
+	}
 	j->rec.done = j->phase == PH_FINAL || j->phase == PH_REPORT;
 	j->rec.status = j->rec.done ? j->status : 0;
 	if ((len = hl_manager_rec_encode(&j->rec, body, sizeof(body))) < 0) {
@@ -1150,7 +1194,7 @@ hl_manager_init(struct hl_manager *m, const struct hl_manager_cfg *cfg, uint32_t
 
 	memset(m, 0, sizeof(*m));
 	if (rng == NULL || cfg->max_records == 0 || cfg->max_tombs == 0 || cfg->tick_ns == 0 ||
-	        cfg->resend_ns == 0 || cfg->orphan_ns == 0 ||
+	        cfg->resend_ns == 0 || cfg->orphan_ns == 0 || cfg->elapsed_ns == 0 ||
 	        cfg->elect.nmembers > HL_JREC_MAX_PEERS || cfg->elect.nmembers > 32)
 		return -EINVAL;
 	m->cfg = *cfg;
@@ -1509,8 +1553,10 @@ tick_work(struct hl_manager *m, uint64_t now)
 	}
 	for (uint32_t s = 0; s < m->jmap.max; s++) {
 		struct hl_mjob *j = &m->jobs[s];
-		if (j->job != 0 && j->phase == PH_RUN)
+		if (j->job != 0 && j->phase == PH_RUN) {
+			mjob_clock(m, j, now);
 			progress_out(m, j, now);
+		}
 		if (j->job == 0 || (j->phase != PH_FETCH && j->phase != PH_REPORT) ||
 		        now < j->resend_ns)
 			continue;

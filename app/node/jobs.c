@@ -37,7 +37,6 @@ uint64_t hl_jobs_submitted, hl_jobs_rejected, hl_jobs_evicted;
 static uint64_t next_job_id;
 static char results_dir[HL_NODE_LONGSTR + 16]; /* "" = results are not persisted */
 uint64_t hl_jobs_persist_errors;
-#define HL_JOB_DEFAULT_TIMEOUT_NS (600ull * 1000000000ull) /* a profile without [job] timeout */
 static uint32_t run_gen;
 static struct hl_job *active; /* the job whose workflow is on the lanes (one at a time) */
 
@@ -714,10 +713,19 @@ hl_jobs_remote_final(uint64_t id, uint8_t status, const struct hl_counts *totals
 		        "logs");
 		return;
 	}
-	snprintf(why, sizeof(why), "the cluster ended the job %s",
-	        status == HL_WS_TIMEOUT     ? "timed out (a DC went silent)"
-	        : status == HL_WS_CANCELLED ? "cancelled"
-	                                    : "failed");
+	uint64_t limit = j->spec->timeout_ns ? j->spec->timeout_ns : HL_JOB_DEFAULT_TIMEOUT_NS;
+	if (status == HL_WS_TIMEOUT && hl_node_now_ns() - j->start_ns >= limit)
+		/* its DCs count from their start, later than this gate: past the timeout here too.
+		 * Else a DC went silent (the gate's dc_timeout). */
+		snprintf(why, sizeof(why),
+		        "timeout: job ran longer than its [job] timeout (%" PRIu64
+		        " s): stopped in every DC",
+		        limit / UINT64_C(1000000000));
+	else
+		snprintf(why, sizeof(why), "the cluster ended the job %s",
+		        status == HL_WS_TIMEOUT     ? "timed out (a DC went silent)"
+		        : status == HL_WS_CANCELLED ? "cancelled"
+		                                    : "failed");
 	finalize(j, status == HL_WS_CANCELLED ? HL_JOB_CANCELLED : HL_JOB_FAILED, why);
 }
 

@@ -57,6 +57,7 @@ dc_spec(uint64_t job, const uint8_t *text, size_t len, struct hl_dc_job_spec *s)
 		return -EINVAL;
 	memset(s, 0, sizeof(*s));
 	s->job = job;
+	s->timeout_ns = parse_js->timeout_ns ? parse_js->timeout_ns : HL_JOB_DEFAULT_TIMEOUT_NS;
 	s->nwf = parse_js->n_workflows;
 	for (uint32_t i = 0; i < s->nwf; i++) {
 		const struct hl_job_workflow *w = &parse_js->workflows[i];
@@ -452,6 +453,7 @@ hl_rmgr_counters(struct hl_node_counter *out, uint32_t cap)
 	        {"dc_held", on ? mg.n_held : 0},
 	        {"dc_orphans_leased_total", on ? mg.n_orphans : 0},
 	        {"dc_fast_orphans_total", on ? mg.n_fast_orphans : 0},
+	        {"dc_job_timeouts_total", on ? mg.n_timeouts : 0},
 	        {"dc_leader_announces_total", ctr.announces},
 	};
 	uint32_t n = 0;

@@ -26,6 +26,7 @@
 #define HL_JOB_MAX_CORES 128 /* traffic lcores per workflow */
 #define HL_JOB_MAX_PORTS 16 /* test port index of a stream: 0..15 */
 #define HL_JOB_MAX_TIMEOUT_NS (7ull * 24 * 3600 * 1000000000ull) /* one week */
+#define HL_JOB_DEFAULT_TIMEOUT_NS (600ull * 1000000000ull) /* a profile without [job] timeout */
 #define HL_JOB_MAX_DURATION_NS (24ull * 3600 * 1000000000ull) /* one day per workflow/stream */
 
 struct hl_job_stream {
@@ -60,7 +61,7 @@ struct hl_job_workflow {
 struct hl_job_spec {
 	char name[HL_JOB_NAME_LEN];
 	char idempotency_key[HL_JOB_KEY_LEN]; /* "" = none: every submission is a new job */
-	uint64_t timeout_ns; /* whole job; 0 = the gate's default */
+	uint64_t timeout_ns; /* whole job; 0 = HL_JOB_DEFAULT_TIMEOUT_NS */
 	uint16_t dc_count; /* datacenters to run in (>= 1) */
 	uint16_t n_dcs; /* explicit DC list (0 = the gate chooses dc_count DCs) */
 	char dcs[HL_JOB_MAX_DCS][HL_JOB_NAME_LEN];

@@ -724,7 +724,8 @@ do_submit(struct hl_sim *sim, void *arg)
 	uint64_t now = hl_sim_now(sim);
 	int l = cw_leader(w);
 	struct cw_rec *r = rec_find(w, c->job);
-	struct hl_dc_job_spec spec = {.job = c->job, .nwf = c->arg};
+	struct hl_dc_job_spec spec = {
+	        .job = c->job, .timeout_ns = w->job_timeout_ns, .nwf = c->arg};
 	int rc;
 
 	if (c->job <= w->max_job && w->delivered[c->job])
@@ -766,7 +767,7 @@ cw_gate_recv(struct cw_world *w, const struct hl_gmsg *g)
 {
 	uint64_t now = hl_sim_now(w->sim);
 	int l = cw_leader(w);
-	struct hl_dc_job_spec spec = {.job = g->job, .nwf = 2};
+	struct hl_dc_job_spec spec = {.job = g->job, .timeout_ns = w->job_timeout_ns, .nwf = 2};
 	struct cw_rec *r = NULL;
 	bool fresh = false;
 	int rc;

@@ -101,6 +101,7 @@ struct cw_world {
 	uint64_t stale_done; /* final versions refused because a newer job leader fenced them */
 	uint64_t detect_ns; /* failure detection delay of the oracle (SWIM stand-in) */
 	uint64_t wf_duration_ns;
+	uint64_t job_timeout_ns; /* every job's [job] timeout (0: none) */
 	uint64_t progress_ns; /* workers' progress window; a sample reports elapsed ms of a slice,
 	                       * a workflow's work is its duration in ms (as on the node) */
 	uint64_t progress_accepted, progress_refused;

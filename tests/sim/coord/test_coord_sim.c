@@ -400,6 +400,59 @@ test_tier_and_job_leader_die_together(void **state)
 	cw_fini(&W);
 }
 
+/* Issue 15 item 4: the job's [job] timeout is its outer bound in the DC. Jobs of two 20 s
+ * workflows with a 9 s timeout; the job leader of job 1 is killed at 7 s: its successor goes
+ * on from the record's elapsed time (rewritten every 5 s: it starts from at least 5 s, not 0),
+ * so every job ends TIMEOUT, its running slices stopped, before its first workflow's end. */
+static void
+test_job_timeout_survives_takeover(void **state)
+{
+	struct cw_opts o;
+	(void)state;
+
+	cw_opts_default(&o);
+	o.job_lease_ns = 30 * S; /* the node's */
+	start(&o);
+	W.wf_duration_ns = 20 * S;
+	W.job_timeout_ns = 9 * S;
+	uint64_t t = hl_sim_now(W.sim);
+	for (uint64_t j = 1; j <= 4; j++)
+		cw_submit(&W, j, 2, t + j * MS);
+	assert_int_equal(hl_sim_run_for(W.sim, 7 * S), 0);
+	int x = cw_job_leader(&W, 1), y = -1;
+	assert_true(x >= 0);
+	cw_kill(&W, (uint32_t)x);
+	for (int k = 0; k < 200 && (y < 0 || y == x); k++) {
+		assert_int_equal(hl_sim_run_for(W.sim, 50 * MS), 0);
+		y = cw_job_leader(&W, 1);
+	}
+	assert_true(y >= 0 && y != x);
+	uint32_t slot = hl_idmap_find(&W.m[y].mg.jmap, 1);
+	assert_true(slot != HL_IDMAP_NONE);
+	print_message("job 1 taken over %.1f s after the kill, from %llu ms run\n",
+	        (double)(hl_sim_now(W.sim) - t - 7 * S) / S,
+	        (unsigned long long)W.m[y].mg.jobs[slot].run_base_ms);
+	assert_true(W.m[y].mg.jobs[slot].run_base_ms >= 4900);
+	run_to_delivery(4, 60 * S);
+	uint64_t took = hl_sim_now(W.sim) - t;
+	print_message(
+	        "4 jobs with a 9 s timeout delivered %.1f s after submission\n", (double)took / S);
+	for (uint64_t j = 1; j <= 4; j++) {
+		assert_int_equal(W.final_status[j], HL_WS_TIMEOUT);
+		assert_int_equal(W.wf_starts[j * HL_DC_MAX_WF + 1], 0); /* never reached */
+	}
+	/* the killed leader's jobs lost at most a record interval (5 s) and the takeover of their
+	 * clock: they end before their first workflow (20 s) would have */
+	assert_true(took < 20 * S);
+	uint64_t timeouts = 0;
+	for (int i = 0; i < W.nm; i++)
+		timeouts += W.m[i].mg.n_timeouts;
+	assert_true(timeouts >= 1);
+	assert_int_equal(hl_sim_run_for(W.sim, 70 * S), 0);
+	assert_nothing_retained(false);
+	cw_fini(&W);
+}
+
 /* A partition isolates the tier leader (a minority of one): it loses its leader lease, its own
  * job leases expire before anyone else's start (never two valid holders of one job, not even
  * with different tokens), the majority elects a leader that takes the jobs over; after the heal
@@ -647,6 +700,7 @@ main(void)
 	        cmocka_unit_test(test_all_managers_restart_mid_job),
 	        cmocka_unit_test(test_dispatch_is_write_ahead),
 	        cmocka_unit_test(test_tier_and_job_leader_die_together),
+	        cmocka_unit_test(test_job_timeout_survives_takeover),
 	        cmocka_unit_test(test_manager_lost_disk_is_amnesic),
 	        cmocka_unit_test(test_tier_leader_crash_during_dispatch),
 	        cmocka_unit_test(test_partition_minority_leader),

@@ -515,13 +515,14 @@ test_cancel_and_failure_paths(void **state)
 	spec3(&s, 13);
 	assert_int_equal(hl_dc_job_start(&net.m[0], &s, 5, 0), 0);
 	pump(&net);
-	assert_int_equal(hl_dc_job_cancel(&net.m[0], 13, net.now), 0);
+	assert_int_equal(hl_dc_job_cancel(&net.m[0], 13, HL_WS_CANCELLED, net.now), 0);
 	pump(&net);
 	assert_int_equal(net.done_events[0], 1);
 	assert_int_equal(net.done_status, HL_WS_CANCELLED);
 	assert_int_equal(net.sent[HL_DC_CANCEL], 2);
 	assert_int_equal(net.sent[HL_DC_CANCEL_DONE], 2);
-	assert_int_equal(hl_dc_job_cancel(&net.m[0], 13, net.now), -HL_E_NOT_FOUND);
+	assert_int_equal(
+	        hl_dc_job_cancel(&net.m[0], 13, HL_WS_CANCELLED, net.now), -HL_E_NOT_FOUND);
 	assert_clean(&net, false);
 	net_fini(&net);
 
@@ -711,7 +712,7 @@ test_job_done_never_lost(void **state)
 	}
 	assert_int_equal(m.ev_len, HL_DC_EVENTS);
 	assert_int_equal(m.n_ev_full, 4);
-	assert_int_equal(hl_dc_job_cancel(&m, 1000, now), 0);
+	assert_int_equal(hl_dc_job_cancel(&m, 1000, HL_WS_CANCELLED, now), 0);
 	hl_dc_mgr_tick(&m, now += MS);
 	assert_null(hl_dc_job_find(&m, 1000));
 	for (uint32_t i = 0; i < HL_DC_EVENTS - 1; i++) {
@@ -876,7 +877,8 @@ test_refused_notification_does_not_stop_others(void **state)
 	/* refused: unknown worker, zero cores, unknown job */
 	assert_int_equal(hl_dc_worker_dead(&net.m[0], 999, net.now), -ENOENT);
 	assert_true(hl_dc_worker_update(&net.m[0], 0, 4, 0, net.now) < 0);
-	assert_int_equal(hl_dc_job_cancel(&net.m[0], 12345, net.now), -HL_E_NOT_FOUND);
+	assert_int_equal(
+	        hl_dc_job_cancel(&net.m[0], 12345, HL_WS_CANCELLED, net.now), -HL_E_NOT_FOUND);
 	/* the next notification is acted on: the workflow moves off the dead worker */
 	net.wdown[first - 1] = true;
 	assert_int_equal(hl_dc_worker_dead(&net.m[0], first, net.now), 0);

@@ -381,7 +381,7 @@ test_core_over_wire(void **state)
 	s.wf[0].duration_ns = 60 * SEC;
 	assert_int_equal(hl_dc_job_start(&net.m, &s, hl_fence_make(1, 2), net.now), 0);
 	pump();
-	assert_int_equal(hl_dc_job_cancel(&net.m, 8, net.now), 0);
+	assert_int_equal(hl_dc_job_cancel(&net.m, 8, HL_WS_CANCELLED, net.now), 0);
 	pump();
 	advance(net.now + 2 * SEC);
 	while (hl_dc_mgr_next_event(&net.m, &ev) == 1)

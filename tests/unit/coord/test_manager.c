@@ -236,6 +236,9 @@ test_record_codec_rejects_bad_bytes(void **state)
 	spec_of(&r.spec, 7, 3, SEC);
 	r.leader = 2;
 	r.started = true;
+	r.cancel = r.timed_out = true;
+	r.spec.timeout_ns = 90 * SEC;
+	r.elapsed_ms = 91234;
 	r.wf[1] = (struct hl_dc_wf_record){HL_WF_RUNNING, 10, 5, {0, 0, 0}};
 	r.wf[0] = (struct hl_dc_wf_record){HL_WF_COMPLETED, 11, 4, {1000, 990, UINT64_MAX}};
 	len = hl_manager_rec_encode(&r, buf, sizeof(buf));
@@ -249,7 +252,8 @@ test_record_codec_rejects_bad_bytes(void **state)
 	assert_true(back.wf[0].counts.tx_pkts == 1000 && back.wf[0].counts.rx_pkts == 990);
 	assert_true(back.wf[0].counts.lost == UINT64_MAX);
 	assert_true(hl_counts_zero(&back.wf[1].counts));
-	assert_true(back.started && !back.done);
+	assert_true(back.started && !back.done && back.cancel && back.timed_out);
+	assert_true(back.spec.timeout_ns == 90 * SEC && back.elapsed_ms == 91234);
 	/* the largest record (16 workflows) fits a jrec body */
 	struct hl_manager_rec big = r;
 	spec_of(&big.spec, 7, HL_DC_MAX_WF, SEC);
@@ -263,7 +267,10 @@ test_record_codec_rejects_bad_bytes(void **state)
 	buf[17] = 9; /* started is a bool */
 	assert_int_equal(hl_manager_rec_decode(&back, buf, (uint32_t)len), -EINVAL);
 	buf[17] = 1;
-	buf[60 + 4] = 0x4; /* wf 0 depends on a later workflow (after the 60-byte header) */
+	memset(buf + 60, 0xff, 8); /* a timeout that overflows in ns */
+	assert_int_equal(hl_manager_rec_decode(&back, buf, (uint32_t)len), -EINVAL);
+	memset(buf + 60, 0, 8);
+	buf[76 + 4] = 0x4; /* wf 0 depends on a later workflow (after the 76-byte header) */
 	assert_int_equal(hl_manager_rec_decode(&back, buf, (uint32_t)len), -EINVAL);
 	/* encoder: no room, empty spec */
 	assert_int_equal(hl_manager_rec_encode(&r, buf, 10), -EMSGSIZE);
