@@ -9,7 +9,7 @@ from harness import check, fail
 
 JOB = """[job]
 name = %(name)s
-timeout = 3m
+timeout = %(timeout)s
 idempotency_key = %(name)s
 %(extra)s
 [workflow warm]
@@ -68,13 +68,13 @@ def running_on(c, nodes, name):
     return None
 
 
-def submit(c, gate, name, load, dcs=1, extra=""):
+def submit(c, gate, name, load, dcs=1, extra="", timeout="3m"):
     """hlctl submit --wait of the test job (warm 1 s, then load `load` s) to gate, in the
     background; dcs: how many DCs run it (one run each; `extra` names them, e.g.
     "dc_count = 2" or "dcs = dc2"). Returns (process, output file)."""
     path = os.path.join(c.workdir, name + ".ini")
     with open(path, "w") as f:
-        f.write(JOB % {"name": name, "load": load, "extra": extra})
+        f.write(JOB % {"name": name, "load": load, "extra": extra, "timeout": timeout})
     # append mode: our seek(0) + read while hlctl writes must not move where hlctl writes
     # (the file offset is shared; with "w+" a line could land over the first one)
     opath = os.path.join(c.workdir, name + ".hlctl")

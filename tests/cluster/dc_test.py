@@ -37,6 +37,10 @@ the packet totals in its result are those of one run of each workflow: counts st
                dropped during a job
   stream       six jobs at once through the three gates; a job-leader manager and a worker
                holding a slice are SIGKILLed together mid-stream: every job completes
+  cancel       hlctl cancel mid-job: TX stops, the job ends CANCELLED with what ran
+  job-timeout  a job with `timeout = 8s` and a 60 s workflow; its DC job leader SIGKILLed 4 s
+               in: the successor keeps the record's clock and stops the job at its timeout
+               (hlctl names it, exit 1, the counts of what ran)
   gate-phases  the gate tier leader SIGKILLed in each phase of a 16 s job led by another gate
                (before the DC accepted it, running, while the DC reports, during the final
                push): the job leader is adopted under a greater token and re-points the DC;
@@ -69,7 +73,7 @@ from harness import Cluster, check, fail, passed, run_test  # noqa: E402
 HYPERLINE, HLCTL = sys.argv[1], sys.argv[2]
 SCENARIOS = sys.argv[3:] or ["basic", "worker-kill", "leader-kill", "dcleader-kill", "gate-kill",
                              "client-kill", "partition", "fabric-loss", "pause", "cp-partition",
-                             "cp-loss", "stream", "cancel", "gate-phases", "gates-restart", "managers-restart", "progress"]
+                             "cp-loss", "stream", "cancel", "job-timeout", "gate-phases", "gates-restart", "managers-restart", "progress"]
 GATES, MANAGERS, WORKERS = (1, 2, 3), (4, 5, 6), (7, 8)
 
 def build(c):
@@ -428,6 +432,59 @@ def cancel(c, gates, mgrs, wrks):
           "showing the final count; an upper bound)" % stop_s)
 
 
+def job_timeout(c, gates, mgrs, wrks):
+    """Issue 15 item 4: the job's [job] timeout is its outer bound in the cluster. A job whose
+    load workflow would run 60 s has `timeout = 8s`; its DC job leader is SIGKILLed 4 s in. The
+    successor goes on with the record's elapsed time and stops the job at its timeout: hlctl
+    ends with the timeout named (exit 1), the counts of what ran, TX stopped on the worker, well
+    before the 61 s the job would have run (and before a fresh 8 s after the takeover)."""
+    t0 = time.monotonic()
+    p, out = submit(c, gates[0], "jtimeout", 60, timeout="8s")
+    victim, rest, before = job_leader_of_running_job(c, mgrs, wrks, "job-timeout")
+    time.sleep(max(0.0, 4 - (time.monotonic() - t0)))
+    w = running_on(c, wrks, "worker_slices_held")
+    timeouts0 = sum(metric(c, m, "dc_job_timeouts_total") for m in rest)
+    print("job-timeout: SIGKILL %s (leads the job) %.1f s after the submit" %
+          (victim.name, time.monotonic() - t0))
+    victim.kill()
+    end = time.monotonic() + min(c.left() - 2, 60)
+    while p.poll() is None:
+        if time.monotonic() > end:
+            fail("job-timeout: hlctl --wait still running %.0f s after the submit" %
+                 (time.monotonic() - t0))
+        time.sleep(0.2)
+    took = time.monotonic() - t0
+    out.seek(0)
+    text = out.read()
+    LOADS.pop(out.name, None)
+    check(p.returncode == 1 and "[job] timeout" in text,
+          "job-timeout: hlctl ended naming the [job] timeout, exit 1 (exit %s):\n%s" %
+          (p.returncode, text[-600:]))
+    check(took_over(c, rest, before), "job-timeout: another manager took the job over")
+    check(sum(metric(c, m, "dc_job_timeouts_total") for m in rest) > timeouts0,
+          "job-timeout: the successor stopped the job at its timeout")
+    m = TOTAL.search(text)
+    tx = int(m.group(1)) if m else -1
+    check(10000 < tx < 10000 + 20000 * 30,
+          "job-timeout: the result counts what ran: tx %d (warm-up 10000 + part of the load)" %
+          tx)
+    # the DC's clock: at most 5 s lost with the killed leader, plus the takeover
+    check(took < 8 + 5 + 15, "job-timeout: ended %.1f s after the submit (timeout 8 s; the "
+          "load workflow alone is 60 s)" % took)
+    if w is not None:
+        a = opackets(c, w)
+        time.sleep(1.5)
+        check(opackets(c, w) == a, "job-timeout: %s stopped sending" % w.name)
+    c.wait_for(lambda: all(metric(c, x, "worker_slices_held") == 0 and
+                           metric(c, x, "worker_slices_stopping") == 0 for x in wrks),
+               "job-timeout: no slice left on any worker", timeout=min(c.left(), 20))
+    passed("job-timeout: TIMEOUT %.1f s after the submit, tx %d" % (took, tx))
+    c.restart(victim, seeds=[gates[0].swim])
+    c.wait_for(lambda: dc_leader(c, mgrs) is not None and
+               metric(c, dc_leader(c, mgrs), "dc_workers") == 2,
+               "the DC has a leader and both workers again", timeout=min(c.left(), 40))
+
+
 def restart_tier(c, gates, mgrs, wrks, what, victims, entry):
     """SIGKILL every node of `victims` together mid-job, start them again 3 s later (their
     state dirs, so their record logs, kept); the job entered at `entry` completes once with one
@@ -762,6 +819,9 @@ def run():
                 continue
             if sc == "cancel":
                 cancel(c, gates, mgrs, wrks)
+                continue
+            if sc == "job-timeout":
+                job_timeout(c, gates, mgrs, wrks)
                 continue
             if sc == "gate-phases":
                 gate_phases(c, gates, mgrs, wrks)
