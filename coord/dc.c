@@ -743,6 +743,31 @@ hl_dc_job_totals(const struct hl_dc_job *j)
 	return t;
 }
 
+int
+hl_dc_job_live(const struct hl_dc_mgr *m, uint64_t job, struct hl_counts *counts, uint64_t *p99_ns)
+{
+	const struct hl_dc_job *j = hl_dc_job_find(m, job);
+
+	*counts = hl_dc_job_totals(j);
+	*p99_ns = 0;
+	if (j == NULL)
+		return -HL_E_NOT_FOUND;
+	for (uint32_t i = 0; i < j->nwf; i++) {
+		const struct hl_dc_wf *f = &j->wf[i];
+		struct hl_counts c;
+		uint64_t p99;
+		/* only the current slice of a workflow counts: a replaced one's packets do not,
+		 * as in the final totals */
+		if ((f->state != HL_WF_RUNNING && f->state != HL_WF_DISPATCHED) ||
+		        hl_progress_live(&m->progress, job, f->sub, &c, &p99) < 0)
+			continue;
+		hl_counts_add(counts, &c);
+		if (p99 > *p99_ns)
+			*p99_ns = p99;
+	}
+	return 0;
+}
+
 bool
 hl_dc_mgr_finished(const struct hl_dc_mgr *m, uint64_t job)
 {
@@ -816,8 +841,8 @@ hl_dc_mgr_recv(struct hl_dc_mgr *m, const struct hl_dc_msg *msg, uint64_t now_ns
 			ack(m, msg, HL_DC_PROGRESS_ACK, j->token, false, -HL_E_STALE_TOKEN);
 			return -HL_E_STALE_TOKEN;
 		}
-		rc = hl_progress_accept(
-		        &m->progress, j->job, msg->sub, msg->token, msg->seq, msg->done);
+		rc = hl_progress_accept_live(&m->progress, j->job, msg->sub, msg->token, msg->seq,
+		        msg->done, &msg->counts, msg->p99_ns);
 		if (rc == 0 && hl_bp_admit(&m->bp, 1) < 0)
 			rc = -HL_E_FULL;
 		ack(m, msg, HL_DC_PROGRESS_ACK, j->token, rc == 0, rc);
@@ -1305,6 +1330,13 @@ int
 hl_dc_wnode_progress(
         struct hl_dc_wnode *w, uint64_t job, uint32_t sub, uint64_t done, uint64_t now_ns)
 {
+	return hl_dc_wnode_progress_live(w, job, sub, done, NULL, 0, now_ns);
+}
+
+int
+hl_dc_wnode_progress_live(struct hl_dc_wnode *w, uint64_t job, uint32_t sub, uint64_t done,
+        const struct hl_counts *counts, uint64_t p99_ns, uint64_t now_ns)
+{
 	struct hl_dc_held *h = held_find(w, job, sub);
 	struct hl_dc_wjob *j = wjob(w, job);
 	struct hl_dc_msg p = {.kind = HL_DC_PROGRESS};
@@ -1319,6 +1351,9 @@ hl_dc_wnode_progress(
 	p.token = hl_fence_top(&w->fence, job);
 	p.seq = ++h->seq;
 	p.done = done;
+	if (counts != NULL)
+		p.counts = *counts;
+	p.p99_ns = p99_ns;
 	return wtx(w, &p);
 }
 

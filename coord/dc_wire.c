@@ -421,10 +421,14 @@ hl_dc_wire_encode_ext(const struct hl_dc_msg *m, uint64_t relay_sender, uint64_t
 		if (hl_cwire_put(kind, p, v) < 0)
 			return hl_cwire_fail(err, -EINVAL, map->type, s->key, s->sub, v, 1);
 	}
-	/* A slice's packet counts ride its result only (workflow_result's totals). */
-	if (map->type == HL_MSG_workflow_result)
+	/* A slice's packet counts ride its result (workflow_result's totals) and its progress
+	 * (counts so far, the last window's p99) only. */
+	if (map->type == HL_MSG_workflow_result) {
 		hl_cwire_counts_put(&u.r.totals, &m->counts);
-	else if (!hl_counts_zero(&m->counts)) {
+	} else if (map->type == HL_MSG_workflow_progress) {
+		hl_cwire_counts_put(&u.p.totals, &m->counts);
+		u.p.totals.lat_p99_ns = m->p99_ns;
+	} else if (!hl_counts_zero(&m->counts) || m->p99_ns != 0) {
 		return hl_cwire_fail(err, -EINVAL, map->type, 0, 0, m->counts.tx_pkts, 0);
 	}
 	/* For readers of the table's own duration field: whole milliseconds (key 43 is exact). */
@@ -499,6 +503,10 @@ hl_dc_wire_decode_ext(unsigned type, const void *body, size_t len, struct hl_dc_
 	*relay_dest = hl_cwire_get(kind, p);
 	if (type == HL_MSG_workflow_result)
 		m->counts = hl_cwire_counts_get(&u.r.totals);
+	if (type == HL_MSG_workflow_progress) {
+		m->counts = hl_cwire_counts_get(&u.p.totals);
+		m->p99_ns = u.p.totals.lat_p99_ns;
+	}
 	if (type == HL_MSG_workflow_dispatch && u.d.spec.len > 0) {
 		*spec = u.d.spec.p;
 		*spec_len = u.d.spec.len;

@@ -297,6 +297,27 @@ job_totals(const struct hl_gate_job *j)
 	return t;
 }
 
+/* Live progress: a finished DC's final counts, a running one's last report (soft state: a new
+ * gate job leader starts from the finals until its DCs report again). *p99 = the highest p99
+ * the running DCs reported. */
+static struct hl_counts
+live_totals(const struct hl_gate_job *j, uint64_t *p99)
+{
+	struct hl_counts t = {0, 0, 0};
+
+	*p99 = 0;
+	for (uint32_t i = 0; i < j->rec.ndc && i < HL_GATE_JOB_DCS; i++) {
+		if (j->rec.dc_status[i] != HL_WS_NONE) {
+			hl_counts_add(&t, &j->rec.dc_totals[i]);
+			continue;
+		}
+		hl_counts_add(&t, &j->dc_live[i]);
+		if (j->dc_p99[i] > *p99)
+			*p99 = j->dc_p99[i];
+	}
+	return t;
+}
+
 static struct hl_gmsg *
 push(struct hl_gate *g, struct hl_gate_job *j, uint8_t kind, uint64_t seq)
 {
@@ -310,6 +331,8 @@ push(struct hl_gate *g, struct hl_gate_job *j, uint8_t kind, uint64_t seq)
 	m->ppm = j->rec.final != HL_WS_NONE ? 1000000u : j->ppm_pushed;
 	if (j->rec.final != HL_WS_NONE)
 		m->totals = job_totals(j);
+	else
+		m->totals = live_totals(j, &m->p99_ns);
 	return m;
 }
 
@@ -332,10 +355,12 @@ static void
 progress_push(struct hl_gate *g, struct hl_gate_job *j)
 {
 	uint32_t ppm = merged_ppm(j);
+	uint64_t p99;
+	struct hl_counts live = live_totals(j, &p99);
 	int64_t seq;
 
 	j->prog_dirty = false;
-	if (ppm == j->ppm_pushed)
+	if (ppm == j->ppm_pushed && live.tx_pkts == j->tx_pushed && live.rx_pkts == j->rx_pushed)
 		return;
 	seq = hl_pushlog_append(&g->plog, j->rec.job, HL_PUSH_K_PROGRESS,
 	        j->rec.final != HL_WS_NONE ? j->rec.final : HL_WS_RUNNING, ppm, 0);
@@ -345,6 +370,8 @@ progress_push(struct hl_gate *g, struct hl_gate_job *j)
 		return;
 	}
 	j->ppm_pushed = ppm;
+	j->tx_pushed = live.tx_pkts;
+	j->rx_pushed = live.rx_pkts;
 	push(g, j, HL_PUSH_K_PROGRESS, (uint64_t)seq);
 	g->n_progress_pushes++;
 }
@@ -1199,7 +1226,12 @@ on_dc_progress(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 	j->dc_heard_ns[i] = now_ns;
 	j->dc_pseq[i] = m->seq;
 	j->dc_ppm[i] = m->ppm > 1000000u ? 1000000u : m->ppm;
-	if (merged_ppm(j) != j->ppm_pushed)
+	j->dc_live[i] = m->totals;
+	j->dc_p99[i] = m->p99_ns;
+	uint64_t p99;
+	struct hl_counts live = live_totals(j, &p99);
+	if (merged_ppm(j) != j->ppm_pushed || live.tx_pkts != j->tx_pushed ||
+	        live.rx_pkts != j->rx_pushed)
 		j->prog_dirty = true;
 }
 

@@ -236,8 +236,9 @@ union g_wire_buf {
 	struct hl_msg_job_progress_report pr;
 };
 
-/* A message's counts (struct hl_gmsg totals) ride the `totals` record of job_result (a DC's
- * final result) and status_push (the job's final push); no other type carries them. */
+/* A message's counts (struct hl_gmsg totals, p99_ns) ride the `totals` record of job_result (a
+ * DC's final result), job_progress_report (a DC's counts so far) and status_push (the job's
+ * progress and final pushes); no other type carries them. */
 static struct hl_rec_stream_result *
 totals_slot(unsigned type, union g_wire_buf *u)
 {
@@ -245,6 +246,8 @@ totals_slot(unsigned type, union g_wire_buf *u)
 		return &u->jr.totals;
 	if (type == HL_MSG_status_push)
 		return &u->sp.totals;
+	if (type == HL_MSG_job_progress_report)
+		return &u->pr.totals;
 	return NULL;
 }
 
@@ -597,10 +600,12 @@ hl_gate_wire_encode_err(const struct hl_gmsg *m, unsigned *type, void *buf, size
 		(void)hl_cwire_put(HL_WK_U64, p, m->token >> 32);
 	}
 	struct hl_rec_stream_result *t = totals_slot(map->type, &u);
-	if (t != NULL)
+	if (t != NULL) {
 		hl_cwire_counts_put(t, &m->totals);
-	else if (!hl_counts_zero(&m->totals))
+		t->lat_p99_ns = m->p99_ns;
+	} else if (!hl_counts_zero(&m->totals) || m->p99_ns != 0) {
 		return hl_cwire_fail(err, -EINVAL, map->type, 0, 0, m->totals.tx_pkts, 0);
+	}
 	if (map->type == HL_MSG_job_ack)
 		u.ack.accepted = m->code == 0;
 	else if (map->type == HL_MSG_job_record_ack)
@@ -688,7 +693,9 @@ hl_gate_wire_decode(
 			        s->fld == GF_CODE ? HL_WIRE_U16 : UINT8_MAX);
 	}
 	const struct hl_rec_stream_result *t = totals_slot(type, &u);
-	if (t != NULL)
+	if (t != NULL) {
 		m->totals = hl_cwire_counts_get(t);
+		m->p99_ns = t->lat_p99_ns;
+	}
 	return 0;
 }

@@ -193,6 +193,10 @@ deliver(struct hl_gclient *c, const struct hl_gmsg *m, uint64_t seq)
 	        .ppm = m->ppm};
 	if (m->kind == HL_PUSH_K_REPORT)
 		u->rep = m->rep;
+	if (m->kind == HL_PUSH_K_PROGRESS) {
+		u->totals = m->totals;
+		u->p99_ns = m->p99_ns;
+	}
 	return true;
 }
 

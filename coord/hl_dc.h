@@ -56,7 +56,9 @@ struct hl_dc_msg {
 	uint64_t seq; /* progress */
 	uint64_t done; /* progress: work units done */
 	uint64_t duration_ns;
-	struct hl_counts counts; /* RESULT: the slice's packet counts (workflow_result totals) */
+	struct hl_counts counts; /* RESULT: the slice's packet counts (workflow_result totals);
+				  * PROGRESS: its counts so far */
+	uint64_t p99_ns; /* PROGRESS: latency p99 of the slice's last window (0: none) */
 };
 
 /* ------------------------------------------------------------------ manager (job leader) */
@@ -233,6 +235,11 @@ uint32_t hl_dc_job_ppm(const struct hl_dc_mgr *m, uint64_t job);
 /** Packet counts of a job's COMPLETED workflows, summed (each counted once: the slice whose
  *  result completed it). Zero for NULL. */
 struct hl_counts hl_dc_job_totals(const struct hl_dc_job *j);
+/** Live counts of a led job: its finished workflows' counts plus what each running slice last
+ *  reported; *p99_ns = the highest p99 of the running slices' last windows (an upper bound of
+ *  their merged p99; 0 when none runs). -HL_E_NOT_FOUND when not led here (zeroed). */
+int
+hl_dc_job_live(const struct hl_dc_mgr *m, uint64_t job, struct hl_counts *counts, uint64_t *p99_ns);
 
 /** True if this manager finished job recently (tombstone): it answers repeats itself. */
 bool hl_dc_mgr_finished(const struct hl_dc_mgr *m, uint64_t job);
@@ -338,6 +345,9 @@ int hl_dc_wnode_finish_counts(struct hl_dc_wnode *w, uint64_t job, uint32_t sub,
 /** Send a progress update for a running slice (sequence numbered). */
 int hl_dc_wnode_progress(
         struct hl_dc_wnode *w, uint64_t job, uint32_t sub, uint64_t done, uint64_t now_ns);
+/** The same with the slice's packet counts so far and its last window's p99 (live progress). */
+int hl_dc_wnode_progress_live(struct hl_dc_wnode *w, uint64_t job, uint32_t sub, uint64_t done,
+        const struct hl_counts *counts, uint64_t p99_ns, uint64_t now_ns);
 int hl_dc_wnode_tick(struct hl_dc_wnode *w, uint64_t now_ns);
 /** Next thing the host must do with its traffic (START / STOP a slice): 1 with *a, 0 if none. */
 int hl_dc_wnode_next_action(struct hl_dc_wnode *w, struct hl_dc_action *a);

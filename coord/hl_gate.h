@@ -132,7 +132,10 @@ struct hl_gmsg {
 	uint64_t gap_seq; /* PUSH with seq 0 after a replay gap: pushes up to this are gone */
 	struct hl_gate_report rep; /* DC_REPORT, FWD_REPORT, PUSH kind REPORT (ref = index) */
 	uint8_t ref; /* PUSH kind REPORT: index of rep in the job record */
-	struct hl_counts totals; /* DC_RESULT, FWD_RESULT: the DC's counts; final PUSH: the job's */
+	struct hl_counts totals; /* DC_RESULT, FWD_RESULT: the DC's counts; final PUSH: the job's;
+				  * DC_PROGRESS, progress PUSH: the counts so far (live progress) */
+	uint64_t p99_ns; /* DC_PROGRESS, progress PUSH: the highest p99 of the running slices'
+			  * last windows (an upper bound of their merged p99; 0: none) */
 };
 
 struct hl_gate_cfg {
@@ -183,6 +186,9 @@ struct hl_gate_job {
 	uint64_t dc_pseq[HL_GATE_JOB_DCS];
 	uint32_t dc_ppm[HL_GATE_JOB_DCS];
 	uint32_t ppm_pushed; /* merged ppm last pushed */
+	struct hl_counts dc_live[HL_GATE_JOB_DCS]; /* per running DC: its counts so far */
+	uint64_t dc_p99[HL_GATE_JOB_DCS]; /* and its running slices' highest window p99 */
+	uint64_t tx_pushed, rx_pushed; /* merged live counts last pushed */
 	uint8_t nrep_done; /* reporter outcomes acked and pushed (their version committed) */
 	bool prog_dirty;
 	uint32_t handoffs; /* final-push hand-offs this job had (travels in TRANSFER_REQ/GRANT) */
@@ -341,6 +347,8 @@ struct hl_gclient_update {
 	uint8_t status;
 	uint32_t ppm;
 	struct hl_gate_report rep; /* kind REPORT */
+	struct hl_counts totals; /* kind PROGRESS: the job's counts so far, every DC */
+	uint64_t p99_ns; /* kind PROGRESS: highest p99 of the running slices' last windows */
 };
 
 #define HL_GCLIENT_UPDATES 128

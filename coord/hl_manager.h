@@ -192,6 +192,7 @@ struct hl_mjob {
 	uint64_t best_token, best_version;
 	struct hl_manager_rec rec; /* last written / best fetched */
 	uint32_t ppm_sent; /* progress last sent to the gate */
+	uint64_t tx_sent, rx_sent; /* its live counts */
 	uint64_t pseq; /* its sequence: (version << 20) + n, so a later job leader's exceeds it */
 	uint64_t progress_ns; /* next progress send */
 	uint64_t run_ns; /* when this member started leading it (its clock) */

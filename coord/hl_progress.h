@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "hl_counts.h"
 #include "hl_idmap.h"
 
 struct hl_progress_src {
@@ -15,6 +16,8 @@ struct hl_progress_src {
 	uint64_t seq; /* highest sequence accepted under that token */
 	uint64_t done; /* work units done as last reported */
 	uint32_t next; /* next source of the same job */
+	struct hl_counts counts; /* packets so far, as last reported (live progress) */
+	uint64_t p99_ns; /* latency p99 of the source's last window (0: none) */
 };
 
 struct hl_progress_job {
@@ -47,12 +50,20 @@ int hl_progress_open(struct hl_progress *p, uint64_t job, uint64_t total);
  *  (a re-dispatched workflow numbers from 1 again). */
 int hl_progress_accept(struct hl_progress *p, uint64_t job, uint64_t source, uint64_t token,
         uint64_t seq, uint64_t done);
+/** The same, with the source's packet counts so far and its last window's p99 (live progress;
+ *  NULL counts: none). */
+int hl_progress_accept_live(struct hl_progress *p, uint64_t job, uint64_t source, uint64_t token,
+        uint64_t seq, uint64_t done, const struct hl_counts *counts, uint64_t p99_ns);
 
 /** Progress in parts per million of total (0 if total unknown), capped at 1e6. */
 uint32_t hl_progress_ppm(const struct hl_progress *p, uint64_t job);
 
 /** Work units done as last reported by one source of job; 0 if it reported nothing. */
 uint64_t hl_progress_done(const struct hl_progress *p, uint64_t job, uint64_t source);
+
+/** Packet counts and p99 one source of job last reported: 0, or -HL_E_NOT_FOUND (zeroed). */
+int hl_progress_live(const struct hl_progress *p, uint64_t job, uint64_t source,
+        struct hl_counts *counts, uint64_t *p99_ns);
 
 /** Free everything of a job (every terminal path calls this). -ENOENT if absent. */
 int hl_progress_close(struct hl_progress *p, uint64_t job);

@@ -1473,13 +1473,16 @@ hl_manager_recv(struct hl_manager *m, const struct hl_mmsg *msg, uint64_t now_ns
 static void
 progress_out(struct hl_manager *m, struct hl_mjob *j, uint64_t now)
 {
-	uint64_t base = j->version << 20;
+	uint64_t base = j->version << 20, p99;
+	struct hl_counts live;
 	struct hl_gmsg *g;
 	uint32_t ppm;
 
 	if (j->rec.gate == 0 || now < j->progress_ns)
 		return;
-	if ((ppm = hl_dc_job_ppm(&m->dm, j->job)) == j->ppm_sent)
+	ppm = hl_dc_job_ppm(&m->dm, j->job);
+	(void)hl_dc_job_live(&m->dm, j->job, &live, &p99);
+	if (ppm == j->ppm_sent && live.tx_pkts == j->tx_sent && live.rx_pkts == j->rx_sent)
 		return;
 	if (m->gout_len >= HL_MANAGER_GATE_OUTQ / 2) {
 		m->n_progress_deferred++; /* results and acks first: progress is soft state */
@@ -1492,7 +1495,11 @@ progress_out(struct hl_manager *m, struct hl_mjob *j, uint64_t now)
 	g = gate_out(m, HL_GM_DC_PROGRESS, j->rec.gate, j->job, j->rec.gate_token, 0);
 	g->seq = ++j->pseq; /* not full: checked above */
 	g->ppm = ppm;
+	g->totals = live;
+	g->p99_ns = p99;
 	j->ppm_sent = ppm;
+	j->tx_sent = live.tx_pkts;
+	j->rx_sent = live.rx_pkts;
 	j->progress_ns = now + m->cfg.progress_ns;
 	m->n_gate_progress++;
 }

@@ -72,6 +72,13 @@ int
 hl_progress_accept(struct hl_progress *p, uint64_t job, uint64_t source, uint64_t token,
         uint64_t seq, uint64_t done)
 {
+	return hl_progress_accept_live(p, job, source, token, seq, done, NULL, 0);
+}
+
+int
+hl_progress_accept_live(struct hl_progress *p, uint64_t job, uint64_t source, uint64_t token,
+        uint64_t seq, uint64_t done, const struct hl_counts *counts, uint64_t p99_ns)
+{
 	uint32_t js = hl_idmap_find(&p->jobs_map, job);
 	struct hl_progress_job *j;
 	struct hl_progress_src *x;
@@ -108,13 +115,15 @@ hl_progress_accept(struct hl_progress *p, uint64_t job, uint64_t source, uint64_
 		if (ns < 0)
 			return ns == -ENOSPC ? -HL_E_FULL : (int)ns;
 		x = &p->src[ns];
-		*x = (struct hl_progress_src){job, source, 0, 0, 0, j->head};
+		*x = (struct hl_progress_src){job, source, 0, 0, 0, j->head, {0, 0, 0}, 0};
 		j->head = (uint32_t)ns;
 		j->nsrc++;
 	}
 	x->token = token;
 	x->seq = seq;
 	x->done = done;
+	x->counts = counts != NULL ? *counts : (struct hl_counts){0, 0, 0};
+	x->p99_ns = p99_ns;
 	if (token > j->fence)
 		j->fence = token;
 	return 0;
@@ -147,6 +156,21 @@ hl_progress_done(const struct hl_progress *p, uint64_t job, uint64_t source)
 	if (s == HL_IDMAP_NONE || p->src[s].job != job || p->src[s].source != source)
 		return 0;
 	return p->src[s].done;
+}
+
+int
+hl_progress_live(const struct hl_progress *p, uint64_t job, uint64_t source,
+        struct hl_counts *counts, uint64_t *p99_ns)
+{
+	uint32_t s = hl_idmap_find(&p->src_map, pair_key(job, source));
+
+	*counts = (struct hl_counts){0, 0, 0};
+	*p99_ns = 0;
+	if (s == HL_IDMAP_NONE || p->src[s].job != job || p->src[s].source != source)
+		return -HL_E_NOT_FOUND;
+	*counts = p->src[s].counts;
+	*p99_ns = p->src[s].p99_ns;
+	return 0;
 }
 
 int

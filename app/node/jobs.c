@@ -672,9 +672,11 @@ finish_run(struct hl_job *j)
 /* ---- jobs of the cluster (a gate's records; role_gate.c drives them) ---- */
 
 void
-hl_jobs_remote_update(uint64_t id, uint8_t kind, uint8_t status, uint32_t ppm)
+hl_jobs_remote_update(uint64_t id, uint8_t kind, uint8_t status, uint32_t ppm,
+        const struct hl_counts *live, uint64_t p99_ns)
 {
 	struct hl_job *j = hl_jobs_get(id);
+	uint64_t now = hl_node_now_ns();
 	if (j == NULL || !j->remote || terminal(j))
 		return;
 	if (j->state == HL_JOB_QUEUED && (status == HL_WS_RUNNING || kind == HL_PUSH_K_PROGRESS)) {
@@ -686,8 +688,26 @@ hl_jobs_remote_update(uint64_t id, uint8_t kind, uint8_t status, uint32_t ppm)
 		j->prog.ppm = ppm; /* the DCs' work done, merged by the gate job leader */
 		j->prog.wf_done = (uint32_t)((uint64_t)ppm * j->spec->n_workflows / 1000000);
 	}
+	/* the DCs' packets so far, merged by the gate job leader; all zero from a new gate job
+	 * leader whose DCs have not reported yet (soft state): the last figures stay */
+	if (kind == HL_PUSH_K_PROGRESS && live != NULL && !hl_counts_zero(live)) {
+		j->prog.tx_pkts = live->tx_pkts;
+		j->prog.rx_pkts = live->rx_pkts;
+		j->prog.lost = live->lost;
+		j->prog.p99_ns = p99_ns;
+		if (j->rate_tsc == 0 || live->tx_pkts < j->rate_tx) {
+			j->rate_tsc = now;
+			j->rate_tx = live->tx_pkts;
+		} else if (now - j->rate_tsc >= 500000000ull) {
+			/* rate over at least half a second of pushes (they come every 250 ms) */
+			j->prog.tx_pps = (double)(live->tx_pkts - j->rate_tx) * 1e9 /
+			                 (double)(now - j->rate_tsc);
+			j->rate_tsc = now;
+			j->rate_tx = live->tx_pkts;
+		}
+	}
 	if (j->start_ns)
-		j->prog.elapsed_ms = (hl_node_now_ns() - j->start_ns) / 1000000;
+		j->prog.elapsed_ms = (now - j->start_ns) / 1000000;
 	j->prog_dirty = true;
 }
 

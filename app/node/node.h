@@ -288,7 +288,8 @@ struct hl_job {
 	uint64_t done_tx, done_rx, done_lost; /* of finished workflows, for progress */
 	uint64_t last_tx, last_win_tsc; /* latest window of the running workflow */
 	uint64_t rate_tx,
-	        rate_tsc; /* window seen at the previous push: rate over the push period */
+	        rate_tsc; /* window seen at the previous push: rate over the push period (a
+	                   * cluster job: tx and CLOCK_MONOTONIC ns of the last rate sample) */
 	struct hl_cp_progress prog;
 	bool prog_dirty;
 	struct hl_cp_result *result; /* malloc'ed at submit, freed with the record */
@@ -306,8 +307,9 @@ extern struct hl_job hl_jobs[HL_NODE_MAX_JOBS];
 int
 hl_jobs_submit(const char *ini, size_t len, bool cluster, uint64_t *id, char *err, size_t errlen);
 /** A cluster job's update (enum hl_push_kind, hl_wire_status, progress ppm) and final status. */
-void hl_jobs_remote_update(uint64_t id, uint8_t kind, uint8_t status, uint32_t ppm);
 struct hl_counts;
+void hl_jobs_remote_update(uint64_t id, uint8_t kind, uint8_t status, uint32_t ppm,
+        const struct hl_counts *live, uint64_t p99_ns);
 /** The gate tier's final for a job submitted here, with the job's packet counts. */
 void hl_jobs_remote_final(uint64_t id, uint8_t status, const struct hl_counts *totals);
 /** Free an ended job's record now (a worker's slice, once reported or stopped): 0, -EBUSY

@@ -193,7 +193,7 @@ apply_updates(void)
 	uint8_t status;
 	while (hl_gclient_next_update(&gcl, &u) == 1) {
 		ctr.updates++;
-		hl_jobs_remote_update(u.job, u.kind, u.status, u.ppm);
+		hl_jobs_remote_update(u.job, u.kind, u.status, u.ppm, &u.totals, u.p99_ns);
 	}
 	struct hl_counts totals;
 	while (hl_gclient_next_final(&gcl, &job, &status, &totals) == 1) {

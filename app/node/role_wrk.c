@@ -217,9 +217,14 @@ check_slices(uint64_t now, bool progress)
 		}
 		uint32_t st = j ? j->state : HL_JOB_FAILED;
 		if (st == HL_JOB_QUEUED || st == HL_JOB_RUNNING) {
-			if (progress)
-				(void)hl_dc_wnode_progress(
-				        &wn, s->job, s->sub, (now - s->start_ns) / 1000000, now);
+			if (progress && j != NULL) {
+				/* the slice's counts so far and its last window's p99: the
+				 * cluster's live progress line */
+				struct hl_counts c = {
+				        j->prog.tx_pkts, j->prog.rx_pkts, j->prog.lost};
+				(void)hl_dc_wnode_progress_live(&wn, s->job, s->sub,
+				        (now - s->start_ns) / 1000000, &c, j->prog.p99_ns, now);
+			}
 			continue;
 		}
 		uint8_t ws = st == HL_JOB_COMPLETED   ? HL_WS_COMPLETED

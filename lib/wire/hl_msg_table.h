@@ -840,19 +840,20 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	        HL_XF_attempt(F, T) HL_XF_seq(F, T) HL_XF_done(F, T) HL_XF_duration_ns(F, T) \
 	                HL_XF_relay(F, T)
 
-#define HL_MSG_F_workflow_progress(F, T)                                                    \
-	F(T, 1, job_id, U64, 0, _, REQ)                                                     \
-	F(T, 2, workflow_id, U64, HL_WIRE_U32, _, REQ)                                      \
-	F(T, 3, sub_id, U64, HL_WIRE_U32, _, REQ)                                           \
-	F(T, 4, token, U64, 0, _, REQ)                                                      \
-	F(T, 5, seq, U64, 0, _, REQ) /* per (job, source): receivers drop dups and stale */ \
-	F(T, 6, node_id, U64, 0, _, REQ)                                                    \
-	F(T, 7, window_start_ns, U64, 0, _, OPT)                                            \
-	F(T, 8, window_ns, U64, HL_WIRE_U32, _, OPT)                                        \
-	F(T, 9, status, U64, HL_WS_MAX, _, OPT)                                             \
-	F(T, 10, streams, RECL, HL_WIRE_FAST_STREAMS, stream_result, OPT)                   \
-	HL_XF_dest(F, T) HL_XF_backpressure(F, T) HL_XF_accepted(F, T) HL_XF_code(F, T)     \
-	        HL_XF_leader(F, T) HL_XF_cores(F, T) HL_XF_attempt(F, T) HL_XF_done(F, T)   \
+#define HL_MSG_F_workflow_progress(F, T)                                                      \
+	F(T, 1, job_id, U64, 0, _, REQ)                                                       \
+	F(T, 2, workflow_id, U64, HL_WIRE_U32, _, REQ)                                        \
+	F(T, 3, sub_id, U64, HL_WIRE_U32, _, REQ)                                             \
+	F(T, 4, token, U64, 0, _, REQ)                                                        \
+	F(T, 5, seq, U64, 0, _, REQ) /* per (job, source): receivers drop dups and stale */   \
+	F(T, 6, node_id, U64, 0, _, REQ)                                                      \
+	F(T, 7, window_start_ns, U64, 0, _, OPT)                                              \
+	F(T, 8, window_ns, U64, HL_WIRE_U32, _, OPT)                                          \
+	F(T, 9, status, U64, HL_WS_MAX, _, OPT)                                               \
+	F(T, 10, streams, RECL, HL_WIRE_FAST_STREAMS, stream_result, OPT)                     \
+	F(T, 11, totals, REC, 0, stream_result, OPT) /* the slice so far; p99: last window */ \
+	HL_XF_dest(F, T) HL_XF_backpressure(F, T) HL_XF_accepted(F, T) HL_XF_code(F, T)       \
+	        HL_XF_leader(F, T) HL_XF_cores(F, T) HL_XF_attempt(F, T) HL_XF_done(F, T)     \
 	                HL_XF_duration_ns(F, T) HL_XF_relay(F, T)
 
 #define HL_MSG_F_progress_ack(F, T)                                                     \
@@ -1059,6 +1060,8 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 8, recent_progress, BOOL, 0, _, OPT)                                                  \
 	F(T, 9, extensions, U64, HL_WIRE_U32, _, OPT)                                              \
 	F(T, 10, elapsed_ms, U64, 0, _, OPT)                                                       \
+	F(T, 11, totals, REC, 0, stream_result,                                                    \
+	        OPT) /* the DC's counts so far; p99: last windows */                               \
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_status(F, T) HL_XF_code(F, T) HL_XF_leader(F, T) \
 	        HL_XF_seq(F, T) HL_XF_version(F, T) HL_XF_kind(F, T) HL_XF_dc_node(F, T)           \
 	                HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T) HL_XF_coord_type(F, T)          \

@@ -725,6 +725,23 @@ def p6_job(c, gate, name, ms):
     shown = [ln for _, ln in lines if re.search(r"job %s running .*%%" % job, ln)]
     if shown:
         print("progress: %s: e.g. %s" % (name, shown[len(shown) // 2].rstrip()))
+    # Live progress (issue 15 item 2): the packets so far, from the workers' windows through
+    # the DC job leader and the gate job leader: they grow, never past the final count, and
+    # the rate shown is the stream's 10 kpps (within 50 %) once it is known.
+    live = [(int(g.group(1)), float(g.group(2)), int(g.group(3))) for g in
+            (re.search(r"job %s running .* tx (\d+) \(([\d.]+) kpps\) rx (\d+)" % job, ln)
+             for ln in shown) if g]
+    m_tot = TOTAL.search(text)
+    final_tx = int(m_tot.group(1)) if m_tot else -1
+    check(len(live) >= 3 and live[-1][0] > 0,
+          "progress: %s: hlctl showed the packets so far (%d lines with counts, last tx %s)" %
+          (name, len(live), live[-1][0] if live else None))
+    check(all(a[0] <= b[0] for a, b in zip(live, live[1:])) and live[-1][0] <= final_tx,
+          "progress: %s: the counts grow and stay within the final tx %d" % (name, final_tx))
+    rates = [r for _, r, _ in live if r > 0]
+    check(rates and 5 <= rates[-1] <= 15,
+          "progress: %s: the rate shown is the stream's 10 kpps (last %s kpps)" %
+          (name, rates[-1] if rates else None))
     lat, seen = [], set()
     for t, ln in lines:
         g = re.search(r"job %s running\s+wf 0/1\s+([\d.]+)%%" % job, ln)

@@ -58,9 +58,11 @@ fill(struct hl_dc_msg *m, uint8_t kind, int mode)
 		m->seq = 0xaaaa00000000000aull;
 		m->done = 0xbbbb00000000000bull;
 		m->duration_ns = 0xcccc00000000000cull;
-		if (kind == HL_DC_RESULT)
+		if (kind == HL_DC_RESULT || kind == HL_DC_PROGRESS)
 			m->counts = (struct hl_counts){0xdd0000000000000dull, 0xee0000000000000eull,
 			        0xff0000000000000full};
+		if (kind == HL_DC_PROGRESS)
+			m->p99_ns = 0x1100000000000011ull;
 	} else if (mode == 2) { /* every field at its maximum */
 		m->status = HL_WS_MAX;
 		m->bp = HL_BP_MAX;
@@ -70,8 +72,10 @@ fill(struct hl_dc_msg *m, uint8_t kind, int mode)
 		m->seq = m->done = m->duration_ns = UINT64_MAX;
 		m->workflow = m->sub = m->cores = UINT32_MAX;
 		m->attempt = attempt_max(kind);
-		if (kind == HL_DC_RESULT)
+		if (kind == HL_DC_RESULT || kind == HL_DC_PROGRESS)
 			m->counts = (struct hl_counts){UINT64_MAX, UINT64_MAX, UINT64_MAX};
+		if (kind == HL_DC_PROGRESS)
+			m->p99_ns = UINT64_MAX;
 	} /* mode 1: all zero */
 }
 
@@ -141,10 +145,15 @@ test_encode_domains(void **state)
 			assert_int_equal(hl_dc_wire_encode(&m, &type, buf, sizeof(buf), &len),
 			        -HL_E_BAD_VALUE);
 		}
-		if (kinds[k] != HL_DC_RESULT) {
-			/* Counts ride results only: elsewhere they would be dropped, so refused. */
+		if (kinds[k] != HL_DC_RESULT && kinds[k] != HL_DC_PROGRESS) {
+			/* Counts ride results and progress only: elsewhere they would be dropped,
+			 * so refused. */
 			fill(&m, kinds[k], 0);
 			m.counts.lost = 1;
+			assert_int_equal(
+			        hl_dc_wire_encode(&m, &type, buf, sizeof(buf), &len), -EINVAL);
+			fill(&m, kinds[k], 0);
+			m.p99_ns = 1;
 			assert_int_equal(
 			        hl_dc_wire_encode(&m, &type, buf, sizeof(buf), &len), -EINVAL);
 		}

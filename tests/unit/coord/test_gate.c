@@ -156,7 +156,8 @@ dc_result(uint64_t to_gate, uint64_t job, uint64_t dc, uint8_t status)
 }
 
 static void
-dc_progress(uint64_t to_gate, uint64_t job, uint64_t dc, uint64_t tok, uint64_t seq, uint32_t ppm)
+dc_progress_live(uint64_t to_gate, uint64_t job, uint64_t dc, uint64_t tok, uint64_t seq,
+        uint32_t ppm, struct hl_counts live, uint64_t p99)
 {
 	struct hl_gmsg m = {.type = HL_GM_DC_PROGRESS, .from = dc, .to = to_gate, .job = job};
 
@@ -164,8 +165,16 @@ dc_progress(uint64_t to_gate, uint64_t job, uint64_t dc, uint64_t tok, uint64_t 
 	m.token = tok;
 	m.seq = seq;
 	m.ppm = ppm;
+	m.totals = live;
+	m.p99_ns = p99;
 	(void)hl_gate_recv(&G[to_gate - 1], &m, now);
 	pump();
+}
+
+static void
+dc_progress(uint64_t to_gate, uint64_t job, uint64_t dc, uint64_t tok, uint64_t seq, uint32_t ppm)
+{
+	dc_progress_live(to_gate, job, dc, tok, seq, ppm, (struct hl_counts){0, 0, 0}, 0);
 }
 
 static void
@@ -765,6 +774,65 @@ test_c2_keys_survive_tier_leader_change(void **state)
 	teardown_gates();
 }
 
+/* The last progress push of job since mark (NULL: none). */
+static const struct hl_gmsg *
+last_progress_push(size_t mark)
+{
+	const struct hl_gmsg *p = NULL;
+
+	for (size_t i = mark; i < next; i++)
+		if (ext[i].type == HL_GM_PUSH && ext[i].to == CLIENT &&
+		        ext[i].kind == HL_PUSH_K_PROGRESS)
+			p = &ext[i];
+	return p;
+}
+
+/* Issue 15 item 2: live progress. Each DC's counts so far are summed, a finished DC counting
+ * with its final counts; p99 is the highest the running DCs reported; a change of the counts
+ * alone is pushed too. */
+static void
+test_live_counts_merged_over_dcs(void **state)
+{
+	(void)state;
+	setup_gates(2);
+	submit(1, 24, "c:24", CLIENT, 2);
+	int l = leader_of(24);
+	assert_true(l >= 0);
+	uint64_t gl = (uint64_t)l + 1, tok = token_of(24);
+	size_t mark = next;
+	dc_progress_live(gl, 24, DC1, tok, 1, 100000, (struct hl_counts){1000, 990, 5}, 100);
+	dc_progress_live(gl, 24, DC2, tok, 1, 100000, (struct hl_counts){500, 500, 0}, 300);
+	advance(300000000ull);
+	const struct hl_gmsg *p = last_progress_push(mark);
+	assert_non_null(p);
+	assert_true(p->totals.tx_pkts == 1500 && p->totals.rx_pkts == 1490 && p->totals.lost == 5);
+	assert_int_equal(p->p99_ns, 300);
+	/* only the counts moved: pushed */
+	mark = next;
+	dc_progress_live(gl, 24, DC2, tok, 2, 100000, (struct hl_counts){800, 790, 0}, 200);
+	advance(300000000ull);
+	p = last_progress_push(mark);
+	assert_non_null(p);
+	assert_true(p->totals.tx_pkts == 1800 && p->totals.rx_pkts == 1780);
+	assert_int_equal(p->p99_ns, 200);
+	/* DC1 ends (its final result: DC1 * 1000 tx, DC1 * 100 rx): it counts with those, not
+	 * with its last progress, and its p99 no longer counts */
+	mark = next;
+	dc_result(gl, 24, DC1, HL_WS_COMPLETED);
+	dc_progress_live(gl, 24, DC2, tok, 3, 200000, (struct hl_counts){900, 900, 0}, 250);
+	advance(300000000ull);
+	p = last_progress_push(mark);
+	assert_non_null(p);
+	assert_true(p->totals.tx_pkts == DC1 * 1000 + 900 && p->totals.rx_pkts == DC1 * 100 + 900);
+	assert_int_equal(p->p99_ns, 250);
+	mark = next;
+	dc_result(gl, 24, DC2, HL_WS_COMPLETED);
+	client_ack_all(mark);
+	advance(6 * S);
+	assert_int_equal(retained_all(), 0);
+	teardown_gates();
+}
+
 /* D.4: DC progress is merged at the gate job leader and pushed batched (one push per period,
  * only when it changed); older or duplicate DC updates are dropped (E.8); the last progress is
  * pushed before the final, in pushlog sequence; the replay carries the progress. */
@@ -1124,6 +1192,7 @@ main(void)
 	        cmocka_unit_test(test_client),
 	        cmocka_unit_test(test_c2_keys_survive_tier_leader_change),
 	        cmocka_unit_test(test_d4_progress_batched_and_before_final),
+	        cmocka_unit_test(test_live_counts_merged_over_dcs),
 	        cmocka_unit_test(test_d4_client_updates_in_order),
 	        cmocka_unit_test(test_d8_reporter_outcomes),
 	        cmocka_unit_test(test_e9_stale_tokens_refused_everywhere),

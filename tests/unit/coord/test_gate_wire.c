@@ -41,7 +41,8 @@ set_rep(struct hl_gate_report *r, uint64_t source, uint64_t dc, int32_t error, u
 static bool
 carries_totals(uint8_t type)
 {
-	return type == HL_GM_DC_RESULT || type == HL_GM_FWD_RESULT || type == HL_GM_PUSH;
+	return type == HL_GM_DC_RESULT || type == HL_GM_FWD_RESULT || type == HL_GM_PUSH ||
+	       type == HL_GM_DC_PROGRESS;
 }
 
 static void
@@ -89,8 +90,10 @@ fill(struct hl_gmsg *m, uint8_t type, int mode)
 		/* [1] all zero inside the list survives; [3] on are zero and cut */
 		m->rec.dc_totals[0] = (struct hl_counts){0x1000000000000001ull, 2, 3};
 		m->rec.dc_totals[2] = (struct hl_counts){0, 0, 0x4000000000000004ull};
-		if (carries_totals(type))
+		if (carries_totals(type)) {
 			m->totals = (struct hl_counts){0x5000000000000005ull, 6, 7};
+			m->p99_ns = 0x6000000000000006ull;
+		}
 	} else if (mode == 2) { /* every field at its maximum */
 		m->kind = UINT8_MAX;
 		m->status = HL_WS_MAX;
@@ -119,8 +122,10 @@ fill(struct hl_gmsg *m, uint8_t type, int mode)
 		for (int i = 0; i < HL_GATE_JOB_DCS; i++)
 			m->rec.dc_totals[i] =
 			        (struct hl_counts){UINT64_MAX, UINT64_MAX, UINT64_MAX};
-		if (carries_totals(type))
+		if (carries_totals(type)) {
 			m->totals = (struct hl_counts){UINT64_MAX, UINT64_MAX, UINT64_MAX};
+			m->p99_ns = UINT64_MAX;
+		}
 	} /* mode 1: all zero */
 }
 
@@ -185,6 +190,10 @@ test_encode_domains(void **state)
 		if (!carries_totals(t)) { /* counts elsewhere would be dropped: refused */
 			fill(&m, t, 0);
 			m.totals.rx_pkts = 1;
+			assert_int_equal(
+			        hl_gate_wire_encode(&m, &type, buf, sizeof(buf), &len), -EINVAL);
+			fill(&m, t, 0);
+			m.p99_ns = 1;
 			assert_int_equal(
 			        hl_gate_wire_encode(&m, &type, buf, sizeof(buf), &len), -EINVAL);
 		}

@@ -655,6 +655,8 @@ struct gseen {
 	uint32_t ppm; /* the last one's */
 	uint64_t pseq, ptoken;
 	bool seq_rose; /* every DC_PROGRESS had a higher seq than the one before */
+	struct hl_counts live; /* the last one's counts so far */
+	uint64_t p99;
 };
 
 static void
@@ -680,6 +682,8 @@ gate_drain(struct gseen *gs)
 				gs->ppm = g.ppm;
 				gs->pseq = g.seq;
 				gs->ptoken = g.token;
+				gs->live = g.totals;
+				gs->p99 = g.p99_ns;
 			}
 		}
 }
@@ -805,13 +809,18 @@ test_progress_to_gate(void **state)
 	assert_int_equal(gs.progress, 0); /* nothing done yet: nothing changed */
 	int64_t sub = held_sub(5, 0);
 	assert_true(sub >= 0);
-	/* the worker reports 50 of the first workflow's 100: 50 of the job's 200 */
-	assert_int_equal(hl_dc_wnode_progress(&T.wn, 5, (uint32_t)sub, 50, T.now), 0);
+	/* the worker reports 50 of the first workflow's 100: 50 of the job's 200, with the
+	 * slice's packets so far and its last window's p99 (live progress) */
+	struct hl_counts c0 = {5000, 4990, 10};
+	assert_int_equal(
+	        hl_dc_wnode_progress_live(&T.wn, 5, (uint32_t)sub, 50, &c0, 777, T.now), 0);
 	route();
 	run(200 * MS);
 	gate_drain(&gs);
 	assert_int_equal(gs.progress, 1);
 	assert_int_equal(gs.ppm, 250000);
+	assert_true(gs.live.tx_pkts == 5000 && gs.live.rx_pkts == 4990 && gs.live.lost == 10);
+	assert_int_equal(gs.p99, 777);
 	assert_int_equal(gs.ptoken, g.token); /* fenced on the gate's token */
 	/* unchanged: nothing more is sent */
 	run(500 * MS);
@@ -862,12 +871,19 @@ test_progress_to_gate(void **state)
 	sub = held_sub(5, 1);
 	assert_true(sub >= 0);
 	int before = gs.progress;
-	assert_int_equal(hl_dc_wnode_progress(&T.wn, 5, (uint32_t)sub, 30, T.now), 0);
+	struct hl_counts c1 = {300, 300, 0};
+	assert_int_equal(hl_dc_wnode_progress_live(&T.wn, 5, (uint32_t)sub, 30, &c1, 55, T.now), 0);
 	route();
 	run(300 * MS);
 	gate_drain(&gs);
 	assert_true(gs.progress > before);
 	assert_int_equal(gs.ppm, 650000); /* 100 + 30 of 200 */
+	/* the first workflow counts with its result's counts (the simulated slice: a packet per
+	 * us of its 3 s), not its slice's last progress report (5000): plus the running
+	 * slice's 300 */
+	assert_true(gs.live.tx_pkts == 3000000 + 300 && gs.live.rx_pkts == 3000000 + 300);
+	assert_int_equal(gs.live.lost, 0);
+	assert_int_equal(gs.p99, 55);
 	assert_true(gs.pseq > seq_before);
 	assert_true(gs.seq_rose);
 	assert_int_equal(gs.ptoken, g.token);
