@@ -591,12 +591,14 @@ def gate_phase(c, gates, mgrs, wrks, phase):
 
     if phase == "final-push":
         # with the entry gate frozen, the job leader is the only gate left: no quorum, no
-        # tier leader until the entry gate resumes; the failover is timed from then
+        # tier leader until the entry gate resumes; the failover is timed from then, and the
+        # detection is the resumed gate's own (its SWIM must see the tier leader dead before
+        # its vote can make the next one)
         victim.kill()
         time.sleep(2)
         job.entry.cont()
-        detect, act = timed_kill(c, None, leader, new_tier, "gate tier leader (%s)" % phase,
-                                 60)
+        detect, act = timed_kill(c, None, job.entry, new_tier,
+                                 "gate tier leader (%s)" % phase, 60, killed=victim)
     else:
         detect, act = timed_kill(c, victim, leader, new_tier, "gate tier leader (%s)" % phase,
                                  60)
@@ -769,18 +771,20 @@ def progress(c, gates, mgrs, wrks):
         pct(0.99), pct(0.5), 2 * P6_WINDOW_MS + P6_BATCH_MS, P6_WINDOW_MS, P6_BATCH_MS))
 
 
-def timed_kill(c, victim, observer, acting, what, timeout):
+def timed_kill(c, victim, observer, acting, what, timeout, killed=None):
     """SIGKILL victim; returns (detect, act): seconds until observer's SWIM lists it dead, and
     until acting() holds (the failover: someone else acts in its place). victim None: time
-    acting() from now (the kill happened before; detect 0)."""
+    from now (the kill of `killed` happened before): detect is when observer's SWIM lists
+    `killed` dead (0 without one)."""
     if victim is not None:
         victim.kill()
+    watch = victim if victim is not None else killed
     t0 = time.monotonic()
-    detect = None if victim is not None else 0.0
+    detect = None if watch is not None else 0.0
     act = None
     end = t0 + min(timeout, c.left() - 5)
     while detect is None or act is None:
-        if detect is None and c.members(observer).get(victim.swim) in ("dead", "left"):
+        if detect is None and c.members(observer).get(watch.swim) in ("dead", "left"):
             detect = time.monotonic() - t0
         if act is None and acting():
             act = time.monotonic() - t0
