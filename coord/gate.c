@@ -107,7 +107,9 @@ hl_gate_init(struct hl_gate *g, const struct hl_gate_cfg *cfg, struct hl_prng *r
 	g->cache = calloc(cfg->max_jobs, sizeof(*g->cache));
 	g->tombs =
 	        hl_ring_buf_create(cfg->max_jobs, sizeof(struct hl_gate_tomb), HL_RING_BUF_EVICT);
-	if (g->outq == NULL || g->jobs == NULL || g->cache == NULL || g->tombs == NULL) {
+	g->tomb_fin = calloc(cfg->max_jobs, sizeof(*g->tomb_fin));
+	if (g->outq == NULL || g->jobs == NULL || g->cache == NULL || g->tombs == NULL ||
+	        g->tomb_fin == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -150,6 +152,7 @@ hl_gate_fini(struct hl_gate *g)
 	hl_idmap_fini(&g->cmap);
 	hl_idmap_fini(&g->tomb_map);
 	hl_ring_buf_destroy(g->tombs);
+	free(g->tomb_fin);
 	free(g->outq);
 	free(g->jobs);
 	free(g->cache);
@@ -236,21 +239,45 @@ tomb_expire(struct hl_gate *g, uint64_t now_ns)
 	}
 }
 
+/* The end of a finished job as this gate knows it, NULL when it does not. */
+static const struct hl_gate_tomb_final *
+tomb_final(const struct hl_gate *g, uint64_t job)
+{
+	uint32_t s = hl_idmap_find(&g->tomb_map, job);
+
+	return s != HL_IDMAP_NONE && g->tomb_fin[s].final != HL_WS_NONE ? &g->tomb_fin[s] : NULL;
+}
+
+/* Call before the job's record leaves the store: the tombstone keeps the final it names. */
 static void
 tomb_add(struct hl_gate *g, uint64_t job, uint64_t now_ns)
 {
 	struct hl_gate_tomb t = {job, now_ns + g->cfg.tomb_ttl_ns}, old = {0, 0};
+	struct hl_gate_tomb_final f = {HL_WS_NONE, 0, {0, 0, 0}};
+	const struct hl_jrec *r = hl_jrec_store_get(&g->store, job);
+	struct hl_gate_rec rec;
+	int64_t s;
 
 	tomb_expire(g, now_ns);
 	if (tomb_has(g, job) || job == 0)
 		return;
+	if (r != NULL && r->len == sizeof(rec)) {
+		memcpy(&rec, r->body, sizeof(rec));
+		if (rec.final != HL_WS_NONE && rec.final <= HL_WS_MAX) {
+			f.final = rec.final;
+			f.token = r->token;
+			for (uint32_t i = 0; i < rec.ndc && i < HL_GATE_JOB_DCS; i++)
+				hl_counts_add(&f.totals, &rec.dc_totals[i]);
+		}
+	}
 	(void)hl_jrec_journal(&g->store, HL_JREC_J_TOMB, job, 0, 0); /* refusal logged, counted */
 	/* Full of live tombstones: the ring drops the oldest (counted) and hands it back, so its
 	 * map entry goes before the new one comes in (map and ring have the same bound). */
 	(void)hl_ring_buf_push(g->tombs, &t, &old);
 	if (old.job != 0)
 		(void)hl_idmap_remove(&g->tomb_map, old.job);
-	(void)hl_idmap_insert(&g->tomb_map, job);
+	if ((s = hl_idmap_insert(&g->tomb_map, job)) >= 0)
+		g->tomb_fin[s] = f;
 }
 
 /* The job is over: every gate forgets its record and remembers that it ended. */
@@ -260,8 +287,8 @@ forget_finished(struct hl_gate *g, uint64_t job, uint64_t now_ns)
 	for (uint32_t i = 0; i < g->cfg.ngates; i++)
 		if (g->cfg.gates[i] != g->cfg.self)
 			(void)gout(g, HL_GM_REC_FORGET, g->cfg.gates[i], job);
-	(void)hl_jrec_store_forget(&g->store, job);
 	tomb_add(g, job, now_ns);
+	(void)hl_jrec_store_forget(&g->store, job);
 }
 
 static void
@@ -1626,9 +1653,25 @@ on_register(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 {
 	struct hl_gate_job *j = job_led(g, m->job, now_ns);
 	struct hl_push ps[HL_PUSHLOG_DEPTH + 1]; /* the gap status, then the whole ring */
+	const struct hl_gate_tomb_final *f;
 	bool gap = false;
 	int n;
 
+	if (j == NULL && (f = tomb_final(g, m->job)) != NULL) {
+		/* The job ended: its final, to a client that has not seen it (a second entry
+		 * gate of the same key, a client back after its job's end). Seq 0 with a gap to
+		 * the end: nothing else is coming. */
+		struct hl_gmsg *p = gout(g, HL_GM_PUSH, m->from, m->job);
+		p->kind = HL_PUSH_K_RESULT;
+		p->status = f->final;
+		p->gap_seq = UINT64_MAX;
+		p->ppm = 1000000u;
+		p->leader = g->cfg.self;
+		p->token = f->token;
+		p->totals = f->totals;
+		g->n_tomb_finals++;
+		return;
+	}
 	if (j == NULL) {
 		uint64_t token, to = leader_of(g, m->job, now_ns, &token);
 		struct hl_gmsg *a = gout(g, HL_GM_LEADER_ANSWER, m->from, m->job);
@@ -1666,7 +1709,15 @@ static void
 on_leader_query(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 {
 	uint64_t token, to = leader_of(g, m->job, now_ns, &token);
+	const struct hl_gate_tomb_final *f = tomb_final(g, m->job);
 	struct hl_gmsg *a = gout(g, HL_GM_LEADER_ANSWER, m->from, m->job);
+
+	if (to == 0 && f != NULL) {
+		/* ended: this gate answers for it (its registration gets the final) */
+		a->leader = g->cfg.self;
+		a->token = f->token;
+		return;
+	}
 
 	if (to != 0) {
 		a->leader = to;
@@ -1782,8 +1833,8 @@ hl_gate_recv(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 		fetch_note(g, j, m->from, &m->rec, now_ns);
 		break;
 	case HL_GM_REC_FORGET:
-		(void)hl_jrec_store_forget(&g->store, m->job);
 		tomb_add(g, m->job, now_ns);
+		(void)hl_jrec_store_forget(&g->store, m->job);
 		break;
 	case HL_GM_DC_ACCEPT:
 		j = job_led(g, m->job, now_ns);
@@ -2120,8 +2171,8 @@ hl_gate_restore(struct hl_gate *g, uint8_t op, uint64_t job, uint64_t token, uin
 		(void)hl_jrec_store_forget(&g->store, job);
 		break;
 	case HL_JREC_J_TOMB:
-		(void)hl_jrec_store_forget(&g->store, job);
 		tomb_add(g, job, now_ns);
+		(void)hl_jrec_store_forget(&g->store, job);
 		break;
 	default:
 		rc = -EINVAL;

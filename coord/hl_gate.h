@@ -117,6 +117,17 @@ struct hl_gate_tomb {
 	uint64_t job, expires_ns;
 };
 
+/* What a gate remembers of a finished job's end (from its copy of the final record version,
+ * when it held one): any gate answers a late client with it — a second entry gate of the same
+ * key, a client that re-registers after the job ended (issue 15 items 5, 6). Not durable: a
+ * tombstone restored from the log keeps it only when the final record version was replayed
+ * before it. */
+struct hl_gate_tomb_final {
+	uint8_t final; /* HL_WS_NONE: not known here */
+	uint64_t token; /* the final version's token */
+	struct hl_counts totals;
+};
+
 struct hl_gmsg {
 	uint8_t type;
 	uint8_t kind;
@@ -242,6 +253,7 @@ struct hl_gate {
 	 * that a gate brings back after missing the forget is not led again (on_orphan, fetch). */
 	struct hl_idmap tomb_map;
 	struct hl_ring_buf *tombs; /* struct hl_gate_tomb, oldest first; EVICT when full */
+	struct hl_gate_tomb_final *tomb_fin; /* per tomb_map slot */
 	uint64_t n_resurrect_refused;
 	struct hl_idmap cmap;
 	struct hl_gate_cache *cache;
@@ -252,7 +264,7 @@ struct hl_gate {
 	struct hl_gmsg sink; /* target of a message dropped on a full outbox; never read */
 	/* counters */
 	uint64_t n_out_full, n_forwarded, n_dup_results, n_stale, n_handoffs, n_dc_timeouts,
-	        n_takeovers, n_redirects, n_orphans;
+	        n_tomb_finals, n_takeovers, n_redirects, n_orphans;
 	uint64_t n_keys_learned, n_not_ready, n_progress_pushes, n_reports, n_dup_reports,
 	        n_reports_full;
 	uint64_t n_finals_undelivered; /* jobs ended with a final no client acked */

@@ -780,6 +780,7 @@ http_page(const char *path, struct evbuffer *out, const char **ctype)
 		        {"hyperline_jobs_submitted_total", hl_jobs_submitted},
 		        {"hyperline_jobs_rejected_total", hl_jobs_rejected},
 		        {"hyperline_jobs_evicted_total", hl_jobs_evicted},
+		        {"hyperline_jobs_deduplicated_total", hl_jobs_deduplicated},
 		        {"hyperline_results_persist_errors_total", hl_jobs_persist_errors},
 		        {"hyperline_client_accepted_total", ctr.accepted},
 		        {"hyperline_client_refused_total", ctr.refused},

@@ -31,7 +31,7 @@
 #include "node.h"
 
 struct hl_job hl_jobs[HL_NODE_MAX_JOBS];
-uint64_t hl_jobs_submitted, hl_jobs_rejected, hl_jobs_evicted;
+uint64_t hl_jobs_submitted, hl_jobs_rejected, hl_jobs_evicted, hl_jobs_deduplicated;
 /* Job ids start at the node's start time in milliseconds, so that ids stay unique across
  * restarts (persisted results keep theirs) without persisting a counter. */
 static uint64_t next_job_id;
@@ -84,6 +84,22 @@ slot_alloc(void)
 		job_free(oldest);
 	}
 	return oldest;
+}
+
+/* A keyed job's id: the same key in the same cluster names the same job at every node, so a
+ * resubmission at another entry gate is the job it already is (issue 15 item 6). FNV-1a 64 of
+ * the cluster id and the key, folded into [2^52, 2^53): above the ids gates count out for node
+ * ids 1..15 (node id << 48 | ms clock), exact in a JSON double. */
+static uint64_t
+keyed_id(const char *cluster, const char *key)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (const char *p = cluster; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+	h = (h ^ 0xff) * 0x100000001b3ull; /* separator: no byte of a name */
+	for (const char *p = key; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+	return (1ull << 52) | (h & ((1ull << 52) - 1));
 }
 
 int
@@ -147,6 +163,25 @@ hl_jobs_submit(const char *ini, size_t len, bool cluster, uint64_t *id, char *er
 	}
 	struct hl_job *j = NULL;
 	struct hl_cp_result *res = NULL;
+	uint64_t kid = rc == 0 && js->idempotency_key[0]
+	                       ? keyed_id(n->prof.cluster_id, js->idempotency_key)
+	                       : 0;
+	struct hl_job *same = kid ? hl_jobs_get(kid) : NULL;
+	if (same != NULL && strcmp(same->spec->idempotency_key, js->idempotency_key) == 0) {
+		/* the same key: the job it already is (its record, its results) */
+		free(js);
+		*id = kid;
+		hl_jobs_deduplicated++;
+		HL_LOG(HL_LOG_INFO, "jobs", "job=%" PRIu64 " submitted again (same key)", kid);
+		return 0;
+	}
+	if (same != NULL) {
+		snprintf(err, errlen,
+		        "job profile: [job] idempotency_key: '%s' gives the id %" PRIu64
+		        " of a live job with another key; choose another key",
+		        js->idempotency_key, kid);
+		rc = -HL_E_EXISTS;
+	}
 	if (rc == 0 && (j = slot_alloc()) == NULL) {
 		snprintf(err, errlen,
 		        "job table full (%d records running, queued or holding unfetched results): "
@@ -172,7 +207,7 @@ hl_jobs_submit(const char *ini, size_t len, bool cluster, uint64_t *id, char *er
 		if (cluster)
 			next_job_id |= (n->prof.node_id & 0x7fff) << 48;
 	}
-	j->id = next_job_id++;
+	j->id = kid ? kid : next_job_id++;
 	j->remote = cluster;
 	j->state = HL_JOB_QUEUED;
 	j->spec = js; /* the record owns it now */

@@ -328,7 +328,8 @@ void hl_jobs_forget_conn(struct hl_conn *conn);
 bool hl_jobs_shutdown(void);
 /** Job counts per state (metrics). */
 void hl_jobs_count(uint64_t counts[5]);
-extern uint64_t hl_jobs_submitted, hl_jobs_rejected, hl_jobs_evicted, hl_jobs_persist_errors;
+extern uint64_t hl_jobs_submitted, hl_jobs_rejected, hl_jobs_evicted, hl_jobs_persist_errors,
+        hl_jobs_deduplicated;
 /** Persist final results under <state_dir>/results from now on, and load the unfetched ones a
  * previous run left there. Returns how many were restored, or a negative errno (then results
  * live in memory only; logged). */

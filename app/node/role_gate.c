@@ -364,7 +364,14 @@ hl_roles_submit(uint64_t job, const void *text, size_t len, const struct hl_job_
 	else
 		snprintf(key, sizeof(key), "job-%" PRIu64, job);
 	if ((rc = hl_roles_spec_keep(job, text, len)) < 0) {
-		snprintf(err, errlen, "job profile not kept: %s", hl_errname(rc));
+		if (rc == -EEXIST) /* a keyed job's id is its key's: the same key, another text */
+			snprintf(err, errlen,
+			        "job profile: [job] idempotency_key: '%s' is a job with another "
+			        "profile; a resubmission must be the same text (or use another "
+			        "key)",
+			        js->idempotency_key);
+		else
+			snprintf(err, errlen, "job profile not kept: %s", hl_errname(rc));
 		return rc;
 	}
 	/* whichever gate comes to lead the job submits it to the DCs with its text */
@@ -546,6 +553,7 @@ hl_rgate_counters(struct hl_node_counter *out, uint32_t cap)
 	        {"gate_finals_undelivered_total", gate_on ? gate.n_finals_undelivered : 0},
 	        {"gate_orphans_leased_total", gate_on ? gate.n_orphans : 0},
 	        {"gate_fast_orphans_total", gate_on ? gate.n_fast_orphans : 0},
+	        {"gate_tomb_finals_total", gate_on ? gate.n_tomb_finals : 0},
 	        {"gate_stale_refused_total", gate_on ? gate.n_stale : 0},
 	        {"gate_dup_results_total", gate_on ? gate.n_dup_results : 0},
 	        {"gate_client_dup_pushes_total", gate_on ? gcl.n_dup_pushes : 0},

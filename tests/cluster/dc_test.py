@@ -41,6 +41,8 @@ the packet totals in its result are those of one run of each workflow: counts st
   job-timeout  a job with `timeout = 8s` and a 60 s workflow; its DC job leader SIGKILLed 4 s
                in: the successor keeps the record's clock and stops the job at its timeout
                (hlctl names it, exit 1, the counts of what ran)
+  keyed        one idempotency key submitted at two gates, then at the third after the end:
+               one job, one id, the same final at every client, each workflow run once
   gate-phases  the gate tier leader SIGKILLed in each phase of a 16 s job led by another gate
                (before the DC accepted it, running, while the DC reports, during the final
                push): the job leader is adopted under a greater token and re-points the DC;
@@ -73,7 +75,7 @@ from harness import Cluster, check, fail, passed, run_test  # noqa: E402
 HYPERLINE, HLCTL = sys.argv[1], sys.argv[2]
 SCENARIOS = sys.argv[3:] or ["basic", "worker-kill", "leader-kill", "dcleader-kill", "gate-kill",
                              "client-kill", "partition", "fabric-loss", "pause", "cp-partition",
-                             "cp-loss", "stream", "cancel", "job-timeout", "gate-phases", "gates-restart", "managers-restart", "progress"]
+                             "cp-loss", "stream", "cancel", "job-timeout", "keyed", "gate-phases", "gates-restart", "managers-restart", "progress"]
 GATES, MANAGERS, WORKERS = (1, 2, 3), (4, 5, 6), (7, 8)
 
 def build(c):
@@ -485,6 +487,53 @@ def job_timeout(c, gates, mgrs, wrks):
                "the DC has a leader and both workers again", timeout=min(c.left(), 40))
 
 
+def keyed(c, gates, mgrs, wrks):
+    """Issue 15 item 6: the same idempotency key submitted at two entry gates is one job: both
+    clients get the same id and the same final, the workers run each workflow once. After the
+    job's end a third submission at the third gate is still that job: its final comes from the
+    gate tier's tombstone (the end a gate keeps of a finished job), nothing runs again."""
+    slices0 = sum(metric(c, w, "worker_slices_completed_total") for w in wrks)
+    p1, out1 = submit(c, gates[0], "keyed", 4)
+    ini = os.path.join(c.workdir, "keyed.ini")
+
+    def again(gate, tag):
+        path = os.path.join(c.workdir, "keyed-%s.hlctl" % tag)
+        open(path, "w").close()
+        out = open(path, "a+")
+        return c.hlctl_popen(gate, "submit", ini, "--wait", stdout=out, stderr=out), out
+
+    c.wait_for(lambda: job_id(out1) is not None, "keyed: the job submitted at %s" %
+               gates[0].name, timeout=min(c.left(), 20))
+    time.sleep(1)
+    p2, out2 = again(gates[1], "b")
+    t1 = wait_done(c, p1, out1, "keyed (entry %s)" % gates[0].name, 100)
+    t2 = wait_done(c, p2, out2, "keyed (entry %s)" % gates[1].name, 60)
+    id1, id2 = job_id(out1), job_id(out2)
+    check(id1 is not None and id1 == id2,
+          "keyed: both entry gates gave the same job id (%s, %s)" % (id1, id2))
+    tot1, tot2 = TOTAL.search(t1), TOTAL.search(t2)
+    check(tot1 is not None and tot2 is not None and tot1.groups() == tot2.groups(),
+          "keyed: both clients got the same totals (%s, %s)" %
+          (tot1.groups() if tot1 else None, tot2.groups() if tot2 else None))
+    done = sum(metric(c, w, "worker_slices_completed_total") for w in wrks)
+    check(done - slices0 == 2, "keyed: the workers ran the job's 2 workflows once (%d slices)" %
+          (done - slices0))
+    c.wait_for(lambda: gates_quiet(c, gates), "keyed: the job ended at every gate",
+               timeout=min(c.left(), 30))
+    t0 = time.monotonic()
+    p3, out3 = again(gates[2], "c")
+    t3 = wait_done(c, p3, out3, "keyed, after the end (entry %s)" % gates[2].name, 30)
+    id3, tot3 = job_id(out3), TOTAL.search(t3)
+    check(id3 == id1 and tot3 is not None and tot3.groups() == tot1.groups(),
+          "keyed: a submission after the end at %s is the same job with the same final "
+          "(%.1f s)" % (gates[2].name, time.monotonic() - t0))
+    check(sum(metric(c, w, "worker_slices_completed_total") for w in wrks) == done,
+          "keyed: nothing ran again")
+    check(sum(metric(c, g, "gate_tomb_finals_total") for g in gates) >= 1,
+          "keyed: a gate answered from its tombstone")
+    passed("keyed: one job %s for three submissions at three gates" % id1)
+
+
 def restart_tier(c, gates, mgrs, wrks, what, victims, entry):
     """SIGKILL every node of `victims` together mid-job, start them again 3 s later (their
     state dirs, so their record logs, kept); the job entered at `entry` completes once with one
@@ -840,6 +889,9 @@ def run():
                 continue
             if sc == "cancel":
                 cancel(c, gates, mgrs, wrks)
+                continue
+            if sc == "keyed":
+                keyed(c, gates, mgrs, wrks)
                 continue
             if sc == "job-timeout":
                 job_timeout(c, gates, mgrs, wrks)

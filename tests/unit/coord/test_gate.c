@@ -833,6 +833,70 @@ test_live_counts_merged_over_dcs(void **state)
 	teardown_gates();
 }
 
+/* Issue 15 items 5, 6: a finished job's end stays answerable at every gate that held its final
+ * record version (the tombstone keeps the final status, token and totals): a client that
+ * registers after the end (a second entry gate of the same key, a client back after its job's
+ * end) gets the final with the job's totals from any such gate, and a leader query names that
+ * gate; a real gate client takes it as the job's final. */
+static void
+test_finished_job_answers_late_clients(void **state)
+{
+	const uint64_t late = CLIENT + 1;
+	(void)state;
+	setup_gates(1);
+	submit(1, 26, "c:26", CLIENT, 1);
+	int l = leader_of(26);
+	assert_true(l >= 0);
+	uint64_t gl = (uint64_t)l + 1, tok = token_of(26);
+	size_t mark = next;
+	dc_result(gl, 26, DC1, HL_WS_COMPLETED);
+	client_ack_all(mark); /* the entry client acks the final: the job ends everywhere */
+	advance(6 * S);
+	assert_int_equal(retained_all(), 0); /* only tombstones are left (their TTL: 20 s) */
+	for (uint64_t at = 1; at <= 3; at++) {
+		mark = next;
+		struct hl_gmsg r = {.type = HL_GM_REGISTER, .from = late, .to = at, .job = 26};
+		(void)hl_gate_recv(&G[at - 1], &r, now);
+		pump();
+		const struct hl_gmsg *p = find_ext(HL_GM_PUSH, late, mark);
+		assert_non_null(p);
+		assert_int_equal(p->kind, HL_PUSH_K_RESULT);
+		assert_int_equal(p->status, HL_WS_COMPLETED);
+		assert_true(p->token >= tok);
+		assert_true(p->totals.tx_pkts == DC1 * 1000 && p->totals.rx_pkts == DC1 * 100);
+		assert_int_equal(p->totals.lost, DC1);
+		/* a leader query is answered by the gate itself */
+		mark = next;
+		struct hl_gmsg q = {.type = HL_GM_LEADER_QUERY, .from = late, .to = at, .job = 26};
+		(void)hl_gate_recv(&G[at - 1], &q, now);
+		pump();
+		const struct hl_gmsg *a = find_ext(HL_GM_LEADER_ANSWER, late, mark);
+		assert_non_null(a);
+		assert_int_equal(a->code, 0);
+		assert_int_equal(a->leader, at);
+		if (at == 3) {
+			/* a gate client that followed the job takes it as the final, once */
+			const uint64_t gates[3] = {1, 2, 3};
+			struct hl_gclient c;
+			uint64_t job;
+			uint8_t st;
+			struct hl_counts t;
+			assert_int_equal(hl_gclient_init(&c, late, gates, 3, 8), 0);
+			assert_int_equal(hl_gclient_submit(&c, 26, "c:26", 4, 1, NULL, now), 0);
+			struct hl_gmsg fin = *p;
+			assert_int_equal(hl_gclient_recv(&c, &fin, now), 0);
+			assert_int_equal(
+			        hl_gclient_recv(&c, &fin, now), 0); /* again: no second final */
+			assert_int_equal(hl_gclient_next_final(&c, &job, &st, &t), 1);
+			assert_true(job == 26 && st == HL_WS_COMPLETED && t.tx_pkts == DC1 * 1000);
+			assert_int_equal(hl_gclient_next_final(&c, &job, &st, &t), 0);
+			hl_gclient_fini(&c);
+		}
+	}
+	assert_true(G[0].n_tomb_finals + G[1].n_tomb_finals + G[2].n_tomb_finals == 3);
+	teardown_gates();
+}
+
 /* D.4: DC progress is merged at the gate job leader and pushed batched (one push per period,
  * only when it changed); older or duplicate DC updates are dropped (E.8); the last progress is
  * pushed before the final, in pushlog sequence; the replay carries the progress. */
@@ -1193,6 +1257,7 @@ main(void)
 	        cmocka_unit_test(test_c2_keys_survive_tier_leader_change),
 	        cmocka_unit_test(test_d4_progress_batched_and_before_final),
 	        cmocka_unit_test(test_live_counts_merged_over_dcs),
+	        cmocka_unit_test(test_finished_job_answers_late_clients),
 	        cmocka_unit_test(test_d4_client_updates_in_order),
 	        cmocka_unit_test(test_d8_reporter_outcomes),
 	        cmocka_unit_test(test_e9_stale_tokens_refused_everywhere),
