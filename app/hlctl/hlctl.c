@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hl_client.h"
@@ -26,14 +28,16 @@ enum {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: hlctl [-s HOST:PORT] [-c CLUSTER_ID] COMMAND [ARGS]\n"
+	fprintf(f, "usage: hlctl [-s HOST:PORT[,HOST:PORT...]] [-c CLUSTER_ID] COMMAND [ARGS]\n"
 	           "  submit JOB.ini [--wait] [--format table|json|csv] [--out FILE]\n"
 	           "  watch JOB_ID               follow progress until the job ends\n"
 	           "  status [JOB_ID]            job states\n"
 	           "  cancel JOB_ID\n"
 	           "  results JOB_ID [--format table|json|csv] [--out FILE]\n"
 	           "  nodes                      cluster members known to the node\n"
-	           "The node is -s, else $HYPERLINE_SERVER, else 127.0.0.1:7400.\n"
+	           "The node is -s, else $HYPERLINE_SERVER, else 127.0.0.1:7400. Several\n"
+	           "gates (comma-separated): the first that answers; submit --wait follows\n"
+	           "its job at the next one when its gate is lost.\n"
 	           "Its cluster is -c (--cluster-id), else $HYPERLINE_CLUSTER_ID, else "
 	           "\"" HL_CP_DEFAULT_CLUSTER "\":\n"
 	           "it must match the node profile's [node] cluster_id.\n"
@@ -58,6 +62,148 @@ exit_for(int rc)
 }
 
 static bool tty;
+static void progress(const struct hl_cp_progress *p, void *arg);
+
+/* ---- several gates: submit --wait survives its entry gate (issue 15 item 5) ---- */
+
+#define MAX_SERVERS 8
+
+struct servers {
+	char *addr[MAX_SERVERS];
+	unsigned n, cur;
+	const char *cluster;
+};
+
+/* "a:p,b:p" -> the list (in place); -1 with a message when empty or too long */
+static int
+servers_parse(struct servers *s, char *list)
+{
+	s->n = s->cur = 0;
+	for (char *save = NULL, *a = strtok_r(list, ",", &save); a != NULL;
+	        a = strtok_r(NULL, ",", &save)) {
+		if (s->n == MAX_SERVERS) {
+			fprintf(stderr, "hlctl: at most %d servers in -s\n", MAX_SERVERS);
+			return -1;
+		}
+		s->addr[s->n++] = a;
+	}
+	if (s->n == 0) {
+		fprintf(stderr, "hlctl: -s names no server\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Connect to the current server, else the next ones in turn: the index connected, or -1. */
+static int
+servers_connect(struct servers *s, struct hl_client *cl, char *err, size_t errlen)
+{
+	for (unsigned k = 0; k < s->n; k++) {
+		unsigned i = (s->cur + k) % s->n;
+		if (hl_client_connect(cl, s->addr[i], s->cluster, 2000, err, errlen) == 0) {
+			s->cur = i;
+			return (int)i;
+		}
+		if (s->n > 1)
+			fprintf(stderr, "hlctl: %s: %s\n", s->addr[i], err);
+	}
+	return -1;
+}
+
+/* The gate is gone (closed, reset, silent): worth trying the next one. */
+static bool
+lost_gate(int rc)
+{
+	return rc == -ECONNRESET || rc == -EPIPE || rc == -ETIMEDOUT || rc == -ECONNREFUSED ||
+	       rc == -ENOTCONN || rc == -ECONNABORTED || rc == -EIO;
+}
+
+/* With several gates a job must have a key: the next gate's submission of the same text is
+ * then the same job (a keyed job's id is its key's). A profile without one gets
+ * "idempotency_key = hlctl-<random>" as the first line of its [job] section. */
+static char *
+with_key(const char *text, size_t len, size_t *outlen)
+{
+	const char *p = text, *end = text + len, *job = NULL;
+	uint64_t r = 0;
+	char line[64];
+
+	if (memmem(text, len, "idempotency_key", 15) != NULL)
+		return NULL;
+	while (p < end && job == NULL) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end, *a = p;
+		while (a < e && (*a == ' ' || *a == '\t'))
+			a++;
+		if (e - a >= 5 && memcmp(a, "[job]", 5) == 0)
+			job = nl ? nl + 1 : end;
+		p = nl ? nl + 1 : end;
+	}
+	if (job == NULL)
+		return NULL;
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
+	int n = snprintf(line, sizeof(line), "%sidempotency_key = hlctl-%016" PRIx64 "\n",
+	        job == end && len > 0 && text[len - 1] != '\n' ? "\n" : "", r);
+	char *out = malloc(len + (size_t)n + 1);
+	if (out == NULL)
+		return NULL;
+	size_t head = (size_t)(job - text);
+	memcpy(out, text, head);
+	memcpy(out + head, line, (size_t)n);
+	memcpy(out + head + (size_t)n, job, len - head);
+	*outlen = len + (size_t)n;
+	out[*outlen] = '\0';
+	return out;
+}
+
+/* submit --wait across gates: submit, follow, fetch the result; when the gate is lost, the
+ * same text goes to the next gate (the same job, by its key) and the wait goes on there. At
+ * most two rounds over the list. */
+static int
+submit_follow(struct servers *s, struct hl_client *cl, const char *text, size_t len, uint64_t *id,
+        struct hl_cp_result *res, char *err, size_t errlen)
+{
+	uint64_t first = 0;
+	uint32_t state;
+	int rc = -ECONNRESET;
+
+	for (unsigned tries = 0; tries < 2 * s->n; tries++) {
+		if (tries > 0) {
+			hl_client_close(cl);
+			s->cur = (s->cur + 1) % s->n;
+			sleep(1);
+			if (servers_connect(s, cl, err, errlen) < 0)
+				continue;
+			fprintf(stderr, "hlctl: following job %" PRIu64 " at %s\n", first,
+			        s->addr[s->cur]);
+		}
+		rc = hl_client_submit(cl, text, len, id, progress, NULL, err, errlen);
+		if (rc == 0 && first != 0 && *id != first) {
+			snprintf(err, errlen,
+			        "gate %s gave job id %" PRIu64 " for the job %" PRIu64
+			        " (not keyed?)",
+			        s->addr[s->cur], *id, first);
+			return -EPROTO;
+		}
+		if (rc == 0 && first == 0) {
+			first = *id;
+			fprintf(stderr, "hlctl: job %" PRIu64 " submitted\n", *id);
+		}
+		if (rc == 0)
+			rc = hl_client_wait(cl, *id, progress, NULL, &state, err, errlen);
+		if (rc == 0 && tty)
+			fputc('\n', stderr);
+		if (rc == 0)
+			rc = hl_client_result(cl, *id, res, err, errlen);
+		if (rc == 0 || !lost_gate(rc) || s->n == 1)
+			return rc;
+		fprintf(stderr, "\nhlctl: gate %s lost: %s\n", s->addr[s->cur], err);
+		if (first == 0)
+			return rc; /* never accepted anywhere: nothing to follow */
+	}
+	return rc;
+}
 
 static void
 progress(const struct hl_cp_progress *p, void *arg)
@@ -207,6 +353,16 @@ main(int argc, char **argv)
 	int rc;
 	char *text = NULL;
 	size_t len = 0;
+	static char server_list[1024];
+	struct servers srv = {.cluster = cluster};
+
+	if (strlen(server) >= sizeof(server_list)) {
+		fprintf(stderr, "hlctl: -s: too long\n");
+		return EX_USAGE;
+	}
+	strcpy(server_list, server);
+	if (servers_parse(&srv, server_list) < 0)
+		return EX_USAGE;
 
 	if (strcmp(cmd, "submit") == 0) {
 		if (nargs != 1) {
@@ -239,12 +395,24 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 
-	if (hl_client_connect(&cl, server, cluster, 2000, err, sizeof(err)) < 0) {
+	if (servers_connect(&srv, &cl, err, sizeof(err)) < 0) {
 		fprintf(stderr, "hlctl: %s\n", err);
 		free(text);
 		return EX_CONN;
 	}
 	int ex = EX_OK;
+	if (strcmp(cmd, "submit") == 0 && wait && srv.n > 1) {
+		size_t klen;
+		char *keyed = with_key(text, len, &klen);
+		rc = submit_follow(&srv, &cl, keyed ? keyed : text, keyed ? klen : len, &id, &res,
+		        err, sizeof(err));
+		free(keyed);
+		free(text);
+		if (rc < 0)
+			goto fail;
+		ex = print_result(&res, format, out);
+		goto done;
+	}
 	if (strcmp(cmd, "submit") == 0) {
 		rc = hl_client_submit(
 		        &cl, text, len, &id, wait ? progress : NULL, NULL, err, sizeof(err));

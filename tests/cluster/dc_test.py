@@ -43,6 +43,8 @@ the packet totals in its result are those of one run of each workflow: counts st
                (hlctl names it, exit 1, the counts of what ran)
   keyed        one idempotency key submitted at two gates, then at the third after the end:
                one job, one id, the same final at every client, each workflow run once
+  entry-kill   hlctl -s gate1,gate2,gate3 submit --wait; its entry gate SIGKILLed mid-job:
+               hlctl follows the job at the next gate and prints the final once
   gate-phases  the gate tier leader SIGKILLed in each phase of a 16 s job led by another gate
                (before the DC accepted it, running, while the DC reports, during the final
                push): the job leader is adopted under a greater token and re-points the DC;
@@ -69,13 +71,13 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cjobs import LOADS, TOTAL, dc_leader, job_id, metric, running_on, submit, wait_done  # noqa: E402
+from cjobs import JOB, LOADS, TOTAL, dc_leader, job_id, metric, running_on, submit, wait_done  # noqa: E402
 from harness import Cluster, check, fail, passed, run_test  # noqa: E402
 
 HYPERLINE, HLCTL = sys.argv[1], sys.argv[2]
 SCENARIOS = sys.argv[3:] or ["basic", "worker-kill", "leader-kill", "dcleader-kill", "gate-kill",
                              "client-kill", "partition", "fabric-loss", "pause", "cp-partition",
-                             "cp-loss", "stream", "cancel", "job-timeout", "keyed", "gate-phases", "gates-restart", "managers-restart", "progress"]
+                             "cp-loss", "stream", "cancel", "job-timeout", "keyed", "entry-kill", "gate-phases", "gates-restart", "managers-restart", "progress"]
 GATES, MANAGERS, WORKERS = (1, 2, 3), (4, 5, 6), (7, 8)
 
 def build(c):
@@ -534,6 +536,41 @@ def keyed(c, gates, mgrs, wrks):
     passed("keyed: one job %s for three submissions at three gates" % id1)
 
 
+def entry_kill(c, gates, mgrs, wrks):
+    """Issue 15 item 5: hlctl given the three gates (`-s a,b,c`) survives its entry gate's
+    SIGKILL: it follows the job at the next gate (the same profile text, so the same keyed
+    job) and prints the final once, COMPLETED with one run's totals; each workflow ran once.
+    The job's profile has no key: hlctl adds one. The killed gate is restarted after."""
+    slices0 = sum(metric(c, w, "worker_slices_completed_total") for w in wrks)
+    path = os.path.join(c.workdir, "entrykill.ini")
+    with open(path, "w") as f:
+        f.write(JOB.replace("idempotency_key = %(name)s\n", "") %
+                {"name": "entrykill", "load": 8, "extra": "", "timeout": "3m"})
+    opath = os.path.join(c.workdir, "entrykill.hlctl")
+    open(opath, "w").close()
+    out = open(opath, "a+")
+    servers = ",".join(g.client for g in gates)
+    p = c.hlctl_popen(gates[0], "submit", path, "--wait", "-s", servers, stdout=out,
+                      stderr=out)
+    LOADS[out.name] = (8, 1)
+    c.wait_for(lambda: job_id(out) is not None and
+               running_on(c, wrks, "worker_slices_held") is not None,
+               "entry-kill: the job runs", timeout=min(c.left(), 30))
+    time.sleep(2)
+    print("entry-kill: SIGKILL %s (hlctl's entry gate) mid-job" % gates[0].name)
+    gates[0].kill()
+    text = wait_done(c, p, out, "entry-kill", 100)
+    check(re.search(r"following job %s at " % job_id(out), text) is not None,
+          "entry-kill: hlctl followed the job at another gate")
+    check(len(TOTAL.findall(text)) == 1, "entry-kill: the final printed once")
+    check(sum(metric(c, w, "worker_slices_completed_total") for w in wrks) - slices0 == 2,
+          "entry-kill: each workflow ran once")
+    passed("entry-kill: hlctl printed the final once after its entry gate died")
+    c.restart(gates[0], seeds=[gates[1].swim])
+    c.wait_for(lambda: gates_quiet(c, gates), "entry-kill: no job left at any gate",
+               timeout=min(c.left(), 60))
+
+
 def restart_tier(c, gates, mgrs, wrks, what, victims, entry):
     """SIGKILL every node of `victims` together mid-job, start them again 3 s later (their
     state dirs, so their record logs, kept); the job entered at `entry` completes once with one
@@ -889,6 +926,9 @@ def run():
                 continue
             if sc == "cancel":
                 cancel(c, gates, mgrs, wrks)
+                continue
+            if sc == "entry-kill":
+                entry_kill(c, gates, mgrs, wrks)
                 continue
             if sc == "keyed":
                 keyed(c, gates, mgrs, wrks)
