@@ -826,10 +826,13 @@ def p6_job(c, gate, name, ms):
           (name, len(live), live[-1][0] if live else None))
     check(all(a[0] <= b[0] for a, b in zip(live, live[1:])) and live[-1][0] <= final_tx,
           "progress: %s: the counts grow and stay within the final tx %d" % (name, final_tx))
-    rates = [r for _, r, _ in live if r > 0]
-    check(rates and 5 <= rates[-1] <= 15,
-          "progress: %s: the rate shown is the stream's 10 kpps (last %s kpps)" %
-          (name, rates[-1] if rates else None))
+    # (the median: a rate is taken between two pushes' arrivals, which a loaded machine may
+    # bunch; the counts themselves are exact)
+    rates = sorted(r for _, r, _ in live if r > 0)
+    med = rates[len(rates) // 2] if rates else None
+    check(med is not None and 5 <= med <= 15,
+          "progress: %s: the rate shown is the stream's 10 kpps (median %s kpps of %d)" %
+          (name, med, len(rates)))
     lat, seen = [], set()
     for t, ln in lines:
         g = re.search(r"job %s running\s+wf 0/1\s+([\d.]+)%%" % job, ln)
