@@ -17,6 +17,39 @@
 
 #define MS 1000000ULL
 
+/* Live counts ride an accepted update only: a duplicate, reordered or fenced one changes
+ * nothing; an update without counts clears them; close frees them with the source. */
+static void
+test_progress_live_counts(void **state)
+{
+	struct hl_progress p;
+	struct hl_counts c, a = {100, 90, 10}, b = {200, 190, 10};
+	uint64_t p99;
+	(void)state;
+
+	assert_int_equal(hl_progress_init(&p, 4, 16, 4), 0);
+	assert_int_equal(hl_progress_open(&p, 1, 1000), 0);
+	assert_int_equal(hl_progress_live(&p, 1, 10, &c, &p99), -HL_E_NOT_FOUND);
+	assert_true(hl_counts_zero(&c) && p99 == 0);
+	assert_int_equal(hl_progress_accept_live(&p, 1, 10, 5, 1, 100, &a, 700), 0);
+	assert_int_equal(hl_progress_live(&p, 1, 10, &c, &p99), 0);
+	assert_true(c.tx_pkts == 100 && c.rx_pkts == 90 && c.lost == 10 && p99 == 700);
+	/* duplicate, reordered, fenced: the counts stay */
+	assert_int_equal(hl_progress_accept_live(&p, 1, 10, 5, 1, 100, &b, 1), -EALREADY);
+	assert_int_equal(hl_progress_accept_live(&p, 1, 10, 4, 9, 100, &b, 1), -HL_E_STALE_TOKEN);
+	assert_int_equal(hl_progress_live(&p, 1, 10, &c, &p99), 0);
+	assert_true(c.tx_pkts == 100 && p99 == 700);
+	assert_int_equal(hl_progress_accept_live(&p, 1, 10, 5, 2, 200, &b, 650), 0);
+	assert_int_equal(hl_progress_live(&p, 1, 10, &c, &p99), 0);
+	assert_true(c.tx_pkts == 200 && c.rx_pkts == 190 && p99 == 650);
+	assert_int_equal(hl_progress_accept(&p, 1, 10, 5, 3, 300), 0); /* no counts: cleared */
+	assert_int_equal(hl_progress_live(&p, 1, 10, &c, &p99), 0);
+	assert_true(hl_counts_zero(&c) && p99 == 0);
+	assert_int_equal(hl_progress_close(&p, 1), 0);
+	assert_int_equal(hl_progress_live(&p, 1, 10, &c, &p99), -HL_E_NOT_FOUND);
+	hl_progress_fini(&p);
+}
+
 static void
 test_progress_order_dedup_fence(void **state)
 {
@@ -209,6 +242,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_progress_live_counts),
 	        cmocka_unit_test(test_progress_order_dedup_fence),
 	        cmocka_unit_test(test_progress_random_reorder),
 	        cmocka_unit_test(test_winstats),
