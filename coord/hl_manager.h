@@ -330,6 +330,7 @@ bool hl_manager_holds(const struct hl_manager *m, uint64_t job);
 struct hl_manager_census {
 	struct hl_dc_mgr_census dc;
 	uint32_t records, jobs, repl, leases, held, tombs;
+	uint32_t held_msgs; /* dispatches and result acks waiting for their version's commit */
 };
 void hl_manager_census(const struct hl_manager *m, struct hl_manager_census *c);
 

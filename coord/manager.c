@@ -1988,6 +1988,7 @@ hl_manager_census(const struct hl_manager *m, struct hl_manager_census *c)
 	c->repl = hl_jrec_repl_count(&m->rp);
 	c->leases = hl_lease_count(&m->lt);
 	c->held = hl_lease_holder_count(&m->lh);
+	c->held_msgs = m->n_held;
 	c->tombs = m->tomb_len;
 }
 
@@ -1997,7 +1998,7 @@ hl_manager_retained(const struct hl_manager *m, bool with_tombs)
 	struct hl_manager_census c;
 
 	hl_manager_census(m, &c);
-	return (uint64_t)c.records + c.jobs + c.repl + c.leases + c.held + c.dc.jobs +
+	return (uint64_t)c.records + c.jobs + c.repl + c.leases + c.held + c.held_msgs + c.dc.jobs +
 	       c.dc.progress_jobs + c.dc.progress_sources + c.dc.fences + c.dc.cores_reserved +
 	       c.dc.inflight + (with_tombs ? (uint64_t)c.dc.tombs + c.tombs : 0);
 }

@@ -954,10 +954,10 @@ cw_retained(struct cw_world *w, bool with_tombs, char *why, size_t cap)
 			off += snprintf(why + off, cap - (size_t)off,
 			        "m%d: jobs %u/%u prog %u/%u fence %u cores %u infl %u tomb %u/%u "
 			        "lease "
-			        "%u held %u rec %u repl %u; ",
+			        "%u held %u (msgs %u) rec %u repl %u; ",
 			        i, c.dc.jobs, c.jobs, c.dc.progress_jobs, c.dc.progress_sources,
 			        c.dc.fences, c.dc.cores_reserved, c.dc.inflight, c.dc.tombs,
-			        c.tombs, c.leases, c.held, c.records, c.repl);
+			        c.tombs, c.leases, c.held, c.held_msgs, c.records, c.repl);
 		total += t;
 	}
 	for (int i = 0; i < w->nw; i++) {
