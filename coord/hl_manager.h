@@ -217,6 +217,8 @@ struct hl_manager {
 	struct {
 		uint64_t job, expires_ns;
 		uint8_t status; /* final status if this member learnt it, else 0 */
+		bool counted; /* totals known: this member held the final record version */
+		struct hl_counts totals;
 	} * tomb;
 	uint32_t tomb_head, tomb_len;
 	uint32_t lt_term; /* term the lease table issues in, 0 = not issuing */

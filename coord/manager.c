@@ -335,8 +335,16 @@ rec_forget(struct hl_manager *m, uint64_t job)
 static void
 tomb_add(struct hl_manager *m, uint64_t job, uint8_t status, uint64_t now)
 {
+	const struct hl_jrec *r = hl_jrec_store_get(&m->st, job);
+	/* the final version's counts, when this member stored it: a late DC_SUBMIT is answered
+	 * with them (a final without its counts would end the job with zero totals) */
+	bool counted = r != NULL && rec_done(r);
+	struct hl_counts totals = {0, 0, 0};
 	uint32_t t;
 
+	if (counted)
+		totals = (struct hl_counts){
+		        get64(r->body + 36), get64(r->body + 44), get64(r->body + 52)};
 	rec_forget(m, job);
 	tomb_expire(m, now, true);
 	if (tomb_has(m, job))
@@ -348,15 +356,20 @@ tomb_add(struct hl_manager *m, uint64_t job, uint8_t status, uint64_t now)
 	m->tomb[t].job = job;
 	m->tomb[t].expires_ns = now + m->cfg.tomb_ttl_ns;
 	m->tomb[t].status = status;
+	m->tomb[t].counted = counted;
+	m->tomb[t].totals = totals;
 }
 
 static uint8_t
-tomb_status(const struct hl_manager *m, uint64_t job)
+tomb_status(const struct hl_manager *m, uint64_t job, struct hl_counts *totals, bool *counted)
 {
 	for (uint32_t k = 0; k < m->tomb_len; k++) {
 		uint32_t t = (m->tomb_head + k) % m->cfg.max_tombs;
-		if (m->tomb[t].job == job)
+		if (m->tomb[t].job == job) {
+			*totals = m->tomb[t].totals;
+			*counted = m->tomb[t].counted;
 			return m->tomb[t].status;
+		}
 	}
 	return 0;
 }
@@ -1875,16 +1888,22 @@ hl_manager_gate_recv(struct hl_manager *m, const struct hl_gmsg *g,
 	if (!issuing(m, now_ns))
 		return -HL_E_NOT_LEADER;
 	if (g->type == HL_GM_DC_SUBMIT && tomb_has(m, g->job)) {
-		/* Finished here: accept (idempotent) and answer with the final status if known.
-		 * Not known (a tombstone learned from a member without it): nothing is answered,
-		 * so the gate counts the DC silent and ends the job TIMEOUT — an accept alone
-		 * would keep it waiting for a result that never comes. */
-		if ((st = tomb_status(m, g->job)) == 0) {
+		/* Finished here: accept (idempotent) and answer with the final status and its
+		 * counts if known. Not known (a tombstone learned from a member without the final
+		 * version, or restored from the log): nothing is answered, so the gate counts the
+		 * DC silent and ends the job TIMEOUT — an accept alone would keep it waiting, and
+		 * a final without its counts would end it COMPLETED with zero totals (found on the
+		 * cluster: fabric-loss, a gate job leader re-pointing after the DC had reported). */
+		struct hl_counts tt;
+		bool counted;
+		if ((st = tomb_status(m, g->job, &tt, &counted)) == 0 || !counted) {
 			m->n_tomb_unknown++;
 			return 0;
 		}
 		gate_out(m, HL_GM_DC_ACCEPT, g->from, g->job, g->token, 0);
-		gate_out(m, HL_GM_DC_RESULT, g->from, g->job, g->token, st);
+		struct hl_gmsg *res = gate_out(m, HL_GM_DC_RESULT, g->from, g->job, g->token, st);
+		if (res != NULL)
+			res->totals = tt;
 		return 0;
 	}
 	le = hl_lease_find(&m->lt, g->job);

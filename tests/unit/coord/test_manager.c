@@ -656,6 +656,7 @@ struct gseen {
 	uint64_t pseq, ptoken;
 	bool seq_rose; /* every DC_PROGRESS had a higher seq than the one before */
 	struct hl_counts live; /* the last one's counts so far */
+	struct hl_counts rtot; /* the last DC_RESULT's counts */
 	uint64_t p99;
 };
 
@@ -674,6 +675,7 @@ gate_drain(struct gseen *gs)
 				gs->results[g.to - 500]++;
 				gs->status = g.status;
 				gs->token = g.token;
+				gs->rtot = g.totals;
 			}
 			if (g.type == HL_GM_DC_PROGRESS) {
 				if (gs->progress++ == 0)
@@ -757,12 +759,17 @@ test_serves_gate_submit_result_ack(void **state)
 	assert_int_equal(gs.results[1], r1);
 	assert_int_equal(retained_all(false), 0);
 	assert_int_equal(T.done[5], 1);
-	/* a repeat submit of the finished job is answered from the tombstone */
+	/* a repeat submit of the finished job is answered from the tombstone, with the job's
+	 * counts (a final without them would end the job with zero totals at the gate) */
+	struct hl_counts first = gs.rtot;
+	assert_false(hl_counts_zero(&first));
+	gs.rtot = (struct hl_counts){0, 0, 0};
 	assert_int_equal(hl_manager_gate_recv(&T.m[0], &g2, NULL, T.now), 0);
 	gate_drain(&gs);
 	assert_int_equal(gs.accepts[1], 2);
 	assert_int_equal(gs.results[1], r1 + 1);
 	assert_int_equal(gs.status, HL_WS_COMPLETED);
+	assert_memory_equal(&gs.rtot, &first, sizeof(first));
 	dc_stop();
 
 	/* only the DC tier leader takes gate submissions */
