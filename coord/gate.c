@@ -239,6 +239,17 @@ tomb_expire(struct hl_gate *g, uint64_t now_ns)
 	}
 }
 
+/* A record's counts: its DCs' final results, summed. */
+static struct hl_counts
+rec_totals(const struct hl_gate_rec *r)
+{
+	struct hl_counts t = {0, 0, 0};
+
+	for (uint32_t i = 0; i < r->ndc && i < HL_GATE_JOB_DCS; i++)
+		hl_counts_add(&t, &r->dc_totals[i]);
+	return t;
+}
+
 /* The end of a finished job as this gate knows it, NULL when it does not. */
 static const struct hl_gate_tomb_final *
 tomb_final(const struct hl_gate *g, uint64_t job)
@@ -266,8 +277,7 @@ tomb_add(struct hl_gate *g, uint64_t job, uint64_t now_ns)
 		if (rec.final != HL_WS_NONE && rec.final <= HL_WS_MAX) {
 			f.final = rec.final;
 			f.token = r->token;
-			for (uint32_t i = 0; i < rec.ndc && i < HL_GATE_JOB_DCS; i++)
-				hl_counts_add(&f.totals, &rec.dc_totals[i]);
+			f.totals = rec_totals(&rec);
 		}
 	}
 	(void)hl_jrec_journal(&g->store, HL_JREC_J_TOMB, job, 0, 0); /* refusal logged, counted */
@@ -317,11 +327,7 @@ job_free(struct hl_gate *g, struct hl_gate_job *j, bool release)
 static struct hl_counts
 job_totals(const struct hl_gate_job *j)
 {
-	struct hl_counts t = {0, 0, 0};
-
-	for (uint32_t i = 0; i < j->rec.ndc && i < HL_GATE_JOB_DCS; i++)
-		hl_counts_add(&t, &j->rec.dc_totals[i]);
-	return t;
+	return rec_totals(&j->rec);
 }
 
 /* Live progress: a finished DC's final counts, a running one's last report (soft state: a new
@@ -378,6 +384,14 @@ merged_ppm(const struct hl_gate_job *j)
 }
 
 /* D.4: a batched progress push (every push period while it changed, and before the final). */
+/* The merged progress or live counts differ from the last push. */
+static bool
+progress_changed(const struct hl_gate_job *j, uint32_t ppm, const struct hl_counts *live)
+{
+	return ppm != j->ppm_pushed || live->tx_pkts != j->tx_pushed ||
+	       live->rx_pkts != j->rx_pushed;
+}
+
 static void
 progress_push(struct hl_gate *g, struct hl_gate_job *j)
 {
@@ -387,7 +401,7 @@ progress_push(struct hl_gate *g, struct hl_gate_job *j)
 	int64_t seq;
 
 	j->prog_dirty = false;
-	if (ppm == j->ppm_pushed && live.tx_pkts == j->tx_pushed && live.rx_pkts == j->rx_pushed)
+	if (!progress_changed(j, ppm, &live))
 		return;
 	seq = hl_pushlog_append(&g->plog, j->rec.job, HL_PUSH_K_PROGRESS,
 	        j->rec.final != HL_WS_NONE ? j->rec.final : HL_WS_RUNNING, ppm, 0);
@@ -1257,8 +1271,7 @@ on_dc_progress(struct hl_gate *g, const struct hl_gmsg *m, uint64_t now_ns)
 	j->dc_p99[i] = m->p99_ns;
 	uint64_t p99;
 	struct hl_counts live = live_totals(j, &p99);
-	if (merged_ppm(j) != j->ppm_pushed || live.tx_pkts != j->tx_pushed ||
-	        live.rx_pkts != j->rx_pushed)
+	if (progress_changed(j, merged_ppm(j), &live))
 		j->prog_dirty = true;
 }
 

@@ -166,6 +166,15 @@ rec_leader(const struct hl_jrec *r)
 	return r->len >= REC_HDR ? get64(r->body + 8) : 0;
 }
 
+/* A final version's counts (zero in the others). */
+static struct hl_counts
+rec_totals(const struct hl_jrec *r)
+{
+	if (r->len < REC_HDR)
+		return (struct hl_counts){0, 0, 0};
+	return (struct hl_counts){get64(r->body + 36), get64(r->body + 44), get64(r->body + 52)};
+}
+
 static uint64_t
 rec_gate(const struct hl_jrec *r, uint64_t *token)
 {
@@ -339,12 +348,9 @@ tomb_add(struct hl_manager *m, uint64_t job, uint8_t status, uint64_t now)
 	/* the final version's counts, when this member stored it: a late DC_SUBMIT is answered
 	 * with them (a final without its counts would end the job with zero totals) */
 	bool counted = r != NULL && rec_done(r);
-	struct hl_counts totals = {0, 0, 0};
+	struct hl_counts totals = counted ? rec_totals(r) : (struct hl_counts){0, 0, 0};
 	uint32_t t;
 
-	if (counted)
-		totals = (struct hl_counts){
-		        get64(r->body + 36), get64(r->body + 44), get64(r->body + 52)};
 	rec_forget(m, job);
 	tomb_expire(m, now, true);
 	if (tomb_has(m, job))
@@ -1494,7 +1500,7 @@ progress_out(struct hl_manager *m, struct hl_mjob *j, uint64_t now)
 	if (j->rec.gate == 0 || now < j->progress_ns)
 		return;
 	ppm = hl_dc_job_ppm(&m->dm, j->job);
-	(void)hl_dc_job_live(&m->dm, j->job, &live, &p99);
+	(void)hl_dc_job_live(&m->dm, j->job, &live, &p99); /* not led by the DC core: zeros */
 	if (ppm == j->ppm_sent && live.tx_pkts == j->tx_sent && live.rx_pkts == j->rx_sent)
 		return;
 	if (m->gout_len >= HL_MANAGER_GATE_OUTQ / 2) {

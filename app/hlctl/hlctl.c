@@ -139,15 +139,21 @@ with_key(const char *text, size_t len, size_t *outlen)
 			job = nl ? nl + 1 : end;
 		p = nl ? nl + 1 : end;
 	}
-	if (job == NULL)
+	if (job == NULL) {
+		fprintf(stderr, "hlctl: no [job] section to put an idempotency_key in: the job "
+		                "cannot be followed at another gate\n");
 		return NULL;
+	}
 	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
 		r = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
 	int n = snprintf(line, sizeof(line), "%sidempotency_key = hlctl-%016" PRIx64 "\n",
 	        job == end && len > 0 && text[len - 1] != '\n' ? "\n" : "", r);
 	char *out = malloc(len + (size_t)n + 1);
-	if (out == NULL)
+	if (out == NULL) {
+		fprintf(stderr, "hlctl: out of memory adding an idempotency_key: the job cannot "
+		                "be followed at another gate\n");
 		return NULL;
+	}
 	size_t head = (size_t)(job - text);
 	memcpy(out, text, head);
 	memcpy(out + head, line, (size_t)n);
