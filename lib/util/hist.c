@@ -1,5 +1,7 @@
 /* hist.c — log-linear histogram (contract in hl_hist.h): bucket bounds, merge, percentiles. */
+#include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "hl_hist.h"
@@ -106,4 +108,139 @@ hl_hist_mean(const struct hl_hist *h)
 	if (h->count == 0)
 		return 0.0;
 	return (double)h->sum / (double)h->count;
+}
+
+/* ---- sparse encoding (format in hl_hist.h) ---- */
+
+static size_t
+put_varint(uint8_t *b, size_t cap, size_t at, uint64_t v)
+{
+	do {
+		if (at >= cap)
+			return cap + 1; /* no room: the caller sees at > cap */
+		uint8_t c = (uint8_t)(v & 0x7f);
+		v >>= 7;
+		b[at++] = v ? (uint8_t)(c | 0x80) : c;
+	} while (v);
+	return at;
+}
+
+static int
+get_varint(const uint8_t *b, size_t len, size_t *at, uint64_t *v)
+{
+	uint64_t r = 0;
+	for (unsigned sh = 0; sh < 64; sh += 7) {
+		if (*at >= len)
+			return -EINVAL;
+		uint8_t c = b[(*at)++];
+		if (sh == 63 && (c & 0x7e))
+			return -EINVAL; /* more than 64 bits */
+		r |= (uint64_t)(c & 0x7f) << sh;
+		if (!(c & 0x80)) {
+			*v = r;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* The encoding at one shift, or cap + 1 when it does not fit. */
+static size_t
+encode_at(const struct hl_hist *h, unsigned s, uint8_t *buf, size_t cap)
+{
+	size_t ngroups = HL_HIST_NBUCKETS >> s, n = 0, at;
+	uint64_t group_of_prev = 0;
+	for (size_t g = 0; g < ngroups; g++)
+		for (size_t k = 0; k < (1u << s); k++)
+			if (h->buckets[(g << s) + k]) {
+				n++;
+				break;
+			}
+	if (cap < 2)
+		return cap + 1;
+	buf[0] = HL_HIST_WIRE_VERSION;
+	buf[1] = (uint8_t)s;
+	at = put_varint(buf, cap, 2, h->count ? h->min : 0);
+	at = put_varint(buf, cap, at, h->count ? h->max : 0);
+	at = put_varint(buf, cap, at, h->count ? h->sum : 0);
+	at = put_varint(buf, cap, at, n);
+	bool first = true;
+	for (size_t g = 0; g < ngroups && at <= cap; g++) {
+		uint64_t c = 0;
+		for (size_t k = 0; k < (1u << s); k++)
+			c += h->buckets[(g << s) + k];
+		if (c == 0)
+			continue;
+		at = put_varint(buf, cap, at, first ? g : g - group_of_prev - 1);
+		at = put_varint(buf, cap, at, c);
+		group_of_prev = g;
+		first = false;
+	}
+	return at;
+}
+
+int
+hl_hist_encode(const struct hl_hist *h, uint8_t *buf, size_t cap, unsigned *shift)
+{
+	for (unsigned s = 0; s <= HL_HIST_SUB_BITS; s++) {
+		size_t at = encode_at(h, s, buf, cap);
+		if (at <= cap) {
+			if (shift)
+				*shift = s;
+			return (int)at;
+		}
+	}
+	return -EMSGSIZE;
+}
+
+int
+hl_hist_decode(struct hl_hist *h, const uint8_t *buf, size_t len)
+{
+	uint64_t mn, mx, sum, n, g = 0, total = 0;
+	size_t at = 2;
+	hl_hist_reset(h);
+	if (len < 2 || buf[0] != HL_HIST_WIRE_VERSION || buf[1] > HL_HIST_SUB_BITS)
+		return -EINVAL;
+	unsigned s = buf[1];
+	uint64_t ngroups = HL_HIST_NBUCKETS >> s, first_g = 0;
+	if (get_varint(buf, len, &at, &mn) < 0 || get_varint(buf, len, &at, &mx) < 0 ||
+	        get_varint(buf, len, &at, &sum) < 0 || get_varint(buf, len, &at, &n) < 0 ||
+	        n > ngroups)
+		goto bad;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t gap, c;
+		if (get_varint(buf, len, &at, &gap) < 0 || get_varint(buf, len, &at, &c) < 0 ||
+		        c == 0 || gap >= ngroups)
+			goto bad;
+		g = i == 0 ? gap : g + 1 + gap;
+		if (g >= ngroups || __builtin_add_overflow(total, c, &total))
+			goto bad;
+		if (i == 0)
+			first_g = g;
+		h->buckets[(g << s) + (1u << s) - 1] = c;
+	}
+	if (at != len)
+		goto bad;
+	if (n == 0) {
+		if (mn || mx || sum)
+			goto bad;
+		return 0;
+	}
+	/* max lies in the last group, min at or before the first (a decoded coarse histogram,
+	 * encoded again at a finer shift, has its first count above min's bucket) */
+	size_t top = (g << s) + (1u << s) - 1, mxb = hl_hist_bucket_of(mx);
+	if (mn > mx || hl_hist_bucket_of(mn) >> s > first_g || mxb >> s != g)
+		goto bad;
+	if (mxb != top) { /* the last group's count sits at max's bucket, never above it */
+		h->buckets[mxb] = h->buckets[top];
+		h->buckets[top] = 0;
+	}
+	h->count = total;
+	h->min = mn;
+	h->max = mx;
+	h->sum = sum;
+	return 0;
+bad:
+	hl_hist_reset(h);
+	return -EINVAL;
 }

@@ -77,4 +77,33 @@ uint64_t hl_hist_percentile(const struct hl_hist *h, double p);
 /** Mean (0 when empty; inexact once sum has saturated). */
 double hl_hist_mean(const struct hl_hist *h);
 
+/* ---- sparse encoding: a histogram as bytes, for results that travel and are kept ----
+ *
+ *   u8 version (1), u8 shift, varint min, varint max, varint sum, varint n,
+ *   n x (varint gap, varint count)
+ *
+ * Varints are LEB128 (7 bits a byte, low first). Only non-empty buckets are written: with shift
+ * s, groups of 2^s neighbouring buckets (never across a power of two, as 2^s divides
+ * HL_HIST_SUB) are written as one, group g = bucket >> s; gap is g minus the previous group minus
+ * one (the first: g itself). Counts are exact at every shift; a shift > 0 only widens the
+ * buckets: a decoded group's count lands in the group's highest bucket (the last group's: at
+ * max's bucket), so a percentile read from it is an upper bound within the group's width
+ * (2^s / HL_HIST_SUB of its value). The
+ * encoder picks the smallest shift whose encoding fits the caller's room (shift 0 for any
+ * realistic latency spread in HL_HIST_WIRE_MAX bytes; every histogram fits in
+ * HL_HIST_WIRE_MIN bytes at shift HL_HIST_SUB_BITS). */
+#define HL_HIST_WIRE_VERSION 1
+#define HL_HIST_WIRE_MAX 2048 /* room a result gives one stream's histogram */
+#define HL_HIST_WIRE_MIN (2 + 4 * 10 + (HL_HIST_NBUCKETS >> HL_HIST_SUB_BITS) * 12)
+
+/** Encode h into buf[cap]: the byte count (> 0), or -EMSGSIZE when cap < what the coarsest
+ *  shift needs (never for cap >= HL_HIST_WIRE_MIN). *shift (optional) gets the shift used. */
+int hl_hist_encode(const struct hl_hist *h, uint8_t *buf, size_t cap, unsigned *shift);
+
+/** Decode buf[len] into h (reset first). 0, or -EINVAL naming nothing it kept: a bad version
+ *  or shift, a truncated or overlong varint, a group out of range or not increasing, a zero
+ *  count, counts that overflow, min > max, min after the first group, max outside the last, or trailing
+ *  bytes. On error h is left empty. */
+int hl_hist_decode(struct hl_hist *h, const uint8_t *buf, size_t len);
+
 #endif

@@ -1,5 +1,6 @@
 /* test_hist.c — log-linear histogram: exact small values, bucket width, merge, percentiles
  * against sorted random data, empty and clamped cases. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -237,6 +238,156 @@ test_percentiles_random(void **state)
 	}
 }
 
+/* ---- sparse encoding ---- */
+static uint8_t wbuf[HL_HIST_NBUCKETS * 12 + 64];
+
+static void
+fill_spread(struct hl_hist *h, uint64_t seed, uint64_t n, uint64_t lo, uint64_t span)
+{
+	struct hl_prng r;
+	hl_prng_seed(&r, seed);
+	hl_hist_reset(h);
+	for (uint64_t i = 0; i < n; i++)
+		hl_hist_record(h, lo + hl_prng_next(&r) % span);
+}
+
+static void
+test_sparse_round_trip_exact(void **state)
+{
+	(void)state;
+	unsigned sh = 99;
+	/* empty */
+	hl_hist_reset(&ha);
+	int n = hl_hist_encode(&ha, wbuf, HL_HIST_WIRE_MAX, &sh);
+	assert_true(n > 0);
+	assert_int_equal(sh, 0);
+	assert_int_equal(hl_hist_decode(&hb, wbuf, (size_t)n), 0);
+	assert_memory_equal(&ha, &hb, sizeof(ha));
+	/* a latency spread of 2 us .. 200 us, one value beyond the last bucket */
+	fill_spread(&ha, 7, 100000, 2000, 198000);
+	hl_hist_record(&ha, UINT64_C(1) << 50);
+	n = hl_hist_encode(&ha, wbuf, HL_HIST_WIRE_MAX, &sh);
+	assert_true(n > 0 && n <= HL_HIST_WIRE_MAX);
+	assert_int_equal(sh, 0);
+	assert_int_equal(hl_hist_decode(&hb, wbuf, (size_t)n), 0);
+	assert_memory_equal(&ha, &hb, sizeof(ha));
+	printf("2-200 us spread, 100000 values: %d bytes\n", n);
+}
+
+static void
+test_sparse_coarsens_to_fit(void **state)
+{
+	(void)state;
+	unsigned sh = 0;
+	/* every bucket non-empty: the worst case */
+	hl_hist_reset(&ha);
+	for (size_t i = 0; i < HL_HIST_NBUCKETS; i++)
+		hl_hist_record_n(&ha, hl_hist_bucket_lo(i), 1 + i % 300);
+	int n = hl_hist_encode(&ha, wbuf, HL_HIST_WIRE_MAX, &sh);
+	assert_true(n > 0 && n <= HL_HIST_WIRE_MAX);
+	assert_true(sh > 0);
+	assert_int_equal(hl_hist_decode(&hb, wbuf, (size_t)n), 0);
+	assert_int_equal(hb.count, ha.count);
+	assert_int_equal(hb.min, ha.min);
+	assert_int_equal(hb.max, ha.max);
+	assert_int_equal(hb.sum, ha.sum);
+	/* every group's count kept; percentiles are upper bounds within one group's width */
+	for (size_t g = 0; g < (HL_HIST_NBUCKETS >> sh); g++) {
+		uint64_t a = 0, b = 0;
+		for (size_t k = 0; k < (1u << sh); k++) {
+			a += ha.buckets[(g << sh) + k];
+			b += hb.buckets[(g << sh) + k];
+		}
+		assert_int_equal(a, b);
+	}
+	for (double p = 1; p <= 100; p += 0.5) {
+		uint64_t exact = hl_hist_percentile(&ha, p), coarse = hl_hist_percentile(&hb, p);
+		assert_true(coarse >= exact);
+		size_t bi = hl_hist_bucket_of(exact);
+		size_t top = ((bi >> sh) << sh) + (1u << sh) - 1;
+		assert_true(coarse <= hl_hist_bucket_hi(top) || coarse == hb.max);
+	}
+	/* the coarsest shift always fits HL_HIST_WIRE_MIN; less room is refused */
+	n = hl_hist_encode(&ha, wbuf, HL_HIST_WIRE_MIN, &sh);
+	assert_true(n > 0 && (size_t)n <= HL_HIST_WIRE_MIN);
+	int coarsest = hl_hist_encode(&ha, wbuf, (size_t)n - 1, &sh);
+	assert_true(coarsest > 0 && coarsest < n);
+	assert_int_equal(hl_hist_encode(&ha, wbuf, 40, &sh), -EMSGSIZE);
+}
+
+static void
+test_sparse_refuses_hostile(void **state)
+{
+	(void)state;
+	fill_spread(&ha, 3, 5000, 100, 100000);
+	int n = hl_hist_encode(&ha, wbuf, HL_HIST_WIRE_MAX, NULL);
+	assert_true(n > 8);
+	/* every truncation refused, the histogram left empty */
+	for (int cut = 0; cut < n; cut++) {
+		assert_int_equal(hl_hist_decode(&hb, wbuf, (size_t)cut), -EINVAL);
+		assert_int_equal(hb.count, 0);
+	}
+	/* a trailing byte */
+	wbuf[n] = 0;
+	assert_int_equal(hl_hist_decode(&hb, wbuf, (size_t)n + 1), -EINVAL);
+	/* bad version, bad shift */
+	uint8_t save = wbuf[0];
+	wbuf[0] = 2;
+	assert_int_equal(hl_hist_decode(&hb, wbuf, (size_t)n), -EINVAL);
+	wbuf[0] = save;
+	wbuf[1] = HL_HIST_SUB_BITS + 1;
+	assert_int_equal(hl_hist_decode(&hb, wbuf, (size_t)n), -EINVAL);
+	/* hand-made: zero count, group out of range, counts that overflow, min > max, min
+	 * outside the first group, an 11-byte varint */
+	const uint8_t zero_count[] = {1, 0, 5, 5, 5, 1, 5, 0};
+	const uint8_t out_of_range[] = {1, 0, 0, 0, 0, 1, 0x80, 0x22, 1}; /* group 4352 */
+	const uint8_t overflow[] = {1, 0, 1, 2, 0, 2, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	        0xff, 0xff, 0x01, 0, 1};
+	const uint8_t min_gt_max[] = {1, 0, 9, 5, 5, 1, 5, 1};
+	const uint8_t min_elsewhere[] = {1, 0, 6, 9, 15, 2, 5, 1, 3, 1}; /* min 6, groups 5, 9 */
+	const uint8_t long_varint[] = {
+	        1, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0, 0, 0};
+	const uint8_t empty_with_min[] = {1, 0, 4, 0, 0, 0};
+	const uint8_t ok_one[] = {1, 0, 5, 5, 5, 1, 5, 1};
+	assert_int_equal(hl_hist_decode(&hb, zero_count, sizeof(zero_count)), -EINVAL);
+	assert_int_equal(hl_hist_decode(&hb, out_of_range, sizeof(out_of_range)), -EINVAL);
+	assert_int_equal(hl_hist_decode(&hb, overflow, sizeof(overflow)), -EINVAL);
+	assert_int_equal(hl_hist_decode(&hb, min_gt_max, sizeof(min_gt_max)), -EINVAL);
+	assert_int_equal(hl_hist_decode(&hb, min_elsewhere, sizeof(min_elsewhere)), -EINVAL);
+	assert_int_equal(hl_hist_decode(&hb, long_varint, sizeof(long_varint)), -EINVAL);
+	assert_int_equal(hl_hist_decode(&hb, empty_with_min, sizeof(empty_with_min)), -EINVAL);
+	assert_int_equal(hl_hist_decode(&hb, ok_one, sizeof(ok_one)), 0);
+	assert_int_equal(hb.count, 1);
+	assert_int_equal(hl_hist_percentile(&hb, 99), 5);
+}
+
+static void
+test_sparse_merge_of_decoded_equals_whole(void **state)
+{
+	(void)state;
+	/* two slices encoded and decoded separately, merged: the p99 of every packet */
+	struct hl_prng r;
+	hl_prng_seed(&r, 11);
+	hl_hist_reset(&ha);
+	hl_hist_reset(&hb);
+	hl_hist_reset(&hc);
+	for (int i = 0; i < 50000; i++) {
+		uint64_t v = 1000 + hl_prng_next(&r) % (i & 1 ? 5000 : 90000);
+		hl_hist_record(i & 1 ? &ha : &hb, v);
+		hl_hist_record(&hc, v);
+	}
+	static struct hl_hist da, db;
+	int na = hl_hist_encode(&ha, wbuf, HL_HIST_WIRE_MAX, NULL);
+	assert_true(na > 0);
+	assert_int_equal(hl_hist_decode(&da, wbuf, (size_t)na), 0);
+	int nb = hl_hist_encode(&hb, wbuf, HL_HIST_WIRE_MAX, NULL);
+	assert_true(nb > 0);
+	assert_int_equal(hl_hist_decode(&db, wbuf, (size_t)nb), 0);
+	hl_hist_merge(&da, &db);
+	assert_memory_equal(&da, &hc, sizeof(hc));
+	assert_int_equal(hl_hist_percentile(&da, 99), hl_hist_percentile(&hc, 99));
+}
+
 int
 main(void)
 {
@@ -249,6 +400,10 @@ main(void)
 	        cmocka_unit_test(test_record_n),
 	        cmocka_unit_test(test_merge_equals_single),
 	        cmocka_unit_test(test_percentiles_random),
+	        cmocka_unit_test(test_sparse_round_trip_exact),
+	        cmocka_unit_test(test_sparse_coarsens_to_fit),
+	        cmocka_unit_test(test_sparse_refuses_hostile),
+	        cmocka_unit_test(test_sparse_merge_of_decoded_equals_whole),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
