@@ -393,7 +393,12 @@ check_done(struct hl_dc_mgr *m, struct hl_dc_job *j, uint64_t now_ns)
 	if (!j->done_reported) {
 		if (mev(m, HL_DC_EV_JOB_DONE, j->job, 0, 0, j->status, 0) < 0)
 			return; /* event queue full of JOB_DONEs: the next tick retries */
-		m->ev[(m->ev_head + m->ev_len - 1) % HL_DC_EVENTS].totals = hl_dc_job_totals(j);
+		struct hl_dc_event *e = &m->ev[(m->ev_head + m->ev_len - 1) % HL_DC_EVENTS];
+		e->totals = hl_dc_job_totals(j);
+		e->nwf = j->nwf;
+		for (uint32_t i = 0; i < j->nwf && i < HL_DC_MAX_WF; i++)
+			e->wf[i] = (struct hl_dc_wf_record){
+			        j->wf[i].state, j->wf[i].worker, j->wf[i].sub, j->wf[i].counts};
 		j->done_reported = true;
 	}
 	tomb_add(m, j->job, j->token, now_ns);

@@ -135,6 +135,13 @@ enum hl_dc_ev_kind {
 	HL_DC_EV_STALE, /* a message with a stale token or unknown job was refused */
 };
 
+struct hl_dc_wf_record {
+	uint8_t state;
+	uint64_t worker;
+	uint32_t sub;
+	struct hl_counts counts; /* a COMPLETED workflow's counts */
+};
+
 struct hl_dc_event {
 	uint8_t kind;
 	uint8_t status;
@@ -143,6 +150,8 @@ struct hl_dc_event {
 	uint64_t worker;
 	int32_t code;
 	struct hl_counts totals; /* JOB_DONE: hl_dc_job_totals of the job (it is freed by then) */
+	uint32_t nwf; /* JOB_DONE: every workflow's final state, slice and counts */
+	struct hl_dc_wf_record wf[HL_DC_MAX_WF];
 };
 
 struct hl_dc_mgr_cfg {
@@ -202,12 +211,6 @@ int hl_dc_job_start(
 /** Take over a job from a dead job leader (E.3): rebuild from the replicated record (spec plus
  *  where each workflow runs and what is done), raise the token (must be strictly greater) and
  *  tell every worker of a running slice, retrying until each acks. */
-struct hl_dc_wf_record {
-	uint8_t state;
-	uint64_t worker;
-	uint32_t sub;
-	struct hl_counts counts; /* a COMPLETED workflow's counts */
-};
 int hl_dc_job_takeover(struct hl_dc_mgr *m, const struct hl_dc_job_spec *spec,
         const struct hl_dc_wf_record *rec, uint64_t token, uint64_t now_ns);
 

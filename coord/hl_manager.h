@@ -328,6 +328,18 @@ bool hl_manager_leads(const struct hl_manager *m, uint64_t job, uint64_t now_ns)
  *  never known: the host's per-job payloads (the profile text) can go. */
 bool hl_manager_holds(const struct hl_manager *m, uint64_t job);
 
+/* A slice whose counts the DC counted (a COMPLETED or CANCELLED workflow's current slice). */
+struct hl_manager_slice {
+	uint32_t workflow, sub;
+	uint64_t worker;
+	uint8_t state; /* HL_WF_COMPLETED / HL_WF_CANCELLED */
+};
+/** The counted slices of job, from the record led here or, else, this member's stored copy
+ *  (decoded into *scratch): how many (at most cap written to out), or -HL_E_NOT_FOUND when this
+ *  member has neither. */
+int hl_manager_job_slices(const struct hl_manager *m, uint64_t job, struct hl_manager_rec *scratch,
+        struct hl_manager_slice *out, uint32_t cap);
+
 /* Every per-job structure, for the cleanup tests (B.1). */
 struct hl_manager_census {
 	struct hl_dc_mgr_census dc;

@@ -1150,11 +1150,10 @@ drain(struct hl_manager *m, uint64_t now)
 		}
 		/* Final status: replicated before it is reported (a deposed leader's final is
 		 * refused by the stores a newer leader fetched). */
-		const struct hl_dc_job *dj = hl_dc_job_find(&m->dm, ev.job);
-		if (dj != NULL)
-			for (uint32_t i = 0; i < dj->nwf; i++)
-				j->rec.wf[i] = (struct hl_dc_wf_record){dj->wf[i].state,
-				        dj->wf[i].worker, dj->wf[i].sub, dj->wf[i].counts};
+		/* the DC core freed the job: its event carries every workflow's final state (the
+		 * last result's workflow is not in the record yet) */
+		for (uint32_t i = 0; i < ev.nwf && i < HL_DC_MAX_WF; i++)
+			j->rec.wf[i] = ev.wf[i];
 		j->phase = PH_FINAL;
 		j->status = ev.status;
 		j->rec.totals = ev.totals;
@@ -2002,6 +2001,32 @@ hl_manager_holds(const struct hl_manager *m, uint64_t job)
 {
 	return hl_jrec_store_get(&m->st, job) != NULL ||
 	       hl_idmap_find(&m->jmap, job) != HL_IDMAP_NONE || hl_lease_find(&m->lt, job) != NULL;
+}
+
+int
+hl_manager_job_slices(const struct hl_manager *m, uint64_t job, struct hl_manager_rec *scratch,
+        struct hl_manager_slice *out, uint32_t cap)
+{
+	const struct hl_manager_rec *r = NULL;
+	uint32_t s = hl_idmap_find(&m->jmap, job);
+	if (s != HL_IDMAP_NONE) {
+		r = &m->jobs[s].rec;
+	} else {
+		const struct hl_jrec *jr = hl_jrec_store_get(&m->st, job);
+		if (jr == NULL || hl_manager_rec_decode(scratch, jr->body, jr->len) < 0)
+			return -HL_E_NOT_FOUND;
+		r = scratch;
+	}
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < r->spec.nwf && i < HL_DC_MAX_WF; i++) {
+		const struct hl_dc_wf_record *w = &r->wf[i];
+		if (w->state != HL_WF_COMPLETED && w->state != HL_WF_CANCELLED)
+			continue;
+		if (n < cap)
+			out[n] = (struct hl_manager_slice){i, w->sub, w->worker, w->state};
+		n++;
+	}
+	return (int)n;
 }
 
 void

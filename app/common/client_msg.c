@@ -173,6 +173,66 @@ hl_cp_progress_from_msg(const struct hl_msg_status_push *m, struct hl_cp_progres
 }
 
 void
+hl_cp_stream_to_row(const struct hl_cp_stream_result *s, uint32_t stream_id, uint64_t worker,
+        struct hl_rec_stream_row *o)
+{
+	memset(o, 0, sizeof(*o));
+	struct hl_rec_stream_result *b = &o->base;
+	b->stream_id = stream_id;
+	b->tx_pkts = s->tx_pkts;
+	b->tx_bytes = s->tx_bytes;
+	b->rx_pkts = s->rx_pkts;
+	b->rx_bytes = s->rx_bytes;
+	b->lost = s->lost;
+	b->reordered = s->reordered;
+	b->duplicates = s->duplicates;
+	b->lat_samples = s->samples;
+	b->lat_min_ns = s->min_ns;
+	b->lat_p50_ns = s->p50_ns;
+	b->lat_p90_ns = s->p90_ns;
+	b->lat_p99_ns = s->p99_ns;
+	b->lat_p999_ns = s->p999_ns;
+	b->lat_max_ns = s->max_ns;
+	b->jitter_ns = s->jitter_ns;
+	b->tx_rate_pps = s->ach_pps;
+	o->hist = (struct hl_wire_view){s->hist_len ? s->hist : NULL, s->hist_len};
+	o->lat_mean_ns = s->mean_ns;
+	o->worker = worker;
+	o->req_pps = s->req_pps;
+	o->duration_ns = s->duration_ns;
+	o->sig = s->sig;
+}
+
+void
+hl_cp_stream_from_row(const struct hl_rec_stream_row *r, struct hl_cp_stream_result *o)
+{
+	const struct hl_rec_stream_result *b = &r->base;
+	o->tx_pkts = b->tx_pkts;
+	o->tx_bytes = b->tx_bytes;
+	o->rx_pkts = b->rx_pkts;
+	o->rx_bytes = b->rx_bytes;
+	o->lost = b->lost;
+	o->reordered = b->reordered;
+	o->duplicates = b->duplicates;
+	o->samples = b->lat_samples;
+	o->min_ns = b->lat_min_ns;
+	o->p50_ns = b->lat_p50_ns;
+	o->p90_ns = b->lat_p90_ns;
+	o->p99_ns = b->lat_p99_ns;
+	o->p999_ns = b->lat_p999_ns;
+	o->max_ns = b->lat_max_ns;
+	o->jitter_ns = b->jitter_ns;
+	o->ach_pps = b->tx_rate_pps;
+	o->mean_ns = r->lat_mean_ns;
+	o->req_pps = r->req_pps;
+	o->duration_ns = r->duration_ns;
+	o->sig = (uint32_t)r->sig;
+	o->hist_len = r->hist.len <= HL_HIST_WIRE_MAX ? r->hist.len : 0;
+	if (o->hist_len)
+		memcpy(o->hist, r->hist.p, o->hist_len);
+}
+
+void
 hl_cp_result_to_msg(const struct hl_cp_result *r, const char *dc, struct hl_msg_job_result *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -188,6 +248,7 @@ hl_cp_result_to_msg(const struct hl_cp_result *r, const char *dc, struct hl_msg_
 	m->totals.lost = r->total_lost;
 	uint32_t ns = r->n_streams < HL_CP_MAX_STREAMS ? r->n_streams : HL_CP_MAX_STREAMS;
 	m->streams.n = m->stream_info.n = ns;
+	m->hists.n = 0;
 	for (uint32_t i = 0; i < ns; i++) {
 		const struct hl_cp_stream_result *s = &r->streams[i];
 		struct hl_rec_stream_result *o = &m->streams.v[i];
@@ -207,6 +268,14 @@ hl_cp_result_to_msg(const struct hl_cp_result *r, const char *dc, struct hl_msg_
 		o->lat_max_ns = s->max_ns;
 		o->jitter_ns = s->jitter_ns;
 		o->tx_rate_pps = s->ach_pps;
+		o->lat_min_ns = s->min_ns;
+		o->lat_samples = s->samples;
+		if (s->hist_len || s->mean_ns) {
+			struct hl_rec_stream_hist *h = &m->hists.v[m->hists.n++];
+			h->stream_id = i;
+			h->hist = (struct hl_wire_view){s->hist_len ? s->hist : NULL, s->hist_len};
+			h->lat_mean_ns = s->mean_ns;
+		}
 		SCOPY(in->workflow, s->workflow);
 		SCOPY(in->name, s->stream);
 		in->req_pps = s->req_pps;
@@ -269,6 +338,24 @@ hl_cp_result_from_msg(const struct hl_msg_job_result *m, struct hl_cp_result *r)
 		o->max_ns = s->lat_max_ns;
 		o->jitter_ns = s->jitter_ns;
 		o->ach_pps = s->tx_rate_pps;
+		o->min_ns = s->lat_min_ns;
+		o->samples = s->lat_samples;
+	}
+	for (uint32_t i = 0; i < m->hists.n; i++) {
+		const struct hl_rec_stream_hist *h = &m->hists.v[i];
+		if (h->stream_id >= r->n_streams || h->hist.len > HL_HIST_WIRE_MAX)
+			return -HL_E_BAD_VALUE;
+		struct hl_cp_stream_result *o = &r->streams[h->stream_id];
+		if (h->hist.len) {
+			/* kept only if it decodes and holds the stream's samples */
+			static struct hl_hist chk;
+			if (hl_hist_decode(&chk, h->hist.p, h->hist.len) < 0 ||
+			        chk.count != o->samples)
+				return -HL_E_BAD_VALUE;
+			memcpy(o->hist, h->hist.p, h->hist.len);
+		}
+		o->hist_len = h->hist.len;
+		o->mean_ns = h->lat_mean_ns;
 	}
 	r->n_ports = m->ports.n;
 	for (uint32_t i = 0; i < m->ports.n; i++) {

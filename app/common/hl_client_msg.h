@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "hl_frame.h"
+#include "hl_hist.h"
 #include "hl_msg.h"
 
 #define HL_CP_DEFAULT_CLUSTER "hyperline" /* the node profile's default [node] cluster_id */
@@ -59,8 +60,12 @@ struct hl_cp_stream_result {
 	double req_pps, ach_pps;
 	uint64_t lost, reordered, duplicates;
 	uint64_t p50_ns, p90_ns, p99_ns, p999_ns, max_ns, jitter_ns, duration_ns;
+	uint64_t min_ns, mean_ns, samples; /* latency samples: packets with a timestamp */
 	uint32_t sig; /* signature mode: 0 none (loss unmeasured), 1 probes, 2 every packet */
+	uint32_t hist_len; /* the latency histogram, sparse (hl_hist.h); 0: none */
+	uint8_t hist[HL_HIST_WIRE_MAX];
 };
+_Static_assert(HL_HIST_WIRE_MAX == HL_WIRE_HIST_MAX, "lib/wire's bound is lib/util's");
 
 struct hl_cp_port_counters {
 	char name[HL_CP_NAME];
@@ -146,6 +151,11 @@ hl_cp_progress_to_msg(const struct hl_cp_progress *p, const char *dc, struct hl_
 int hl_cp_progress_from_msg(const struct hl_msg_status_push *m, struct hl_cp_progress *p);
 /** The job's progress in ppm: p->ppm, or without it wf_done of wf_total (capped at 1e6). */
 uint32_t hl_cp_progress_ppm(const struct hl_cp_progress *p);
+/* A stream's result as a row between nodes (stream_rows) and back: stream_id and worker as
+ * given; the row's histogram points into s (valid while s is). from_row leaves the names. */
+void hl_cp_stream_to_row(const struct hl_cp_stream_result *s, uint32_t stream_id, uint64_t worker,
+        struct hl_rec_stream_row *o);
+void hl_cp_stream_from_row(const struct hl_rec_stream_row *r, struct hl_cp_stream_result *o);
 void hl_cp_result_to_msg(const struct hl_cp_result *r, const char *dc, struct hl_msg_job_result *m);
 int hl_cp_result_from_msg(const struct hl_msg_job_result *m, struct hl_cp_result *r);
 /** job_id: the queried job, 0 for the list of every job. */

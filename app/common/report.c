@@ -88,6 +88,26 @@ hl_report_check_ports(FILE *f, const struct hl_cp_result *r)
 	return ok;
 }
 
+/* A stream's latency histogram as [[lo, hi, count], ...] (its non-empty buckets, in ns), or
+ * null when the stream has none. */
+static json_t *
+hist_json(const struct hl_cp_stream_result *s)
+{
+	static struct hl_hist h;
+	if (s->hist_len == 0 || hl_hist_decode(&h, s->hist, s->hist_len) < 0)
+		return json_null();
+	json_t *b = json_array();
+	for (size_t i = 0; i < HL_HIST_NBUCKETS; i++)
+		if (h.buckets[i])
+			json_array_append_new(
+			        b, json_pack("[I,I,I]", (json_int_t)hl_hist_bucket_lo(i),
+			                   (json_int_t)(i == HL_HIST_NBUCKETS - 1
+			                                        ? h.max
+			                                        : hl_hist_bucket_hi(i)),
+			                   (json_int_t)h.buckets[i]));
+	return b;
+}
+
 int
 hl_report_json(FILE *f, const struct hl_cp_result *r)
 {
@@ -98,24 +118,26 @@ hl_report_json(FILE *f, const struct hl_cp_result *r)
 	json_object_set_new(root, "error", json_string(r->error));
 	for (uint32_t i = 0; i < r->n_streams; i++) {
 		const struct hl_cp_stream_result *s = &r->streams[i];
-		json_array_append_new(streams,
-		        json_pack(
-		                "{s:s,s:s,s:I,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:"
-		                "I},s:I,s:I,s:s}",
-		                "workflow", s->workflow, "stream", s->stream, "tx_pkts",
-		                (json_int_t)s->tx_pkts, "tx_bytes", (json_int_t)s->tx_bytes,
-		                "rx_pkts", (json_int_t)s->rx_pkts, "rx_bytes",
-		                (json_int_t)s->rx_bytes, "requested_pps", s->req_pps,
-		                "achieved_pps", s->ach_pps, "lost", (json_int_t)s->lost,
-		                "reordered", (json_int_t)s->reordered, "duplicates",
-		                (json_int_t)s->duplicates, "latency_ns", "p50",
-		                (json_int_t)s->p50_ns, "p90", (json_int_t)s->p90_ns, "p99",
-		                (json_int_t)s->p99_ns, "p99_9", (json_int_t)s->p999_ns, "max",
-		                (json_int_t)s->max_ns, "jitter_ns", (json_int_t)s->jitter_ns,
-		                "duration_ns", (json_int_t)s->duration_ns, "signature",
-		                s->sig == 2   ? "all"
-		                : s->sig == 1 ? "probes"
-		                              : "none"));
+		json_t *row = json_pack(
+		        "{s:s,s:s,s:I,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:"
+		        "I,s:I,s:I},s:I,s:I,s:s,s:I}",
+		        "workflow", s->workflow, "stream", s->stream, "tx_pkts",
+		        (json_int_t)s->tx_pkts, "tx_bytes", (json_int_t)s->tx_bytes, "rx_pkts",
+		        (json_int_t)s->rx_pkts, "rx_bytes", (json_int_t)s->rx_bytes,
+		        "requested_pps", s->req_pps, "achieved_pps", s->ach_pps, "lost",
+		        (json_int_t)s->lost, "reordered", (json_int_t)s->reordered, "duplicates",
+		        (json_int_t)s->duplicates, "latency_ns", "min", (json_int_t)s->min_ns,
+		        "mean", (json_int_t)s->mean_ns, "p50", (json_int_t)s->p50_ns, "p90",
+		        (json_int_t)s->p90_ns, "p99", (json_int_t)s->p99_ns, "p99_9",
+		        (json_int_t)s->p999_ns, "max", (json_int_t)s->max_ns, "jitter_ns",
+		        (json_int_t)s->jitter_ns, "duration_ns", (json_int_t)s->duration_ns,
+		        "signature",
+		        s->sig == 2   ? "all"
+		        : s->sig == 1 ? "probes"
+		                      : "none",
+		        "latency_samples", (json_int_t)s->samples);
+		json_object_set_new(row, "latency_histogram", hist_json(s));
+		json_array_append_new(streams, row);
 	}
 	for (uint32_t i = 0; i < r->n_ports; i++) {
 		const struct hl_cp_port_counters *p = &r->ports[i];

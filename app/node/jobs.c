@@ -29,6 +29,7 @@
 #include "hl_stream.h"
 #include "hl_txgen.h"
 #include "node.h"
+#include "rows.h"
 
 struct hl_job hl_jobs[HL_NODE_MAX_JOBS];
 uint64_t hl_jobs_submitted, hl_jobs_rejected, hl_jobs_evicted, hl_jobs_deduplicated;
@@ -651,6 +652,11 @@ finish_run(struct hl_job *j)
 			o->p99_ns = hl_hist_percentile(&rs->lat_ns, 99);
 			o->p999_ns = hl_hist_percentile(&rs->lat_ns, 99.9);
 			o->max_ns = rs->lat_ns.count ? rs->lat_ns.max : 0;
+			o->min_ns = rs->lat_ns.count ? rs->lat_ns.min : 0;
+			o->mean_ns = (uint64_t)hl_hist_mean(&rs->lat_ns);
+			o->samples = rs->lat_ns.count;
+			int hl = hl_hist_encode(&rs->lat_ns, o->hist, sizeof(o->hist), NULL);
+			o->hist_len = hl > 0 ? (uint32_t)hl : 0; /* cannot fail: 2 KiB > WIRE_MIN */
 			o->jitter_ns = rs->jitter_ns;
 			if (rs->too_old)
 				HL_LOG(HL_LOG_WARN, "jobs",
@@ -746,10 +752,39 @@ hl_jobs_remote_update(uint64_t id, uint8_t kind, uint8_t status, uint32_t ppm,
 	j->prog_dirty = true;
 }
 
-void
-hl_jobs_remote_final(uint64_t id, uint8_t status, const struct hl_counts *totals)
+/* The per-stream table of a cluster job, in the profile's order (as one node lists them): the
+ * rows its DCs merged, merged again over DCs. Returns the packets the rows say were sent. */
+static uint64_t
+remote_streams(struct hl_job *j, const struct hl_rows_merge *rows)
 {
-	char why[96];
+	static uint8_t hist[HL_HIST_WIRE_MAX];
+	struct hl_cp_result *res = j->result;
+	struct hl_rec_stream_row row;
+	uint64_t tx = 0;
+	res->n_streams = 0;
+	for (uint32_t w = 0; rows && w < j->spec->n_workflows; w++) {
+		const struct hl_job_workflow *wf = &j->spec->workflows[w];
+		for (uint32_t k = 0; k < wf->n_streams && res->n_streams < HL_CP_MAX_STREAMS; k++) {
+			if (!hl_rows_merge_row(
+			            rows, w * HL_ROWS_WF_STREAMS + k, &row, hist, sizeof(hist)))
+				continue;
+			struct hl_cp_stream_result *o = &res->streams[res->n_streams++];
+			memset(o, 0, sizeof(*o));
+			hl_cp_stream_from_row(&row, o);
+			snprintf(o->workflow, sizeof(o->workflow), "%s", wf->name);
+			snprintf(o->stream, sizeof(o->stream), "%s",
+			        j->spec->streams[wf->streams[k]].name);
+			tx += o->tx_pkts;
+		}
+	}
+	return tx;
+}
+
+void
+hl_jobs_remote_final(uint64_t id, uint8_t status, const struct hl_counts *totals,
+        const struct hl_rows_merge *rows, uint32_t missing_slices)
+{
+	char why[160];
 	struct hl_job *j = hl_jobs_get(id);
 	if (j == NULL || !j->remote || terminal(j))
 		return;
@@ -759,13 +794,20 @@ hl_jobs_remote_final(uint64_t id, uint8_t status, const struct hl_counts *totals
 	if (j->start_ns == 0)
 		j->start_ns = j->submit_ns;
 	j->prog.ppm = 0; /* over: workflows done of total says it */
+	uint64_t rows_tx = remote_streams(j, rows);
 	if (status == HL_WS_COMPLETED) {
 		j->wf_done = j->spec->n_workflows;
-		/* said with the result, so that its empty stream table is not read as "no traffic" */
-		finalize(j, HL_JOB_COMPLETED,
-		        "ran on the cluster's workers: the job's totals are below; per-stream "
-		        "counts are in the workers' metrics (hyperline_roles_worker_slice_*) and "
-		        "logs");
+		if (rows_tx == totals->tx_pkts && missing_slices == 0) {
+			finalize(j, HL_JOB_COMPLETED, NULL);
+			return;
+		}
+		/* said with the result: the table is not the whole job */
+		snprintf(why, sizeof(why),
+		        "per-stream rows cover %" PRIu64 " of the %" PRIu64
+		        " packets sent (%u slice(s) without rows: a job leader died before it "
+		        "had them)",
+		        rows_tx, totals->tx_pkts, missing_slices);
+		finalize(j, HL_JOB_COMPLETED, why);
 		return;
 	}
 	uint64_t limit = j->spec->timeout_ns ? j->spec->timeout_ns : HL_JOB_DEFAULT_TIMEOUT_NS;

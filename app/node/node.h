@@ -311,7 +311,11 @@ struct hl_counts;
 void hl_jobs_remote_update(uint64_t id, uint8_t kind, uint8_t status, uint32_t ppm,
         const struct hl_counts *live, uint64_t p99_ns);
 /** The gate tier's final for a job submitted here, with the job's packet counts. */
-void hl_jobs_remote_final(uint64_t id, uint8_t status, const struct hl_counts *totals);
+struct hl_rows_merge;
+/* A cluster job's final: its status, its counts (the cores'), and its DCs' per-stream rows merged
+ * (rows.h; NULL: none came), missing_slices counted slices whose rows a DC lacked. */
+void hl_jobs_remote_final(uint64_t id, uint8_t status, const struct hl_counts *totals,
+        const struct hl_rows_merge *rows, uint32_t missing_slices);
 /** Free an ended job's record now (a worker's slice, once reported or stopped): 0, -EBUSY
  * while it has not ended or its lanes still run, -HL_E_NOT_FOUND. */
 int hl_jobs_release(uint64_t id);

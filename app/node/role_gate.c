@@ -20,6 +20,7 @@
 #include "hl_prng.h"
 #include "recwal.h"
 #include "roles.h"
+#include "rows.h"
 
 #define CLIENT_JOBS 256
 #define DC_CAPACITY 64 /* jobs a DC is assumed to take (no federated health yet) */
@@ -36,7 +37,7 @@ static uint32_t seen_term;
 static struct {
 	uint64_t recv, recv_bad, persist_err, became_leader, stepped_down, leader_changes;
 	uint64_t gmsg_out, gmsg_encode_err, dc_no_manager, finals, updates, submits, no_spec;
-	uint64_t cancels;
+	uint64_t cancels, rows_bad;
 } ctr;
 
 /* ---- election ---- */
@@ -185,6 +186,39 @@ send_gmsg(const struct hl_gmsg *m)
 	(void)hl_roles_send(m->to, type, buf, len, "gate");
 }
 
+/* The job's per-stream rows as its DCs sent them (each DC's merged rows: worker 0), merged;
+ * *missing: counted slices the DCs had no rows of. */
+static void
+job_rows(uint64_t job, struct hl_rows_merge *m, uint32_t *missing)
+{
+	static struct hl_msg_stream_rows in;
+	const struct hl_rows *st = hl_roles_rows();
+	const struct hl_rows_ent *e;
+	struct hl_wire_err we;
+	*missing = 0;
+	for (uint32_t i = 0; st && (e = hl_rows_nth(st, job, HL_ROWS_DC, i)) != NULL; i++) {
+		int rc = hl_msg_stream_rows_decode(e->blob, e->len, &in, &we);
+		if (rc < 0) { /* it decoded when it was kept */
+			ctr.rows_bad++;
+			HL_LOG(HL_LOG_ERR, "roles", "gate: job=%" PRIu64 " rows kept: %s", job,
+			        hl_errname(rc));
+			continue;
+		}
+		*missing += (uint32_t)in.missing;
+		for (uint32_t k = 0; k < in.rows.n; k++) {
+			const struct hl_rec_stream_row *r = &in.rows.v[k];
+			if (r->worker == 0 && hl_rows_merge_add(m, r) < 0) {
+				ctr.rows_bad++;
+				HL_LOG(HL_LOG_WARN, "roles",
+				        "gate: job=%" PRIu64 " DC %s: row of stream %" PRIu64
+				        " refused (its histogram does not decode or holds another "
+				        "count than its %" PRIu64 " samples)",
+				        job, in.dc, r->base.stream_id, r->base.lat_samples);
+			}
+		}
+	}
+}
+
 static void
 apply_updates(void)
 {
@@ -198,7 +232,12 @@ apply_updates(void)
 	struct hl_counts totals;
 	while (hl_gclient_next_final(&gcl, &job, &status, &totals) == 1) {
 		ctr.finals++;
-		hl_jobs_remote_final(job, status, &totals);
+		struct hl_rows_merge rows;
+		uint32_t missing;
+		hl_rows_merge_init(&rows);
+		job_rows(job, &rows, &missing);
+		hl_jobs_remote_final(job, status, &totals, &rows, missing);
+		hl_rows_merge_fini(&rows);
 		uint32_t k = hl_idmap_find(&gcl.map, job);
 		if (k != HL_IDMAP_NONE)
 			client_leader[k] = 0;
@@ -518,6 +557,7 @@ hl_rgate_counters(struct hl_node_counter *out, uint32_t cap)
 	uint64_t now = hl_node_now_ns();
 	const struct hl_node_counter c[] = {
 	        {"gate_tier_members", elect_on ? el.cfg.nmembers : 0},
+	        {"gate_rows_bad_total", ctr.rows_bad},
 	        {"gate_tier_term", elect_on ? el.term : 0},
 	        {"gate_tier_leader", elect_on ? hl_elect_leader(&el, now) : 0},
 	        {"gate_tier_is_leader", elect_on && hl_elect_is_leader(&el, now)},

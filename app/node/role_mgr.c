@@ -10,7 +10,13 @@
  * records (job_record_append `spec`), so every member that stores the record holds the text; a
  * dispatch carries the workflow's own profile (hl_job_profile_slice). A member without the text
  * fetches it from its DC peers and the gate, and drops the dispatch meanwhile (the core resends
- * it after its ack timeout). */
+ * it after its ack timeout).
+ *
+ * Result rows (rows.h): the workers' slice rows arrive just before their results; before each
+ * DC_RESULT to a gate, the DC's rows — the counted slices' (hl_manager_job_slices) merged per
+ * stream, then each slice's own — go to that gate and, once built, to the DC's other managers,
+ * so a member that answers for the job later (a new tier leader, from the record's tombstone)
+ * sends the same rows. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -25,6 +31,7 @@
 #include "hl_prng.h"
 #include "recwal.h"
 #include "roles.h"
+#include "rows.h"
 
 #define ANNOUNCE_NS 1000000000ull
 
@@ -39,6 +46,7 @@ static uint8_t txbuf[HL_WIRE_SPEC_MAX + 4096];
 static struct {
 	uint64_t recv, recv_err, encode_err, no_spec, slice_err, persist_err, announces;
 	uint64_t accepted, done, takeovers, gate_in, gate_out;
+	uint64_t rows_built, rows_missing, rows_bad, rows_sent;
 } ctr;
 
 /* Parse the job's text into the DC core's spec: workflow i has id i, its dependencies as a
@@ -131,6 +139,101 @@ send_mmsg(const struct hl_mmsg *m)
 	(void)hl_roles_send(m->to, type, txbuf, len, "manager");
 }
 
+/* Build the DC's rows of job from its counted slices' rows here: 0 (kept in the store), or
+ * -ENOENT (no record here: nothing to build from). */
+static int
+build_dc_rows(uint64_t job)
+{
+	static struct hl_msg_stream_rows in, out;
+	static struct hl_rec_stream_row slice_rows[HL_WIRE_MAX_ROWS];
+	static uint8_t hists[HL_ROWS_MAX_IDS][HL_HIST_WIRE_MAX];
+	static uint8_t buf[HL_WIRE_MAX_ROWS * (HL_WIRE_HIST_MAX + 256)];
+	static struct hl_manager_rec scratch;
+	struct hl_manager_slice sl[HL_DC_MAX_WF];
+	const struct hl_rows *st = hl_roles_rows();
+	struct hl_wire_err we;
+	int n = hl_manager_job_slices(&mg, job, &scratch, sl, HL_DC_MAX_WF);
+	if (st == NULL || n < 0)
+		return -ENOENT;
+	struct hl_rows_merge mrg;
+	hl_rows_merge_init(&mrg);
+	uint32_t n_slice_rows = 0, have = 0, missing = 0;
+	for (int i = 0; i < n && i < HL_DC_MAX_WF; i++) {
+		const struct hl_rows_ent *e = hl_rows_get(
+		        st, job, HL_ROWS_SLICE, (uint64_t)sl[i].workflow << 32 | sl[i].sub);
+		if (e == NULL || hl_msg_stream_rows_decode(e->blob, e->len, &in, &we) < 0) {
+			missing++;
+			continue;
+		}
+		have++;
+		for (uint32_t k = 0; k < in.rows.n; k++) {
+			struct hl_rec_stream_row *r = &in.rows.v[k];
+			if (r->base.stream_id / HL_ROWS_WF_STREAMS != sl[i].workflow ||
+			        hl_rows_merge_add(&mrg, r) < 0) {
+				ctr.rows_bad++; /* another workflow's stream, or a bad histogram */
+				continue;
+			}
+			if (n_slice_rows < HL_WIRE_MAX_ROWS) {
+				slice_rows[n_slice_rows] = *r;
+				slice_rows[n_slice_rows].hist = (struct hl_wire_view){NULL, 0};
+				n_slice_rows++;
+			}
+		}
+	}
+	memset(&out, 0, sizeof(out));
+	out.job_id = job;
+	out.kind = HL_ROWS_DC;
+	out.node = hl_node.prof.node_id;
+	snprintf(out.dc, sizeof(out.dc), "%.*s", (int)sizeof(out.dc) - 1, mydc->name);
+	out.slices = have;
+	out.missing = missing;
+	for (uint32_t id = 0; id < HL_ROWS_MAX_IDS; id++)
+		if (hl_rows_merge_row(
+		            &mrg, id, &out.rows.v[out.rows.n], hists[out.rows.n], HL_HIST_WIRE_MAX))
+			out.rows.n++;
+	hl_rows_merge_fini(&mrg);
+	for (uint32_t k = 0; k < n_slice_rows && out.rows.n < HL_WIRE_MAX_ROWS; k++)
+		out.rows.v[out.rows.n++] = slice_rows[k];
+	size_t len;
+	int rc = hl_msg_stream_rows_encode(&out, buf, sizeof(buf), &len, &we);
+	if (rc == 0)
+		rc = hl_roles_rows_send(hl_node.prof.node_id, buf, len); /* kept here */
+	if (rc < 0) {
+		ctr.rows_bad++;
+		HL_LOG(HL_LOG_ERR, "roles", "dc: job=%" PRIu64 " rows: %s", job, hl_errname(rc));
+		return rc;
+	}
+	ctr.rows_built++;
+	ctr.rows_missing += missing;
+	if (missing)
+		HL_LOG(HL_LOG_WARN, "roles",
+		        "dc: job=%" PRIu64 " rows of %u of its %d counted slices are missing "
+		        "(their job leader died before it had them)",
+		        job, missing, n);
+	for (uint32_t i = 0; i < mydc->n_managers; i++) /* for whoever answers for it later */
+		if (mydc->managers[i] != hl_node.prof.node_id)
+			(void)hl_roles_rows_send(mydc->managers[i], buf, len);
+	return 0;
+}
+
+/* Before a DC_RESULT: the DC's rows of the job to that gate (built from the slices the first
+ * time, then as kept). */
+static void
+send_dc_rows(uint64_t job, uint64_t to)
+{
+	const struct hl_rows *st = hl_roles_rows();
+	if (st == NULL)
+		return;
+	char dc[HL_WIRE_DC_MAX + 1]; /* the name as the rows carry it */
+	snprintf(dc, sizeof(dc), "%.*s", (int)sizeof(dc) - 1, mydc->name);
+	uint64_t key = hl_rows_dc_key(dc);
+	const struct hl_rows_ent *e = hl_rows_get(st, job, HL_ROWS_DC, key);
+	if (e == NULL && build_dc_rows(job) == 0)
+		e = hl_rows_get(st, job, HL_ROWS_DC, key);
+	if (e != NULL && hl_roles_rows_send(to, e->blob, e->len) == 0)
+		ctr.rows_sent++;
+}
+
 static void
 drain(void)
 {
@@ -190,6 +293,8 @@ drain(void)
 			continue;
 		}
 		ctr.gate_out++;
+		if (g.type == HL_GM_DC_RESULT)
+			send_dc_rows(g.job, g.to);
 		(void)hl_roles_send(g.to, type, buf, len, "manager");
 	}
 }
@@ -434,6 +539,10 @@ hl_rmgr_counters(struct hl_node_counter *out, uint32_t cap)
 	        {"dc_messages_in_total", ctr.recv},
 	        {"dc_refused_total", ctr.recv_err},
 	        {"dc_encode_errors_total", ctr.encode_err},
+	        {"dc_rows_built_total", ctr.rows_built},
+	        {"dc_rows_sent_total", ctr.rows_sent},
+	        {"dc_rows_missing_slices_total", ctr.rows_missing},
+	        {"dc_rows_bad_total", ctr.rows_bad},
 	        {"dc_no_profile_total", ctr.no_spec},
 	        {"dc_slice_errors_total", ctr.slice_err},
 	        {"dc_persist_errors_total", ctr.persist_err},

@@ -4,17 +4,27 @@
  * path as an all-in-one job); its end (completed, failed, timed out) is reported to the core,
  * which holds the result until the job leader acks it. A STOP (cancel) cancels the local job and
  * reports nothing. Progress goes to the job leader every 500 ms (elapsed milliseconds: the job
- * leader's work units). */
+ * leader's work units).
+ *
+ * A finished slice's per-stream rows (rows.h) are kept in the rows store and sent just before
+ * each send of its result, on the same link, until the job leader acks the result. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hl_client_msg.h"
 #include "hl_err.h"
+#include "hl_job_profile.h"
 #include "hl_log.h"
 #include "hl_manager_wire.h"
 #include "roles.h"
+#include "rows.h"
+
+_Static_assert(HL_ROWS_WF_STREAMS == HL_JOB_MAX_WF_STREAMS &&
+                       HL_ROWS_MAX_IDS == HL_JOB_MAX_WORKFLOWS * HL_JOB_MAX_WF_STREAMS,
+        "a row's stream id is workflow * HL_JOB_MAX_WF_STREAMS + its place");
 
 #define PROGRESS_NS 500000000ull
 
@@ -42,8 +52,14 @@ static struct {
 	uint64_t recv, recv_err, encode_err, started, start_failed, no_profile, finished_ok;
 	uint64_t finished_failed, finished_cancelled, stopped, stop_freed, slice_tx, slice_rx;
 	uint64_t slice_lost;
-	uint64_t leader_changes;
+	uint64_t leader_changes, rows_err;
 } ctr;
+
+static uint64_t
+rows_key(uint32_t workflow, uint32_t sub)
+{
+	return (uint64_t)workflow << 32 | sub;
+}
 
 static void
 send_dc(const struct hl_dc_msg *d)
@@ -65,7 +81,45 @@ send_dc(const struct hl_dc_msg *d)
 		        d->job, hl_errname(rc));
 		return;
 	}
+	if (d->kind == HL_DC_RESULT) { /* its rows first, on the same link */
+		const struct hl_rows *st = hl_roles_rows();
+		const struct hl_rows_ent *e =
+		        st ? hl_rows_get(st, d->job, HL_ROWS_SLICE, rows_key(d->workflow, d->sub))
+		           : NULL;
+		if (e != NULL)
+			(void)hl_roles_rows_send(d->to, e->blob, e->len);
+	}
 	(void)hl_roles_send(d->to, type, buf, len, "worker");
+}
+
+/* The rows of a finished slice: one per stream, its id workflow * 16 + its place. */
+static void
+keep_rows(const struct slice *s, const struct hl_job *j, uint8_t status)
+{
+	static struct hl_msg_stream_rows m;
+	static uint8_t buf[HL_JOB_MAX_WF_STREAMS * (HL_HIST_WIRE_MAX + 256) + 256];
+	const struct hl_cp_result *res = j->result;
+	struct hl_wire_err we;
+	size_t len;
+	memset(&m, 0, sizeof(m));
+	m.job_id = s->job;
+	m.kind = HL_ROWS_SLICE;
+	m.node = hl_node.prof.node_id;
+	m.workflow_id = s->workflow;
+	m.sub_id = s->sub;
+	m.status = status;
+	snprintf(m.dc, sizeof(m.dc), "%.*s", (int)sizeof(m.dc) - 1, hl_node.prof.dc);
+	for (uint32_t k = 0; k < res->n_streams && k < HL_JOB_MAX_WF_STREAMS; k++)
+		hl_cp_stream_to_row(&res->streams[k], s->workflow * HL_JOB_MAX_WF_STREAMS + k,
+		        hl_node.prof.node_id, &m.rows.v[m.rows.n++]);
+	int rc = hl_msg_stream_rows_encode(&m, buf, sizeof(buf), &len, &we);
+	if (rc == 0)
+		rc = hl_roles_rows_send(hl_node.prof.node_id, buf, len);
+	if (rc < 0) {
+		ctr.rows_err++;
+		HL_LOG(HL_LOG_ERR, "roles", "worker: job=%" PRIu64 " slice=%u: rows not kept: %s",
+		        s->job, s->sub, hl_errname(rc));
+	}
 }
 
 static struct slice *
@@ -166,6 +220,10 @@ hl_rwrk_dc(const struct hl_dc_msg *d, const uint8_t *spec, size_t spec_len, uint
 	cur_spec = spec;
 	cur_spec_len = spec_len;
 	int rc = hl_dc_wnode_recv(&wn, d, now);
+	if (d->kind == HL_DC_RESULT_ACK && rc == 0 && !hl_rmgr_on())
+		/* the job leader has the slice's rows (a manager here shares the store: its
+		 * sweep frees them) */
+		hl_roles_rows_drop(d->job, HL_ROWS_SLICE, rows_key(d->workflow, d->sub));
 	if (rc < 0 && rc != -HL_E_STALE_TOKEN && rc != -ENOENT) {
 		ctr.recv_err++;
 		HL_LOG(HL_LOG_INFO, "roles",
@@ -249,6 +307,8 @@ check_slices(uint64_t now, bool progress)
 			ctr.finished_cancelled++;
 		else
 			ctr.finished_failed++;
+		if (j != NULL)
+			keep_rows(s, j, ws);
 		int rc = hl_dc_wnode_finish_counts(&wn, s->job, s->sub, ws, &counts, now);
 		if (rc < 0)
 			HL_LOG(HL_LOG_ERR, "roles", "worker: finish job=%" PRIu64 " slice=%u: %s",
@@ -341,6 +401,7 @@ hl_rwrk_counters(struct hl_node_counter *out, uint32_t cap)
 	        {"worker_slices_stopped_total", ctr.stopped},
 	        {"worker_slices_stop_freed_total", ctr.stop_freed},
 	        {"worker_slices_stopping", stopping_count()},
+	        {"worker_rows_errors_total", ctr.rows_err},
 	        {"worker_slice_tx_packets_total", ctr.slice_tx},
 	        {"worker_slice_rx_packets_total", ctr.slice_rx},
 	        {"worker_slice_lost_packets_total", ctr.slice_lost},

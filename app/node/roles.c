@@ -1,10 +1,13 @@
 /* roles.c — the shell around the coordination roles on the control core (roles.h): it keeps the
  * member table (ids from the node links' hellos, roles/DC/liveness from SWIM), routes every
  * frame that arrives on a node link to the role it is for, holds the job profile texts
- * (specs.h) with their put/fetch messages, persists election terms, and ticks the roles.
+ * (specs.h) with their put/fetch messages, keeps the per-stream result rows (rows.h) and their
+ * stream_rows messages, persists election terms, and ticks the roles.
  *
  * Routing (frames from peer.c, and frames this node sends to itself):
  *   job_spec_put / job_spec_fetch           the spec store (here)
+ *   stream_rows                             the rows store (here); a gate passes a DC's rows
+ *                                           from its managers on to the other gates
  *   dc_leader_announce                      the worker
  *   hl_manager_wire bodies (manager tier)   DC kinds for the worker (dispatch, acks, transfer,
  *                                           cancel) -> role_wrk.c, the rest -> role_mgr.c
@@ -30,6 +33,7 @@
 #include "hl_manager_wire.h"
 #include "peer.h"
 #include "roles.h"
+#include "rows.h"
 #include "specs.h"
 
 #define TICK_US 20000 /* election and lease timers are seconds: 20 ms is fine grained enough */
@@ -43,6 +47,14 @@
  * fetched again from the peers that hold it. */
 #define SPECS_GRACE_NS (10ull * 1000000000ull)
 #define FETCH_GAP_NS 500000000ull /* one fetch per job per 500 ms */
+/* Result rows: a slice's are a few KiB per stream (HL_HIST_WIRE_MAX at most), a DC's the same
+ * per stream plus ~100 B per slice. Kept while a core here holds the job and ROWS_GRACE_NS after
+ * (a gate that takes a job over re-points the DC, whose tier answers from these), at most an
+ * hour. */
+#define ROWS_MAX 4096
+#define ROWS_BYTES (256ull << 20)
+#define ROWS_TTL_NS (3600ull * 1000000000ull)
+#define ROWS_GRACE_NS (120ull * 1000000000ull)
 
 static struct event *tick_ev;
 static uint32_t ticks;
@@ -50,6 +62,8 @@ static struct hl_member members[HL_ROLES_MAX_MEMBERS];
 static uint32_t n_members;
 static struct hl_specs specs;
 static bool specs_on;
+static struct hl_rows rows;
+static bool rows_on;
 static struct {
 	uint64_t job, at;
 } fetch_gate[16];
@@ -57,6 +71,7 @@ static struct {
 	uint64_t sent, send_enoent, send_enobufs, send_err, recv_other, recv_bad;
 	uint64_t local_full, local_big, spec_put_in, spec_put_out, spec_fetch_in, spec_refused;
 	uint64_t members_full;
+	uint64_t rows_in, rows_out, rows_bad, rows_relayed;
 } ctr;
 
 /* ---- frames to self ---- */
@@ -380,6 +395,110 @@ spec_frame(uint64_t from, unsigned type, const void *body, size_t len)
 	(void)hl_roles_spec_send(from, m.job_id); /* -ENOENT: another member answers */
 }
 
+/* ---- result rows (rows.h) ---- */
+
+static bool
+is_gate(uint64_t node)
+{
+	for (uint32_t i = 0; i < hl_node.prof.n_gates; i++)
+		if (hl_node.prof.gates[i] == node)
+			return true;
+	return false;
+}
+
+static bool dc_member(uint64_t dc, uint64_t node);
+
+/* Keep a stream_rows body from node `from` (this node for its own); a gate passes a DC's rows,
+ * come from one of the DC's managers, on to every other gate (marked relayed: not passed on
+ * again). */
+static void
+rows_frame(uint64_t from, const void *body, size_t len)
+{
+	static struct hl_msg_stream_rows m;
+	static uint8_t buf[HL_WIRE_MAX_ROWS * (HL_WIRE_HIST_MAX + 256)];
+	struct hl_wire_err we;
+	int rc = hl_msg_stream_rows_decode(body, len, &m, &we);
+	const char *why = NULL;
+	if (rc < 0)
+		why = hl_errname(rc);
+	else if (m.node != from)
+		why = "names another sender";
+	else if (m.kind == HL_ROWS_DC && !dc_member(hl_roles_dc_id(m.dc), from) &&
+	         !(m.relayed && is_gate(from)))
+		why = "DC rows from a node that is neither a manager of the DC nor a gate";
+	else if (m.kind != HL_ROWS_SLICE && m.kind != HL_ROWS_DC)
+		why = "unknown kind";
+	if (why != NULL) {
+		char w[160] = "";
+		if (rc < 0)
+			hl_wire_err_fmt(&we, w, sizeof(w));
+		ctr.rows_bad++;
+		HL_LOG(HL_LOG_WARN, "roles", "bad stream_rows from node=%" PRIu64 ": %s %s", from,
+		        why, w);
+		return;
+	}
+	uint64_t key = m.kind == HL_ROWS_DC ? hl_rows_dc_key(m.dc)
+	                                    : (uint64_t)m.workflow_id << 32 | m.sub_id;
+	ctr.rows_in++;
+	if ((rc = hl_rows_put(&rows, m.job_id, (uint8_t)m.kind, key, body, len, hl_node_now_ns())) <
+	        0) {
+		ctr.rows_bad++;
+		HL_LOG(HL_LOG_WARN, "roles",
+		        "job=%" PRIu64 " rows from node=%" PRIu64 " not kept: %s", m.job_id, from,
+		        hl_errname(rc));
+		return;
+	}
+	if (m.kind == HL_ROWS_DC)
+		HL_LOG(HL_LOG_INFO, "roles",
+		        "job=%" PRIu64 " DC %s rows from node=%" PRIu64 ": %u rows, %" PRIu64
+		        " slices, %" PRIu64 " without rows%s",
+		        m.job_id, m.dc, from, m.rows.n, m.slices, m.missing,
+		        m.relayed ? " (relayed)" : "");
+	if (m.kind != HL_ROWS_DC || m.relayed || !hl_rgate_on())
+		return;
+	m.relayed = true;
+	m.node = hl_node.prof.node_id;
+	size_t blen;
+	if ((rc = hl_msg_stream_rows_encode(&m, buf, sizeof(buf), &blen, &we)) < 0) {
+		ctr.rows_bad++;
+		HL_LOG(HL_LOG_ERR, "roles", "job=%" PRIu64 " rows relay: encode: %s", m.job_id,
+		        hl_errname(rc));
+		return;
+	}
+	for (uint32_t i = 0; i < hl_node.prof.n_gates; i++) {
+		uint64_t g = hl_node.prof.gates[i];
+		if (g != hl_node.prof.node_id && g != from &&
+		        hl_roles_send(g, HL_MSG_stream_rows, buf, blen, "rows") == 0)
+			ctr.rows_relayed++;
+	}
+}
+
+int
+hl_roles_rows_send(uint64_t to, const void *body, size_t len)
+{
+	if (!rows_on)
+		return -ENODEV;
+	ctr.rows_out++;
+	if (to == hl_node.prof.node_id) { /* kept now: before the message it goes with */
+		rows_frame(to, body, len);
+		return 0;
+	}
+	return hl_roles_send(to, HL_MSG_stream_rows, body, len, "rows");
+}
+
+const struct hl_rows *
+hl_roles_rows(void)
+{
+	return rows_on ? &rows : NULL;
+}
+
+void
+hl_roles_rows_drop(uint64_t job, uint8_t kind, uint64_t key)
+{
+	if (rows_on)
+		(void)hl_rows_drop(&rows, job, kind, key);
+}
+
 /* ---- routing ---- */
 
 static bool
@@ -437,6 +556,13 @@ on_frame(uint64_t from, unsigned type, const void *body, size_t len, void *arg)
 	if (type == HL_MSG_job_spec_put || type == HL_MSG_job_spec_fetch) {
 		if (specs_on)
 			spec_frame(from, type, body, len);
+		else
+			ctr.recv_other++;
+		goto out;
+	}
+	if (type == HL_MSG_stream_rows) {
+		if (rows_on)
+			rows_frame(from, body, len);
 		else
 			ctr.recv_other++;
 		goto out;
@@ -530,6 +656,8 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 			hl_specs_expire(&specs, now);
 			hl_specs_sweep(&specs, spec_needed, NULL, now, SPECS_GRACE_NS);
 		}
+		if (rows_on)
+			(void)hl_rows_sweep(&rows, spec_needed, NULL, now, ROWS_GRACE_NS);
 	}
 	if (hl_rgate_on())
 		hl_rgate_tick(now);
@@ -559,6 +687,13 @@ hl_roles_start(struct event_base *base, char *err, size_t errlen)
 			return rc;
 		}
 		specs_on = true;
+	}
+	if (p->n_dcs > 0 && p->roles != 0) {
+		if ((rc = hl_rows_init(&rows, ROWS_MAX, ROWS_BYTES, ROWS_TTL_NS)) < 0) {
+			snprintf(err, errlen, "result rows store: %s", hl_errname(rc));
+			return rc;
+		}
+		rows_on = true;
 	}
 	if ((rc = hl_rgate_start(err, errlen)) < 0 || (rc = hl_rmgr_start(err, errlen)) < 0 ||
 	        (rc = hl_rwrk_start(err, errlen)) < 0)
@@ -593,6 +728,9 @@ hl_roles_stop(void)
 	if (specs_on)
 		hl_specs_fini(&specs);
 	specs_on = false;
+	if (rows_on)
+		hl_rows_fini(&rows);
+	rows_on = false;
 	n_members = 0;
 }
 
@@ -617,6 +755,14 @@ hl_roles_counters(struct hl_node_counter *out, uint32_t cap)
 	        {"job_specs_evicted_total", specs_on ? specs.n_evicted : 0},
 	        {"job_specs_expired_total", specs_on ? specs.n_expired : 0},
 	        {"job_specs_ended_total", specs_on ? specs.n_swept : 0},
+	        {"result_rows_held", rows_on ? rows.n : 0},
+	        {"result_rows_bytes", rows_on ? rows.bytes : 0},
+	        {"result_rows_in_total", ctr.rows_in},
+	        {"result_rows_out_total", ctr.rows_out},
+	        {"result_rows_relayed_total", ctr.rows_relayed},
+	        {"result_rows_bad_total", ctr.rows_bad},
+	        {"result_rows_evicted_total", rows_on ? rows.n_evicted : 0},
+	        {"result_rows_expired_total", rows_on ? rows.n_expired + rows.n_swept : 0},
 	};
 	uint32_t n = 0;
 	for (; n < sizeof(c) / sizeof(c[0]) && n < cap; n++)

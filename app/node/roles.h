@@ -56,6 +56,13 @@ int hl_roles_spec_send(uint64_t to, uint64_t job);
 void hl_roles_spec_fetch(uint64_t to, uint64_t job);
 /** The job ended here for good: drop its text. */
 void hl_roles_spec_drop(uint64_t job);
+/** Send a stream_rows body to node `to` (this node: kept at once, before the message it goes
+ *  with); -ENODEV without a rows store, or hl_roles_send's error. */
+int hl_roles_rows_send(uint64_t to, const void *body, size_t len);
+/** The rows store (rows.h), NULL when this node keeps none. */
+const struct hl_rows *hl_roles_rows(void);
+/** Forget one entry of the rows store. */
+void hl_roles_rows_drop(uint64_t job, uint8_t kind, uint64_t key);
 
 /* ---- role hooks (called by roles.c) ---- */
 

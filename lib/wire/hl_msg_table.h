@@ -51,6 +51,8 @@
 #define HL_WIRE_MAX_ASSIGN 256 /* workflow slices (workflow x worker) per job record */
 #define HL_WIRE_MAX_STREAMS 256 /* stream results per slow-plane message */
 #define HL_WIRE_FAST_STREAMS 6 /* stream results per fast-plane progress packet */
+#define HL_WIRE_MAX_ROWS 1024 /* result rows in one stream_rows (streams x slices) */
+#define HL_WIRE_HIST_MAX 2048 /* a sparse latency histogram (lib/util HL_HIST_WIRE_MAX) */
 #define HL_WIRE_MAX_LEASES 64 /* leases per batched grant/renew/release/ack */
 #define HL_WIRE_SPEC_MAX (1u << 20) /* job profile (spec) bytes */
 #define HL_WIRE_WF_SPEC_MAX 960 /* compiled workflow spec in a (fast) dispatch */
@@ -152,6 +154,8 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	R(node_addr, "identity and addresses of a node")                          \
 	R(node_status, "a node as seen by the sender (membership/health)")        \
 	R(stream_result, "one stream's counters and latency figures (ns)")        \
+	R(stream_hist, "a stream's latency histogram in a result")                \
+	R(stream_row, "a stream's result row between nodes, with its histogram")  \
 	R(dc_ref, "a datacenter by name")                                         \
 	R(dc_health, "one DC's health and capacity summary")                      \
 	R(dc_status, "one DC's part of a job")                                    \
@@ -206,6 +210,23 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 15, lat_max_ns, U64, 0, _, OPT)         \
 	F(T, 16, jitter_ns, U64, 0, _, OPT)          \
 	F(T, 17, tx_rate_pps, F64, 0, _, OPT) /* achieved */
+
+/* a stream's latency histogram in a client's result (job_result hists) */
+#define HL_REC_F_stream_hist(F, T)                                                 \
+	F(T, 1, stream_id, U64, HL_WIRE_U32, _, REQ) /* stream_result.stream_id */ \
+	F(T, 2, hist, BIN, HL_WIRE_HIST_MAX, _, OPT) /* sparse (hl_hist.h) */      \
+	F(T, 3, lat_mean_ns, U64, 0, _, OPT)
+
+/* one row of a job part's results between nodes (stream_rows): stream_id is the stream's index
+ * in the job profile */
+#define HL_REC_F_stream_row(F, T)                                             \
+	F(T, 1, base, REC, 0, stream_result, REQ)                             \
+	F(T, 2, hist, BIN, HL_WIRE_HIST_MAX, _, OPT) /* sparse (hl_hist.h) */ \
+	F(T, 3, lat_mean_ns, U64, 0, _, OPT)                                  \
+	F(T, 4, worker, U64, 0, _, OPT) /* a slice's worker; 0: merged */     \
+	F(T, 5, req_pps, F64, 0, _, OPT)                                      \
+	F(T, 6, duration_ns, U64, 0, _, OPT) /* first to last packet sent */  \
+	F(T, 7, sig, U64, 15, _, OPT) /* signatures: 0 none, 1 probes, 2 all */
 
 #define HL_REC_F_dc_ref(F, T) F(T, 1, name, STR, HL_WIRE_DC_MAX, _, REQ)
 
@@ -461,7 +482,9 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	X(120, job_cancel, SLOW, "C->G, G->M, C->M, M->W", "cancel a job or one workflow")         \
 	X(121, job_cancel_reply, SLOW, "reverse", "cancel accepted, counts, flags")                \
 	X(122, workflow_cancel_done, SLOW, "W->M", "a workflow slice is cancelled and clean")      \
-	X(123, job_cancel_done, SLOW, "M->G, G->C", "every workflow of the job is cancelled")
+	X(123, job_cancel_done, SLOW, "M->G, G->C", "every workflow of the job is cancelled")      \
+	/* results beside the cores */                                                             \
+	X(124, stream_rows, SLOW, "W->M, M->M, M->G, G->G", "per-stream result rows of a job part")
 
 /* ---- message fields ---- */
 #define HL_MSG_F_error(F, T)                                                         \
@@ -1003,6 +1026,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 14, workflows_done, U64, HL_WIRE_U32, _, OPT)                                         \
 	F(T, 15, stream_info, RECL, HL_WIRE_MAX_STREAMS, stream_info, OPT)                         \
 	F(T, 16, ports, RECL, HL_WIRE_MAX_PORTS, port_counters, OPT)                               \
+	F(T, 17, hists, RECL, HL_WIRE_MAX_STREAMS, stream_hist, OPT)                               \
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) HL_XF_version(F, T) \
 	        HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)    \
 	                HL_XF_coord_type(F, T) HL_XF_gate_d4(F, T)
@@ -1184,5 +1208,21 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 4, workflows_cancelled, U64, HL_WIRE_U32, _, OPT) \
 	F(T, 5, errors, U64, HL_WIRE_U32, _, OPT)              \
 	F(T, 6, text, STR, HL_WIRE_TEXT_MAX, _, OPT)
+
+/* A slice's rows (kind 1, W->M: one per stream, worker set) or a DC's (kind 2, M->M, M->G,
+ * G->G: one merged row per stream with worker 0 and the histogram, then one row per stream and
+ * slice without it); stream_id is the stream's index in the job profile. */
+#define HL_MSG_F_stream_rows(F, T)                                                    \
+	F(T, 1, job_id, U64, 0, _, REQ)                                               \
+	F(T, 2, kind, U64, 2, _, REQ)                                                 \
+	F(T, 3, node, U64, 0, _, REQ) /* sender */                                    \
+	F(T, 4, workflow_id, U64, HL_WIRE_U32, _, OPT)                                \
+	F(T, 5, sub_id, U64, HL_WIRE_U32, _, OPT)                                     \
+	F(T, 6, dc, STR, HL_WIRE_DC_MAX, _, OPT)                                      \
+	F(T, 7, slices, U64, HL_WIRE_U32, _, OPT) /* kind 2: slices the rows cover */ \
+	F(T, 8, missing, U64, HL_WIRE_U32, _, OPT) /* kind 2: done, without rows */   \
+	F(T, 9, rows, RECL, HL_WIRE_MAX_ROWS, stream_row, OPT)                        \
+	F(T, 10, relayed, BOOL, 0, _, OPT) /* a gate's copy of a DC's rows */         \
+	F(T, 11, status, U64, HL_WS_MAX, _, OPT) /* kind 1: the slice's end */
 
 #endif

@@ -1,6 +1,8 @@
 """cjobs.py — jobs on a cluster of separate role processes, shared by dc_test.py and
 multidc_test.py: the two-workflow test job, `hlctl submit --wait` in the background, waiting for
 its result and checking its packet totals, and reading the roles' /metrics."""
+import json
+import math
 import os
 import re
 import time
@@ -83,6 +85,87 @@ def submit(c, gate, name, load, dcs=1, extra="", timeout="3m"):
     p = c.hlctl_popen(gate, "submit", path, "--wait", stdout=out, stderr=out)
     LOADS[out.name] = (load, dcs)
     return p, out
+
+
+def hist_percentile(buckets, count, lo, hi, p):
+    """The percentile lib/util's hl_hist_percentile reads (rank ceil(p/100 * count), the bucket
+    holding it, its upper bound clamped to [min, max]), from a result's JSON histogram."""
+    rank = min(max(math.ceil(p / 100.0 * count), 1), count)
+    seen = 0
+    for _, top, n in buckets:
+        seen += n
+        if seen >= rank:
+            return min(max(top, lo), hi)
+    return hi
+
+
+def check_stream_rows(c, what, result, workers, before, want):
+    """A job's per-stream rows (JSON result) against the workers' port counters and its own
+    histograms: `want` maps (workflow, stream) to the packets that stream sends; `before` the
+    workers' (opackets, ipackets) before the job. Every packet the rows count was sent and
+    received on a worker's test port, and the latency figures are those of the histogram the
+    row carries (merged over slices and DCs bucket by bucket)."""
+    rows = {(s["workflow"], s["stream"]): s for s in result["streams"]}
+    check(sorted(rows) == sorted(want), "%s: one row per stream %s (got %s)" %
+          (what, sorted(want), sorted(rows)))
+    op = sum(c.metrics(w).total("hyperline_port_opackets") for w in workers) - before[0]
+    ip = sum(c.metrics(w).total("hyperline_port_ipackets") for w in workers) - before[1]
+    tx = sum(s["tx_pkts"] for s in rows.values())
+    rx = sum(s["rx_pkts"] for s in rows.values())
+    print("%s: rows tx %d rx %d; workers' ports sent %d received %d; totals tx %d" %
+          (what, tx, rx, op, ip, result["totals"]["tx_pkts"]))
+    check(tx == op and rx == ip and tx == result["totals"]["tx_pkts"],
+          "%s: the rows' tx/rx are the workers' port counters, summed, and the job's totals" %
+          what)
+    for key, n in want.items():
+        s = rows[key]
+        check(n * 9 // 10 <= s["tx_pkts"] <= n and s["rx_pkts"] == s["tx_pkts"] and
+              s["lost"] == 0, "%s: stream %s/%s sent %d of %d, all received" %
+              (what, key[0], key[1], s["tx_pkts"], n))
+        h, lat = s["latency_histogram"], s["latency_ns"]
+        check(h is not None and sum(b[2] for b in h) == s["latency_samples"] > 0,
+              "%s: stream %s/%s carries its histogram (%d samples)" %
+              (what, key[0], key[1], s["latency_samples"]))
+        count = s["latency_samples"]
+        got = {q: lat[k] for q, k in ((50, "p50"), (90, "p90"), (99, "p99"), (99.9, "p99_9"))}
+        mine = {q: hist_percentile(h, count, lat["min"], lat["max"], q) for q in got}
+        check(got == mine and h[0][0] <= lat["min"] and lat["max"] <= h[-1][1],
+              "%s: stream %s/%s percentiles %s are the histogram's %s" %
+              (what, key[0], key[1], got, mine))
+
+
+def ports_now(c, workers):
+    return (sum(c.metrics(w).total("hyperline_port_opackets") for w in workers),
+            sum(c.metrics(w).total("hyperline_port_ipackets") for w in workers))
+
+
+def submit_json(c, gate, name, load, extra=""):
+    """hlctl submit --wait --format json --out FILE of the test job; returns (process, the
+    JSON file, the output file)."""
+    path = os.path.join(c.workdir, name + ".ini")
+    with open(path, "w") as f:
+        f.write(JOB % {"name": name, "load": load, "extra": extra, "timeout": "3m"})
+    jpath = os.path.join(c.workdir, name + ".json")
+    out = open(os.path.join(c.workdir, name + ".hlctl"), "a+")
+    p = c.hlctl_popen(gate, "submit", path, "--wait", "--format", "json", "--out", jpath,
+                      stdout=out, stderr=out)
+    return p, jpath, out
+
+
+def wait_json(c, p, jpath, out, what, timeout):
+    end = time.monotonic() + min(timeout, c.left() - 2)
+    while p.poll() is None:
+        if time.monotonic() > end:
+            fail("%s: hlctl --wait still running after %.0f s" % (what, timeout))
+        time.sleep(0.2)
+    out.seek(0)
+    if p.returncode != 0:
+        fail("%s: hlctl exit %s:\n%s" % (what, p.returncode, out.read()[-2000:]))
+    with open(jpath) as f:
+        r = json.load(f)
+    check(r["state"].lower() == "completed" and r["error"] == "",
+          "%s: COMPLETED with no remark (%r)" % (what, r["error"]))
+    return r
 
 
 def check_totals(what, text, load, dcs):

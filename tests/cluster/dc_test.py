@@ -53,6 +53,9 @@ the packet totals in its result are those of one run of each workflow: counts st
                and restarted 3 s later: they replay their record logs; the job completes once
   managers-restart all three managers of the DC SIGKILLed together mid-job and restarted 3 s
                later: they replay their record logs; the job completes once
+  streams      per-stream results through every tier: the JSON result has one row per stream,
+               its tx/rx the workers' port counters summed, its percentiles those of the
+               latency histogram it carries (merged by the DC and the gates)
   progress     P6: three single-workflow jobs of 8 s, one per gate; the latency of every
                progress update hlctl --wait prints, from the worker's sample (its window close)
                (prints RESULT P6-cluster)
@@ -71,13 +74,14 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cjobs import JOB, LOADS, TOTAL, dc_leader, job_id, metric, running_on, submit, wait_done  # noqa: E402
+from cjobs import (JOB, LOADS, TOTAL, check_stream_rows, dc_leader, job_id, metric,  # noqa: E402
+                   ports_now, running_on, submit, submit_json, wait_done, wait_json)
 from harness import Cluster, check, fail, passed, run_test  # noqa: E402
 
 HYPERLINE, HLCTL = sys.argv[1], sys.argv[2]
 SCENARIOS = sys.argv[3:] or ["basic", "worker-kill", "leader-kill", "dcleader-kill", "gate-kill",
                              "client-kill", "partition", "fabric-loss", "pause", "cp-partition",
-                             "cp-loss", "stream", "cancel", "job-timeout", "keyed", "entry-kill", "gate-phases", "gates-restart", "managers-restart", "progress"]
+                             "cp-loss", "stream", "cancel", "job-timeout", "keyed", "entry-kill", "gate-phases", "gates-restart", "managers-restart", "streams", "progress"]
 GATES, MANAGERS, WORKERS = (1, 2, 3), (4, 5, 6), (7, 8)
 
 def build(c):
@@ -366,6 +370,20 @@ def stream(c, gates, mgrs, wrks):
           "worker were killed" % (len(ids), time.monotonic() - t0))
     for n in (m, w):
         c.restart(n, seeds=[gates[0].swim])
+
+
+def streams(c, gates, mgrs, wrks):
+    """Issue 15 item 1: a job entered at a gate that is not the DC's first contact; its JSON
+    result's rows against the workers' port counters and their own histograms."""
+    c.wait_for(lambda: all(metric(c, w, "worker_slices_held") == 0 for w in wrks),
+               "streams: the workers are idle", timeout=min(c.left(), 30))
+    before = ports_now(c, wrks)
+    t0 = time.monotonic()
+    p, jpath, out = submit_json(c, gates[1], "streams", 3)
+    r = wait_json(c, p, jpath, out, "streams", 60)
+    check_stream_rows(c, "streams", r, wrks, before, {("warm", "w"): 10000,
+                                                       ("load", "l"): 60000})
+    passed("streams: per-stream rows in %.1f s" % (time.monotonic() - t0))
 
 
 def opackets(c, node):
@@ -908,6 +926,9 @@ def run():
                 continue
             if sc == "gate-kill":
                 gate_kill(c, gates, mgrs, wrks)
+                continue
+            if sc == "streams":
+                streams(c, gates, mgrs, wrks)
                 continue
             if sc == "client-kill":
                 client_kill(c, gates)
