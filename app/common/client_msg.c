@@ -233,6 +233,31 @@ hl_cp_stream_from_row(const struct hl_rec_stream_row *r, struct hl_cp_stream_res
 }
 
 void
+hl_cp_part_from_row(
+        const struct hl_rec_stream_row *r, uint32_t stream, const char *dc, struct hl_cp_part *o)
+{
+	const struct hl_rec_stream_result *b = &r->base;
+	memset(o, 0, sizeof(*o));
+	o->stream = stream;
+	SCOPY(o->dc, dc);
+	o->worker = r->worker;
+	o->tx_pkts = b->tx_pkts;
+	o->rx_pkts = b->rx_pkts;
+	o->lost = b->lost;
+	o->reordered = b->reordered;
+	o->duplicates = b->duplicates;
+	o->samples = b->lat_samples;
+	o->min_ns = b->lat_min_ns;
+	o->p50_ns = b->lat_p50_ns;
+	o->p90_ns = b->lat_p90_ns;
+	o->p99_ns = b->lat_p99_ns;
+	o->p999_ns = b->lat_p999_ns;
+	o->max_ns = b->lat_max_ns;
+	o->jitter_ns = b->jitter_ns;
+	o->ach_pps = b->tx_rate_pps;
+}
+
+void
 hl_cp_result_to_msg(const struct hl_cp_result *r, const char *dc, struct hl_msg_job_result *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -281,6 +306,33 @@ hl_cp_result_to_msg(const struct hl_cp_result *r, const char *dc, struct hl_msg_
 		in->req_pps = s->req_pps;
 		in->duration_ns = s->duration_ns;
 		in->sig = s->sig;
+	}
+	uint32_t nq = r->n_parts < HL_CP_MAX_PARTS ? r->n_parts : HL_CP_MAX_PARTS;
+	m->parts.n = 0;
+	for (uint32_t i = 0; i < nq; i++) {
+		const struct hl_cp_part *q = &r->parts[i];
+		if (q->stream >= ns)
+			continue;
+		struct hl_rec_stream_part *o = &m->parts.v[m->parts.n++];
+		o->stream_id = q->stream;
+		SCOPY(o->dc, q->dc);
+		o->worker = q->worker;
+		struct hl_rec_stream_result *b = &o->base;
+		b->stream_id = q->stream;
+		b->tx_pkts = q->tx_pkts;
+		b->rx_pkts = q->rx_pkts;
+		b->lost = q->lost;
+		b->reordered = q->reordered;
+		b->duplicates = q->duplicates;
+		b->lat_samples = q->samples;
+		b->lat_min_ns = q->min_ns;
+		b->lat_p50_ns = q->p50_ns;
+		b->lat_p90_ns = q->p90_ns;
+		b->lat_p99_ns = q->p99_ns;
+		b->lat_p999_ns = q->p999_ns;
+		b->lat_max_ns = q->max_ns;
+		b->jitter_ns = q->jitter_ns;
+		b->tx_rate_pps = q->ach_pps;
 	}
 	uint32_t np = r->n_ports < HL_CP_MAX_PORTS ? r->n_ports : HL_CP_MAX_PORTS;
 	m->ports.n = np;
@@ -356,6 +408,14 @@ hl_cp_result_from_msg(const struct hl_msg_job_result *m, struct hl_cp_result *r)
 		}
 		o->hist_len = h->hist.len;
 		o->mean_ns = h->lat_mean_ns;
+	}
+	r->n_parts = 0;
+	for (uint32_t i = 0; i < m->parts.n; i++) {
+		const struct hl_rec_stream_part *q = &m->parts.v[i];
+		if (q->stream_id >= r->n_streams)
+			return -HL_E_BAD_VALUE;
+		struct hl_rec_stream_row row = {.base = q->base, .worker = q->worker};
+		hl_cp_part_from_row(&row, (uint32_t)q->stream_id, q->dc, &r->parts[r->n_parts++]);
 	}
 	r->n_ports = m->ports.n;
 	for (uint32_t i = 0; i < m->ports.n; i++) {

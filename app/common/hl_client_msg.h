@@ -67,6 +67,18 @@ struct hl_cp_stream_result {
 };
 _Static_assert(HL_HIST_WIRE_MAX == HL_WIRE_HIST_MAX, "lib/wire's bound is lib/util's");
 
+/* One DC's (worker 0) or one worker's part of stream `stream` (an index into the result's
+ * streams): the per-DC and per-worker breakdown (hlctl --by dc|worker, JSON by_dc/by_worker). */
+struct hl_cp_part {
+	uint32_t stream;
+	char dc[HL_WIRE_DC_MAX + 1];
+	uint64_t worker;
+	uint64_t tx_pkts, rx_pkts, lost, reordered, duplicates, samples;
+	uint64_t min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns, jitter_ns;
+	double ach_pps;
+};
+#define HL_CP_MAX_PARTS HL_WIRE_MAX_ROWS
+
 struct hl_cp_port_counters {
 	char name[HL_CP_NAME];
 	uint64_t opackets, ipackets, oerrors, imissed;
@@ -81,9 +93,10 @@ struct hl_cp_result {
 	/* The job's packet counts: its streams summed on one node; on a cluster, the slices
 	 * that completed its workflows, summed over its DCs (job_result's totals). */
 	uint64_t total_tx, total_rx, total_lost;
-	uint32_t n_streams, n_ports;
+	uint32_t n_streams, n_ports, n_parts;
 	struct hl_cp_stream_result streams[HL_CP_MAX_STREAMS];
 	struct hl_cp_port_counters ports[HL_CP_MAX_PORTS];
+	struct hl_cp_part parts[HL_CP_MAX_PARTS];
 };
 
 struct hl_cp_job_summary {
@@ -156,6 +169,9 @@ uint32_t hl_cp_progress_ppm(const struct hl_cp_progress *p);
 void hl_cp_stream_to_row(const struct hl_cp_stream_result *s, uint32_t stream_id, uint64_t worker,
         struct hl_rec_stream_row *o);
 void hl_cp_stream_from_row(const struct hl_rec_stream_row *r, struct hl_cp_stream_result *o);
+/* A row as stream `stream`'s part, from DC `dc` (worker 0: the DC's merged row). */
+void hl_cp_part_from_row(
+        const struct hl_rec_stream_row *r, uint32_t stream, const char *dc, struct hl_cp_part *o);
 void hl_cp_result_to_msg(const struct hl_cp_result *r, const char *dc, struct hl_msg_job_result *m);
 int hl_cp_result_from_msg(const struct hl_msg_job_result *m, struct hl_cp_result *r);
 /** job_id: the queried job, 0 for the list of every job. */

@@ -11,6 +11,8 @@
 /** One progress line; with cr it starts with '\r' to redraw in place (terminal). */
 void hl_report_progress(FILE *f, const struct hl_cp_progress *p, bool cr);
 void hl_report_table(FILE *f, const struct hl_cp_result *r);
+/** The per-DC (by_worker false) or per-worker breakdown of each stream, as a table. */
+void hl_report_table_by(FILE *f, const struct hl_cp_result *r, bool by_worker);
 int hl_report_json(FILE *f, const struct hl_cp_result *r);
 void hl_report_csv(FILE *f, const struct hl_cp_result *r);
 /** Sum of stream TX/RX packets against the sum of the port counters; prints the comparison.

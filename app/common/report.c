@@ -65,6 +65,34 @@ hl_report_table(FILE *f, const struct hl_cp_result *r)
 	        r->total_tx, r->total_rx, r->total_lost);
 }
 
+void
+hl_report_table_by(FILE *f, const struct hl_cp_result *r, bool by_worker)
+{
+	fprintf(f, "by %s:\n%-10s %-10s %-12s %10s %10s %8s %11s %9s %9s %9s %9s\n",
+	        by_worker ? "worker" : "dc", "workflow", "stream", by_worker ? "worker" : "dc",
+	        "tx_pkts", "rx_pkts", "lost", "ach_pps", "min", "p50", "p99", "max");
+	for (uint32_t i = 0; i < r->n_parts; i++) {
+		const struct hl_cp_part *q = &r->parts[i];
+		if ((q->worker != 0) != by_worker || q->stream >= r->n_streams)
+			continue;
+		const struct hl_cp_stream_result *s = &r->streams[q->stream];
+		char who[48], a[4][32];
+		if (by_worker)
+			snprintf(who, sizeof(who), "%" PRIu64 "@%s", q->worker, q->dc);
+		else
+			snprintf(who, sizeof(who), "%s", q->dc);
+		fmt_ns(a[0], 32, q->min_ns);
+		fmt_ns(a[1], 32, q->p50_ns);
+		fmt_ns(a[2], 32, q->p99_ns);
+		fmt_ns(a[3], 32, q->max_ns);
+		fprintf(f,
+		        "%-10s %-10s %-12s %10" PRIu64 " %10" PRIu64 " %8" PRIu64
+		        " %11.1f %9s %9s %9s %9s\n",
+		        s->workflow, s->stream, who, q->tx_pkts, q->rx_pkts, q->lost, q->ach_pps,
+		        a[0], a[1], a[2], a[3]);
+	}
+}
+
 bool
 hl_report_check_ports(FILE *f, const struct hl_cp_result *r)
 {
@@ -139,6 +167,28 @@ hl_report_json(FILE *f, const struct hl_cp_result *r)
 		json_object_set_new(row, "latency_histogram", hist_json(s));
 		json_array_append_new(streams, row);
 	}
+	json_t *by_dc = json_array(), *by_worker = json_array();
+	for (uint32_t i = 0; i < r->n_parts; i++) {
+		const struct hl_cp_part *q = &r->parts[i];
+		if (q->stream >= r->n_streams)
+			continue;
+		const struct hl_cp_stream_result *s = &r->streams[q->stream];
+		json_t *o = json_pack(
+		        "{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:f,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I},s:I}",
+		        "workflow", s->workflow, "stream", s->stream, "dc", q->dc, "tx_pkts",
+		        (json_int_t)q->tx_pkts, "rx_pkts", (json_int_t)q->rx_pkts, "lost",
+		        (json_int_t)q->lost, "reordered", (json_int_t)q->reordered, "duplicates",
+		        (json_int_t)q->duplicates, "achieved_pps", q->ach_pps, "latency_samples",
+		        (json_int_t)q->samples, "latency_ns", "min", (json_int_t)q->min_ns, "p50",
+		        (json_int_t)q->p50_ns, "p90", (json_int_t)q->p90_ns, "p99",
+		        (json_int_t)q->p99_ns, "p99_9", (json_int_t)q->p999_ns, "max",
+		        (json_int_t)q->max_ns, "jitter_ns", (json_int_t)q->jitter_ns);
+		if (q->worker)
+			json_object_set_new(o, "worker", json_integer((json_int_t)q->worker));
+		json_array_append_new(q->worker ? by_worker : by_dc, o);
+	}
+	json_object_set_new(root, "by_dc", by_dc);
+	json_object_set_new(root, "by_worker", by_worker);
 	for (uint32_t i = 0; i < r->n_ports; i++) {
 		const struct hl_cp_port_counters *p = &r->ports[i];
 		json_array_append_new(

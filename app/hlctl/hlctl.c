@@ -29,11 +29,12 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: hlctl [-s HOST:PORT[,HOST:PORT...]] [-c CLUSTER_ID] COMMAND [ARGS]\n"
-	           "  submit JOB.ini [--wait] [--format table|json|csv] [--out FILE]\n"
+	           "  submit JOB.ini [--wait] [--format table|json|csv] [--by dc|worker] [--out "
+	           "FILE]\n"
 	           "  watch JOB_ID               follow progress until the job ends\n"
 	           "  status [JOB_ID]            job states\n"
 	           "  cancel JOB_ID\n"
-	           "  results JOB_ID [--format table|json|csv] [--out FILE]\n"
+	           "  results JOB_ID [--format table|json|csv] [--by dc|worker] [--out FILE]\n"
 	           "  nodes                      cluster members known to the node\n"
 	           "The node is -s, else $HYPERLINE_SERVER, else 127.0.0.1:7400. Several\n"
 	           "gates (comma-separated): the first that answers; submit --wait follows\n"
@@ -219,7 +220,7 @@ progress(const struct hl_cp_progress *p, void *arg)
 }
 
 static int
-print_result(const struct hl_cp_result *r, const char *format, const char *out)
+print_result(const struct hl_cp_result *r, const char *format, const char *by, const char *out)
 {
 	FILE *f = stdout;
 	if (out && (f = fopen(out, "w")) == NULL) {
@@ -232,6 +233,8 @@ print_result(const struct hl_cp_result *r, const char *format, const char *out)
 		hl_report_csv(f, r);
 	else {
 		hl_report_table(f, r);
+		if (by)
+			hl_report_table_by(f, r, strcmp(by, "worker") == 0);
 		hl_report_check_ports(f, r);
 	}
 	/* a result that did not reach its file (disk full, I/O error) must not look delivered */
@@ -268,16 +271,20 @@ main(int argc, char **argv)
 {
 	const char *server = getenv("HYPERLINE_SERVER");
 	const char *cluster = getenv("HYPERLINE_CLUSTER_ID");
-	const char *format = "table", *out = NULL;
+	const char *format = "table", *out = NULL, *by = NULL;
 	bool wait = false;
 	static struct hl_cp_result res;
 	static const struct option opts[] = {{"server", required_argument, NULL, 's'},
 	        {"cluster-id", required_argument, NULL, 'c'}, {"wait", no_argument, NULL, 'w'},
 	        {"format", required_argument, NULL, 'f'}, {"out", required_argument, NULL, 'o'},
-	        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	        {"by", required_argument, NULL, 'b'}, {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0}};
 	int c;
-	while ((c = getopt_long(argc, argv, "+s:c:wf:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:c:wf:o:b:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'b':
+			by = optarg;
+			break;
 		case 's':
 			server = optarg;
 			break;
@@ -313,7 +320,8 @@ main(int argc, char **argv)
 		const char *a = argv[i];
 		bool takes = !strcmp(a, "-s") || !strcmp(a, "--server") || !strcmp(a, "-c") ||
 		             !strcmp(a, "--cluster-id") || !strcmp(a, "-f") ||
-		             !strcmp(a, "--format") || !strcmp(a, "-o") || !strcmp(a, "--out");
+		             !strcmp(a, "--format") || !strcmp(a, "-o") || !strcmp(a, "--out") ||
+		             !strcmp(a, "--by");
 		if (takes && i + 1 >= argc) {
 			fprintf(stderr, "hlctl: %s needs a value\n", a);
 			return EX_USAGE;
@@ -326,6 +334,8 @@ main(int argc, char **argv)
 			format = argv[++i];
 		else if (!strcmp(a, "-o") || !strcmp(a, "--out"))
 			out = argv[++i];
+		else if (!strcmp(a, "--by"))
+			by = argv[++i];
 		else if (!strcmp(a, "-w") || !strcmp(a, "--wait"))
 			wait = true;
 		else if (a[0] == '-' && a[1]) {
@@ -340,6 +350,10 @@ main(int argc, char **argv)
 	char **args = pos;
 	if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv")) {
 		fprintf(stderr, "hlctl: --format %s: expected table, json or csv\n", format);
+		return EX_USAGE;
+	}
+	if (by && strcmp(by, "dc") && strcmp(by, "worker")) {
+		fprintf(stderr, "hlctl: --by %s: expected dc or worker\n", by);
 		return EX_USAGE;
 	}
 	if (server == NULL)
@@ -416,7 +430,7 @@ main(int argc, char **argv)
 		free(text);
 		if (rc < 0)
 			goto fail;
-		ex = print_result(&res, format, out);
+		ex = print_result(&res, format, by, out);
 		goto done;
 	}
 	if (strcmp(cmd, "submit") == 0) {
@@ -446,7 +460,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "submit") == 0 || strcmp(cmd, "results") == 0) {
 		if ((rc = hl_client_result(&cl, id, &res, err, sizeof(err))) < 0)
 			goto fail;
-		ex = print_result(&res, format, out);
+		ex = print_result(&res, format, by, out);
 	} else if (strcmp(cmd, "cancel") == 0) {
 		if ((rc = hl_client_cancel(&cl, id, err, sizeof(err))) < 0)
 			goto fail;

@@ -673,6 +673,14 @@ finish_run(struct hl_job *j)
 			        "the TX queue, %" PRIu64 " bursts found the pool empty, status %s",
 			        j->id, w->name, sname, tc->tx_dropped, tc->alloc_fail,
 			        tc->status ? hl_strerror(tc->status) : "ok");
+		/* its parts, as a cluster lists them: this node's DC, this node */
+		struct hl_rec_stream_row row;
+		for (uint64_t who = 0; who < 2 && res->n_parts < HL_CP_MAX_PARTS; who++) {
+			hl_cp_stream_to_row(o, 0, who ? hl_node.prof.node_id : 0, &row);
+			hl_cp_part_from_row(&row, res->n_streams - 1,
+			        hl_node.prof.dc[0] ? hl_node.prof.dc : "local",
+			        &res->parts[res->n_parts++]);
+		}
 		j->done_tx += o->tx_pkts;
 		j->done_rx += rs ? rs->unique : 0;
 		j->done_lost += o->lost;
@@ -755,19 +763,24 @@ hl_jobs_remote_update(uint64_t id, uint8_t kind, uint8_t status, uint32_t ppm,
 /* The per-stream table of a cluster job, in the profile's order (as one node lists them): the
  * rows its DCs merged, merged again over DCs. Returns the packets the rows say were sent. */
 static uint64_t
-remote_streams(struct hl_job *j, const struct hl_rows_merge *rows)
+remote_streams(struct hl_job *j, const struct hl_rows_merge *rows, const struct hl_cp_part *parts,
+        uint32_t n_parts)
 {
 	static uint8_t hist[HL_HIST_WIRE_MAX];
+	static int32_t index_of[HL_ROWS_MAX_IDS]; /* a row id's place in the table, -1: none */
 	struct hl_cp_result *res = j->result;
 	struct hl_rec_stream_row row;
 	uint64_t tx = 0;
 	res->n_streams = 0;
+	for (uint32_t i = 0; i < HL_ROWS_MAX_IDS; i++)
+		index_of[i] = -1;
 	for (uint32_t w = 0; rows && w < j->spec->n_workflows; w++) {
 		const struct hl_job_workflow *wf = &j->spec->workflows[w];
 		for (uint32_t k = 0; k < wf->n_streams && res->n_streams < HL_CP_MAX_STREAMS; k++) {
 			if (!hl_rows_merge_row(
 			            rows, w * HL_ROWS_WF_STREAMS + k, &row, hist, sizeof(hist)))
 				continue;
+			index_of[w * HL_ROWS_WF_STREAMS + k] = (int32_t)res->n_streams;
 			struct hl_cp_stream_result *o = &res->streams[res->n_streams++];
 			memset(o, 0, sizeof(*o));
 			hl_cp_stream_from_row(&row, o);
@@ -777,12 +790,19 @@ remote_streams(struct hl_job *j, const struct hl_rows_merge *rows)
 			tx += o->tx_pkts;
 		}
 	}
+	res->n_parts = 0;
+	for (uint32_t i = 0; i < n_parts && res->n_parts < HL_CP_MAX_PARTS; i++)
+		if (parts[i].stream < HL_ROWS_MAX_IDS && index_of[parts[i].stream] >= 0) {
+			res->parts[res->n_parts] = parts[i];
+			res->parts[res->n_parts++].stream = (uint32_t)index_of[parts[i].stream];
+		}
 	return tx;
 }
 
 void
 hl_jobs_remote_final(uint64_t id, uint8_t status, const struct hl_counts *totals,
-        const struct hl_rows_merge *rows, uint32_t missing_slices)
+        const struct hl_rows_merge *rows, const struct hl_cp_part *parts, uint32_t n_parts,
+        uint32_t missing_slices)
 {
 	char why[160];
 	struct hl_job *j = hl_jobs_get(id);
@@ -794,7 +814,7 @@ hl_jobs_remote_final(uint64_t id, uint8_t status, const struct hl_counts *totals
 	if (j->start_ns == 0)
 		j->start_ns = j->submit_ns;
 	j->prog.ppm = 0; /* over: workflows done of total says it */
-	uint64_t rows_tx = remote_streams(j, rows);
+	uint64_t rows_tx = remote_streams(j, rows, parts, n_parts);
 	if (status == HL_WS_COMPLETED) {
 		j->wf_done = j->spec->n_workflows;
 		if (rows_tx == totals->tx_pkts && missing_slices == 0) {

@@ -312,10 +312,12 @@ void hl_jobs_remote_update(uint64_t id, uint8_t kind, uint8_t status, uint32_t p
         const struct hl_counts *live, uint64_t p99_ns);
 /** The gate tier's final for a job submitted here, with the job's packet counts. */
 struct hl_rows_merge;
-/* A cluster job's final: its status, its counts (the cores'), and its DCs' per-stream rows merged
- * (rows.h; NULL: none came), missing_slices counted slices whose rows a DC lacked. */
+/* A cluster job's final: its status, its counts (the cores'), its DCs' per-stream rows merged
+ * (rows.h; NULL: none came), their per-DC and per-worker parts (`stream`: the row's stream id,
+ * rows.h), and missing_slices: counted slices whose rows a DC lacked. */
 void hl_jobs_remote_final(uint64_t id, uint8_t status, const struct hl_counts *totals,
-        const struct hl_rows_merge *rows, uint32_t missing_slices);
+        const struct hl_rows_merge *rows, const struct hl_cp_part *parts, uint32_t n_parts,
+        uint32_t missing_slices);
 /** Free an ended job's record now (a worker's slice, once reported or stopped): 0, -EBUSY
  * while it has not ended or its lanes still run, -HL_E_NOT_FOUND. */
 int hl_jobs_release(uint64_t id);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hl_client_msg.h"
 #include "hl_elect.h"
 #include "hl_elect_wire.h"
 #include "hl_err.h"
@@ -188,14 +189,16 @@ send_gmsg(const struct hl_gmsg *m)
 
 /* The job's per-stream rows as its DCs sent them (each DC's merged rows: worker 0), merged;
  * *missing: counted slices the DCs had no rows of. */
+static struct hl_cp_part parts[HL_CP_MAX_PARTS];
+
 static void
-job_rows(uint64_t job, struct hl_rows_merge *m, uint32_t *missing)
+job_rows(uint64_t job, struct hl_rows_merge *m, uint32_t *n_parts, uint32_t *missing)
 {
 	static struct hl_msg_stream_rows in;
 	const struct hl_rows *st = hl_roles_rows();
 	const struct hl_rows_ent *e;
 	struct hl_wire_err we;
-	*missing = 0;
+	*missing = *n_parts = 0;
 	for (uint32_t i = 0; st && (e = hl_rows_nth(st, job, HL_ROWS_DC, i)) != NULL; i++) {
 		int rc = hl_msg_stream_rows_decode(e->blob, e->len, &in, &we);
 		if (rc < 0) { /* it decoded when it was kept */
@@ -207,6 +210,9 @@ job_rows(uint64_t job, struct hl_rows_merge *m, uint32_t *missing)
 		*missing += (uint32_t)in.missing;
 		for (uint32_t k = 0; k < in.rows.n; k++) {
 			const struct hl_rec_stream_row *r = &in.rows.v[k];
+			if (*n_parts < HL_CP_MAX_PARTS && r->base.stream_id < HL_ROWS_MAX_IDS)
+				hl_cp_part_from_row(r, (uint32_t)r->base.stream_id, in.dc,
+				        &parts[(*n_parts)++]);
 			if (r->worker == 0 && hl_rows_merge_add(m, r) < 0) {
 				ctr.rows_bad++;
 				HL_LOG(HL_LOG_WARN, "roles",
@@ -233,10 +239,10 @@ apply_updates(void)
 	while (hl_gclient_next_final(&gcl, &job, &status, &totals) == 1) {
 		ctr.finals++;
 		struct hl_rows_merge rows;
-		uint32_t missing;
+		uint32_t missing, n_parts;
 		hl_rows_merge_init(&rows);
-		job_rows(job, &rows, &missing);
-		hl_jobs_remote_final(job, status, &totals, &rows, missing);
+		job_rows(job, &rows, &n_parts, &missing);
+		hl_jobs_remote_final(job, status, &totals, &rows, parts, n_parts, missing);
 		hl_rows_merge_fini(&rows);
 		uint32_t k = hl_idmap_find(&gcl.map, job);
 		if (k != HL_IDMAP_NONE)

@@ -156,6 +156,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	R(stream_result, "one stream's counters and latency figures (ns)")        \
 	R(stream_hist, "a stream's latency histogram in a result")                \
 	R(stream_row, "a stream's result row between nodes, with its histogram")  \
+	R(stream_part, "one DC's or worker's part of a stream in a result")       \
 	R(dc_ref, "a datacenter by name")                                         \
 	R(dc_health, "one DC's health and capacity summary")                      \
 	R(dc_status, "one DC's part of a job")                                    \
@@ -216,6 +217,14 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 1, stream_id, U64, HL_WIRE_U32, _, REQ) /* stream_result.stream_id */ \
 	F(T, 2, hist, BIN, HL_WIRE_HIST_MAX, _, OPT) /* sparse (hl_hist.h) */      \
 	F(T, 3, lat_mean_ns, U64, 0, _, OPT)
+
+/* a stream's part in a client's result (job_result parts): worker 0 is the DC's row (its
+ * slices merged), else that worker's slice */
+#define HL_REC_F_stream_part(F, T)                                                 \
+	F(T, 1, stream_id, U64, HL_WIRE_U32, _, REQ) /* stream_result.stream_id */ \
+	F(T, 2, dc, STR, HL_WIRE_DC_MAX, _, OPT)                                   \
+	F(T, 3, worker, U64, 0, _, OPT)                                            \
+	F(T, 4, base, REC, 0, stream_result, REQ)
 
 /* one row of a job part's results between nodes (stream_rows): stream_id is the stream's index
  * in the job profile */
@@ -1027,6 +1036,7 @@ enum hl_wire_member { /* SWIM membership state of a node (node_status.member) */
 	F(T, 15, stream_info, RECL, HL_WIRE_MAX_STREAMS, stream_info, OPT)                         \
 	F(T, 16, ports, RECL, HL_WIRE_MAX_PORTS, port_counters, OPT)                               \
 	F(T, 17, hists, RECL, HL_WIRE_MAX_STREAMS, stream_hist, OPT)                               \
+	F(T, 18, parts, RECL, HL_WIRE_MAX_ROWS, stream_part, OPT)                                  \
 	HL_XF_sender(F, T) HL_XF_dest(F, T) HL_XF_leader(F, T) HL_XF_seq(F, T) HL_XF_version(F, T) \
 	        HL_XF_kind(F, T) HL_XF_dc_node(F, T) HL_XF_idem_bytes(F, T) HL_XF_job_rec(F, T)    \
 	                HL_XF_coord_type(F, T) HL_XF_gate_d4(F, T)

@@ -102,14 +102,16 @@ def hist_percentile(buckets, count, lo, hi, p):
 def check_stream_rows(c, what, result, workers, before, want):
     """A job's per-stream rows (JSON result) against the workers' port counters and its own
     histograms: `want` maps (workflow, stream) to the packets that stream sends; `before` the
-    workers' (opackets, ipackets) before the job. Every packet the rows count was sent and
-    received on a worker's test port, and the latency figures are those of the histogram the
-    row carries (merged over slices and DCs bucket by bucket)."""
+    workers' port counters before the job (ports_now). Every packet the rows count was sent
+    and received on a worker's test port; each worker's rows (by_worker) are what its own ports
+    counted; each stream's DC and worker rows add up to it; and its latency figures are those
+    of the histogram it carries (merged over slices and DCs bucket by bucket)."""
     rows = {(s["workflow"], s["stream"]): s for s in result["streams"]}
     check(sorted(rows) == sorted(want), "%s: one row per stream %s (got %s)" %
           (what, sorted(want), sorted(rows)))
-    op = sum(c.metrics(w).total("hyperline_port_opackets") for w in workers) - before[0]
-    ip = sum(c.metrics(w).total("hyperline_port_ipackets") for w in workers) - before[1]
+    now = ports_now(c, workers)
+    delta = {w: (now[w][0] - before[w][0], now[w][1] - before[w][1]) for w in now}
+    op, ip = sum(d[0] for d in delta.values()), sum(d[1] for d in delta.values())
     tx = sum(s["tx_pkts"] for s in rows.values())
     rx = sum(s["rx_pkts"] for s in rows.values())
     print("%s: rows tx %d rx %d; workers' ports sent %d received %d; totals tx %d" %
@@ -117,11 +119,26 @@ def check_stream_rows(c, what, result, workers, before, want):
     check(tx == op and rx == ip and tx == result["totals"]["tx_pkts"],
           "%s: the rows' tx/rx are the workers' port counters, summed, and the job's totals" %
           what)
+    per_worker = {}
+    for q in result["by_worker"]:
+        t = per_worker.setdefault(q["worker"], [0, 0])
+        t[0] += q["tx_pkts"]
+        t[1] += q["rx_pkts"]
+    check(per_worker == {w: list(d) for w, d in delta.items() if d != (0, 0)},
+          "%s: each worker's rows are what its ports counted: %s (ports %s)" %
+          (what, per_worker, delta))
     for key, n in want.items():
         s = rows[key]
         check(n * 9 // 10 <= s["tx_pkts"] <= n and s["rx_pkts"] == s["tx_pkts"] and
               s["lost"] == 0, "%s: stream %s/%s sent %d of %d, all received" %
               (what, key[0], key[1], s["tx_pkts"], n))
+        for by in ("by_dc", "by_worker"):
+            parts = [q for q in result[by] if (q["workflow"], q["stream"]) == key]
+            check(parts and sum(q["tx_pkts"] for q in parts) == s["tx_pkts"] and
+                  sum(q["latency_samples"] for q in parts) == s["latency_samples"] and
+                  max(q["latency_ns"]["max"] for q in parts) == s["latency_ns"]["max"],
+                  "%s: stream %s/%s: its %d %s rows add up to it" %
+                  (what, key[0], key[1], len(parts), by))
         h, lat = s["latency_histogram"], s["latency_ns"]
         check(h is not None and sum(b[2] for b in h) == s["latency_samples"] > 0,
               "%s: stream %s/%s carries its histogram (%d samples)" %
@@ -135,8 +152,9 @@ def check_stream_rows(c, what, result, workers, before, want):
 
 
 def ports_now(c, workers):
-    return (sum(c.metrics(w).total("hyperline_port_opackets") for w in workers),
-            sum(c.metrics(w).total("hyperline_port_ipackets") for w in workers))
+    """Each worker's test-port counters: {node id: (opackets, ipackets)}."""
+    return {w.idx: (c.metrics(w).total("hyperline_port_opackets"),
+                    c.metrics(w).total("hyperline_port_ipackets")) for w in workers}
 
 
 def submit_json(c, gate, name, load, extra=""):

@@ -14,6 +14,9 @@ run of each workflow in each DC that ran it):
   pinned         a job with dcs = dc2: only dc2's worker runs it; totals 1x
   dcleader-kill  a two-DC job; dc1's DC tier leader is SIGKILLed mid-job: dc1 elects another,
                  and the job still completes in both DCs with 2x totals
+  streams        a two-DC job's JSON result: one row per stream, merged over the DCs by the
+                 gates (counters added, histograms added bucket by bucket): its tx/rx the two
+                 workers' port counters summed, its percentiles those of its histogram
 
 usage: multidc_test.py HYPERLINE HLCTL [SCENARIO...]   (default: every scenario)
 """
@@ -23,11 +26,12 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cjobs import dc_leader, metric, submit, wait_done  # noqa: E402
+from cjobs import (check_stream_rows, dc_leader, metric, ports_now, submit,  # noqa: E402
+                   submit_json, wait_done, wait_json)
 from harness import Cluster, check, fail, passed, run_test  # noqa: E402
 
 HYPERLINE, HLCTL = sys.argv[1], sys.argv[2]
-SCENARIOS = sys.argv[3:] or ["two-dcs", "pinned", "dcleader-kill"]
+SCENARIOS = sys.argv[3:] or ["two-dcs", "pinned", "streams", "dcleader-kill"]
 GATES, DC1_MGRS, DC1_WRK, DC2_MGR, DC2_WRK = (1, 2, 3), (4, 5, 6), 7, 8, 9
 
 
@@ -81,6 +85,13 @@ def run():
                 check(after[0] == before[0] and after[1] - before[1] == 2,
                       "pinned: only dc2's worker ran the job (dc1 +%d, dc2 +%d)" %
                       (after[0] - before[0], after[1] - before[1]))
+            elif sc == "streams":
+                ports = ports_now(c, [w1, w2])
+                p, jpath, out = submit_json(c, gates[1], "mstreams", 2, extra="dc_count = 2")
+                r = wait_json(c, p, jpath, out, sc, 60)
+                check_stream_rows(c, sc, r, [w1, w2], ports,
+                                  {("warm", "w"): 20000, ("load", "l"): 80000})
+                passed("streams: a two-DC job's rows merged over both DCs")
             elif sc == "dcleader-kill":
                 p, out = submit(c, gates[2], "dckill", 8, dcs=2, extra="dc_count = 2")
                 c.wait_for(lambda: slices(c, w1) > before[0] and slices(c, w2) > before[1],
