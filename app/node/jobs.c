@@ -647,16 +647,24 @@ finish_run(struct hl_job *j)
 				o->lost = hl_rx_loss_final(rs, tc->tx_signed);
 			o->reordered = rs->reorder;
 			o->duplicates = rs->dup;
-			o->p50_ns = hl_hist_percentile(&rs->lat_ns, 50);
-			o->p90_ns = hl_hist_percentile(&rs->lat_ns, 90);
-			o->p99_ns = hl_hist_percentile(&rs->lat_ns, 99);
-			o->p999_ns = hl_hist_percentile(&rs->lat_ns, 99.9);
-			o->max_ns = rs->lat_ns.count ? rs->lat_ns.max : 0;
-			o->min_ns = rs->lat_ns.count ? rs->lat_ns.min : 0;
-			o->mean_ns = (uint64_t)hl_hist_mean(&rs->lat_ns);
-			o->samples = rs->lat_ns.count;
-			int hl = hl_hist_encode(&rs->lat_ns, o->hist, sizeof(o->hist), NULL);
+			/* the percentiles are those of the histogram the result carries (coarser
+			 * than the lanes' when a wide spread does not fit HL_HIST_WIRE_MAX) */
+			static struct hl_hist shown;
+			const struct hl_hist *h = &rs->lat_ns;
+			unsigned shift = 0;
+			int hl = hl_hist_encode(h, o->hist, sizeof(o->hist), &shift);
 			o->hist_len = hl > 0 ? (uint32_t)hl : 0; /* cannot fail: 2 KiB > WIRE_MIN */
+			if (hl > 0 && shift > 0 &&
+			        hl_hist_decode(&shown, o->hist, o->hist_len) == 0)
+				h = &shown;
+			o->p50_ns = hl_hist_percentile(h, 50);
+			o->p90_ns = hl_hist_percentile(h, 90);
+			o->p99_ns = hl_hist_percentile(h, 99);
+			o->p999_ns = hl_hist_percentile(h, 99.9);
+			o->max_ns = h->count ? h->max : 0;
+			o->min_ns = h->count ? h->min : 0;
+			o->mean_ns = (uint64_t)hl_hist_mean(h);
+			o->samples = h->count;
 			o->jitter_ns = rs->jitter_ns;
 			if (rs->too_old)
 				HL_LOG(HL_LOG_WARN, "jobs",

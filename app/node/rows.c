@@ -256,9 +256,16 @@ hl_rows_merge_row(const struct hl_rows_merge *m, uint32_t stream_id, struct hl_r
 	out->base.jitter_ns =
 	        a->jit_weight ? (uint64_t)(a->jit_weighted / (double)a->jit_weight) : 0;
 	if (a->h.count && a->unbinned == 0) {
-		hl_rows_figures(out, &a->h);
-		int n = hl_hist_encode(&a->h, hist, cap, NULL);
+		static struct hl_hist shown;
+		unsigned shift = 0;
+		int n = hl_hist_encode(&a->h, hist, cap, &shift);
 		out->hist = (struct hl_wire_view){n > 0 ? hist : NULL, n > 0 ? (uint32_t)n : 0};
+		/* the figures are those of the histogram the row carries (coarser when the merged
+		 * spread does not fit cap) */
+		if (n > 0 && shift > 0 && hl_hist_decode(&shown, hist, (size_t)n) == 0)
+			hl_rows_figures(out, &shown);
+		else
+			hl_rows_figures(out, &a->h);
 	} else {
 		/* some samples came without their histogram: no percentile would be that of every
 		 * packet, so only the extremes are shown */

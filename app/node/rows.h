@@ -94,9 +94,9 @@ void hl_rows_merge_fini(struct hl_rows_merge *m);
  *  decode, a histogram whose count is not the row's lat_samples: counted in n_bad, nothing
  *  added), -ENOMEM. A row without a histogram adds its counters and min/max only. */
 int hl_rows_merge_add(struct hl_rows_merge *m, const struct hl_rec_stream_row *row);
-/** The merged row of stream_id (false if no row had it): percentiles and mean from the merged
- *  histogram, which is encoded into hist[cap] (cap >= HL_HIST_WIRE_MIN) and pointed to by
- *  out->hist. When some of its latency samples came without a histogram, the row has no
+/** The merged row of stream_id (false if no row had it): the merged histogram is encoded into
+ *  hist[cap] (cap >= HL_HIST_WIRE_MIN) and pointed to by out->hist; percentiles and mean are
+ *  those of that encoding (the merged histogram's, or its coarser form when it does not fit). When some of its latency samples came without a histogram, the row has no
  *  histogram, no percentiles and no mean (min and max stay). */
 bool hl_rows_merge_row(const struct hl_rows_merge *m, uint32_t stream_id,
         struct hl_rec_stream_row *out, uint8_t *hist, size_t cap);

@@ -2,12 +2,12 @@
 multidc_test.py: the two-workflow test job, `hlctl submit --wait` in the background, waiting for
 its result and checking its packet totals, and reading the roles' /metrics."""
 import json
-import math
 import os
 import re
 import time
 
 from harness import check, fail
+from result_schema import hist_percentile, schema_errors
 
 JOB = """[job]
 name = %(name)s
@@ -87,18 +87,6 @@ def submit(c, gate, name, load, dcs=1, extra="", timeout="3m"):
     return p, out
 
 
-def hist_percentile(buckets, count, lo, hi, p):
-    """The percentile lib/util's hl_hist_percentile reads (rank ceil(p/100 * count), the bucket
-    holding it, its upper bound clamped to [min, max]), from a result's JSON histogram."""
-    rank = min(max(math.ceil(p / 100.0 * count), 1), count)
-    seen = 0
-    for _, top, n in buckets:
-        seen += n
-        if seen >= rank:
-            return min(max(top, lo), hi)
-    return hi
-
-
 def check_stream_rows(c, what, result, workers, before, want):
     """A job's per-stream rows (JSON result) against the workers' port counters and its own
     histograms: `want` maps (workflow, stream) to the packets that stream sends; `before` the
@@ -109,6 +97,8 @@ def check_stream_rows(c, what, result, workers, before, want):
     rows = {(s["workflow"], s["stream"]): s for s in result["streams"]}
     check(sorted(rows) == sorted(want), "%s: one row per stream %s (got %s)" %
           (what, sorted(want), sorted(rows)))
+    errs = schema_errors(result)
+    check(not errs, "%s: the result has one node's JSON schema %s" % (what, errs))
     now = ports_now(c, workers)
     delta = {w: (now[w][0] - before[w][0], now[w][1] - before[w][1]) for w in now}
     op, ip = sum(d[0] for d in delta.values()), sum(d[1] for d in delta.values())

@@ -20,6 +20,7 @@ import time
 
 import tcheck
 from tcheck import check, fail, left
+from result_schema import hist_errors, schema_errors
 import urllib.error
 import urllib.request
 
@@ -154,6 +155,14 @@ def write(tmp, name, text):
 
 def check_result(res, state="completed"):
     check(res["state"] == state, "result state is %s" % state)
+    errs = schema_errors(res)
+    check(not errs, "the result has the JSON schema a cluster's has %s" % errs)
+    errs = [e for s in res["streams"] for e in hist_errors(s)]
+    check(not errs, "every stream's percentiles are its histogram's %s" % errs)
+    for by in ("by_dc", "by_worker"):
+        check(sorted((q["workflow"], q["stream"], q["tx_pkts"]) for q in res[by]) ==
+              sorted((s["workflow"], s["stream"], s["tx_pkts"]) for s in res["streams"]),
+              "one node: its %s rows are its streams" % by)
     for s in res["streams"]:
         check(s["tx_pkts"] > 0 and s["rx_pkts"] == s["tx_pkts"] and s["lost"] == 0,
               "%s/%s: tx %d == rx %d, no loss" % (s["workflow"], s["stream"], s["tx_pkts"],
