@@ -182,22 +182,28 @@ add_sat(uint64_t a, uint64_t b)
 int
 hl_rows_merge_add(struct hl_rows_merge *m, const struct hl_rec_stream_row *row)
 {
-	static struct hl_hist h; /* 34 KiB: not on the stack */
 	const struct hl_rec_stream_result *b = &row->base;
 	if (b->stream_id >= HL_ROWS_MAX_IDS)
 		goto bad;
 	bool has_hist = row->hist.len > 0;
-	if (has_hist &&
-	        (hl_hist_decode(&h, row->hist.p, row->hist.len) < 0 || h.count != b->lat_samples))
-		goto bad;
 	struct hl_rows_acc *a = m->s[b->stream_id];
-	if (a == NULL) {
+	bool fresh = a == NULL;
+	if (fresh) {
 		if ((a = calloc(1, sizeof(*a))) == NULL)
 			return -ENOMEM;
 		hl_hist_reset(&a->h);
 		a->row.base.stream_id = b->stream_id;
 		a->row.base.lat_min_ns = UINT64_MAX;
 		m->s[b->stream_id] = a;
+	}
+	/* first: a histogram that is refused adds nothing (nor leaves an empty stream behind) */
+	if (has_hist &&
+	        hl_hist_merge_sparse(&a->h, row->hist.p, row->hist.len, b->lat_samples) < 0) {
+		if (fresh) {
+			free(a);
+			m->s[b->stream_id] = NULL;
+		}
+		goto bad;
 	}
 	struct hl_rec_stream_result *o = &a->row.base;
 	o->tx_pkts = add_sat(o->tx_pkts, b->tx_pkts);
@@ -220,9 +226,7 @@ hl_rows_merge_add(struct hl_rows_merge *m, const struct hl_rec_stream_row *row)
 		a->row.sig = row->sig;
 	a->jit_weighted += (double)b->jitter_ns * (double)b->lat_samples;
 	a->jit_weight = add_sat(a->jit_weight, b->lat_samples);
-	if (has_hist)
-		hl_hist_merge(&a->h, &h);
-	else if (b->lat_samples)
+	if (!has_hist && b->lat_samples)
 		a->unbinned = add_sat(a->unbinned, b->lat_samples);
 	m->n_rows++;
 	return 0;

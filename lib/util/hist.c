@@ -193,54 +193,87 @@ hl_hist_encode(const struct hl_hist *h, uint8_t *buf, size_t cap, unsigned *shif
 	return -EMSGSIZE;
 }
 
-int
-hl_hist_decode(struct hl_hist *h, const uint8_t *buf, size_t len)
+/* What a sparse encoding holds (after a walk that checked it). */
+struct sparse_meta {
+	uint64_t count, min, max, sum;
+};
+
+/* Check buf[len] (add_to NULL), or add its counts to add_to's buckets (a checked input). */
+static int
+sparse_walk(const uint8_t *buf, size_t len, struct hl_hist *add_to, struct sparse_meta *meta)
 {
-	uint64_t mn, mx, sum, n, g = 0, total = 0;
+	uint64_t mn, mx, sum, n, g = 0, total = 0, first_g = 0;
 	size_t at = 2;
-	hl_hist_reset(h);
 	if (len < 2 || buf[0] != HL_HIST_WIRE_VERSION || buf[1] > HL_HIST_SUB_BITS)
 		return -EINVAL;
 	unsigned s = buf[1];
-	uint64_t ngroups = HL_HIST_NBUCKETS >> s, first_g = 0;
+	uint64_t ngroups = HL_HIST_NBUCKETS >> s;
 	if (get_varint(buf, len, &at, &mn) < 0 || get_varint(buf, len, &at, &mx) < 0 ||
 	        get_varint(buf, len, &at, &sum) < 0 || get_varint(buf, len, &at, &n) < 0 ||
 	        n > ngroups)
-		goto bad;
+		return -EINVAL;
+	size_t mxb = hl_hist_bucket_of(mx);
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t gap, c;
 		if (get_varint(buf, len, &at, &gap) < 0 || get_varint(buf, len, &at, &c) < 0 ||
 		        c == 0 || gap >= ngroups)
-			goto bad;
+			return -EINVAL;
 		g = i == 0 ? gap : g + 1 + gap;
 		if (g >= ngroups || __builtin_add_overflow(total, c, &total))
-			goto bad;
+			return -EINVAL;
 		if (i == 0)
 			first_g = g;
-		h->buckets[(g << s) + (1u << s) - 1] = c;
+		if (add_to != NULL) {
+			/* a group's count at its highest bucket; the last group's at max's bucket */
+			size_t top = (g << s) + (1u << s) - 1;
+			add_to->buckets[i + 1 == n && mxb < top ? mxb : top] += c;
+		}
 	}
 	if (at != len)
-		goto bad;
+		return -EINVAL;
 	if (n == 0) {
 		if (mn || mx || sum)
-			goto bad;
+			return -EINVAL;
+		*meta = (struct sparse_meta){0, UINT64_MAX, 0, 0};
 		return 0;
 	}
 	/* max lies in the last group, min at or before the first (a decoded coarse histogram,
 	 * encoded again at a finer shift, has its first count above min's bucket) */
-	size_t top = (g << s) + (1u << s) - 1, mxb = hl_hist_bucket_of(mx);
 	if (mn > mx || hl_hist_bucket_of(mn) >> s > first_g || mxb >> s != g)
-		goto bad;
-	if (mxb != top) { /* the last group's count sits at max's bucket, never above it */
-		h->buckets[mxb] = h->buckets[top];
-		h->buckets[top] = 0;
-	}
-	h->count = total;
-	h->min = mn;
-	h->max = mx;
-	h->sum = sum;
+		return -EINVAL;
+	*meta = (struct sparse_meta){total, mn, mx, sum};
 	return 0;
-bad:
+}
+
+int
+hl_hist_decode(struct hl_hist *h, const uint8_t *buf, size_t len)
+{
+	struct sparse_meta m;
 	hl_hist_reset(h);
-	return -EINVAL;
+	if (sparse_walk(buf, len, NULL, &m) < 0)
+		return -EINVAL;
+	(void)sparse_walk(buf, len, h, &m);
+	h->count = m.count;
+	h->min = m.min;
+	h->max = m.max;
+	h->sum = m.sum;
+	return 0;
+}
+
+int
+hl_hist_merge_sparse(struct hl_hist *dst, const uint8_t *buf, size_t len, uint64_t want)
+{
+	struct sparse_meta m;
+	if (sparse_walk(buf, len, NULL, &m) < 0 || m.count != want)
+		return -EINVAL;
+	if (m.count == 0)
+		return 0;
+	(void)sparse_walk(buf, len, dst, &m);
+	dst->count += m.count;
+	dst->sum = sat_add(dst->sum, m.sum);
+	if (m.min < dst->min)
+		dst->min = m.min;
+	if (m.max > dst->max)
+		dst->max = m.max;
+	return 0;
 }

@@ -106,4 +106,9 @@ int hl_hist_encode(const struct hl_hist *h, uint8_t *buf, size_t cap, unsigned *
  *  bytes. On error h is left empty. */
 int hl_hist_decode(struct hl_hist *h, const uint8_t *buf, size_t len);
 
+/** dst += the histogram encoded in buf[len], without a dense copy (what merging many results
+ *  costs: the encoding's groups, not HL_HIST_NBUCKETS buckets). 0, or -EINVAL for what
+ *  hl_hist_decode refuses or an encoding whose count is not `want`; on error dst is unchanged. */
+int hl_hist_merge_sparse(struct hl_hist *dst, const uint8_t *buf, size_t len, uint64_t want);
+
 #endif
