@@ -75,6 +75,11 @@ struct hl_swim_config {
 	uint64_t gossip_interval_ns; /* dedicated gossip while updates are queued */
 	uint32_t gossip_nodes; /* fan-out of a gossip round */
 	uint64_t sync_interval_ns; /* push-pull anti-entropy period (0 = off) */
+	/* while members are held dead, a push-pull with one of them this often (0 = off): after
+	 * a partition heals, the halves hold each other dead and no probe crosses; this heals them
+	 * within about this interval, where the anti-entropy round alone takes sync_interval_ns
+	 * with probability 1/2 per round */
+	uint64_t dead_sync_interval_ns;
 	uint64_t join_retry_ns; /* resend join to the seeds until one answers */
 	uint64_t reap_interval_ns; /* a dead/left member is purged this long after it died */
 	uint32_t max_members; /* member table bound (self included) */

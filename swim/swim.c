@@ -110,7 +110,7 @@ struct hl_swim {
 	struct jobsusp *jobs;
 	uint32_t n_jobs;
 
-	uint64_t gossip_at, sync_at, reap_at, join_at;
+	uint64_t gossip_at, sync_at, reap_at, join_at, dead_sync_at;
 	uint64_t resync_at; /* full paged pulls from random peers right after joining */
 	uint32_t resyncs_left;
 	uint32_t sync_cursor;
@@ -146,6 +146,7 @@ hl_swim_config_lan(struct hl_swim_config *c)
 	c->gossip_interval_ns = 20000000ULL; /* 20 ms */
 	c->gossip_nodes = 3;
 	c->sync_interval_ns = 30000000000ULL;
+	c->dead_sync_interval_ns = 2000000000ULL;
 	c->join_retry_ns = 1000000000ULL;
 	c->reap_interval_ns = 60000000000ULL;
 	c->max_members = 4096;
@@ -168,6 +169,7 @@ hl_swim_config_wan(struct hl_swim_config *c)
 	c->gossip_interval_ns = 200000000ULL;
 	c->gossip_nodes = 4;
 	c->sync_interval_ns = 60000000000ULL;
+	c->dead_sync_interval_ns = 10000000000ULL;
 	c->reap_interval_ns = 300000000000ULL;
 }
 
@@ -1310,6 +1312,13 @@ hl_swim_tick(struct hl_swim *sw, uint64_t now_ns)
 			        false, false);
 		sw->sync_at = now + sw->cfg.sync_interval_ns;
 	}
+	if (sw->cfg.dead_sync_interval_ns && sw->cnt[HL_SWIM_DEAD] > 0 && now >= sw->dead_sync_at) {
+		uint32_t h = random_dead(sw);
+		if (h != NONE)
+			send_sync(sw, &sw->m[h].addr, HL_SWIM_MSG_SYNC_REQ, false, sw->sync_cursor,
+			        false, false);
+		sw->dead_sync_at = now + sw->cfg.dead_sync_interval_ns;
+	}
 	if (!sw->joined && sw->n_seeds > 0 && now >= sw->join_at) {
 		for (uint32_t i = 0; i < sw->n_seeds; i++)
 			send_sync(sw, &sw->seeds[i], HL_SWIM_MSG_SYNC_REQ, true, 0, true, false);
@@ -1372,6 +1381,8 @@ hl_swim_next_deadline(const struct hl_swim *sw)
 		d = min64(d, sw->gossip_at);
 	if (sw->cfg.sync_interval_ns)
 		d = min64(d, sw->sync_at);
+	if (sw->cfg.dead_sync_interval_ns && sw->cnt[HL_SWIM_DEAD] > 0)
+		d = min64(d, sw->dead_sync_at);
 	if (!sw->joined && sw->n_seeds > 0)
 		d = min64(d, sw->join_at);
 	d = min64(d, sw->reap_at);

@@ -240,6 +240,41 @@ test_partition_and_heal(void **state)
 }
 
 static void
+node_sync_timing(struct hl_swim_config *c)
+{
+	c->sync_interval_ns = 30 * S; /* the node's LAN preset, not this file's 2 s */
+}
+
+/* The node's timing (30 s anti-entropy): a 2 | 2 partition that lasts until each half holds the
+ * other dead heals within two dead-sync rounds (2 s each), for every seed tried. Without the
+ * dead sync it took one anti-entropy round aimed at a dead member (probability 1/2 per 30 s
+ * round): cluster_harness waited 20 s for it and failed under load. */
+static void
+test_small_partition_heals_at_dead_sync_pace(void **state)
+{
+	(void)state;
+	uint64_t worst = 0;
+	for (uint64_t seed = 1; seed <= 12; seed++) {
+		struct watch w;
+		struct swim_cluster *c = make(4, 0x2000 + seed, &w, NULL, node_sync_timing);
+		struct hl_sim *sim = swim_cluster_sim(c);
+		uint32_t half[2] = {0, 1};
+		assert_int_equal(hl_sim_partition(sim, half, 2, 1), 0);
+		assert_int_equal(hl_sim_run_for(sim, 10 * S), 0);
+		assert_int_equal(swim_cluster_state(c, 0, 2), HL_SWIM_DEAD);
+		assert_int_equal(swim_cluster_state(c, 3, 1), HL_SWIM_DEAD);
+		hl_sim_heal(sim);
+		uint64_t t0 = hl_sim_now(sim);
+		assert_int_equal(swim_cluster_run_until_mesh(c, t0 + 2 * 2 * S + S), 0);
+		if (hl_sim_now(sim) - t0 > worst)
+			worst = hl_sim_now(sim) - t0;
+		swim_cluster_destroy(c);
+	}
+	printf("2 | 2 partition, both halves dead to each other: healed in at most %.2f s\n",
+	        (double)worst / S);
+}
+
+static void
 test_half_loss_still_detects_death(void **state)
 {
 	(void)state;
@@ -339,6 +374,7 @@ main(void)
 	        cmocka_unit_test(test_refutation_after_deaf_spell),
 	        cmocka_unit_test(test_rejoin_after_restart),
 	        cmocka_unit_test(test_partition_and_heal),
+	        cmocka_unit_test(test_small_partition_heals_at_dead_sync_pace),
 	        cmocka_unit_test(test_half_loss_still_detects_death),
 	        cmocka_unit_test(test_graceful_leave_and_meta),
 	        cmocka_unit_test(test_replay_bit_for_bit),
