@@ -16,7 +16,8 @@ void hl_report_table_by(FILE *f, const struct hl_cp_result *r, bool by_worker);
 int hl_report_json(FILE *f, const struct hl_cp_result *r);
 void hl_report_csv(FILE *f, const struct hl_cp_result *r);
 /** Sum of stream TX/RX packets against the sum of the port counters; prints the comparison.
- * Returns true when both match exactly. */
+ * Returns true when both match exactly, or when the result has no port counters (a cluster
+ * job's: said so, not compared). */
 bool hl_report_check_ports(FILE *f, const struct hl_cp_result *r);
 
 #endif

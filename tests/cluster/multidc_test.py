@@ -91,6 +91,15 @@ def run():
                 r = wait_json(c, p, jpath, out, sc, 60)
                 check_stream_rows(c, sc, r, [w1, w2], ports,
                                   {("warm", "w"): 20000, ("load", "l"): 80000})
+                # the table's breakdown: one row per stream and DC under "by dc:"
+                t = c.hlctl(gates[1], "results", r["job_id"], "--by", "dc").stdout
+                print(t)
+                by = t.split("by dc:\n", 1)[1].splitlines()[1:] if "by dc:\n" in t else []
+                dcs = sorted((l.split()[0], l.split()[2]) for l in by if l.split()[:1] in
+                             (["warm"], ["load"]))
+                check(dcs == [("load", "dc1"), ("load", "dc2"), ("warm", "dc1"),
+                              ("warm", "dc2")],
+                      "streams: hlctl results --by dc lists each stream in both DCs %s" % dcs)
                 passed("streams: a two-DC job's rows merged over both DCs")
             elif sc == "dcleader-kill":
                 p, out = submit(c, gates[2], "dckill", 8, dcs=2, extra="dc_count = 2")
