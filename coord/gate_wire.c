@@ -211,8 +211,10 @@ static const struct g_map g_maps[] = {
                         {GF_SEQ, XK_SEQ, 0}, EXT_COMMON}},
 };
 
-/* The largest of these (job_submit, job_result: tens of KiB) lives on the caller's stack for one
- * call: control-plane code, not a hot path. */
+/* The largest of these (job_result: ~280 KiB since it can carry a result's per-DC and per-worker
+ * parts; job_submit: tens of KiB) lives on the caller's stack for one call: control-plane code,
+ * not a hot path, on threads with 8 MiB stacks. A DC_RESULT needs only its counts: decoding it
+ * into a smaller view is the next step (docs/status.md). */
 union g_wire_buf {
 	struct hl_msg_job_submit sub;
 	struct hl_msg_job_ack ack;
