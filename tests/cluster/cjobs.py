@@ -160,12 +160,19 @@ def submit_json(c, gate, name, load, extra=""):
     return p, jpath, out
 
 
-def wait_json(c, p, jpath, out, what, timeout):
+def wait_exit(c, p, what, timeout):
+    """Wait for a background hlctl to exit (failing the test after timeout s)."""
     end = time.monotonic() + min(timeout, c.left() - 2)
     while p.poll() is None:
         if time.monotonic() > end:
             fail("%s: hlctl --wait still running after %.0f s" % (what, timeout))
         time.sleep(0.2)
+
+
+def wait_json(c, p, jpath, out, what, timeout):
+    """Wait for a submit_json() to end; it must end COMPLETED with no remark. Returns the
+    JSON result."""
+    wait_exit(c, p, what, timeout)
     out.seek(0)
     if p.returncode != 0:
         fail("%s: hlctl exit %s:\n%s" % (what, p.returncode, out.read()[-2000:]))
@@ -201,11 +208,7 @@ def check_totals(what, text, load, dcs):
 def wait_done(c, p, out, what, timeout):
     """Wait for a submit() to end; it must end COMPLETED with consistent totals. Returns
     hlctl's output."""
-    end = time.monotonic() + min(timeout, c.left() - 2)
-    while p.poll() is None:
-        if time.monotonic() > end:
-            fail("%s: hlctl --wait still running after %.0f s" % (what, timeout))
-        time.sleep(0.2)
+    wait_exit(c, p, what, timeout)
     out.seek(0)
     text = out.read()
     if p.returncode != 0 or "COMPLETED" not in text.upper():

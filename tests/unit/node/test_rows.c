@@ -60,7 +60,15 @@ test_store_bounds(void **state)
 	assert_int_equal(r.n, 0);
 	assert_int_equal(r.bytes, 0);
 	assert_int_equal(hl_rows_put(&r, 7, HL_ROWS_SLICE, 2, blob, 10, 1), 0);
+	assert_int_equal(hl_rows_put(&r, 7, HL_ROWS_SLICE, 3, blob, 10, 1), 0);
+	/* one slice's rows (a worker's, once its result is acked), then the rest of the job */
+	assert_int_equal(hl_rows_drop(&r, 7, HL_ROWS_SLICE, 2), 0);
+	assert_int_equal(hl_rows_drop(&r, 7, HL_ROWS_SLICE, 2), -ENOENT);
+	assert_null(hl_rows_get(&r, 7, HL_ROWS_SLICE, 2));
+	assert_non_null(hl_rows_get(&r, 7, HL_ROWS_SLICE, 3));
+	assert_int_equal(r.bytes, 10);
 	assert_int_equal(hl_rows_drop_job(&r, 7), 1);
+	assert_int_equal(r.n, 0);
 	hl_rows_fini(&r);
 }
 
